@@ -1,0 +1,1 @@
+//! Export of the index as CSV or JSON.

@@ -1,0 +1,11 @@
+//! musim: music similarity and genre explorer.
+//!
+//! Data flow: `audio` (decode, resample to mono 22050 Hz) → `features`
+//! (librosa-faithful frame features, pooled into a fingerprint) → `library`
+//! (scan, incremental index) → model / query / tui / report.
+
+pub mod analysis;
+pub mod audio;
+pub mod export;
+pub mod features;
+pub mod library;

@@ -1,0 +1,1 @@
+//! The library: scanning folders, labels, and the incremental index.
