@@ -21,9 +21,13 @@ const SR: u32 = 22050;
 /// A deterministic music-like test signal: chords, bass, clicks and noise.
 fn synth_clip(seed: u64, seconds: f32, sr: u32) -> Vec<f32> {
     let n = (seconds * sr as f32) as usize;
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut rnd = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
     };
     let bpm = 80.0 + (seed % 80) as f32;
@@ -36,7 +40,9 @@ fn synth_clip(seed: u64, seconds: f32, sr: u32) -> Vec<f32> {
             let bar = (t / (4.0 * beat)) as usize % 4;
             let f = root * [1.0, 1.335, 1.498, 1.122][bar];
             let pb = (t % beat) / beat;
-            let chord = (two_pi * f * t).sin() + 0.6 * (two_pi * f * 1.26 * t).sin() + 0.5 * (two_pi * f * 1.5 * t).sin();
+            let chord = (two_pi * f * t).sin()
+                + 0.6 * (two_pi * f * 1.26 * t).sin()
+                + 0.5 * (two_pi * f * 1.5 * t).sin();
             let kick = (two_pi * 60.0 * t).sin() * (-pb * 20.0).exp();
             let hat = rnd() * (-((t + beat / 2.0) % beat) / beat * 40.0).exp();
             0.15 * chord * (-pb * 2.0).exp() + 0.5 * kick + 0.2 * hat
@@ -45,11 +51,17 @@ fn synth_clip(seed: u64, seconds: f32, sr: u32) -> Vec<f32> {
 }
 
 fn write_wav(path: &Path, y: &[f32], sr: u32, channels: u16) {
-    let spec = hound::WavSpec { channels, sample_rate: sr, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: sr,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
     let mut w = hound::WavWriter::create(path, spec).expect("create wav");
     for &v in y {
         for _ in 0..channels {
-            w.write_sample((v.clamp(-1.0, 1.0) * 32767.0) as i16).expect("write wav");
+            w.write_sample((v.clamp(-1.0, 1.0) * 32767.0) as i16)
+                .expect("write wav");
         }
     }
     w.finalize().expect("finalize wav");
@@ -59,7 +71,11 @@ fn files_in(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
-    v.retain(|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&e.to_lowercase().as_str())));
+    v.retain(|p| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| exts.contains(&e.to_lowercase().as_str()))
+    });
     v.sort();
     v
 }
@@ -71,7 +87,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn bench_clips(tmp: &Path) {
     let clips = match std::env::var_os("MUSIM_BENCH_CLIPS") {
-        Some(d) => files_in(Path::new(&d), &["wav"]).into_iter().take(40).collect::<Vec<_>>(),
+        Some(d) => files_in(Path::new(&d), &["wav"])
+            .into_iter()
+            .take(40)
+            .collect::<Vec<_>>(),
         None => (0..20)
             .map(|i| {
                 let p = tmp.join(format!("clip{i}.wav"));
@@ -96,7 +115,14 @@ fn bench_clips(tmp: &Path) {
     );
     if let Some(py) = std::env::var_os("MUSIM_LIBROSA_PYTHON") {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/bench_librosa.py");
-        let out = Command::new(py).arg(script).args(&clips).env("OMP_NUM_THREADS", "1").env("OPENBLAS_NUM_THREADS", "1").env("MKL_NUM_THREADS", "1").env("NUMBA_NUM_THREADS", "1").output();
+        let out = Command::new(py)
+            .arg(script)
+            .args(&clips)
+            .env("OMP_NUM_THREADS", "1")
+            .env("OPENBLAS_NUM_THREADS", "1")
+            .env("MKL_NUM_THREADS", "1")
+            .env("NUMBA_NUM_THREADS", "1")
+            .output();
         match out {
             Ok(o) => print!("{}", String::from_utf8_lossy(&o.stdout)),
             Err(e) => println!("librosa timing failed: {e}"),
@@ -106,14 +132,25 @@ fn bench_clips(tmp: &Path) {
 
 fn bench_tracks(tmp: &Path) {
     let tracks = match std::env::var_os("MUSIM_BENCH_TRACKS") {
-        Some(d) => files_in(Path::new(&d), &["ogg", "mp3"]).into_iter().take(12).collect::<Vec<_>>(),
+        Some(d) => files_in(Path::new(&d), &["ogg", "mp3"])
+            .into_iter()
+            .take(12)
+            .collect::<Vec<_>>(),
         None => {
             let wav = tmp.join("track.wav");
             write_wav(&wav, &synth_clip(7, 180.0, 44100), 44100, 2);
             let ogg = tmp.join("track.ogg");
-            let ok = Command::new("ffmpeg").args(["-nostdin", "-v", "error", "-y", "-i"]).arg(&wav).args(["-c:a", "libvorbis", "-q:a", "5"]).arg(&ogg).status().is_ok_and(|s| s.success());
+            let ok = Command::new("ffmpeg")
+                .args(["-nostdin", "-v", "error", "-y", "-i"])
+                .arg(&wav)
+                .args(["-c:a", "libvorbis", "-q:a", "5"])
+                .arg(&ogg)
+                .status()
+                .is_ok_and(|s| s.success());
             if !ok {
-                println!("full tracks: skipped (no MUSIM_BENCH_TRACKS and ffmpeg cannot make an ogg)");
+                println!(
+                    "full tracks: skipped (no MUSIM_BENCH_TRACKS and ffmpeg cannot make an ogg)"
+                );
                 return;
             }
             vec![ogg]
@@ -135,27 +172,52 @@ fn bench_tracks(tmp: &Path) {
 }
 
 fn bench_index(tmp: &Path) {
-    let n: usize = std::env::var("MUSIM_BENCH_INDEX_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let n: usize = std::env::var("MUSIM_BENCH_INDEX_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1000);
     let lib = tmp.join("lib");
     let genres = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
     for (i, g) in (0..n).zip(genres.iter().cycle()) {
         let d = lib.join(g);
         std::fs::create_dir_all(&d).expect("mkdir");
-        write_wav(&d.join(format!("{g}.{i:05}.wav")), &synth_clip(i as u64, 30.0, SR), SR, 1);
+        write_wav(
+            &d.join(format!("{g}.{i:05}.wav")),
+            &synth_clip(i as u64, 30.0, SR),
+            SR,
+            1,
+        );
     }
     let exe = env!("CARGO_BIN_EXE_musim-tui");
     let index = tmp.join("bench.idx");
     for label in ["first run", "unchanged re-run"] {
         let t = Instant::now();
-        let st = Command::new(exe).arg("index").arg("--library").arg(&lib).arg("--index").arg(&index).output().expect("run musim-tui");
+        let st = Command::new(exe)
+            .arg("index")
+            .arg("--library")
+            .arg(&lib)
+            .arg("--index")
+            .arg(&index)
+            .output()
+            .expect("run musim-tui");
         let s = t.elapsed().as_secs_f64();
-        assert!(st.status.success(), "index failed: {}", String::from_utf8_lossy(&st.stderr));
-        println!("index {n} 30-s clips, all cores, {label}: {s:.2} s ({:.2} ms per clip)", s * 1e3 / n as f64);
+        assert!(
+            st.status.success(),
+            "index failed: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        println!(
+            "index {n} 30-s clips, all cores, {label}: {s:.2} s ({:.2} ms per clip)",
+            s * 1e3 / n as f64
+        );
     }
 }
 
 fn main() {
-    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let want = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
     let tmp = tempfile::tempdir().expect("tempdir");
     if want("clips") {
