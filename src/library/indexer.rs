@@ -23,10 +23,10 @@ use crate::analysis::TrackAnalysis;
 use crate::audio::AudioError;
 
 /// The analysis function: file → fingerprint.
-pub type AnalyzeFn = dyn Fn(&Path) -> Result<TrackAnalysis, AudioError> + Sync;
+pub type AnalyzeFn<'f> = dyn Fn(&Path) -> Result<TrackAnalysis, AudioError> + Sync + 'f;
 
 /// The real analysis, [`crate::analysis::analyze_file`].
-pub fn real_analysis() -> &'static AnalyzeFn {
+pub fn real_analysis() -> &'static AnalyzeFn<'static> {
     &crate::analysis::analyze_file
 }
 
@@ -39,7 +39,7 @@ pub struct Job<'a> {
     /// File system for the scan.
     pub fs: &'a dyn Fs,
     /// Analysis function.
-    pub analyze: &'a AnalyzeFn,
+    pub analyze: &'a AnalyzeFn<'a>,
     /// Progress reporter.
     pub progress: &'a dyn Progress,
     /// Set (e.g. by Ctrl-C) to stop launching new analyses.
@@ -363,7 +363,7 @@ fn analyse_all(job: &Job<'_>, scanned: &Scan, todo: &[usize]) -> Vec<(usize, Out
 
 /// One file → outcome. A panic in a decoder or feature is contained: one
 /// odd file must not take the whole library's indexing down with it.
-fn analyse_one(analyze: &AnalyzeFn, path: &Path, n_dims: usize) -> Outcome {
+fn analyse_one(analyze: &AnalyzeFn<'_>, path: &Path, n_dims: usize) -> Outcome {
     match catch_unwind(AssertUnwindSafe(|| analyze(path))) {
         Ok(Ok(t)) if t.fingerprint.values.len() == n_dims => Outcome::Analysed {
             duration_s: t.duration_s,

@@ -91,7 +91,7 @@ impl Session {
     /// Index the library incrementally.
     pub fn index(
         &self,
-        analyze: &AnalyzeFn,
+        analyze: &AnalyzeFn<'_>,
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<Report, SessionError> {
