@@ -92,7 +92,7 @@ fn index_library(session: &Session, library_summary: bool) -> Result<ExitCode> {
         }
         eprintln!("musim-tui: interrupted; finishing files in progress and saving what was analysed (Ctrl-C again to quit now)");
     });
-    let progress = summary_progress();
+    let progress = musim::library::progress::for_stderr();
     let report = session.index(real_analysis(), progress.as_ref(), &cancel)?;
     let text = summary::run_summary(&report);
     if library_summary {
@@ -109,8 +109,4 @@ fn index_library(session: &Session, library_summary: bool) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn summary_progress() -> Box<dyn musim::library::progress::Progress> {
-    musim::library::progress::for_stderr()
 }

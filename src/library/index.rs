@@ -188,16 +188,15 @@ impl Index {
     }
 
     /// Serialise with magic, version, length and checksum.
-    pub fn encode(&self) -> Vec<u8> {
-        // postcard into a Vec cannot fail for these plain types.
-        let payload = postcard::to_allocvec(self).unwrap_or_default();
+    pub fn encode(&self) -> Result<Vec<u8>, postcard::Error> {
+        let payload = postcard::to_allocvec(self)?;
         let mut out = Vec::with_capacity(PREFIX_LEN + payload.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
         out.extend_from_slice(&fnv1a64(&payload).to_le_bytes());
         out.extend_from_slice(&payload);
-        out
+        Ok(out)
     }
 
     /// Parse bytes produced by [`Index::encode`]; `path` names the file in errors.
@@ -254,7 +253,10 @@ impl Index {
 
     /// Write atomically to `path`.
     pub fn save(&self, path: &Path) -> Result<(), WriteError> {
-        let bytes = self.encode();
+        let bytes = self.encode().map_err(|e| WriteError::Io {
+            path: path.to_path_buf(),
+            source: io::Error::other(format!("cannot encode the index: {e}")),
+        })?;
         write_atomic(path, |w: &mut dyn Write| w.write_all(&bytes))
     }
 
@@ -268,10 +270,11 @@ impl Index {
         self.entries.len() - self.analysed()
     }
 
-    /// Labels with their number of tracks, sorted by label.
+    /// Labels with their number of analysed tracks, sorted by label (failed
+    /// tracks are left out: they take no part in models or evaluation).
     pub fn label_counts(&self) -> Vec<(String, usize)> {
         let mut m = std::collections::BTreeMap::new();
-        for e in &self.entries {
+        for e in self.entries.iter().filter(|e| e.values().is_some()) {
             if let Some(l) = &e.label {
                 *m.entry(l.clone()).or_insert(0) += 1;
             }
@@ -320,13 +323,13 @@ mod tests {
     #[test]
     fn round_trips() {
         let idx = sample();
-        let back = Index::decode(&idx.encode(), Path::new("i")).unwrap();
+        let back = Index::decode(&idx.encode().unwrap(), Path::new("i")).unwrap();
         assert_eq!(back, idx);
     }
 
     #[test]
     fn every_damage_is_detected() {
-        let bytes = sample().encode();
+        let bytes = sample().encode().unwrap();
         let p = Path::new("i.idx");
         let msg = |b: &[u8]| Index::decode(b, p).unwrap_err().to_string();
         assert_eq!(msg(b"hello world"), "index i.idx is not a musim index");

@@ -109,7 +109,7 @@ impl Progress for LogLines {
         if let Ok(mut s) = self.started.lock() {
             *s = Some((now, now));
         }
-        eprintln!("musim: analysing {total} files");
+        eprintln!("musim-tui: analysing {total} files");
     }
 
     fn advance(&self, _path: &Path) {
@@ -132,7 +132,7 @@ impl Progress for LogLines {
         } else {
             0.0
         };
-        eprintln!("musim: analysed {done}/{total} files ({rate:.1}/s, ETA {eta:.0} s)");
+        eprintln!("musim-tui: analysed {done}/{total} files ({rate:.1}/s, ETA {eta:.0} s)");
     }
 
     fn finish(&self) {}
