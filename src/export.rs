@@ -60,9 +60,20 @@ pub fn write(index: &Index, format: Format, out: &mut dyn Write) -> io::Result<(
                     })
                     .collect(),
             };
-            serde_json::to_writer(&mut *out, &doc)?;
+            serde_json::to_writer(&mut *out, &doc).map_err(|e| match e.io_error_kind() {
+                Some(kind) => io::Error::new(kind, e),
+                None => io::Error::other(e),
+            })?;
             out.write_all(b"\n")
         }
+    }
+}
+
+/// csv wraps IO errors; unwrap them so callers can see e.g. a broken pipe.
+fn io_err(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
     }
 }
 
@@ -70,14 +81,14 @@ fn write_csv(index: &Index, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut header = vec!["path".to_string(), "label".into(), "duration_s".into()];
     header.extend(index.header.feature_names.iter().cloned());
-    w.write_record(&header)?;
+    w.write_record(&header).map_err(io_err)?;
     for (path, label, duration, values) in rows(index) {
         let mut rec = Vec::with_capacity(values.len() + 3);
         rec.push(path);
         rec.push(label.unwrap_or_default().to_string());
         rec.push(duration.to_string());
         rec.extend(values.iter().map(|v| v.to_string()));
-        w.write_record(&rec)?;
+        w.write_record(&rec).map_err(io_err)?;
     }
     w.flush()
 }

@@ -79,8 +79,15 @@ pub fn run_summary(r: &Report) -> String {
             list(&names)
         );
     }
-    for g in &r.duplicates {
+    for g in r.duplicates.iter().take(EXAMPLES) {
         let _ = writeln!(s, "  {} files look identical: {}", g.len(), list(g));
+    }
+    if r.duplicates.len() > EXAMPLES {
+        let _ = writeln!(
+            s,
+            "  … and {} more groups of identical files",
+            r.duplicates.len() - EXAMPLES
+        );
     }
     if r.interrupted {
         let _ = writeln!(
