@@ -52,6 +52,13 @@ enum ExportFormat {
 const INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
+    // The indexer contains a panic in one file's analysis and reports it in
+    // the summary; the default hook would also print a (possibly enormous)
+    // backtrace per file over the progress output. One line is enough.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info.to_string().replace('\n', " ");
+        eprintln!("musim-tui: internal error: {msg}");
+    }));
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
