@@ -1,0 +1,350 @@
+//! The index file: what musim knows about a library's tracks.
+//!
+//! Layout: `MAGIC` (8 bytes) · format version (u32 LE) · payload length
+//! (u64 LE) · FNV-1a 64 checksum of the payload (u64 LE) · payload
+//! (postcard of [`Index`]). The version sits outside the payload so an
+//! older file is recognised as such even when its payload layout differs,
+//! and the checksum makes corruption an explicit error instead of a
+//! plausible-looking mis-decode.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::atomic::{write_atomic, WriteError};
+use super::fnv1a64;
+use super::paths::show;
+use crate::features::{analyzer::SEGMENT_SECONDS, fingerprint, HOP, N_FFT, SR};
+
+/// First bytes of every index file.
+pub const MAGIC: &[u8; 8] = b"MUSIMIDX";
+/// Version of the file layout; bump when [`Index`] changes shape.
+pub const FORMAT_VERSION: u32 = 1;
+const PREFIX_LEN: usize = 8 + 4 + 8 + 8;
+
+/// Parameters the fingerprints depend on; a mismatch invalidates them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalysisParams {
+    /// Sample rate, Hz.
+    pub sr: u32,
+    /// FFT size.
+    pub n_fft: u32,
+    /// Hop length.
+    pub hop: u32,
+    /// Long-track segment length, seconds.
+    pub segment_seconds: u32,
+}
+
+impl AnalysisParams {
+    /// The parameters of this build.
+    pub fn current() -> Self {
+        AnalysisParams {
+            sr: SR,
+            n_fft: N_FFT as u32,
+            hop: HOP as u32,
+            segment_seconds: SEGMENT_SECONDS as u32,
+        }
+    }
+}
+
+/// Index header: everything needed to know whether entries are reusable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// `fingerprint::FEATURE_SET_VERSION` of the writer.
+    pub feature_set_version: u32,
+    /// Crate version of the writer; remembered failures are retried when it
+    /// changes, because a newer decoder may read what an older one could not.
+    pub musim_version: String,
+    /// Analysis parameters.
+    pub params: AnalysisParams,
+    /// Library root (raw OS bytes).
+    pub root: Vec<u8>,
+    /// Names of the fingerprint dimensions.
+    pub feature_names: Vec<String>,
+}
+
+impl Header {
+    /// The header this build writes for `root`.
+    pub fn current(root: &Path) -> Self {
+        Header {
+            feature_set_version: fingerprint::FEATURE_SET_VERSION,
+            musim_version: env!("CARGO_PKG_VERSION").to_string(),
+            params: AnalysisParams::current(),
+            root: super::paths::to_bytes(root),
+            feature_names: fingerprint::feature_names().to_vec(),
+        }
+    }
+}
+
+/// The result of analysing one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Analysed: duration and fingerprint values.
+    Analysed {
+        /// Duration, seconds.
+        duration_s: f64,
+        /// Fingerprint, in the order of the header's feature names.
+        values: Vec<f32>,
+    },
+    /// Could not be analysed.
+    Failed {
+        /// Short error kind for grouping, e.g. "not an audio file".
+        kind: String,
+        /// The full message.
+        reason: String,
+    },
+}
+
+/// One track of the library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Full path, raw OS bytes.
+    pub path: Vec<u8>,
+    /// Size in bytes when analysed.
+    pub size: u64,
+    /// Modification time when analysed, ns since the epoch.
+    pub mtime_ns: i64,
+    /// Genre label (folder name) in a labelled library.
+    pub label: Option<String>,
+    /// Fingerprint or failure.
+    pub outcome: Outcome,
+}
+
+impl Entry {
+    /// The path for display.
+    pub fn show_path(&self) -> String {
+        super::paths::show_bytes(&self.path)
+    }
+
+    /// The fingerprint values, if analysed.
+    pub fn values(&self) -> Option<&[f32]> {
+        match &self.outcome {
+            Outcome::Analysed { values, .. } => Some(values),
+            Outcome::Failed { .. } => None,
+        }
+    }
+}
+
+/// A whole index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Index {
+    /// Header.
+    pub header: Header,
+    /// Entries, sorted by path.
+    pub entries: Vec<Entry>,
+}
+
+/// Why an existing index could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file exists but cannot be read.
+    #[error("index {} cannot be read ({source})", show(.path))]
+    Io {
+        /// The index.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// Not a musim index at all.
+    #[error("index {} is not a musim index", show(.path))]
+    NotAnIndex {
+        /// The index.
+        path: PathBuf,
+    },
+    /// Written by an older musim.
+    #[error("index {} was written by an older musim (format {version})", show(.path))]
+    Older {
+        /// The index.
+        path: PathBuf,
+        /// Its format version.
+        version: u32,
+    },
+    /// Written by a newer musim.
+    #[error("index {} was written by a newer musim (format {version})", show(.path))]
+    Newer {
+        /// The index.
+        path: PathBuf,
+        /// Its format version.
+        version: u32,
+    },
+    /// Damaged: truncated, checksum mismatch or undecodable.
+    #[error("index {} is corrupt ({detail})", show(.path))]
+    Corrupt {
+        /// The index.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl Index {
+    /// An empty index for `root`.
+    pub fn empty(root: &Path) -> Self {
+        Index {
+            header: Header::current(root),
+            entries: Vec::new(),
+        }
+    }
+
+    /// Serialise with magic, version, length and checksum.
+    pub fn encode(&self) -> Result<Vec<u8>, postcard::Error> {
+        let payload = postcard::to_allocvec(self)?;
+        let mut out = Vec::with_capacity(PREFIX_LEN + payload.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        out.extend_from_slice(&fnv1a64(&payload).to_le_bytes());
+        out.extend_from_slice(&payload);
+        Ok(out)
+    }
+
+    /// Parse bytes produced by [`Index::encode`]; `path` names the file in errors.
+    pub fn decode(bytes: &[u8], path: &Path) -> Result<Index, LoadError> {
+        let path_buf = || path.to_path_buf();
+        let corrupt = |detail: String| LoadError::Corrupt {
+            path: path_buf(),
+            detail,
+        };
+        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+            return Err(LoadError::NotAnIndex { path: path_buf() });
+        }
+        let version = read_u32(bytes, 8).ok_or_else(|| corrupt("truncated header".into()))?;
+        if version < FORMAT_VERSION {
+            return Err(LoadError::Older {
+                path: path_buf(),
+                version,
+            });
+        }
+        if version > FORMAT_VERSION {
+            return Err(LoadError::Newer {
+                path: path_buf(),
+                version,
+            });
+        }
+        let (len, sum) = match (read_u64(bytes, 12), read_u64(bytes, 20)) {
+            (Some(l), Some(s)) => (l, s),
+            _ => return Err(corrupt("truncated header".into())),
+        };
+        let payload = bytes.get(PREFIX_LEN..).unwrap_or_default();
+        if payload.len() as u64 != len {
+            return Err(corrupt(format!(
+                "truncated: {} of {len} payload bytes",
+                payload.len()
+            )));
+        }
+        if fnv1a64(payload) != sum {
+            return Err(corrupt("checksum mismatch".into()));
+        }
+        postcard::from_bytes(payload).map_err(|e| corrupt(format!("cannot decode: {e}")))
+    }
+
+    /// Read the index at `path`; `Ok(None)` when there is none yet.
+    pub fn load(path: &Path) -> Result<Option<Index>, LoadError> {
+        match std::fs::read(path) {
+            Ok(bytes) => Index::decode(&bytes, path).map(Some),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(LoadError::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Write atomically to `path`.
+    pub fn save(&self, path: &Path) -> Result<(), WriteError> {
+        let bytes = self.encode().map_err(|e| WriteError::Io {
+            path: path.to_path_buf(),
+            source: io::Error::other(format!("cannot encode the index: {e}")),
+        })?;
+        write_atomic(path, |w: &mut dyn Write| w.write_all(&bytes))
+    }
+
+    /// Number of analysed entries.
+    pub fn analysed(&self) -> usize {
+        self.entries.iter().filter(|e| e.values().is_some()).count()
+    }
+
+    /// Number of failed entries.
+    pub fn failed(&self) -> usize {
+        self.entries.len() - self.analysed()
+    }
+
+    /// Labels with their number of analysed tracks, sorted by label (failed
+    /// tracks are left out: they take no part in models or evaluation).
+    pub fn label_counts(&self) -> Vec<(String, usize)> {
+        let mut m = std::collections::BTreeMap::new();
+        for e in self.entries.iter().filter(|e| e.values().is_some()) {
+            if let Some(l) = &e.label {
+                *m.entry(l.clone()).or_insert(0) += 1;
+            }
+        }
+        m.into_iter().collect()
+    }
+}
+
+fn read_u32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn read_u64(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Index {
+        let mut idx = Index::empty(Path::new("/music"));
+        idx.entries.push(Entry {
+            path: b"/music/rock/caf\xe9.wav".to_vec(),
+            size: 10,
+            mtime_ns: 5,
+            label: Some("rock".into()),
+            outcome: Outcome::Analysed {
+                duration_s: 2.0,
+                values: vec![1.0, 2.0],
+            },
+        });
+        idx.entries.push(Entry {
+            path: b"/music/rock/x.mp3".to_vec(),
+            size: 3,
+            mtime_ns: 6,
+            label: Some("rock".into()),
+            outcome: Outcome::Failed {
+                kind: "not an audio file".into(),
+                reason: "x.mp3: not an audio file".into(),
+            },
+        });
+        idx
+    }
+
+    #[test]
+    fn round_trips() {
+        let idx = sample();
+        let back = Index::decode(&idx.encode().unwrap(), Path::new("i")).unwrap();
+        assert_eq!(back, idx);
+    }
+
+    #[test]
+    fn every_damage_is_detected() {
+        let bytes = sample().encode().unwrap();
+        let p = Path::new("i.idx");
+        let msg = |b: &[u8]| Index::decode(b, p).unwrap_err().to_string();
+        assert_eq!(msg(b"hello world"), "index i.idx is not a musim index");
+        assert_eq!(msg(&[]), "index i.idx is not a musim index");
+        assert!(msg(&bytes[..bytes.len() - 3]).contains("is corrupt (truncated"));
+        assert!(msg(&bytes[..10]).contains("is corrupt (truncated header)"));
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0x55;
+        assert_eq!(msg(&flipped), "index i.idx is corrupt (checksum mismatch)");
+        let mut old = bytes.clone();
+        old[8..12].copy_from_slice(&0u32.to_le_bytes());
+        assert_eq!(
+            msg(&old),
+            "index i.idx was written by an older musim (format 0)"
+        );
+    }
+}

@@ -1,0 +1,418 @@
+//! Incremental, parallel indexing of a library.
+//!
+//! A file is re-analysed only when its path, size or mtime changed (or the
+//! feature set / analysis parameters did); failures are remembered and
+//! retried only when the file changes or musim is upgraded. The analysis
+//! function is a parameter so tests can count calls and inject failures.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+
+use super::atomic::{check_writable, WriteError};
+use super::fs::Fs;
+use super::index::{Entry, Header, Index, LoadError, Outcome};
+use super::labels;
+use super::paths::{show, to_bytes};
+use super::progress::Progress;
+use super::scan::{scan, Scan, ScanError};
+use crate::analysis::TrackAnalysis;
+use crate::audio::AudioError;
+
+/// The analysis function: file → fingerprint.
+pub type AnalyzeFn<'f> = dyn Fn(&Path) -> Result<TrackAnalysis, AudioError> + Sync + 'f;
+
+/// The real analysis, [`crate::analysis::analyze_file`].
+pub fn real_analysis() -> &'static AnalyzeFn<'static> {
+    &crate::analysis::analyze_file
+}
+
+/// What an indexing run needs.
+pub struct Job<'a> {
+    /// Canonical library root.
+    pub root: &'a Path,
+    /// Index file.
+    pub index_path: &'a Path,
+    /// File system for the scan.
+    pub fs: &'a dyn Fs,
+    /// Analysis function.
+    pub analyze: &'a AnalyzeFn<'a>,
+    /// Progress reporter.
+    pub progress: &'a dyn Progress,
+    /// Set (e.g. by Ctrl-C) to stop launching new analyses.
+    pub cancel: &'a AtomicBool,
+}
+
+/// Why indexing could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The library cannot be scanned.
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    /// The index cannot be written.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// A bad index could not be moved aside, so it is kept.
+    #[error("cannot move the unusable index {} aside to {}: {source}; it was left untouched", show(.path), show(.backup))]
+    Backup {
+        /// The index.
+        path: PathBuf,
+        /// Where it was to go.
+        backup: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// What happened to the index that was there before.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Previous {
+    /// No index yet.
+    None,
+    /// Usable.
+    Usable,
+    /// Usable file, but its fingerprints are stale (why).
+    Stale(String),
+    /// Unusable (message); being rebuilt.
+    Unusable(String),
+}
+
+/// Whether and how the index was saved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Saved {
+    /// Written (and the bad previous file moved to this path, if any).
+    Written {
+        /// Backup of an unusable previous index.
+        backup: Option<PathBuf>,
+    },
+    /// Nothing changed, nothing written.
+    UpToDate,
+    /// Not written, the old file kept (why).
+    KeptOld(String),
+}
+
+/// One failed file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// The file (display form).
+    pub path: String,
+    /// Full message.
+    pub reason: String,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Library root.
+    pub root: PathBuf,
+    /// Index file.
+    pub index_path: PathBuf,
+    /// The previous index's state.
+    pub previous: Previous,
+    /// Files analysed successfully in this run.
+    pub analysed: usize,
+    /// Files reused from the index (including remembered failures).
+    pub unchanged: usize,
+    /// Of `unchanged`, how many are remembered failures.
+    pub known_failures: usize,
+    /// Entries dropped because their file is gone.
+    pub removed: usize,
+    /// Files that failed in this run, grouped by kind (sorted).
+    pub failures: Vec<(String, Vec<Failure>)>,
+    /// Files not analysed because the run was interrupted.
+    pub not_reached: usize,
+    /// Whether the run was interrupted.
+    pub interrupted: bool,
+    /// The scan (problems, skipped files).
+    pub scan: Scan,
+    /// Groups of files with identical fingerprints (display paths).
+    pub duplicates: Vec<Vec<String>>,
+    /// Whether the index was saved.
+    pub saved: Saved,
+    /// The library's index after the run.
+    pub index: Index,
+}
+
+impl Report {
+    /// Number of files that failed in this run.
+    pub fn failed(&self) -> usize {
+        self.failures.iter().map(|(_, v)| v.len()).sum()
+    }
+}
+
+/// A short, stable kind for grouping failures in summaries.
+pub fn failure_kind(e: &AudioError) -> &'static str {
+    match e {
+        AudioError::Io { .. } => "cannot read file",
+        AudioError::Empty { .. } => "empty file",
+        AudioError::NotAudio { .. } => "not an audio file",
+        AudioError::UnsupportedCodec { .. } => "unsupported codec",
+        AudioError::Corrupt { .. } => "damaged or truncated audio",
+        AudioError::NoAudio { .. } => "no audio samples",
+    }
+}
+
+/// Load the previous index, deciding what of it can be reused.
+fn load_previous(job: &Job<'_>, current: &Header) -> (Previous, Option<Index>, bool) {
+    match Index::load(job.index_path) {
+        Ok(None) => (Previous::None, None, false),
+        Err(e) => (Previous::Unusable(e.to_string()), None, true),
+        Ok(Some(old)) => {
+            let h = &old.header;
+            let stale = if h.feature_set_version != current.feature_set_version {
+                Some(format!(
+                    "made with feature set v{} (now v{})",
+                    h.feature_set_version, current.feature_set_version
+                ))
+            } else if h.params != current.params || h.feature_names != current.feature_names {
+                Some("made with other analysis parameters".to_string())
+            } else {
+                None
+            };
+            match stale {
+                Some(why) => {
+                    let msg = format!("index {} was {why}", show(job.index_path));
+                    // Keep the failures? No: the decoder may differ too.
+                    (
+                        Previous::Stale(msg),
+                        Some(Index {
+                            entries: vec![],
+                            ..old
+                        }),
+                        false,
+                    )
+                }
+                None => (Previous::Usable, Some(old), false),
+            }
+        }
+    }
+}
+
+/// The suffix an unusable index is moved aside with.
+fn backup_path(path: &Path, err: &str) -> PathBuf {
+    let suffix = if err.contains("older musim") {
+        "old"
+    } else if err.contains("newer musim") {
+        "newer"
+    } else {
+        "corrupt"
+    };
+    let mut s = path.as_os_str().to_owned();
+    s.push(".");
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Index the library: scan, reuse what is unchanged, analyse the rest in
+/// parallel, save atomically (unless the run failed), and report.
+pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
+    // Fail before the expensive part if the index cannot be written.
+    check_writable(job.index_path)?;
+    let header = Header::current(job.root);
+    let (previous, old, old_bad) = load_previous(job, &header);
+    if let Some(note) = super::summary::previous_note(&previous) {
+        job.progress.note(&note);
+    }
+    let old_had_value = old_bad || old.as_ref().is_some_and(|o| o.analysed() > 0);
+    let old_entries = old.as_ref().map(|o| o.entries.clone()).unwrap_or_default();
+    let old_header_same = old.as_ref().is_some_and(|o| o.header == header);
+    let retry_failures = old
+        .as_ref()
+        .is_some_and(|o| o.header.musim_version != header.musim_version);
+
+    let scanned = scan(job.fs, job.root)?;
+    let rels: Vec<&Path> = scanned.files.iter().map(|f| f.rel.as_path()).collect();
+    let labels = labels::assign(&rels);
+
+    let mut by_path: HashMap<Vec<u8>, Entry> = old_entries
+        .iter()
+        .map(|e| (e.path.clone(), e.clone()))
+        .collect();
+    let mut slots: Vec<Option<Entry>> = Vec::with_capacity(scanned.files.len());
+    let mut todo = Vec::new();
+    let mut known_failures = 0;
+    for (i, f) in scanned.files.iter().enumerate() {
+        let key = to_bytes(&f.path);
+        let reuse = by_path.remove(&key).filter(|e| {
+            e.size == f.size
+                && e.mtime_ns == f.mtime_ns
+                && !(retry_failures && e.values().is_none())
+        });
+        match reuse {
+            Some(mut e) => {
+                e.label = labels.get(i).cloned().flatten();
+                if e.values().is_none() {
+                    known_failures += 1;
+                }
+                slots.push(Some(e));
+            }
+            None => {
+                todo.push(i);
+                slots.push(None);
+            }
+        }
+    }
+    let removed = by_path.len();
+    let unchanged = slots.iter().filter(|s| s.is_some()).count();
+
+    let outcomes = analyse_all(job, &scanned, &todo);
+    let interrupted = job.cancel.load(Ordering::SeqCst) && outcomes.len() < todo.len();
+
+    let mut analysed = 0;
+    let mut groups: HashMap<String, Vec<Failure>> = HashMap::new();
+    for (i, outcome) in &outcomes {
+        let (Some(f), Some(slot)) = (scanned.files.get(*i), slots.get_mut(*i)) else {
+            continue;
+        };
+        match outcome {
+            Outcome::Analysed { .. } => analysed += 1,
+            Outcome::Failed { kind, reason } => {
+                groups.entry(kind.clone()).or_default().push(Failure {
+                    path: show(&f.path),
+                    reason: reason.clone(),
+                })
+            }
+        }
+        *slot = Some(Entry {
+            path: to_bytes(&f.path),
+            size: f.size,
+            mtime_ns: f.mtime_ns,
+            label: labels.get(*i).cloned().flatten(),
+            outcome: outcome.clone(),
+        });
+    }
+    let not_reached = todo.len() - outcomes.len();
+    let mut failures: Vec<(String, Vec<Failure>)> = groups.into_iter().collect();
+    failures.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+
+    let index = Index {
+        header,
+        entries: slots.into_iter().flatten().collect(),
+    };
+    let attempted = outcomes.len();
+    let saved = if interrupted && attempted == 0 {
+        Saved::KeptOld("interrupted before any file was analysed".into())
+    } else if attempted > 0 && analysed == 0 && index.analysed() == 0 && old_had_value {
+        Saved::KeptOld("nothing could be analysed".into())
+    } else if !old_bad && old_header_same && index.entries == old_entries {
+        Saved::UpToDate
+    } else {
+        let backup = if old_bad {
+            let msg = match &previous {
+                Previous::Unusable(m) => m.as_str(),
+                _ => "",
+            };
+            let b = backup_path(job.index_path, msg);
+            std::fs::rename(job.index_path, &b).map_err(|source| IndexError::Backup {
+                path: job.index_path.to_path_buf(),
+                backup: b.clone(),
+                source,
+            })?;
+            Some(b)
+        } else {
+            None
+        };
+        index.save(job.index_path)?;
+        Saved::Written { backup }
+    };
+
+    Ok(Report {
+        root: job.root.to_path_buf(),
+        index_path: job.index_path.to_path_buf(),
+        previous,
+        analysed,
+        unchanged,
+        known_failures,
+        removed,
+        failures,
+        not_reached,
+        interrupted,
+        duplicates: duplicates(&index),
+        scan: scanned,
+        saved,
+        index,
+    })
+}
+
+/// Analyse the files at `todo` in parallel; stops launching work once
+/// cancelled. Returns (file position, outcome) for what was analysed.
+fn analyse_all(job: &Job<'_>, scanned: &Scan, todo: &[usize]) -> Vec<(usize, Outcome)> {
+    if todo.is_empty() {
+        return Vec::new();
+    }
+    job.progress.start(todo.len() as u64);
+    let n_dims = crate::features::fingerprint::dims();
+    let out: Vec<(usize, Outcome)> = todo
+        .par_iter()
+        .filter_map(|&i| {
+            if job.cancel.load(Ordering::SeqCst) {
+                return None;
+            }
+            let f = scanned.files.get(i)?;
+            let outcome = analyse_one(job.analyze, &f.path, n_dims);
+            job.progress.advance(&f.path);
+            Some((i, outcome))
+        })
+        .collect();
+    job.progress.finish();
+    out
+}
+
+/// One file → outcome. A panic in a decoder or feature is contained: one
+/// odd file must not take the whole library's indexing down with it.
+fn analyse_one(analyze: &AnalyzeFn<'_>, path: &Path, n_dims: usize) -> Outcome {
+    match catch_unwind(AssertUnwindSafe(|| analyze(path))) {
+        Ok(Ok(t)) if t.fingerprint.values.len() == n_dims => Outcome::Analysed {
+            duration_s: t.duration_s,
+            values: t.fingerprint.values,
+        },
+        Ok(Ok(t)) => Outcome::Failed {
+            kind: "internal error".into(),
+            reason: format!(
+                "{}: fingerprint has {} values, expected {n_dims}",
+                show(path),
+                t.fingerprint.values.len()
+            ),
+        },
+        Ok(Err(e)) => Outcome::Failed {
+            kind: failure_kind(&e).into(),
+            reason: e.to_string(),
+        },
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Outcome::Failed {
+                kind: "internal error".into(),
+                reason: format!("{}: analysis crashed: {what}", show(path)),
+            }
+        }
+    }
+}
+
+/// Groups of entries whose fingerprints are bit-identical.
+pub fn duplicates(index: &Index) -> Vec<Vec<String>> {
+    let mut groups: HashMap<Vec<u32>, Vec<String>> = HashMap::new();
+    for e in &index.entries {
+        if let Some(v) = e.values() {
+            let key = v.iter().map(|x| x.to_bits()).collect();
+            groups.entry(key).or_default().push(e.show_path());
+        }
+    }
+    let mut out: Vec<Vec<String>> = groups.into_values().filter(|g| g.len() > 1).collect();
+    for g in &mut out {
+        g.sort();
+    }
+    out.sort();
+    out
+}
+
+/// Load the index for reading (export, summary) without touching it.
+pub fn load_existing(path: &Path) -> Result<Option<Index>, LoadError> {
+    Index::load(path)
+}

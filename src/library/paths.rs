@@ -1,0 +1,50 @@
+//! Paths as raw OS bytes (for storage) and as lossy text (for people).
+//!
+//! Why bytes: Unix file names need not be UTF-8, and serde's `PathBuf`
+//! serialisation refuses such names, so the index stores the exact bytes.
+
+use std::path::{Path, PathBuf};
+
+/// The exact bytes of `path` (on Unix the raw file-name bytes).
+pub fn to_bytes(path: &Path) -> Vec<u8> {
+    path.as_os_str().as_encoded_bytes().to_vec()
+}
+
+/// Rebuild a path from bytes produced by [`to_bytes`].
+#[cfg(unix)]
+pub fn from_bytes(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+/// Rebuild a path from bytes produced by [`to_bytes`].
+#[cfg(not(unix))]
+pub fn from_bytes(bytes: &[u8]) -> PathBuf {
+    // Off Unix the encoded bytes are WTF-8; a lossy round trip is the best
+    // we can do without `unsafe`, and only affects unpaired surrogates.
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// A path for display: invalid UTF-8 is replaced by U+FFFD.
+pub fn show(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Stored path bytes for display.
+pub fn show_bytes(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_paths_round_trip_exactly() {
+        use std::os::unix::ffi::OsStrExt;
+        let p = PathBuf::from(std::ffi::OsStr::from_bytes(b"/music/caf\xe9.wav"));
+        assert_eq!(from_bytes(&to_bytes(&p)), p);
+        assert_eq!(show(&p), "/music/caf\u{fffd}.wav");
+    }
+}

@@ -1,0 +1,148 @@
+//! Progress reporting for indexing: an indicatif bar on a terminal, plain
+//! periodic log lines otherwise (logs and CI capture no carriage returns).
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Receives indexing progress; called from worker threads.
+pub trait Progress: Sync {
+    /// Analysis of `total` files begins.
+    fn start(&self, total: u64);
+    /// One file is done.
+    fn advance(&self, path: &Path);
+    /// Analysis ended (finished or interrupted).
+    fn finish(&self);
+    /// Something the user should know before a long run (e.g. "index X is
+    /// corrupt; rebuilding"). Default: a line on stderr.
+    fn note(&self, msg: &str) {
+        eprintln!("musim-tui: {msg}");
+    }
+}
+
+/// Reports nothing (tests, library use).
+#[derive(Debug, Default)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn start(&self, _total: u64) {}
+    fn advance(&self, _path: &Path) {}
+    fn finish(&self) {}
+    fn note(&self, _msg: &str) {}
+}
+
+/// A progress bar on stderr: count, rate, ETA.
+#[derive(Debug)]
+pub struct Bar(ProgressBar);
+
+impl Bar {
+    /// A hidden bar until [`Progress::start`].
+    pub fn new() -> Self {
+        Bar(ProgressBar::with_draw_target(
+            None,
+            ProgressDrawTarget::stderr(),
+        ))
+    }
+}
+
+impl Default for Bar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+        let style = ProgressStyle::with_template(
+            "{spinner} analysing [{bar:30}] {pos}/{len} files · {per_sec} · ETA {eta} {wide_msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        self.0.set_style(style);
+        self.0.enable_steady_tick(Duration::from_millis(200));
+    }
+
+    fn advance(&self, path: &Path) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.0.set_message(name);
+        self.0.inc(1);
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// Plain lines on stderr every few seconds: "indexing: 120/1000 files …".
+#[derive(Debug)]
+pub struct LogLines {
+    total: AtomicU64,
+    done: AtomicU64,
+    started: Mutex<Option<(Instant, Instant)>>,
+    every: Duration,
+}
+
+impl LogLines {
+    /// Log at most once per `every`.
+    pub fn new(every: Duration) -> Self {
+        LogLines {
+            total: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+            started: Mutex::new(None),
+            every,
+        }
+    }
+}
+
+impl Progress for LogLines {
+    fn start(&self, total: u64) {
+        self.total.store(total, Ordering::Relaxed);
+        let now = Instant::now();
+        if let Ok(mut s) = self.started.lock() {
+            *s = Some((now, now));
+        }
+        eprintln!("musim-tui: analysing {total} files");
+    }
+
+    fn advance(&self, _path: &Path) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let total = self.total.load(Ordering::Relaxed);
+        let Ok(mut guard) = self.started.lock() else {
+            return;
+        };
+        let Some((start, last)) = guard.as_mut() else {
+            return;
+        };
+        if last.elapsed() < self.every && done < total {
+            return;
+        }
+        *last = Instant::now();
+        let secs = start.elapsed().as_secs_f64().max(1e-9);
+        let rate = done as f64 / secs;
+        let eta = if rate > 0.0 {
+            (total.saturating_sub(done)) as f64 / rate
+        } else {
+            0.0
+        };
+        eprintln!("musim-tui: analysed {done}/{total} files ({rate:.1}/s, ETA {eta:.0} s)");
+    }
+
+    fn finish(&self) {}
+}
+
+/// The right reporter for stderr: a bar on a terminal, log lines otherwise.
+pub fn for_stderr() -> Box<dyn Progress> {
+    if std::io::stderr().is_terminal() {
+        Box::new(Bar::new())
+    } else {
+        Box::new(LogLines::new(Duration::from_secs(5)))
+    }
+}

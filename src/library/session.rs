@@ -1,0 +1,148 @@
+//! The commands behind the CLI, kept out of `main.rs` so they can be tested
+//! and reused by the explorer: choose the library and index, run an index,
+//! export.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use super::atomic::{write_atomic, WriteError};
+use super::choice::{choose, Choice, ChoiceError};
+use super::fs::RealFs;
+use super::index::{Index, LoadError};
+use super::indexer::{self, AnalyzeFn, IndexError, Job, Report};
+use super::location::{config_file, default_index, LocationError};
+use super::paths::show;
+use super::progress::Progress;
+use crate::export::{self, Format};
+
+/// Why a command could not do its job (a user-facing, one-line message).
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// No usable library.
+    #[error(transparent)]
+    Choice(#[from] ChoiceError),
+    /// No usable default index location.
+    #[error(transparent)]
+    Location(#[from] LocationError),
+    /// Indexing failed.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// The index exists but cannot be used (for reading commands).
+    #[error("{0}; run `musim-tui index` to rebuild it")]
+    Load(#[from] LoadError),
+    /// There is no index yet (for reading commands).
+    #[error("library {} has not been indexed yet (no index at {}); run `musim-tui index` first", show(.root), show(.index))]
+    NotIndexed {
+        /// Library root (or the index path when no library was chosen).
+        root: PathBuf,
+        /// Index path.
+        index: PathBuf,
+    },
+    /// Writing the export failed.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// Writing the export to stdout failed.
+    #[error("cannot write the export: {0}")]
+    Stdout(std::io::Error),
+}
+
+/// The library and index a command works on.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The chosen library, if one was needed.
+    pub choice: Option<Choice>,
+    /// The index file.
+    pub index_path: PathBuf,
+}
+
+impl Session {
+    /// Choose the library (flag > config > ./data/songs) and the index
+    /// (`--index` or the default for the library).
+    pub fn open(library: Option<&Path>, index: Option<&Path>) -> Result<Session, SessionError> {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let cfg = config_file();
+        let choice = choose(library, cfg.as_deref(), &cwd)?;
+        let index_path = match index {
+            Some(p) => p.to_path_buf(),
+            None => default_index(&choice.root)?,
+        };
+        Ok(Session {
+            choice: Some(choice),
+            index_path,
+        })
+    }
+
+    /// Like [`Session::open`], but with `--index FILE` and no `--library`
+    /// no library is needed (reading commands only read the index).
+    pub fn open_for_reading(
+        library: Option<&Path>,
+        index: Option<&Path>,
+    ) -> Result<Session, SessionError> {
+        match (library, index) {
+            (None, Some(i)) => Ok(Session {
+                choice: None,
+                index_path: i.to_path_buf(),
+            }),
+            _ => Session::open(library, index),
+        }
+    }
+
+    /// Index the library incrementally.
+    pub fn index(
+        &self,
+        analyze: &AnalyzeFn<'_>,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<Report, SessionError> {
+        let Some(choice) = &self.choice else {
+            return Err(ChoiceError::NoLibrary {
+                config: config_file(),
+            }
+            .into());
+        };
+        let job = Job {
+            root: &choice.root,
+            index_path: &self.index_path,
+            fs: &RealFs,
+            analyze,
+            progress,
+            cancel,
+        };
+        Ok(indexer::run(&job)?)
+    }
+
+    /// The existing index, or a clear error saying to run `index` first.
+    pub fn load(&self) -> Result<Index, SessionError> {
+        match Index::load(&self.index_path)? {
+            Some(i) => Ok(i),
+            None => Err(SessionError::NotIndexed {
+                root: self
+                    .choice
+                    .as_ref()
+                    .map_or_else(|| self.index_path.clone(), |c| c.root.clone()),
+                index: self.index_path.clone(),
+            }),
+        }
+    }
+
+    /// Export the index to `output` (atomically) or to stdout.
+    pub fn export(&self, format: Format, output: Option<&Path>) -> Result<(), SessionError> {
+        let index = self.load()?;
+        match output {
+            Some(path) => write_atomic(path, |w| export::write(&index, format, w))?,
+            None => {
+                let stdout = std::io::stdout();
+                let mut w = std::io::BufWriter::new(stdout.lock());
+                let r = export::write(&index, format, &mut w).and_then(|()| w.flush());
+                match r {
+                    // `musim-tui export | head` is not an error.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    Err(e) => return Err(SessionError::Stdout(e)),
+                    Ok(()) => {}
+                }
+            }
+        }
+        Ok(())
+    }
+}

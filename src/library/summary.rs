@@ -1,0 +1,149 @@
+//! Human-readable summaries: of an indexing run, and of a library's index.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use super::index::Index;
+use super::indexer::{Previous, Report, Saved};
+use super::paths::show;
+use super::scan::ProblemKind;
+
+/// How many example paths to show per group.
+pub const EXAMPLES: usize = 3;
+
+/// Notes about the previous index, for stderr before the run's summary.
+pub fn previous_note(p: &Previous) -> Option<String> {
+    match p {
+        Previous::Unusable(m) => Some(format!("{m}; rebuilding")),
+        Previous::Stale(m) => Some(format!("{m}; re-analysing everything")),
+        Previous::None | Previous::Usable => None,
+    }
+}
+
+fn list(paths: &[String]) -> String {
+    let mut s = paths
+        .iter()
+        .take(EXAMPLES)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if paths.len() > EXAMPLES {
+        let _ = write!(s, ", … ({} more)", paths.len() - EXAMPLES);
+    }
+    s
+}
+
+/// The end-of-run summary, one fact per line.
+pub fn run_summary(r: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "library {}", show(&r.root));
+    let _ = writeln!(
+        s,
+        "  {} analysed, {} unchanged, {} removed, {} failed",
+        r.analysed,
+        r.unchanged,
+        r.removed,
+        r.failed()
+    );
+    if r.known_failures > 0 {
+        let _ = writeln!(
+            s,
+            "  {} files failed before and are unchanged (not retried)",
+            r.known_failures
+        );
+    }
+    for (kind, fails) in &r.failures {
+        let _ = writeln!(s, "  {} × {kind}:", fails.len());
+        for f in fails.iter().take(EXAMPLES) {
+            let _ = writeln!(s, "    {}", f.reason);
+        }
+        if fails.len() > EXAMPLES {
+            let _ = writeln!(s, "    … and {} more", fails.len() - EXAMPLES);
+        }
+    }
+    if !r.scan.problems.is_empty() {
+        let _ = writeln!(s, "  {} scan problems:", r.scan.problems.len());
+        for p in r.scan.problems.iter().take(EXAMPLES) {
+            let _ = writeln!(s, "    {p}");
+        }
+        if r.scan.problems.len() > EXAMPLES {
+            let _ = writeln!(s, "    … and {} more", r.scan.problems.len() - EXAMPLES);
+        }
+    }
+    if !r.scan.skipped.is_empty() {
+        let names: Vec<String> = r.scan.skipped.iter().map(|p| show(p)).collect();
+        let _ = writeln!(
+            s,
+            "  {} non-audio files skipped: {}",
+            names.len(),
+            list(&names)
+        );
+    }
+    for g in r.duplicates.iter().take(EXAMPLES) {
+        let _ = writeln!(s, "  {} files look identical: {}", g.len(), list(g));
+    }
+    if r.duplicates.len() > EXAMPLES {
+        let _ = writeln!(
+            s,
+            "  … and {} more groups of identical files",
+            r.duplicates.len() - EXAMPLES
+        );
+    }
+    if r.interrupted {
+        let _ = writeln!(
+            s,
+            "  interrupted: {} files not analysed (run `musim-tui index` to continue)",
+            r.not_reached
+        );
+    }
+    let _ = match &r.saved {
+        Saved::Written { backup: Some(b) } => writeln!(
+            s,
+            "  index saved to {} (the unusable old one was moved to {})",
+            show(&r.index_path),
+            show(b)
+        ),
+        Saved::Written { backup: None } => {
+            writeln!(s, "  index saved to {}", show(&r.index_path))
+        }
+        Saved::UpToDate => writeln!(s, "  index {} is up to date", show(&r.index_path)),
+        Saved::KeptOld(why) => writeln!(s, "  {why}: index {} left unchanged", show(&r.index_path)),
+    };
+    s
+}
+
+/// Counts of scan problems by kind (for tests and terse output).
+pub fn problem_count(r: &Report, kind: ProblemKind) -> usize {
+    r.scan.problems.iter().filter(|p| p.kind == kind).count()
+}
+
+/// A summary of the library as indexed: root, index, counts, labels, dims.
+pub fn library_summary(index: &Index, index_path: &Path) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "library:   {}",
+        super::paths::show_bytes(&index.header.root)
+    );
+    let _ = writeln!(s, "index:     {}", show(index_path));
+    let _ = writeln!(
+        s,
+        "tracks:    {} analysed, {} failed",
+        index.analysed(),
+        index.failed()
+    );
+    let labels = index.label_counts();
+    if labels.is_empty() {
+        let _ = writeln!(s, "labels:    none (not in the <genre>/<file> layout)");
+    } else {
+        let parts: Vec<String> = labels.iter().map(|(l, n)| format!("{l} ({n})")).collect();
+        let _ = writeln!(s, "labels:    {}: {}", labels.len(), parts.join(", "));
+    }
+    let _ = writeln!(
+        s,
+        "features:  {} dimensions (feature set v{})",
+        index.header.feature_names.len(),
+        index.header.feature_set_version
+    );
+    s
+}

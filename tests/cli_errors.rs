@@ -1,0 +1,305 @@
+//! CLI conventions and bad input that need no audio analysis: exit codes,
+//! one-line errors, library choice, config file, index location and damage.
+
+mod cli_support;
+
+use cli_support::{default_indexes, Env};
+use std::ffi::OsStr;
+
+fn one_line_error(r: &cli_support::Run, expected: &str) {
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.starts_with("musim-tui: error: "), "{r:?}");
+    assert_eq!(r.stderr.lines().count(), 1, "one line: {r:?}");
+    assert!(
+        r.stderr.contains(expected),
+        "expected {expected:?} in {r:?}"
+    );
+    assert!(!r.stderr.contains("backtrace"), "{r:?}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let env = Env::new();
+    assert_eq!(env.run(&["--bogus"]).code, 2);
+    assert_eq!(env.run(&["export"]).code, 2, "missing --format");
+    assert_eq!(env.run(&["export", "--format", "xml"]).code, 2);
+    assert_eq!(env.run(&["--help"]).code, 0);
+}
+
+#[test]
+fn every_subcommand_accepts_library_and_index() {
+    let env = Env::new();
+    let lib = env.path("lib");
+    std::fs::create_dir(&lib).unwrap();
+    let idx = env.path("x.idx");
+    let (l, i) = (lib.to_str().unwrap(), idx.to_str().unwrap());
+    for args in [
+        vec!["index", "--library", l, "--index", i],
+        vec!["--library", l, "--index", i, "index"],
+        vec!["export", "--format", "csv", "--library", l, "--index", i],
+        vec!["--library", l, "--index", i],
+    ] {
+        let r = env.run(&args);
+        assert_eq!(r.code, 0, "{args:?}: {r:?}");
+    }
+}
+
+#[test]
+fn library_pointing_to_a_file_or_a_missing_folder() {
+    let env = Env::new();
+    let file = env.path("song.wav");
+    std::fs::write(&file, b"x").unwrap();
+    let r = env.run(&["index", "--library", file.to_str().unwrap()]);
+    one_line_error(
+        &r,
+        &format!(
+            "library {} is a file, not a folder (from --library)",
+            file.display()
+        ),
+    );
+    let missing = env.path("nope");
+    let r = env.run(&["--library", missing.to_str().unwrap()]);
+    one_line_error(
+        &r,
+        &format!(
+            "library folder {} does not exist (from --library)",
+            missing.display()
+        ),
+    );
+}
+
+#[test]
+fn no_library_says_how_to_point_musim_at_music() {
+    let env = Env::new();
+    let r = env.run(&["index"]);
+    one_line_error(
+        &r,
+        "no music library found: pass --library DIR, set library = \"/path/to/music\" in ",
+    );
+    assert!(r.stderr.contains("config.toml"), "{r:?}");
+}
+
+#[test]
+fn bad_config_file_names_the_file_and_line() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.config.parent().unwrap()).unwrap();
+    std::fs::write(&env.config, "# my musim config\nlibrary = ~/Music\n").unwrap();
+    let r = env.run(&["index"]);
+    one_line_error(
+        &r,
+        &format!("bad config file {}, line 2:", env.config.display()),
+    );
+}
+
+#[test]
+fn config_file_chooses_the_library() {
+    let env = Env::new();
+    let lib = env.path("from-config");
+    std::fs::create_dir(&lib).unwrap();
+    std::fs::create_dir_all(env.config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &env.config,
+        format!("library = {:?}\n", lib.to_str().unwrap()),
+    )
+    .unwrap();
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.contains(&format!("library:   {}", lib.display())),
+        "{r:?}"
+    );
+    std::fs::remove_dir(&lib).unwrap();
+    let r = env.run(&[]);
+    one_line_error(&r, "does not exist (from config file ");
+}
+
+#[test]
+fn empty_library_indexes_zero_tracks_into_the_default_location() {
+    let env = Env::new();
+    let lib = env.path("My Music");
+    std::fs::create_dir(&lib).unwrap();
+    let r = env.run(&["index", "--library", lib.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout
+            .contains("0 analysed, 0 unchanged, 0 removed, 0 failed"),
+        "{r:?}"
+    );
+    let idx = default_indexes(&env);
+    assert_eq!(idx.len(), 1, "{idx:?}");
+    let name = idx[0].file_name().unwrap().to_str().unwrap().to_string();
+    assert!(
+        name.starts_with("My_Music-") && name.ends_with(".idx"),
+        "{name}"
+    );
+
+    let r = env.run(&["--library", lib.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    for line in [
+        "library:   ",
+        "index:     ",
+        "tracks:    0 analysed, 0 failed",
+        "labels:    none",
+        "features:  ",
+    ] {
+        assert!(r.stdout.contains(line), "{line:?} in {r:?}");
+    }
+}
+
+#[test]
+fn export_before_indexing_says_to_run_index_first() {
+    let env = Env::new();
+    let lib = env.path("lib");
+    std::fs::create_dir(&lib).unwrap();
+    let r = env.run(&[
+        "export",
+        "--format",
+        "csv",
+        "--library",
+        lib.to_str().unwrap(),
+    ]);
+    one_line_error(&r, "has not been indexed yet");
+    assert!(r.stderr.contains("run `musim-tui index` first"), "{r:?}");
+}
+
+#[test]
+fn export_of_a_corrupt_index_says_to_rebuild() {
+    let env = Env::new();
+    let idx = env.path("bad.idx");
+    std::fs::write(&idx, b"MUSIMIDX\x01\x00\x00\x00short").unwrap();
+    let r = env.run(&[
+        "export",
+        "--format",
+        "json",
+        "--index",
+        idx.to_str().unwrap(),
+    ]);
+    one_line_error(
+        &r,
+        &format!(
+            "index {} is corrupt (truncated header); run `musim-tui index` to rebuild it",
+            idx.display()
+        ),
+    );
+}
+
+#[test]
+fn corrupt_index_is_reported_moved_aside_and_rebuilt() {
+    let env = Env::new();
+    let lib = env.path("lib");
+    std::fs::create_dir(&lib).unwrap();
+    let idx = env.path("lib.idx");
+    std::fs::write(&idx, [0x13u8, 0x37, 0xff, 0x00, 0x42].repeat(40)).unwrap();
+    let r = env.run(&[
+        "index",
+        "--library",
+        lib.to_str().unwrap(),
+        "--index",
+        idx.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains(&format!(
+            "index {} is not a musim index; rebuilding",
+            idx.display()
+        )),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout.contains(&format!(
+            "(the unusable old one was moved to {}.corrupt)",
+            idx.display()
+        )),
+        "{r:?}"
+    );
+    assert!(env.path("lib.idx.corrupt").exists());
+    let r = env.run(&[
+        "export",
+        "--format",
+        "csv",
+        "--index",
+        idx.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+}
+
+#[test]
+fn index_in_a_missing_folder_or_under_a_file_is_a_clear_error() {
+    let env = Env::new();
+    let lib = env.path("lib");
+    std::fs::create_dir(&lib).unwrap();
+    let missing = env.path("no/such/dir/x.idx");
+    let r = env.run(&[
+        "index",
+        "--library",
+        lib.to_str().unwrap(),
+        "--index",
+        missing.to_str().unwrap(),
+    ]);
+    one_line_error(
+        &r,
+        &format!(
+            "cannot write {}: folder {} does not exist",
+            missing.display(),
+            env.path("no/such/dir").display()
+        ),
+    );
+    let file = env.path("plain");
+    std::fs::write(&file, b"").unwrap();
+    let under = file.join("x.idx");
+    let r = env.run(&[
+        "index",
+        "--library",
+        lib.to_str().unwrap(),
+        "--index",
+        under.to_str().unwrap(),
+    ]);
+    one_line_error(&r, "is not a folder");
+}
+
+#[test]
+fn index_in_an_unwritable_folder_is_a_clear_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let lib = env.path("lib");
+    std::fs::create_dir(&lib).unwrap();
+    let ro = env.path("readonly");
+    std::fs::create_dir(&ro).unwrap();
+    let idx = ro.join("x.idx");
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let args = [
+        OsStr::new("index"),
+        OsStr::new("--library"),
+        lib.as_os_str(),
+        OsStr::new("--index"),
+        idx.as_os_str(),
+    ];
+    let r = env.run_unprivileged(&args);
+    one_line_error(
+        &r,
+        &format!("cannot write {}: Permission denied", idx.display()),
+    );
+}
+
+#[test]
+fn symlink_loop_and_dangling_symlink_are_reported_not_fatal() {
+    let env = Env::new();
+    let lib = env.path("lib");
+    std::fs::create_dir_all(lib.join("a")).unwrap();
+    std::os::unix::fs::symlink(&lib, lib.join("a/loop")).unwrap();
+    std::os::unix::fs::symlink(lib.join("gone.flac"), lib.join("dangling.flac")).unwrap();
+    std::fs::write(lib.join("a/readme.txt"), b"hi").unwrap();
+    let r = env.run(&["index", "--library", lib.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("2 scan problems:"), "{r:?}");
+    assert!(
+        r.stdout.contains("a/loop: symlink loop (not followed)"),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout
+            .contains("dangling.flac: dangling symlink (target missing)"),
+        "{r:?}"
+    );
+    assert!(r.stdout.contains("1 non-audio files skipped: "), "{r:?}");
+}

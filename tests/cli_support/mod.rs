@@ -1,0 +1,178 @@
+//! Helpers for the CLI tests: an isolated home (config and data folders),
+//! running `musim-tui`, and generated WAV clips.
+
+#![allow(dead_code)] // each test crate uses a different subset
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_musim-tui");
+
+/// An isolated environment: `$HOME`, XDG config/data folders and a working
+/// folder, all inside one temp dir, so tests never see the user's config.
+pub struct Env {
+    pub tmp: tempfile::TempDir,
+    pub home: PathBuf,
+    pub cwd: PathBuf,
+    pub config: PathBuf,
+}
+
+/// A finished run.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Env {
+    pub fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        let cwd = tmp.path().join("work");
+        for d in [&home, &cwd] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        let config = home.join(".config/musim/config.toml");
+        Env {
+            tmp,
+            home,
+            cwd,
+            config,
+        }
+    }
+
+    /// A folder path inside the environment.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+
+    fn prepare(&self, mut cmd: Command) -> Command {
+        cmd.env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("XDG_DATA_HOME", self.home.join(".local/share"))
+            .env_remove("RUST_BACKTRACE")
+            .current_dir(&self.cwd);
+        cmd
+    }
+
+    /// Run `musim-tui args…`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut cmd = self.prepare(Command::new(BIN));
+        cmd.args(args);
+        finish(cmd)
+    }
+
+    /// Run with OS paths as arguments.
+    pub fn run_os(&self, args: &[&std::ffi::OsStr]) -> Run {
+        let mut cmd = self.prepare(Command::new(BIN));
+        cmd.args(args);
+        finish(cmd)
+    }
+
+    /// Run as an unprivileged user so file permissions apply: as root
+    /// (where `chmod 000` blocks nothing) drop to `nobody` with `setpriv`,
+    /// after opening the environment to that user. Fails loudly rather than
+    /// skipping when that is impossible.
+    pub fn run_unprivileged(&self, args: &[&std::ffi::OsStr]) -> Run {
+        let mut cmd = if running_as_root() {
+            open_to_everyone(self.tmp.path());
+            let mut c = Command::new("setpriv");
+            c.args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--",
+                BIN,
+            ]);
+            c
+        } else {
+            Command::new(BIN)
+        };
+        cmd.args(args);
+        let r = finish(self.prepare(cmd));
+        assert!(
+            !r.stderr.contains("setpriv:"),
+            "cannot drop privileges to test permissions: {}",
+            r.stderr
+        );
+        r
+    }
+}
+
+fn finish(mut cmd: Command) -> Run {
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Whether this process runs as root (permission bits do not bind it).
+pub fn running_as_root() -> bool {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::metadata(d.path()).unwrap().uid() == 0
+}
+
+/// Give group and others the owner's permissions on everything under
+/// `dir`, so `nobody` gets what the owner would: a folder made read-only or
+/// a file made unreadable for the test stays so.
+fn open_to_everyone(dir: &Path) {
+    fn walk(p: &Path) {
+        let Ok(m) = std::fs::symlink_metadata(p) else {
+            return;
+        };
+        if m.file_type().is_symlink() {
+            return;
+        }
+        let owner = m.mode() & 0o700;
+        let mode = owner | owner >> 3 | owner >> 6;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+        if m.is_dir() && owner & 0o500 == 0o500 {
+            for e in std::fs::read_dir(p).unwrap() {
+                walk(&e.unwrap().path());
+            }
+        }
+    }
+    walk(dir);
+}
+
+/// Write a 16-bit mono 22050 Hz WAV: `secs` of a sine at `freq` Hz, or of
+/// deterministic white noise when `freq` is 0.
+pub fn wav(path: &Path, freq: f32, secs: f32) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 22050,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    let n = (secs * 22050.0) as usize;
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for i in 0..n {
+        let v = if freq > 0.0 {
+            (2.0 * std::f32::consts::PI * freq * i as f32 / 22050.0).sin() * 0.5
+        } else {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        w.write_sample((v * 32767.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+/// The index files in the default index folder.
+pub fn default_indexes(env: &Env) -> Vec<PathBuf> {
+    let dir = env.home.join(".local/share/musim/indexes");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|r| r.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}

@@ -1,0 +1,587 @@
+//! Indexer logic with an injected analysis function: incremental reuse,
+//! failures, bad input (folders, links, names, indexes), interruption.
+//! End-to-end runs with the real analysis live in `cli_*.rs`.
+
+use std::collections::HashSet;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use musim::analysis::TrackAnalysis;
+use musim::audio::AudioError;
+use musim::features::fingerprint::{dims, Fingerprint};
+use musim::library::fs::{Fs, Meta, RealFs};
+use musim::library::index::{Index, FORMAT_VERSION, MAGIC};
+use musim::library::indexer::{run, AnalyzeFn, IndexError, Job, Previous, Report, Saved};
+use musim::library::progress::Silent;
+use musim::library::scan::ProblemKind;
+use musim::library::summary::{problem_count, run_summary};
+
+/// A stand-in for the real analysis: reads the file for real (so real IO
+/// errors surface), fails on content starting with "BAD", panics on
+/// "PANIC", otherwise derives a fingerprint from the bytes.
+struct Fake {
+    calls: AtomicUsize,
+    /// Paths that fail with "permission denied" (root ignores chmod 000).
+    deny: Mutex<HashSet<PathBuf>>,
+    /// Set `cancel` after this many calls.
+    cancel_after: Option<(usize, &'static AtomicBool)>,
+}
+
+impl Fake {
+    fn new() -> Self {
+        Fake {
+            calls: AtomicUsize::new(0),
+            deny: Mutex::new(HashSet::new()),
+            cancel_after: None,
+        }
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn analyse(&self, path: &Path) -> Result<TrackAnalysis, AudioError> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Some((after, flag)) = self.cancel_after {
+            if n >= after {
+                flag.store(true, Ordering::SeqCst);
+            }
+        }
+        if self.deny.lock().unwrap().contains(path) {
+            return Err(AudioError::Io {
+                path: path.to_path_buf(),
+                source: io::Error::from(io::ErrorKind::PermissionDenied),
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|source| AudioError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if bytes.starts_with(b"BAD") {
+            return Err(AudioError::NotAudio {
+                path: path.to_path_buf(),
+                detail: "looks like text".into(),
+            });
+        }
+        if bytes.starts_with(b"PANIC") {
+            panic!("decoder bug");
+        }
+        let seed = bytes
+            .iter()
+            .fold(7u32, |h, &b| h.wrapping_mul(31).wrapping_add(b.into()));
+        Ok(TrackAnalysis {
+            duration_s: bytes.len() as f64,
+            fingerprint: Fingerprint {
+                values: (0..dims())
+                    .map(|i| (seed % 1000) as f32 + i as f32)
+                    .collect(),
+            },
+        })
+    }
+}
+
+struct Lib {
+    dir: tempfile::TempDir,
+    root: PathBuf,
+    index: PathBuf,
+}
+
+impl Lib {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("music");
+        std::fs::create_dir(&root).unwrap();
+        let root = std::fs::canonicalize(root).unwrap();
+        let index = dir.path().join("lib.idx");
+        Lib { dir, root, index }
+    }
+
+    fn file(&self, rel: impl AsRef<Path>, content: &[u8]) -> PathBuf {
+        let p = self.root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    fn run_with(
+        &self,
+        fake: &Fake,
+        fs: &dyn Fs,
+        cancel: &AtomicBool,
+    ) -> Result<Report, IndexError> {
+        let f = |p: &Path| fake.analyse(p);
+        let analyze: &AnalyzeFn<'_> = &f;
+        run(&Job {
+            root: &self.root,
+            index_path: &self.index,
+            fs,
+            analyze,
+            progress: &Silent,
+            cancel,
+        })
+    }
+
+    fn run(&self, fake: &Fake) -> Report {
+        self.run_with(fake, &RealFs, &AtomicBool::new(false))
+            .unwrap()
+    }
+
+    fn stored(&self) -> Index {
+        Index::load(&self.index).unwrap().unwrap()
+    }
+}
+
+fn set_mtime_later(p: &Path) {
+    let f = std::fs::File::options().write(true).open(p).unwrap();
+    let t = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    f.set_modified(t).unwrap();
+}
+
+#[test]
+fn empty_folder_indexes_zero_tracks() {
+    let lib = Lib::new();
+    let fake = Fake::new();
+    let r = lib.run(&fake);
+    assert_eq!((r.analysed, r.unchanged, r.failed()), (0, 0, 0));
+    assert_eq!(fake.calls(), 0);
+    assert_eq!(lib.stored().entries.len(), 0);
+    assert!(run_summary(&r).contains("0 analysed, 0 unchanged, 0 removed, 0 failed"));
+}
+
+#[test]
+fn folder_with_one_track() {
+    let lib = Lib::new();
+    lib.file("rock/a.wav", b"a");
+    let r = lib.run(&Fake::new());
+    assert_eq!(r.analysed, 1);
+    let idx = lib.stored();
+    assert_eq!(idx.entries.len(), 1);
+    assert_eq!(idx.entries[0].label.as_deref(), Some("rock"));
+}
+
+#[test]
+fn unchanged_files_are_not_analysed_again_and_removed_ones_drop_out() {
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    let b = lib.file("b.flac", b"bb");
+    let c = lib.file("c.mp3", b"ccc");
+    lib.file("notes.txt", b"not audio");
+    let fake = Fake::new();
+    let r = lib.run(&fake);
+    assert_eq!((r.analysed, fake.calls(), r.scan.skipped.len()), (3, 3, 1));
+    assert_eq!(
+        lib.stored().label_counts(),
+        vec![],
+        "flat tree is unlabelled"
+    );
+
+    let r = lib.run(&fake);
+    assert_eq!((r.analysed, r.unchanged, fake.calls()), (0, 3, 3));
+    assert_eq!(r.saved, Saved::UpToDate);
+
+    std::fs::write(&b, b"changed").unwrap();
+    set_mtime_later(&c);
+    std::fs::remove_file(lib.root.join("a.wav")).unwrap();
+    let r = lib.run(&fake);
+    assert_eq!((r.analysed, r.unchanged, r.removed), (2, 0, 1));
+    assert_eq!(fake.calls(), 5);
+    assert_eq!(lib.stored().entries.len(), 2);
+}
+
+#[test]
+fn rerun_of_1000_unchanged_clips_takes_under_a_second() {
+    let lib = Lib::new();
+    for g in 0..10 {
+        for i in 0..100 {
+            lib.file(
+                format!("genre{g}/clip{i:03}.wav"),
+                format!("{g}-{i}").as_bytes(),
+            );
+        }
+    }
+    let fake = Fake::new();
+    let r = lib.run(&fake);
+    assert_eq!(r.analysed, 1000);
+    assert_eq!(lib.stored().label_counts().len(), 10);
+    let t = std::time::Instant::now();
+    let r = lib.run(&fake);
+    let took = t.elapsed();
+    assert_eq!((r.unchanged, fake.calls()), (1000, 1000));
+    assert!(took.as_secs_f64() <= 1.0, "re-run took {took:?}");
+}
+
+#[test]
+fn failures_are_grouped_remembered_and_retried_only_when_changed() {
+    let lib = Lib::new();
+    lib.file("good.wav", b"good");
+    let bad = lib.file("bad1.mp3", b"BAD text");
+    lib.file("bad2.mp3", b"BAD text too");
+    lib.file("crash.ogg", b"PANIC");
+    let fake = Fake::new();
+    let r = lib.run(&fake);
+    assert_eq!((r.analysed, r.failed()), (1, 3));
+    let (kind, fails) = &r.failures[0];
+    assert_eq!((kind.as_str(), fails.len()), ("not an audio file", 2));
+    let text = run_summary(&r);
+    assert!(text.contains("2 × not an audio file:"), "{text}");
+    assert!(
+        text.contains("bad1.mp3: not an audio file musim can read (looks like text)"),
+        "{text}"
+    );
+    assert!(text.contains("1 × internal error:"), "{text}");
+    assert!(text.contains("analysis crashed: decoder bug"), "{text}");
+    assert_eq!(lib.stored().failed(), 3);
+
+    let r = lib.run(&fake);
+    assert_eq!((fake.calls(), r.known_failures, r.failed()), (4, 3, 0));
+
+    std::fs::write(&bad, b"now fine").unwrap();
+    let r = lib.run(&fake);
+    assert_eq!((fake.calls(), r.analysed, r.known_failures), (5, 1, 2));
+}
+
+#[test]
+fn gtzan_layout_is_labelled_any_other_tree_is_not() {
+    let lib = Lib::new();
+    lib.file("blues/a.wav", b"1");
+    lib.file("blues/b.wav", b"2");
+    lib.file("rock/c.wav", b"3");
+    lib.run(&Fake::new());
+    assert_eq!(
+        lib.stored().label_counts(),
+        vec![("blues".to_string(), 2), ("rock".to_string(), 1)]
+    );
+    lib.file("loose.wav", b"4");
+    lib.run(&Fake::new());
+    let idx = lib.stored();
+    assert!(idx.entries.iter().all(|e| e.label.is_none()));
+    assert_eq!(idx.entries.len(), 4);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_is_reported_and_the_rest_indexed() {
+    let lib = Lib::new();
+    lib.file("a/x.wav", b"x");
+    std::os::unix::fs::symlink(lib.root.join("a"), lib.root.join("a/back")).unwrap();
+    std::os::unix::fs::symlink("self", lib.root.join("self")).unwrap();
+    let r = lib.run(&Fake::new());
+    assert_eq!(r.analysed, 1);
+    assert_eq!(
+        problem_count(&r, ProblemKind::SymlinkLoop),
+        2,
+        "{:?}",
+        r.scan.problems
+    );
+    let text = run_summary(&r);
+    assert!(text.contains("2 scan problems:"), "{text}");
+    assert!(
+        text.contains("a/back: symlink loop (not followed)"),
+        "{text}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn dangling_symlink_is_reported_and_the_rest_indexed() {
+    let lib = Lib::new();
+    lib.file("x.wav", b"x");
+    std::os::unix::fs::symlink(lib.root.join("gone.wav"), lib.root.join("link.wav")).unwrap();
+    let r = lib.run(&Fake::new());
+    assert_eq!(r.analysed, 1);
+    assert_eq!(problem_count(&r, ProblemKind::DanglingSymlink), 1);
+    assert!(run_summary(&r).contains("link.wav: dangling symlink (target missing)"));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_folders_are_followed() {
+    let lib = Lib::new();
+    let outside = lib.dir.path().join("elsewhere");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("y.wav"), b"y").unwrap();
+    std::os::unix::fs::symlink(&outside, lib.root.join("linked")).unwrap();
+    let r = lib.run(&Fake::new());
+    assert_eq!(r.analysed, 1);
+    assert!(r.scan.problems.is_empty());
+}
+
+/// A file system whose listed folders cannot be read, exactly as the OS
+/// reports it for a `chmod 000` folder — needed because root reads those.
+struct DenyDirs(Vec<PathBuf>);
+
+impl Fs for DenyDirs {
+    fn read_dir(&self, dir: &Path) -> io::Result<Vec<io::Result<PathBuf>>> {
+        if self.0.iter().any(|d| d == dir) {
+            return Err(io::Error::from_raw_os_error(13));
+        }
+        RealFs.read_dir(dir)
+    }
+    fn metadata(&self, path: &Path) -> io::Result<Meta> {
+        RealFs.metadata(path)
+    }
+    fn symlink_metadata(&self, path: &Path) -> io::Result<Meta> {
+        RealFs.symlink_metadata(path)
+    }
+}
+
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let d = tempfile::tempdir().unwrap();
+    std::fs::metadata(d.path()).unwrap().uid() == 0
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_folder_is_reported_and_the_rest_indexed() {
+    use std::os::unix::fs::PermissionsExt;
+    let lib = Lib::new();
+    lib.file("ok/a.wav", b"a");
+    let locked = lib.root.join("locked");
+    lib.file("locked/b.wav", b"b");
+    let check = |r: &Report| {
+        assert_eq!(r.analysed, 1);
+        assert_eq!(problem_count(r, ProblemKind::UnreadableFolder), 1);
+        let text = run_summary(r);
+        assert!(
+            text.contains("locked: unreadable folder (Permission denied"),
+            "{text}"
+        );
+    };
+    // Injected: works whoever runs the test.
+    let r = lib
+        .run_with(
+            &Fake::new(),
+            &DenyDirs(vec![locked.clone()]),
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    check(&r);
+    // The real OS error, where permissions apply (not as root).
+    if !running_as_root() {
+        std::fs::remove_file(&lib.index).unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let r = lib.run(&Fake::new());
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+        check(&r);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_fails_with_its_reason_and_the_rest_is_indexed() {
+    use std::os::unix::fs::PermissionsExt;
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    let locked = lib.file("locked.wav", b"b");
+    let fake = Fake::new();
+    if running_as_root() {
+        // Root reads chmod-000 files: inject the error the OS gives others.
+        fake.deny.lock().unwrap().insert(locked.clone());
+    } else {
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    let r = lib.run(&fake);
+    assert_eq!((r.analysed, r.failed()), (1, 1));
+    assert_eq!(r.failures[0].0, "cannot read file");
+    assert!(
+        r.failures[0].1[0]
+            .reason
+            .contains("locked.wav: cannot read file: permission denied")
+            || r.failures[0].1[0]
+                .reason
+                .contains("locked.wav: cannot read file: Permission denied"),
+        "{:?}",
+        r.failures
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_and_unicode_names_are_indexed_exactly() {
+    use std::os::unix::ffi::OsStrExt;
+    let lib = Lib::new();
+    let raw = lib.root.join(std::ffi::OsStr::from_bytes(b"caf\xe9.wav"));
+    std::fs::write(&raw, b"latin1").unwrap();
+    let uni = lib.file("Sigur Rós – Hoppípolla 🎵.flac", b"unicode");
+    let r = lib.run(&Fake::new());
+    assert_eq!(r.analysed, 2);
+    let idx = lib.stored();
+    let paths: Vec<&[u8]> = idx.entries.iter().map(|e| e.path.as_slice()).collect();
+    assert!(paths.contains(&raw.as_os_str().as_bytes()));
+    assert!(paths.contains(&uni.as_os_str().as_bytes()));
+    let mut csv = Vec::new();
+    musim::export::write(&idx, musim::export::Format::Csv, &mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.contains("caf\u{fffd}.wav"), "{csv}");
+    assert!(csv.contains("Hoppípolla 🎵.flac"));
+    // Unchanged on re-run: the raw bytes match what the scan sees.
+    assert_eq!(lib.run(&Fake::new()).unchanged, 2);
+}
+
+#[test]
+fn duplicate_files_are_reported() {
+    let lib = Lib::new();
+    lib.file("a.wav", b"same");
+    lib.file("copy of a.wav", b"same");
+    lib.file("other.wav", b"different");
+    let r = lib.run(&Fake::new());
+    assert_eq!(r.duplicates.len(), 1);
+    let text = run_summary(&r);
+    assert!(text.contains("2 files look identical: "), "{text}");
+    assert!(
+        text.contains("a.wav, ") && text.contains("copy of a.wav"),
+        "{text}"
+    );
+}
+
+fn expect_rebuild(lib: &Lib, bad: &[u8], message: &str, suffix: &str) {
+    std::fs::write(&lib.index, bad).unwrap();
+    let fake = Fake::new();
+    let r = lib.run(&fake);
+    match &r.previous {
+        Previous::Unusable(m) => assert!(m.contains(message), "{m}"),
+        p => panic!("expected unusable, got {p:?}"),
+    }
+    assert_eq!(fake.calls(), 1);
+    let backup = PathBuf::from(format!("{}.{suffix}", lib.index.display()));
+    assert_eq!(
+        r.saved,
+        Saved::Written {
+            backup: Some(backup.clone())
+        }
+    );
+    assert_eq!(std::fs::read(&backup).unwrap(), bad, "bad file kept aside");
+    assert_eq!(lib.stored().entries.len(), 1);
+    assert!(run_summary(&r).contains("the unusable old one was moved to"));
+    std::fs::remove_file(backup).unwrap();
+}
+
+#[test]
+fn corrupt_truncated_and_older_indexes_are_reported_and_rebuilt() {
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    lib.run(&Fake::new());
+    let good = std::fs::read(&lib.index).unwrap();
+
+    let random: Vec<u8> = (0..500u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    expect_rebuild(&lib, &random, "is not a musim index", "corrupt");
+    expect_rebuild(
+        &lib,
+        &good[..good.len() / 2],
+        "is corrupt (truncated",
+        "corrupt",
+    );
+    let mut flipped = good.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    expect_rebuild(&lib, &flipped, "is corrupt (checksum mismatch)", "corrupt");
+    let mut old = MAGIC.to_vec();
+    old.extend_from_slice(&0u32.to_le_bytes());
+    old.extend_from_slice(b"whatever format 0 looked like");
+    expect_rebuild(
+        &lib,
+        &old,
+        "was written by an older musim (format 0)",
+        "old",
+    );
+    const { assert!(FORMAT_VERSION > 0) };
+}
+
+#[test]
+fn a_corrupt_index_is_not_replaced_by_a_run_that_analysed_nothing() {
+    let lib = Lib::new();
+    lib.file("bad.mp3", b"BAD");
+    std::fs::write(&lib.index, b"garbage").unwrap();
+    let r = lib.run(&Fake::new());
+    assert_eq!(r.saved, Saved::KeptOld("nothing could be analysed".into()));
+    assert_eq!(std::fs::read(&lib.index).unwrap(), b"garbage");
+    assert!(run_summary(&r).contains("nothing could be analysed: index"));
+}
+
+#[test]
+fn a_changed_feature_set_invalidates_every_fingerprint() {
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    lib.file("b.wav", b"b");
+    lib.run(&Fake::new());
+    let mut idx = lib.stored();
+    idx.header.feature_set_version += 100;
+    idx.save(&lib.index).unwrap();
+    let fake = Fake::new();
+    let r = lib.run(&fake);
+    assert!(matches!(&r.previous, Previous::Stale(m) if m.contains("made with feature set v")));
+    assert_eq!((fake.calls(), r.analysed), (2, 2));
+    assert_eq!(
+        lib.stored().header.feature_set_version,
+        musim::features::fingerprint::FEATURE_SET_VERSION
+    );
+}
+
+#[test]
+fn interruption_keeps_what_was_analysed() {
+    static CANCEL: AtomicBool = AtomicBool::new(false);
+    let lib = Lib::new();
+    for i in 0..40 {
+        lib.file(format!("t{i:02}.wav"), format!("{i}").as_bytes());
+    }
+    let mut fake = Fake::new();
+    fake.cancel_after = Some((3, &CANCEL));
+    let r = lib.run_with(&fake, &RealFs, &CANCEL).unwrap();
+    assert!(r.interrupted);
+    assert!(r.analysed >= 3 && r.analysed < 40, "{}", r.analysed);
+    assert_eq!(r.not_reached, 40 - r.analysed);
+    assert!(matches!(r.saved, Saved::Written { .. }));
+    assert_eq!(lib.stored().entries.len(), r.analysed);
+    assert!(run_summary(&r).contains("interrupted: "));
+    // The next run continues where this one stopped.
+    let fake = Fake::new();
+    let r2 = lib.run(&fake);
+    assert_eq!((r2.unchanged, fake.calls()), (r.analysed, 40 - r.analysed));
+}
+
+#[test]
+fn interruption_before_any_result_keeps_the_old_index() {
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    lib.run(&Fake::new());
+    let before = std::fs::read(&lib.index).unwrap();
+    lib.file("b.wav", b"b");
+    let r = lib
+        .run_with(&Fake::new(), &RealFs, &AtomicBool::new(true))
+        .unwrap();
+    assert!(r.interrupted);
+    assert_eq!(
+        r.saved,
+        Saved::KeptOld("interrupted before any file was analysed".into())
+    );
+    assert_eq!(std::fs::read(&lib.index).unwrap(), before);
+}
+
+#[test]
+fn index_in_a_missing_or_non_folder_is_a_clear_error_before_any_work() {
+    let mut lib = Lib::new();
+    lib.file("a.wav", b"a");
+    let fake = Fake::new();
+    lib.index = lib.dir.path().join("no/such/dir/lib.idx");
+    let e = lib
+        .run_with(&fake, &RealFs, &AtomicBool::new(false))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("lib.idx: folder") && e.contains("does not exist"),
+        "{e}"
+    );
+    let file = lib.file("plain.txt", b"");
+    lib.index = file.join("lib.idx");
+    let e = lib
+        .run_with(&fake, &RealFs, &AtomicBool::new(false))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("plain.txt is not a folder"), "{e}");
+    assert_eq!(fake.calls(), 0);
+}
