@@ -8,7 +8,7 @@
 //! with the file.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::{AudioError, AudioInfo, Opened, Rejected, Source};
@@ -98,7 +98,7 @@ fn be_u32(h: &[u8], at: usize) -> u32 {
 }
 
 /// Parse and check the 24 header bytes against the file length.
-fn parse_header(path: &Path, h: &[u8], file_len: u64) -> Result<Header, Rejected> {
+fn parse_header(path: &Path, h: &[u8], file_len: Option<u64>) -> Result<Header, Rejected> {
     let bad = |d: String| {
         Rejected::Fatal(AudioError::corrupt(
             path,
@@ -116,9 +116,9 @@ fn parse_header(path: &Path, h: &[u8], file_len: u64) -> Result<Header, Rejected
     if offset < MIN_HEADER {
         return Err(bad(format!("header size {offset} is below 24")));
     }
-    if u64::from(offset) > file_len {
+    if file_len.is_some_and(|l| u64::from(offset) > l) {
         return Err(bad(format!(
-            "data offset {offset} is past the end of the file ({file_len} bytes)"
+            "data offset {offset} is past the end of the file"
         )));
     }
     if rate == 0 {
@@ -149,16 +149,44 @@ fn parse_header(path: &Path, h: &[u8], file_len: u64) -> Result<Header, Rejected
 /// Open an .au file: parse its header and position at the data.
 pub(crate) fn open(path: &Path) -> Result<Opened, Rejected> {
     let io = |e| Rejected::Fatal(AudioError::io(path, e));
-    let mut file = File::open(path).map_err(io)?;
+    let file = File::open(path).map_err(io)?;
     let file_len = file.metadata().map_err(io)?.len();
+    let (info, src) = open_stream(path, file, Some(file_len))?;
+    Ok(Opened {
+        rate: info.sample_rate,
+        info,
+        source: Box::new(src),
+    })
+}
+
+/// Read the header from `r` (a file, or ffmpeg's stdout, whose length
+/// `file_len` is unknown) and skip to the sample data.
+pub(crate) fn open_stream<R: Read + Send>(
+    path: &Path,
+    mut r: R,
+    file_len: Option<u64>,
+) -> Result<(AudioInfo, AuSource<R>), Rejected> {
+    let io = |e| Rejected::Fatal(AudioError::io(path, e));
     let mut h = [0u8; MIN_HEADER as usize];
-    let got = read_full(&mut file, &mut h).map_err(io)?;
+    let got = read_full(&mut r, &mut h).map_err(io)?;
     let header = parse_header(path, h.get(..got).unwrap_or(&[]), file_len)?;
-    file.seek(SeekFrom::Start(u64::from(header.offset)))
-        .map_err(io)?;
+    // Skip the annotation by reading, which also works on a pipe.
+    let skip = u64::from(header.offset - MIN_HEADER);
+    let skipped = std::io::copy(&mut (&mut r).take(skip), &mut std::io::sink()).map_err(io)?;
+    if skipped < skip {
+        return Err(Rejected::Fatal(AudioError::NoAudio {
+            path: path.to_path_buf(),
+        }));
+    }
 
     let frame_bytes = header.encoding.bytes() * header.channels as usize;
-    let available = file_len - u64::from(header.offset);
+    let available = file_len.map_or(u64::MAX, |l| l - u64::from(header.offset));
+    let to_read = header.data_size.unwrap_or(available).min(available);
+    if to_read < frame_bytes as u64 {
+        return Err(Rejected::Fatal(AudioError::NoAudio {
+            path: path.to_path_buf(),
+        }));
+    }
     let info = AudioInfo {
         sample_rate: header.rate,
         channels: header.channels as u16,
@@ -169,11 +197,11 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Rejected> {
     };
     let src = AuSource {
         path: path.to_path_buf(),
-        file,
+        reader: r,
         encoding: header.encoding,
         channels: header.channels as usize,
         rate: header.rate,
-        remaining: header.data_size.unwrap_or(available).min(available),
+        remaining: to_read,
         declared: header.data_size,
         frame_bytes,
         buf: vec![0; (BLOCK_BYTES / frame_bytes).max(1) * frame_bytes],
@@ -183,17 +211,13 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Rejected> {
         ended: false,
         truncated: header.data_size.is_some_and(|d| d > available),
     };
-    Ok(Opened {
-        info,
-        rate: header.rate,
-        source: Box::new(src),
-    })
+    Ok((info, src))
 }
 
 /// Streaming reader of the sample data.
-struct AuSource {
+pub(crate) struct AuSource<R> {
     path: PathBuf,
-    file: File,
+    reader: R,
     encoding: Encoding,
     channels: usize,
     rate: u32,
@@ -213,14 +237,14 @@ struct AuSource {
     truncated: bool,
 }
 
-impl Source for AuSource {
+impl<R: Read + Send> Source for AuSource<R> {
     fn next_block(&mut self) -> Result<Option<Vec<f32>>, AudioError> {
         if self.ended {
             return Ok(None);
         }
         let want = (self.buf.len() as u64).min(self.remaining) as usize;
         let buf = self.buf.get_mut(..want).unwrap_or_default();
-        let got = read_full(&mut self.file, buf).map_err(|e| AudioError::io(&self.path, e))?;
+        let got = read_full(&mut self.reader, buf).map_err(|e| AudioError::io(&self.path, e))?;
         self.remaining -= got as u64;
         // A short read means the file ended early (it may also have shrunk
         // since we opened it).
@@ -240,7 +264,12 @@ impl Source for AuSource {
     }
 }
 
-impl AuSource {
+impl<R> AuSource<R> {
+    /// Sample rate from the header.
+    pub(crate) fn rate(&self) -> u32 {
+        self.rate
+    }
+
     fn truncation_warning(&self) -> String {
         let rate = f64::from(self.rate);
         let at = self.frames as f64 / rate;

@@ -1,8 +1,16 @@
 //! `ffmpeg` fallback for what symphonia cannot decode (Opus, WMA, …).
 //!
 //! ffmpeg is spawned directly (no shell, arguments as a vector, so no quoting
-//! or injection issues with odd file names) and asked for mono f32 at
-//! 22050 Hz on stdout, which we read as a stream. Its stderr is collected on
+//! or injection issues with odd file names) and writes the first audio stream
+//! to stdout, which we read as a stream.
+//!
+//! We ask for a Sun .au stream of f32 samples at the native rate and channel
+//! count rather than `-f f32le -ac 1 -ar 22050`: ffmpeg's `-ac 1` applies its
+//! downmix matrix (a stereo sine comes out at √2 × the channel mean, LFE is
+//! dropped), not the channel mean librosa uses. The .au header tells us the
+//! rate and channels, our .au reader averages the channels, and the same
+//! rubato resampler as for every other format does the rate conversion, so
+//! features do not depend on which backend decoded a file. Its stderr is collected on
 //! a helper thread (so a chatty ffmpeg can never block on a full pipe) and
 //! used for error messages. The child is always reaped; if the stream is
 //! dropped early, ffmpeg is killed first.
@@ -13,10 +21,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::thread::JoinHandle;
 
-use super::{AudioError, AudioInfo, Opened, Source, TARGET_RATE};
+use super::au::{self, AuSource};
+use super::{AudioError, AudioInfo, Opened, Source};
 
-/// Bytes of stdout read per block (1 s of f32 at 22050 Hz).
-const BLOCK_BYTES: usize = TARGET_RATE as usize * 4;
 /// Most stderr kept for messages (ffmpeg may print one line per bad packet).
 const STDERR_KEEP: usize = 16 * 1024;
 
@@ -28,7 +35,7 @@ pub(crate) enum Failure {
     Error(AudioError),
 }
 
-/// The argument vector for decoding `path` to mono f32 at 22050 Hz.
+/// The argument vector for decoding `path` to an f32 .au stream on stdout.
 ///
 /// The `file:` prefix makes ffmpeg treat the name as a local file even if it
 /// looks like a URL or protocol (`http:…`, `concat:…`).
@@ -40,19 +47,7 @@ pub fn ffmpeg_args(path: &Path) -> Vec<OsString> {
         .map(OsString::from)
         .collect();
     args.push(input);
-    let rate = TARGET_RATE.to_string();
-    for a in [
-        "-map",
-        "0:a:0",
-        "-vn",
-        "-f",
-        "f32le",
-        "-ac",
-        "1",
-        "-ar",
-        rate.as_str(),
-        "-",
-    ] {
+    for a in ["-map", "0:a:0", "-vn", "-c:a", "pcm_f32be", "-f", "au", "-"] {
         args.push(OsString::from(a));
     }
     args
@@ -81,51 +76,46 @@ pub(crate) fn open(
     };
     let stdout = child.stdout.take();
     let stderr = child.stderr.take().map(spawn_stderr_reader);
-    let (Some(stdout), Some(stderr)) = (stdout, stderr) else {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(Failure::Error(AudioError::corrupt(
-            path,
-            "could not talk to ffmpeg",
-        )));
-    };
-    let mut src = FfmpegSource {
+    let mut guard = ChildGuard {
         path: path.to_path_buf(),
         child: Some(child),
-        stdout,
-        stderr: Some(stderr),
-        buf: vec![0; BLOCK_BYTES],
-        carry: Vec::new(),
+        stderr,
+    };
+    let Some(stdout) = stdout else {
+        return Err(Failure::Error(AudioError::corrupt(
+            path,
+            "could not read ffmpeg's output",
+        )));
+    };
+    let (au_info, au) = match au::open_stream(path, stdout, None) {
+        Ok(x) => x,
+        // No header: ffmpeg failed before writing anything; its stderr says why.
+        Err(_) => return Err(Failure::Error(guard.failure(0))),
+    };
+    let mut src = FfmpegSource {
+        au,
+        guard,
         samples: 0,
         first: None,
         warnings: Vec::new(),
-        ended: false,
     };
     // Read the first block now so that a file ffmpeg rejects fails in `open`.
-    let first = src.read_block().map_err(Failure::Error)?;
-    if first.is_empty() {
-        return Err(Failure::Error(AudioError::NoAudio {
-            path: path.to_path_buf(),
-        }));
+    match src.next_block().map_err(Failure::Error)? {
+        Some(b) => src.first = Some(b),
+        None => {
+            return Err(Failure::Error(AudioError::NoAudio {
+                path: path.to_path_buf(),
+            }))
+        }
     }
-    src.first = Some(first);
-    // ffmpeg hands us 22050 Hz mono; report the source's own figures if
-    // symphonia could read them from the container.
-    let info = match known {
-        Some(k) => AudioInfo {
-            codec: format!("{codec} (via ffmpeg)"),
-            ..k.clone()
-        },
-        None => AudioInfo {
-            sample_rate: TARGET_RATE,
-            channels: 1,
-            codec: format!("{codec} (via ffmpeg)"),
-            duration_s: None,
-        },
+    let info = AudioInfo {
+        codec: format!("{codec} (via ffmpeg)"),
+        duration_s: known.and_then(|k| k.duration_s),
+        ..au_info
     };
     Ok(Opened {
+        rate: info.sample_rate,
         info,
-        rate: TARGET_RATE,
         source: Box::new(src),
     })
 }
@@ -150,115 +140,57 @@ fn spawn_stderr_reader(mut stderr: std::process::ChildStderr) -> JoinHandle<Vec<
     })
 }
 
-/// Streaming reader of ffmpeg's output.
-struct FfmpegSource {
+/// The running ffmpeg: reaped on `finish`, killed and reaped on drop.
+struct ChildGuard {
     path: PathBuf,
-    /// The running ffmpeg; `None` once reaped.
     child: Option<Child>,
-    stdout: ChildStdout,
     stderr: Option<JoinHandle<Vec<u8>>>,
-    buf: Vec<u8>,
-    /// Bytes of an incomplete f32 left over from the last read.
-    carry: Vec<u8>,
-    /// Samples delivered so far.
-    samples: u64,
-    /// Block read during `open`.
-    first: Option<Vec<f32>>,
-    warnings: Vec<String>,
-    ended: bool,
 }
 
-impl Source for FfmpegSource {
-    fn next_block(&mut self) -> Result<Option<Vec<f32>>, AudioError> {
-        if let Some(b) = self.first.take() {
-            return Ok(Some(b));
-        }
-        let block = self.read_block()?;
-        Ok((!block.is_empty()).then_some(block))
-    }
-
-    fn take_warnings(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.warnings)
-    }
-}
-
-impl FfmpegSource {
-    /// Read up to one block of samples; at end of output, reap ffmpeg and
-    /// turn a failure into an error (nothing decoded) or a warning.
-    fn read_block(&mut self) -> Result<Vec<f32>, AudioError> {
-        if self.ended {
-            return Ok(Vec::new());
-        }
-        let mut filled = 0;
-        while filled < self.buf.len() {
-            let dst = self.buf.get_mut(filled..).unwrap_or_default();
-            match self.stdout.read(dst) {
-                Ok(0) => {
-                    self.ended = true;
-                    break;
-                }
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(AudioError::io(&self.path, e)),
-            }
-        }
-        let out = self.decode_bytes(filled);
-        self.samples += out.len() as u64;
-        if self.ended {
-            self.reap()?;
-        }
-        Ok(out)
-    }
-
-    /// Convert the first `n` bytes of `buf` (plus any carried bytes) to f32.
-    fn decode_bytes(&mut self, n: usize) -> Vec<f32> {
-        let mut bytes = std::mem::take(&mut self.carry);
-        bytes.extend_from_slice(self.buf.get(..n).unwrap_or_default());
-        let whole = bytes.len() - bytes.len() % 4;
-        let out = bytes
-            .chunks_exact(4)
-            .map(|c| match c {
-                [a, b, c, d] => f32::from_le_bytes([*a, *b, *c, *d]),
-                _ => 0.0,
-            })
-            .collect();
-        self.carry = bytes.split_off(whole);
-        out
-    }
-
-    /// Wait for ffmpeg to exit and judge its status and stderr.
-    fn reap(&mut self) -> Result<(), AudioError> {
-        let status = match self.child.take() {
-            Some(mut c) => c.wait().map_err(|e| AudioError::io(&self.path, e))?,
-            None => return Ok(()),
+impl ChildGuard {
+    /// Wait for ffmpeg to exit; its exit status and first stderr line.
+    /// Returns `None` if it was already reaped.
+    fn finish(&mut self) -> Result<Option<(bool, Option<i32>, String)>, AudioError> {
+        let Some(mut c) = self.child.take() else {
+            return Ok(None);
         };
+        let status = c.wait().map_err(|e| AudioError::io(&self.path, e))?;
         let stderr = self
             .stderr
             .take()
             .and_then(|h| h.join().ok())
             .unwrap_or_default();
         let text = String::from_utf8_lossy(&stderr);
-        let first_line = text
+        let line = text
             .lines()
             .map(str::trim)
             .find(|l| !l.is_empty())
-            .unwrap_or("");
-        if !status.success() && self.samples == 0 {
-            return Err(classify(&self.path, first_line, status.code()));
+            .unwrap_or("")
+            .to_string();
+        Ok(Some((status.success(), status.code(), line)))
+    }
+
+    /// The error for an ffmpeg run that produced `samples` samples and stopped.
+    fn failure(&mut self, samples: u64) -> AudioError {
+        match self.finish() {
+            Ok(Some((ok, code, line))) if !ok || samples == 0 => {
+                if ok {
+                    AudioError::NoAudio {
+                        path: self.path.clone(),
+                    }
+                } else {
+                    classify(&self.path, &line, code)
+                }
+            }
+            Ok(_) => AudioError::NoAudio {
+                path: self.path.clone(),
+            },
+            Err(e) => e,
         }
-        if !status.success() {
-            self.warnings.push(format!(
-                "truncated: ffmpeg stopped at {:.1} s: {first_line}",
-                self.samples as f64 / f64::from(TARGET_RATE)
-            ));
-        } else if !first_line.is_empty() {
-            self.warnings.push(format!("ffmpeg reported: {first_line}"));
-        }
-        Ok(())
     }
 }
 
-impl Drop for FfmpegSource {
+impl Drop for ChildGuard {
     fn drop(&mut self) {
         // Dropped before the end: stop ffmpeg, then reap it (no zombies).
         if let Some(mut c) = self.child.take() {
@@ -268,6 +200,62 @@ impl Drop for FfmpegSource {
         if let Some(h) = self.stderr.take() {
             let _ = h.join();
         }
+    }
+}
+
+/// Streaming reader of ffmpeg's .au output.
+struct FfmpegSource {
+    au: AuSource<ChildStdout>,
+    guard: ChildGuard,
+    /// Samples (frames) delivered so far.
+    samples: u64,
+    /// Block read during `open`.
+    first: Option<Vec<f32>>,
+    warnings: Vec<String>,
+}
+
+impl Source for FfmpegSource {
+    fn next_block(&mut self) -> Result<Option<Vec<f32>>, AudioError> {
+        if let Some(b) = self.first.take() {
+            return Ok(Some(b));
+        }
+        let block = self.au.next_block()?;
+        self.warnings.extend(self.au.take_warnings());
+        match block {
+            Some(b) => {
+                self.samples += b.len() as u64;
+                Ok(Some(b))
+            }
+            None => {
+                self.end()?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+}
+
+impl FfmpegSource {
+    /// ffmpeg's output ended: reap it; a failure after some audio is a
+    /// warning (we keep what we have), before any audio an error.
+    fn end(&mut self) -> Result<(), AudioError> {
+        let Some((ok, code, line)) = self.guard.finish()? else {
+            return Ok(());
+        };
+        if !ok && self.samples == 0 {
+            return Err(classify(&self.guard.path, &line, code));
+        }
+        let at = self.samples as f64 / f64::from(self.au.rate());
+        if !ok {
+            self.warnings
+                .push(format!("truncated: ffmpeg stopped at {at:.1} s: {line}"));
+        } else if !line.is_empty() {
+            self.warnings.push(format!("ffmpeg reported: {line}"));
+        }
+        Ok(())
     }
 }
 
