@@ -229,6 +229,40 @@ fn opus_via_ffmpeg() {
 }
 
 #[test]
+fn wma_unknown_to_symphonia_via_ffmpeg() {
+    if !have_ffmpeg("wma_unknown_to_symphonia_via_ffmpeg") {
+        return;
+    }
+    let info = check_tone("sine_22050_1ch.wma", 0.5, LOSSY);
+    check_info(&info, 22050, 1, "wma");
+    let err = expect_err("sine_22050_1ch.wma", &no_ffmpeg());
+    assert!(matches!(err, AudioError::NotAudio { .. }), "{err:?}");
+    assert!(err.to_string().contains("install ffmpeg"), "{err}");
+}
+
+#[test]
+fn random_bytes_are_not_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("noise.mp3");
+    // Deterministic pseudo-random bytes (xorshift).
+    let mut x: u32 = 0x1234_5678;
+    let bytes: Vec<u8> = (0..6000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect();
+    std::fs::write(&path, bytes).unwrap();
+    for opts in [no_ffmpeg(), DecodeOptions::from_env()] {
+        let err = audio::open_with(&path, &opts).err().expect("must fail");
+        assert!(matches!(err, AudioError::NotAudio { .. }), "{err:?}");
+        assert!(err.to_string().contains("noise.mp3"), "{err}");
+    }
+}
+
+#[test]
 fn opus_without_ffmpeg_is_unsupported_codec() {
     for opts in [
         DecodeOptions {
@@ -597,7 +631,64 @@ fn au_truncated_and_damaged_headers() {
     let err = decode_bytes(dir.path(), "nodata.au", &only_header).unwrap_err();
     assert!(matches!(err, AudioError::NoAudio { .. }), "{err:?}");
 
+    let huge_rate = au_bytes(24, 4, 3, 4_000_000_000, 1, &[0, 1, 0, 1]);
+    let err = decode_bytes(dir.path(), "rate.au", &huge_rate).unwrap_err();
+    assert!(matches!(err, AudioError::Corrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("sample rate"), "{err}");
+
     let short = b".snd\x00\x00".to_vec();
     let err = decode_bytes(dir.path(), "short.au", &short).unwrap_err();
     assert!(matches!(err, AudioError::Corrupt { .. }), "{err:?}");
+}
+
+// ---- speed (a benchmark, not a timed test: `cargo test --release -- --ignored`) ----------
+
+/// Peak resident memory of this process, kB (Linux).
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+#[ignore]
+fn decode_speed_per_audio_minute() {
+    if !have_ffmpeg("decode_speed_per_audio_minute") {
+        return;
+    }
+    let minutes = 10.0;
+    let dir = tempfile::tempdir().unwrap();
+    for (name, codec) in [("t.mp3", "libmp3lame"), ("t.ogg", "libvorbis")] {
+        let p = dir.path().join(name);
+        // Music-like content: a chord with vibrato and noise, 44.1 kHz stereo.
+        let src = format!(
+            "aevalsrc='0.3*sin(2*PI*(220+3*sin(2*PI*5*t))*t)+0.2*sin(2*PI*330*t)+0.05*(random(0)-0.5)|0.3*sin(2*PI*277*t)+0.05*(random(1)-0.5)':s=44100:d={}",
+            minutes * 60.0
+        );
+        let st = Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", &src])
+            .args(["-c:a", codec, "-b:a", "192k"])
+            .arg(&p)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let t = Instant::now();
+        let mut s = audio::open(&p).unwrap();
+        let mut n = 0usize;
+        while let Some(c) = s.next_chunk().unwrap() {
+            n += c.len();
+        }
+        let secs = t.elapsed().as_secs_f64();
+        eprintln!(
+            "{name}: {:.1} min decoded + resampled in {secs:.2} s = {:.4} s per audio minute; peak RSS {} MB",
+            n as f64 / SR / 60.0,
+            secs / minutes,
+            peak_rss_kb() / 1024
+        );
+    }
 }

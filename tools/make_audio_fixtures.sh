@@ -10,9 +10,14 @@ set -euo pipefail
 out="$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures/audio"
 mkdir -p "$out"
 cd "$out"
-rm -f ./*.wav ./*.flac ./*.mp3 ./*.ogg ./*.m4a ./*.aiff ./*.caf ./*.mkv ./*.webm ./*.opus ./*.au ./*.txt ./*.png
+rm -f ./*.wav ./*.flac ./*.mp3 ./*.ogg ./*.m4a ./*.aiff ./*.caf ./*.mkv ./*.webm ./*.opus ./*.wma ./*.au ./*.txt ./*.png
 
-ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
+# Bit-exact output (no random stream serials or encoder tags) so reruns give identical files.
+ff() {
+    local out="${*: -1}"
+    ffmpeg -nostdin -hide_banner -loglevel error -y "${@:1:$#-1}" \
+        -fflags +bitexact -flags:a +bitexact "$out"
+}
 
 # tone RATE CHANNELS [DURATION]: lavfi source of the sine on every channel.
 tone() {
@@ -44,10 +49,13 @@ ff -f lavfi -i "aevalsrc=0.5*sin(2*PI*440*t)|-0.5*sin(2*PI*440*t):s=44100:d=0.25
 # --- Opus: symphonia has no decoder, the ffmpeg fallback handles it ----------
 ff -f lavfi -i "$(tone 48000 2)" -c:a libopus -b:a 48k sine_48000_2ch.opus
 ff -f lavfi -i "$(tone 48000 1)" -c:a libopus -b:a 32k sine_48000_1ch_opus.webm
+# WMA in ASF: a container symphonia does not even recognise.
+ff -f lavfi -i "$(tone 22050 1)" -c:a wmav2 -b:a 32k sine_22050_1ch.wma
 
-# --- Sun .au (GTZAN's format), written by sox ----------------------------------
-sox -n -r 8000 -c 1 -e mu-law -b 8 sine_8000_1ch_mulaw.au synth 0.5 sine 440 vol 0.5
-sox -n -r 22050 -c 2 -e signed-integer -b 16 sine_22050_2ch_s16.au synth 0.5 sine 440 vol 0.5
+# --- Sun .au (GTZAN's format), written by sox (-R: repeatable dither). Its
+# header is 44 bytes (annotation "Processed by SoX"), so the data offset matters.
+sox -R -n -r 8000 -c 1 -e mu-law -b 8 sine_8000_1ch_mulaw.au synth 0.5 sine 440 vol 0.5
+sox -R -n -r 22050 -c 2 -e signed-integer -b 16 sine_22050_2ch_s16.au synth 0.5 sine 440 vol 0.5
 
 # --- bad inputs -------------------------------------------------------------------
 : > empty.wav

@@ -246,9 +246,10 @@ impl<R: Read + Send> Source for AuSource<R> {
         let buf = self.buf.get_mut(..want).unwrap_or_default();
         let got = read_full(&mut self.reader, buf).map_err(|e| AudioError::io(&self.path, e))?;
         self.remaining -= got as u64;
-        // A short read means the file ended early (it may also have shrunk
-        // since we opened it).
-        self.truncated |= got < want;
+        // A short read of a declared size means the file ended early (it
+        // may also have shrunk since we opened it).
+        // On a pipe of unknown length (ffmpeg) the end is just the end.
+        self.truncated |= got < want && self.declared.is_some();
         self.ended = got < want || self.remaining == 0;
         let whole = got - got % self.frame_bytes;
         let out = self.mix(self.buf.get(..whole).unwrap_or_default());

@@ -360,6 +360,11 @@ fn fallback_unrecognised(
     match external::open(path, program, None, "unknown") {
         Ok(opened) => MonoStream::new(path, opened),
         Err(external::Failure::Missing) => Err(not_audio()),
+        // Neither symphonia nor ffmpeg found audio in it: not an audio file,
+        // whatever ffmpeg's guess at a damaged stream says.
+        Err(external::Failure::Error(AudioError::Corrupt { detail, .. })) => Err(
+            AudioError::not_audio(path, format!("format not recognised ({detail})")),
+        ),
         Err(external::Failure::Error(e)) => Err(e),
     }
 }
@@ -414,10 +419,13 @@ fn sniff_non_audio(head: &[u8]) -> Option<&'static str> {
 fn looks_like_text(head: &[u8]) -> bool {
     let valid = match std::str::from_utf8(head) {
         Ok(s) => s,
-        Err(e) if e.error_len().is_none() => match std::str::from_utf8(&head[..e.valid_up_to()]) {
-            Ok(s) => s,
-            Err(_) => return false,
-        },
+        // A multi-byte character cut by the end of the head is fine.
+        Err(e) if e.error_len().is_none() => {
+            match std::str::from_utf8(head.get(..e.valid_up_to()).unwrap_or_default()) {
+                Ok(s) => s,
+                Err(_) => return false,
+            }
+        }
         Err(_) => return false,
     };
     !valid.is_empty()

@@ -24,6 +24,9 @@ pub const TARGET_RATE: u32 = 22050;
 /// 2048) at the price of a longer delay, which we compensate anyway.
 const OUTPUT_BLOCK: usize = 2048;
 
+/// Highest source rate accepted (well above 768 kHz studio formats).
+pub const MAX_RATE: u32 = 1_536_000;
+
 /// Converts a mono stream at some rate to mono [`TARGET_RATE`], chunk by chunk.
 pub struct MonoResampler {
     inner: Option<FftState>,
@@ -50,8 +53,9 @@ impl MonoResampler {
     /// A resampler from `rate_in` Hz to [`TARGET_RATE`]; a pass-through when the
     /// source is already at the target rate.
     pub fn new(rate_in: u32) -> Result<Self, String> {
-        if rate_in == 0 {
-            return Err("sample rate is 0 Hz".to_string());
+        if rate_in == 0 || rate_in > MAX_RATE {
+            // A damaged header could claim 4 GHz; the FFT blocks would not fit in memory.
+            return Err(format!("implausible sample rate {rate_in} Hz"));
         }
         let inner = if rate_in == TARGET_RATE {
             None
