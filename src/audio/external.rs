@@ -1,1 +1,289 @@
-//! TODO
+//! `ffmpeg` fallback for what symphonia cannot decode (Opus, WMA, …).
+//!
+//! ffmpeg is spawned directly (no shell, arguments as a vector, so no quoting
+//! or injection issues with odd file names) and writes the first audio stream
+//! to stdout, which we read as a stream.
+//!
+//! We ask for a Sun .au stream of f32 samples at the native rate and channel
+//! count rather than `-f f32le -ac 1 -ar 22050`: ffmpeg's `-ac 1` applies its
+//! downmix matrix (a stereo sine comes out at √2 × the channel mean, LFE is
+//! dropped), not the channel mean librosa uses. The .au header tells us the
+//! rate and channels, our .au reader averages the channels, and the same
+//! rubato resampler as for every other format does the rate conversion, so
+//! features do not depend on which backend decoded a file. Its stderr is collected on
+//! a helper thread (so a chatty ffmpeg can never block on a full pipe) and
+//! used for error messages. The child is always reaped; if the stream is
+//! dropped early, ffmpeg is killed first.
+
+use std::ffi::{OsStr, OsString};
+use std::io::{ErrorKind, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::thread::JoinHandle;
+
+use super::au::{self, AuSource};
+use super::{AudioError, AudioInfo, Opened, Source};
+
+/// Most stderr kept for messages (ffmpeg may print one line per bad packet).
+const STDERR_KEEP: usize = 16 * 1024;
+
+/// Why the ffmpeg fallback did not work.
+pub(crate) enum Failure {
+    /// The ffmpeg program could not be started (not installed).
+    Missing,
+    /// ffmpeg ran but the file could not be decoded.
+    Error(AudioError),
+}
+
+/// The argument vector for decoding `path` to an f32 .au stream on stdout.
+///
+/// The `file:` prefix makes ffmpeg treat the name as a local file even if it
+/// looks like a URL or protocol (`http:…`, `concat:…`).
+pub fn ffmpeg_args(path: &Path) -> Vec<OsString> {
+    let mut input = OsString::from("file:");
+    input.push(path.as_os_str());
+    let mut args: Vec<OsString> = ["-nostdin", "-v", "error", "-i"]
+        .iter()
+        .map(OsString::from)
+        .collect();
+    args.push(input);
+    for a in ["-map", "0:a:0", "-vn", "-c:a", "pcm_f32be", "-f", "au", "-"] {
+        args.push(OsString::from(a));
+    }
+    args
+}
+
+/// Start `program` on `path`. `known` is what symphonia learnt of the stream
+/// (if anything); `codec` names the codec for `AudioInfo`.
+pub(crate) fn open(
+    path: &Path,
+    program: &OsStr,
+    known: Option<&AudioInfo>,
+    codec: &str,
+) -> Result<Opened, Failure> {
+    let mut child = match Command::new(program)
+        .args(ffmpeg_args(path))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied) => {
+            return Err(Failure::Missing)
+        }
+        Err(e) => return Err(Failure::Error(AudioError::io(path, e))),
+    };
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take().map(spawn_stderr_reader);
+    let mut guard = ChildGuard {
+        path: path.to_path_buf(),
+        child: Some(child),
+        stderr,
+    };
+    let Some(stdout) = stdout else {
+        return Err(Failure::Error(AudioError::corrupt(
+            path,
+            "could not read ffmpeg's output",
+        )));
+    };
+    let (au_info, au) = match au::open_stream(path, stdout, None) {
+        Ok(x) => x,
+        // No header: ffmpeg failed before writing anything; its stderr says why.
+        Err(_) => return Err(Failure::Error(guard.failure(0))),
+    };
+    let mut src = FfmpegSource {
+        au,
+        guard,
+        samples: 0,
+        first: None,
+        warnings: Vec::new(),
+    };
+    // Read the first block now so that a file ffmpeg rejects fails in `open`.
+    match src.next_block().map_err(Failure::Error)? {
+        Some(b) => src.first = Some(b),
+        None => {
+            return Err(Failure::Error(AudioError::NoAudio {
+                path: path.to_path_buf(),
+            }))
+        }
+    }
+    let info = AudioInfo {
+        codec: format!("{codec} (via ffmpeg)"),
+        duration_s: known.and_then(|k| k.duration_s),
+        ..au_info
+    };
+    Ok(Opened {
+        rate: info.sample_rate,
+        info,
+        source: Box::new(src),
+    })
+}
+
+/// Collect stderr on a thread, keeping the first [`STDERR_KEEP`] bytes.
+fn spawn_stderr_reader(mut stderr: std::process::ChildStderr) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match stderr.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let room = STDERR_KEEP.saturating_sub(kept.len());
+                    kept.extend_from_slice(buf.get(..n.min(room)).unwrap_or_default());
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        kept
+    })
+}
+
+/// The running ffmpeg: reaped on `finish`, killed and reaped on drop.
+struct ChildGuard {
+    path: PathBuf,
+    child: Option<Child>,
+    stderr: Option<JoinHandle<Vec<u8>>>,
+}
+
+impl ChildGuard {
+    /// Wait for ffmpeg to exit; its exit status and first stderr line.
+    /// Returns `None` if it was already reaped.
+    fn finish(&mut self) -> Result<Option<(bool, Option<i32>, String)>, AudioError> {
+        let Some(mut c) = self.child.take() else {
+            return Ok(None);
+        };
+        let status = c.wait().map_err(|e| AudioError::io(&self.path, e))?;
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&stderr);
+        let line = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("")
+            .to_string();
+        Ok(Some((status.success(), status.code(), line)))
+    }
+
+    /// The error for an ffmpeg run that produced `samples` samples and stopped.
+    fn failure(&mut self, samples: u64) -> AudioError {
+        match self.finish() {
+            Ok(Some((ok, code, line))) if !ok || samples == 0 => {
+                if ok {
+                    AudioError::NoAudio {
+                        path: self.path.clone(),
+                    }
+                } else {
+                    classify(&self.path, &line, code)
+                }
+            }
+            Ok(_) => AudioError::NoAudio {
+                path: self.path.clone(),
+            },
+            Err(e) => e,
+        }
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        // Dropped before the end: stop ffmpeg, then reap it (no zombies).
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        if let Some(h) = self.stderr.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Streaming reader of ffmpeg's .au output.
+struct FfmpegSource {
+    au: AuSource<ChildStdout>,
+    guard: ChildGuard,
+    /// Samples (frames) delivered so far.
+    samples: u64,
+    /// Block read during `open`.
+    first: Option<Vec<f32>>,
+    warnings: Vec<String>,
+}
+
+impl Source for FfmpegSource {
+    fn next_block(&mut self) -> Result<Option<Vec<f32>>, AudioError> {
+        if let Some(b) = self.first.take() {
+            return Ok(Some(b));
+        }
+        let block = self.au.next_block()?;
+        self.warnings.extend(self.au.take_warnings());
+        match block {
+            Some(b) => {
+                self.samples += b.len() as u64;
+                Ok(Some(b))
+            }
+            None => {
+                self.end()?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+}
+
+impl FfmpegSource {
+    /// ffmpeg's output ended: reap it; a failure after some audio is a
+    /// warning (we keep what we have), before any audio an error.
+    fn end(&mut self) -> Result<(), AudioError> {
+        let Some((ok, code, line)) = self.guard.finish()? else {
+            return Ok(());
+        };
+        if !ok && self.samples == 0 {
+            return Err(classify(&self.guard.path, &line, code));
+        }
+        let at = self.samples as f64 / f64::from(self.au.rate());
+        if !ok {
+            self.warnings
+                .push(format!("truncated: ffmpeg stopped at {at:.1} s: {line}"));
+        } else if !line.is_empty() {
+            self.warnings.push(format!("ffmpeg reported: {line}"));
+        }
+        Ok(())
+    }
+}
+
+/// Turn ffmpeg's first error line into the matching error variant.
+fn classify(path: &Path, line: &str, code: Option<i32>) -> AudioError {
+    let lower = line.to_ascii_lowercase();
+    let detail = if line.is_empty() {
+        format!("ffmpeg failed (exit status {code:?})")
+    } else {
+        format!("ffmpeg: {line}")
+    };
+    if lower.contains("matches no streams") || lower.contains("does not contain any stream") {
+        AudioError::NoAudio {
+            path: path.to_path_buf(),
+        }
+    } else if lower.contains("invalid data found")
+        || lower.contains("could not find codec parameters")
+    {
+        AudioError::not_audio(path, detail)
+    } else if lower.contains("decoder") && lower.contains("not found")
+        || lower.contains("unknown codec")
+    {
+        AudioError::UnsupportedCodec {
+            path: path.to_path_buf(),
+            codec: "unknown".into(),
+            hint: detail,
+        }
+    } else {
+        AudioError::corrupt(path, detail)
+    }
+}

@@ -1,14 +1,29 @@
 //! Decoding any audio file to mono f32 at 22050 Hz, streaming.
 //!
 //! symphonia for everything it reads, our own parser for Sun `.au`, and
-//! `ffmpeg` (when on PATH) for what neither can decode.
+//! `ffmpeg` (when on PATH) for what neither can decode. Every backend is a
+//! [`Source`] yielding mono blocks at the file's own rate; [`MonoStream`]
+//! resamples them to [`TARGET_RATE`] and hands them out in chunks of about
+//! two seconds, so memory stays flat however long the file is.
 
 pub mod au;
 pub mod decode;
 pub mod external;
 pub mod resample;
 
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use resample::MonoResampler;
+pub use resample::TARGET_RATE;
+
+/// Samples per chunk handed out by [`MonoStream::next_chunk`] (2 s).
+pub const CHUNK_SAMPLES: usize = 2 * TARGET_RATE as usize;
+
+/// Environment variable naming the ffmpeg program (default: `ffmpeg` on PATH).
+pub const FFMPEG_ENV: &str = "MUSIM_FFMPEG";
 
 /// Why a file could not be decoded. Every message names the file.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +76,32 @@ pub enum AudioError {
     },
 }
 
+impl AudioError {
+    /// A [`AudioError::Corrupt`] for `path`.
+    pub(crate) fn corrupt(path: &Path, detail: impl Into<String>) -> Self {
+        Self::Corrupt {
+            path: path.to_path_buf(),
+            detail: detail.into(),
+        }
+    }
+
+    /// A [`AudioError::NotAudio`] for `path`.
+    pub(crate) fn not_audio(path: &Path, detail: impl Into<String>) -> Self {
+        Self::NotAudio {
+            path: path.to_path_buf(),
+            detail: detail.into(),
+        }
+    }
+
+    /// A [`AudioError::Io`] for `path`.
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 /// What the decoder found out about a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AudioInfo {
@@ -74,27 +115,189 @@ pub struct AudioInfo {
     pub duration_s: Option<f64>,
 }
 
+/// How to decode: which external program to fall back on.
+#[derive(Debug, Clone)]
+pub struct DecodeOptions {
+    /// The ffmpeg program used for codecs symphonia cannot decode; `None`
+    /// disables the fallback.
+    pub ffmpeg: Option<OsString>,
+}
+
+impl DecodeOptions {
+    /// Options from the environment: `$MUSIM_FFMPEG`, else `ffmpeg` on PATH.
+    pub fn from_env() -> Self {
+        let ffmpeg = std::env::var_os(FFMPEG_ENV)
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| OsString::from("ffmpeg"));
+        Self {
+            ffmpeg: Some(ffmpeg),
+        }
+    }
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        Self::from_env()
+    }
+}
+
+/// A decoding backend: mono blocks at the file's own sample rate.
+pub(crate) trait Source: Send {
+    /// The next block of mono samples; `None` at the end.
+    fn next_block(&mut self) -> Result<Option<Vec<f32>>, AudioError>;
+    /// Warnings gathered since the last call (damaged packets, truncation).
+    fn take_warnings(&mut self) -> Vec<String>;
+}
+
+/// A backend ready to stream.
+pub(crate) struct Opened {
+    /// What is known about the file.
+    pub info: AudioInfo,
+    /// Sample rate of the blocks the source yields.
+    pub rate: u32,
+    /// The decoder.
+    pub source: Box<dyn Source>,
+}
+
+/// Why a backend declined a file, so `open` can try the next one.
+pub(crate) enum Rejected {
+    /// A definite answer: report it.
+    Fatal(AudioError),
+    /// The container is known but its codec is not decodable here.
+    Codec {
+        /// Codec name for the message.
+        codec: String,
+        /// What is known about the stream.
+        info: Option<AudioInfo>,
+    },
+    /// The format was not recognised at all.
+    Unrecognised(String),
+}
+
+impl From<AudioError> for Rejected {
+    fn from(e: AudioError) -> Self {
+        Rejected::Fatal(e)
+    }
+}
+
 /// A streaming decoder producing mono 22050 Hz f32 chunks.
 pub struct MonoStream {
     info: AudioInfo,
+    path: PathBuf,
+    source: Box<dyn Source>,
+    resampler: MonoResampler,
+    /// Resampled output not yet handed out.
+    out: Vec<f32>,
+    /// The source has ended and the resampler is flushed.
+    done: bool,
+    warnings: Vec<String>,
+    /// Count of NaN/inf samples replaced by 0.
+    non_finite: u64,
 }
 
 impl MonoStream {
+    fn new(path: &Path, opened: Opened) -> Result<Self, AudioError> {
+        let resampler =
+            MonoResampler::new(opened.rate).map_err(|e| AudioError::corrupt(path, e))?;
+        Ok(Self {
+            info: opened.info,
+            path: path.to_path_buf(),
+            source: opened.source,
+            resampler,
+            out: Vec::new(),
+            done: false,
+            warnings: Vec::new(),
+            non_finite: 0,
+        })
+    }
+
     /// Information about the source.
     pub fn info(&self) -> &AudioInfo {
         &self.info
     }
 
-    /// Next chunk of mono 22050 Hz samples; `None` at the end.
-    pub fn next_chunk(&mut self) -> Result<Option<Vec<f32>>, AudioError> {
-        unimplemented!("audio helper implements this")
+    /// Things that went wrong but did not stop decoding, e.g.
+    /// `"truncated: decoding stopped at 3.2 s"` or skipped damaged packets.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
+
+    /// Next chunk of mono 22050 Hz samples (about 2 s); `None` at the end.
+    pub fn next_chunk(&mut self) -> Result<Option<Vec<f32>>, AudioError> {
+        while self.out.len() < CHUNK_SAMPLES && !self.done {
+            self.pull()?;
+        }
+        if self.out.is_empty() {
+            return Ok(None);
+        }
+        if self.out.len() <= CHUNK_SAMPLES {
+            return Ok(Some(std::mem::take(&mut self.out)));
+        }
+        let rest = self.out.split_off(CHUNK_SAMPLES);
+        Ok(Some(std::mem::replace(&mut self.out, rest)))
+    }
+
+    /// Move one source block through the resampler into `out`.
+    fn pull(&mut self) -> Result<(), AudioError> {
+        let block = self.source.next_block();
+        self.warnings.extend(self.source.take_warnings());
+        let path = &self.path;
+        match block? {
+            Some(mut b) => {
+                self.non_finite += sanitize(&mut b);
+                self.resampler
+                    .push(&b, &mut self.out)
+                    .map_err(|e| AudioError::corrupt(path, e))?;
+            }
+            None => {
+                self.resampler
+                    .finish(&mut self.out)
+                    .map_err(|e| AudioError::corrupt(path, e))?;
+                self.done = true;
+                if self.non_finite > 0 {
+                    self.warnings.push(format!(
+                        "replaced {} invalid (NaN or infinite) samples with silence",
+                        self.non_finite
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Replace NaN/inf by 0 (features must never see them); returns how many.
+fn sanitize(block: &mut [f32]) -> u64 {
+    let mut n = 0;
+    for v in block.iter_mut().filter(|v| !v.is_finite()) {
+        *v = 0.0;
+        n += 1;
+    }
+    n
 }
 
 /// Open `path` for streaming decoding.
 pub fn open(path: &Path) -> Result<MonoStream, AudioError> {
-    let _ = path;
-    unimplemented!("audio helper implements this")
+    open_with(path, &DecodeOptions::from_env())
+}
+
+/// Open `path` for streaming decoding with explicit options (e.g. a given
+/// ffmpeg program, without touching the process environment).
+pub fn open_with(path: &Path, opts: &DecodeOptions) -> Result<MonoStream, AudioError> {
+    let head = read_head(path)?;
+    let first = if au::is_au(&head) {
+        au::open(path)
+    } else if let Some(kind) = sniff_non_audio(&head) {
+        return Err(AudioError::not_audio(path, format!("looks like {kind}")));
+    } else {
+        decode::open(path)
+    };
+    match first {
+        Ok(opened) => MonoStream::new(path, opened),
+        Err(Rejected::Fatal(e)) => Err(e),
+        Err(Rejected::Codec { codec, info }) => fallback_codec(path, opts, codec, info),
+        Err(Rejected::Unrecognised(detail)) => fallback_unrecognised(path, opts, &head, detail),
+    }
 }
 
 /// Decode a whole file to mono 22050 Hz (for tests and short clips).
@@ -105,4 +308,148 @@ pub fn decode_mono(path: &Path) -> Result<(AudioInfo, Vec<f32>), AudioError> {
         out.extend_from_slice(&c);
     }
     Ok((s.info().clone(), out))
+}
+
+/// Hint shown when ffmpeg would help but is missing.
+const INSTALL_FFMPEG: &str = "install ffmpeg to decode it";
+
+/// A known container with a codec symphonia lacks: try ffmpeg.
+fn fallback_codec(
+    path: &Path,
+    opts: &DecodeOptions,
+    codec: String,
+    info: Option<AudioInfo>,
+) -> Result<MonoStream, AudioError> {
+    let unsupported = |hint: String| AudioError::UnsupportedCodec {
+        path: path.to_path_buf(),
+        codec: codec.clone(),
+        hint,
+    };
+    let Some(program) = &opts.ffmpeg else {
+        return Err(unsupported(INSTALL_FFMPEG.to_string()));
+    };
+    match external::open(path, program, info.as_ref(), &codec) {
+        Ok(opened) => MonoStream::new(path, opened),
+        Err(external::Failure::Missing) => Err(unsupported(format!(
+            "ffmpeg was not found as {:?}; {INSTALL_FFMPEG}",
+            program
+        ))),
+        Err(external::Failure::Error(e)) => Err(e),
+    }
+}
+
+/// Neither symphonia nor our .au parser knows the format: ffmpeg may.
+fn fallback_unrecognised(
+    path: &Path,
+    opts: &DecodeOptions,
+    head: &[u8],
+    detail: String,
+) -> Result<MonoStream, AudioError> {
+    if looks_like_text(head) {
+        return Err(AudioError::not_audio(path, "looks like a text file"));
+    }
+    let not_audio = || {
+        AudioError::not_audio(
+            path,
+            format!("format not recognised: {detail}; if it is audio in another format (e.g. WMA), {INSTALL_FFMPEG}"),
+        )
+    };
+    let Some(program) = &opts.ffmpeg else {
+        return Err(not_audio());
+    };
+    match external::open(path, program, None, "unknown") {
+        Ok(opened) => MonoStream::new(path, opened),
+        Err(external::Failure::Missing) => Err(not_audio()),
+        // Neither symphonia nor ffmpeg found audio in it: not an audio file,
+        // whatever ffmpeg's guess at a damaged stream says.
+        Err(external::Failure::Error(AudioError::Corrupt { detail, .. })) => Err(
+            AudioError::not_audio(path, format!("format not recognised ({detail})")),
+        ),
+        Err(external::Failure::Error(e)) => Err(e),
+    }
+}
+
+/// Number of leading bytes used to sniff the format.
+const HEAD_LEN: usize = 512;
+
+/// Check the path is a non-empty file and return its first bytes.
+fn read_head(path: &Path) -> Result<Vec<u8>, AudioError> {
+    let meta = std::fs::metadata(path).map_err(|e| AudioError::io(path, e))?;
+    if meta.is_dir() {
+        return Err(AudioError::not_audio(path, "it is a folder"));
+    }
+    if meta.len() == 0 {
+        return Err(AudioError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let file = File::open(path).map_err(|e| AudioError::io(path, e))?;
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    file.take(HEAD_LEN as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| AudioError::io(path, e))?;
+    if head.is_empty() {
+        return Err(AudioError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(head)
+}
+
+/// Recognise common non-audio files by their magic bytes, so they get a
+/// precise message instead of a decoder's guess.
+fn sniff_non_audio(head: &[u8]) -> Option<&'static str> {
+    const MAGICS: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF", "a PDF document"),
+        (b"PK\x03\x04", "a ZIP archive"),
+        (b"\x7fELF", "a program (ELF executable)"),
+        (b"\x1f\x8b", "a gzip archive"),
+    ];
+    MAGICS
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|(_, kind)| *kind)
+}
+
+/// True when the head is plausibly text: valid UTF-8 (allowing a cut last
+/// character) with no control bytes other than whitespace.
+fn looks_like_text(head: &[u8]) -> bool {
+    let valid = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        // A multi-byte character cut by the end of the head is fine.
+        Err(e) if e.error_len().is_none() => {
+            match std::str::from_utf8(head.get(..e.valid_up_to()).unwrap_or_default()) {
+                Ok(s) => s,
+                Err(_) => return false,
+            }
+        }
+        Err(_) => return false,
+    };
+    !valid.is_empty()
+        && valid
+            .chars()
+            .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_sniffing() {
+        assert!(looks_like_text(b"hello world\nthis is text"));
+        assert!(looks_like_text("caf\u{e9}".as_bytes()));
+        assert!(!looks_like_text(b"RIFF\x00\x01\x02"));
+        assert!(!looks_like_text(b""));
+    }
+
+    #[test]
+    fn sanitize_counts() {
+        let mut v = vec![1.0, f32::NAN, f32::INFINITY, -2.0];
+        assert_eq!(sanitize(&mut v), 2);
+        assert_eq!(v, vec![1.0, 0.0, 0.0, -2.0]);
+    }
 }
