@@ -57,7 +57,32 @@ pub struct FrameFeatures {
 
 /// All per-frame features of `y` (mono, 22050 Hz), computed as librosa 0.11
 /// does with its defaults. An empty `y` gives one all-zero frame, as librosa.
+///
+/// One power spectrogram feeds every spectral feature; the log-mel matrix is
+/// shared by MFCC and onset strength (librosa recomputes both from `y`, with
+/// identical parameters, so sharing changes nothing).
 pub fn frame_features(y: &[f32]) -> FrameFeatures {
-    let _ = y;
-    unimplemented!("features helper implements this")
+    let spec = stft::power_spectrogram(y);
+    let (chroma, tuning) = chroma::chroma_stft(&spec);
+    let sf = spectral::spectral_features(&spec);
+    let mel_db = mel::mel_db(&spec);
+    // The spectrogram is the largest buffer (1025 × frames); free it before
+    // the remaining allocations.
+    drop(spec);
+    let mfcc = mfcc::mfcc(&mel_db);
+    let onset_env = rhythm::onset_strength(&mel_db);
+    drop(mel_db);
+    FrameFeatures {
+        chroma,
+        centroid: sf.centroid,
+        bandwidth: sf.bandwidth,
+        rolloff: sf.rolloff,
+        contrast: sf.contrast,
+        mfcc,
+        zcr: temporal::zero_crossing_rate(y),
+        rms: temporal::rms(y),
+        flatness: sf.flatness,
+        onset_env,
+        tuning,
+    }
 }

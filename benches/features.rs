@@ -1,0 +1,143 @@
+//! Timing of the mel/MFCC/rhythm path (plain `std::time`, no harness):
+//! `cargo bench --bench features`. One core; prints the median of several runs
+//! in thread CPU time (the machine is shared, so wall time would count other
+//! processes' time slices).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use musim::features::{mel, mfcc, rhythm, stft};
+
+#[repr(C)]
+struct Timespec {
+    sec: i64,
+    nsec: i64,
+}
+
+extern "C" {
+    fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+}
+
+/// CPU time consumed by this thread (Linux `CLOCK_THREAD_CPUTIME_ID`), or
+/// wall time elsewhere.
+fn cpu_now(wall: Instant) -> Duration {
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; the call only writes it.
+    if cfg!(target_os = "linux") && unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0
+    {
+        Duration::new(ts.sec as u64, ts.nsec as u32)
+    } else {
+        wall.elapsed()
+    }
+}
+
+/// Median CPU time of `runs` calls of `f`.
+fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+    let epoch = Instant::now();
+    let mut t: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let s = cpu_now(epoch);
+            f();
+            cpu_now(epoch) - s
+        })
+        .collect();
+    t.sort();
+    t[runs / 2]
+}
+
+/// A deterministic 30-s test signal: two tones, a pulse train and noise.
+fn clip(seconds: usize) -> Vec<f32> {
+    let sr = 22050.0f32;
+    let mut state = 0x1234_5678u32;
+    (0..seconds * 22050)
+        .map(|i| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let noise = (state as f32 / u32::MAX as f32 - 0.5) * 0.1;
+            let t = i as f32 / sr;
+            let pulse = if i % 11025 < 300 { 0.5 } else { 0.0 };
+            0.3 * (2.0 * std::f32::consts::PI * 220.0 * t).sin()
+                + 0.2 * (2.0 * std::f32::consts::PI * 660.0 * t).sin()
+                + pulse
+                + noise
+        })
+        .collect()
+}
+
+fn main() {
+    let y = clip(30);
+    let spec = stft::power_spectrogram(&y);
+    let db = mel::mel_db(&spec);
+    let env = rhythm::onset_strength(&db);
+    let runs = 21;
+    let report = |what: &str, d: Duration| println!("{what:<40} {:>9.3} ms", d.as_secs_f64() * 1e3);
+    report(
+        "stft (30 s)",
+        median(runs, || {
+            black_box(stft::power_spectrogram(black_box(&y)));
+        }),
+    );
+    report(
+        "melspectrogram (30 s)",
+        median(runs, || {
+            black_box(mel::melspectrogram(black_box(&spec)));
+        }),
+    );
+    let mel_power = mel::melspectrogram(&spec);
+    report(
+        "power_to_db (30 s)",
+        median(runs, || {
+            let mut m = mel_power.clone();
+            mel::power_to_db(&mut m.data);
+            black_box(m);
+        }),
+    );
+    report(
+        "  of which cloning the input",
+        median(runs, || {
+            black_box(mel_power.clone());
+        }),
+    );
+    report(
+        "mfcc (30 s)",
+        median(runs, || {
+            black_box(mfcc::mfcc(black_box(&db)));
+        }),
+    );
+    report(
+        "onset_strength (30 s)",
+        median(runs, || {
+            black_box(rhythm::onset_strength(black_box(&db)));
+        }),
+    );
+    report(
+        "tempo (30 s)",
+        median(runs, || {
+            black_box(rhythm::tempo(black_box(&env)));
+        }),
+    );
+    report(
+        "stft+mel_db+mfcc+onset+tempo (30 s)",
+        median(runs, || {
+            let s = stft::power_spectrogram(&y);
+            let d = mel::mel_db(&s);
+            black_box(mfcc::mfcc(&d));
+            black_box(rhythm::tempo(&rhythm::onset_strength(&d)));
+        }),
+    );
+    // 3 hours of envelope (≈ 465k frames), built by repeating the clip's.
+    let long: Vec<f32> = env
+        .iter()
+        .copied()
+        .cycle()
+        .take(3 * 3600 * 22050 / 512 + 1)
+        .collect();
+    report(
+        "tempo (3 h envelope)",
+        median(3, || {
+            black_box(rhythm::tempo(black_box(&long)));
+        }),
+    );
+}
