@@ -127,6 +127,28 @@ fn main() {
             black_box(rhythm::tempo(&rhythm::onset_strength(&d)));
         }),
     );
+    // The whole per-frame pipeline, once the chroma/spectral/temporal modules
+    // are merged (they are stubs on the feature branch: report and go on).
+    std::panic::set_hook(Box::new(|_| {}));
+    let full = std::panic::catch_unwind(|| {
+        median(runs, || {
+            black_box(musim::features::frame_features(black_box(&y)));
+        })
+    });
+    let _ = std::panic::take_hook();
+    match full {
+        Ok(d) => {
+            report("frame_features (30 s)", d);
+            report(
+                "frame_features + tempo (30 s)",
+                median(runs, || {
+                    let f = musim::features::frame_features(&y);
+                    black_box(rhythm::tempo(&f.onset_env));
+                }),
+            );
+        }
+        Err(_) => println!("frame_features: not available (unmerged stubs)"),
+    }
     // 3 hours of envelope (≈ 465k frames), built by repeating the clip's.
     let long: Vec<f32> = env
         .iter()

@@ -270,14 +270,29 @@ fn frame_tol(feature: &str) -> Box<dyn Fn(f64) -> f64> {
     match feature {
         "chroma_stft" => Box::new(|_| 1e-3),
         "spectral_rolloff" => Box::new(|r| 10.8 + 1e-3 * r.abs()),
-        "spectral_centroid" | "spectral_bandwidth" | "spectral_contrast" => {
-            Box::new(|r| 1e-3 * (1.0 + r.abs()))
-        }
+        "spectral_centroid" => Box::new(|r| 1e-3 * (1.0 + r.abs())),
+        // Bandwidth weights every bin by (f − centroid)², up to 1.2e8 Hz², so
+        // the f32 FFT's rounding noise in far, quiet bins shows (measured up
+        // to ~3e-4 relative on pure tones); 5e-2 Hz + 5e-4 relative.
+        "spectral_bandwidth" => Box::new(|r| 5e-2 + 5e-4 * r.abs()),
+        // Contrast valleys are the 2 % quietest bins of a band, on pure tones
+        // pure FFT rounding noise, which differs between numpy's and rustfft's
+        // FFTs: measured up to ~1 dB, so 1.5 dB (same rule as the spectral
+        // module's own tests, tests/features_shape_parity.rs).
+        "spectral_contrast" => Box::new(|_| 1.5),
         "zero_crossing_rate" => Box::new(|_| 1e-6),
         "rms" | "spectral_flatness" => Box::new(|r| 1e-7 + 1e-3 * r.abs()),
         "mfcc" => Box::new(|r| 2e-3 + 1e-4 * r.abs()),
         _ => Box::new(db_tol),
     }
+}
+
+/// Features that are pure FFT rounding noise on a fixture, so only checked
+/// for being finite: the `dc` signal's spectrum above bin 2 is nothing but
+/// rounding noise, which sets its bandwidth and contrast.
+fn noise_limited(signal: &str, feature: &str) -> bool {
+    signal == "dc"
+        && (feature.starts_with("spectral_bandwidth") || feature.starts_with("spectral_contrast"))
 }
 
 fn frame_features_of(name: &str) -> features::FrameFeatures {
@@ -288,6 +303,10 @@ fn compare_frames(feature: &str, pick: impl Fn(&features::FrameFeatures) -> Vec<
     let mut e = Errors::default();
     for name in signal_names() {
         let f = frame_features_of(&name);
+        if noise_limited(&name, feature) {
+            assert!(pick(&f).iter().all(|r| r.iter().all(|v| v.is_finite())));
+            continue;
+        }
         e.compare(
             &format!("{name}.{feature}"),
             &pick(&f),
@@ -368,8 +387,17 @@ fn fingerprint_summary_after_merge() {
             // Means inherit the frame tolerance; stds are differences of
             // values of similar size, so allow the frame tolerance of the
             // mean's magnitude scale (plus an absolute 1e-3 for dB features).
-            let tol = frame_tol(&feature);
-            let tol = move |r: f64| tol(r) + if dim.contains("_std") { 1e-3 } else { 0.0 };
+            if noise_limited(&name, &feature) {
+                continue; // Finiteness checked above.
+            }
+            let tol: Box<dyn Fn(f64) -> f64> = if feature == "spectral_contrast" {
+                // Frame errors of up to ~1 dB partly average out: measured
+                // ≤ 0.02 dB on the fixtures apart from `dc` (skipped).
+                Box::new(|_| 0.1)
+            } else {
+                let t = frame_tol(&feature);
+                Box::new(move |r: f64| t(r) + if dim.contains("_std") { 1e-3 } else { 0.0 })
+            };
             per_feature.entry(feature).or_default().check(
                 &format!("{name}.{dim}"),
                 got,

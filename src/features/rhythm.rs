@@ -364,6 +364,6 @@ mod tests {
         let env: Vec<f32> = (0..2000)
             .map(|i| if i % 28 == 0 { 1.0 } else { 0.0 })
             .collect();
-        assert!((tempo(&env) - 92.285_156).abs() < 1e-3);
+        assert!((tempo(&env) - 92.285_16).abs() < 1e-3);
     }
 }
