@@ -111,7 +111,11 @@ fn fft_freqs_f64() -> Vec<f64> {
 pub fn spectral_features(spec: &Spectrogram) -> SpectralFeatures {
     let n = spec.n_frames;
     let freqs = fft_frequencies();
-    let freqs64: Vec<f64> = fft_freqs_f64();
+    let f: Vec<f64> = freqs.iter().map(|&x| x as f64).collect();
+    let freqs64 = Freqs {
+        f2: f.iter().map(|x| x * x).collect(),
+        f,
+    };
     let bands = contrast_bands();
     let mut out = SpectralFeatures {
         centroid: Vec::with_capacity(n),
@@ -126,6 +130,7 @@ pub fn spectral_features(spec: &Spectrogram) -> SpectralFeatures {
     let mut valley = vec![0.0f64; N_CONTRAST * n];
     let mut mag = vec![0.0f32; N_BINS];
     let mut blocks = [0.0f64; N_BLOCKS];
+    let mut scratch = Vec::with_capacity(N_BINS);
 
     for (t, p) in spec.frames().enumerate() {
         for (m, &x) in mag.iter_mut().zip(p) {
@@ -156,7 +161,7 @@ pub fn spectral_features(spec: &Spectrogram) -> SpectralFeatures {
         out.flatness.push((gmean / amean) as f32);
 
         for (b, band) in bands.iter().enumerate() {
-            let (lo, hi) = extremes_mean(&mag[band.start..band.end], band.k);
+            let (lo, hi) = extremes_mean(&mag[band.start..band.end], band.k, &mut scratch);
             valley[b * n + t] = lo;
             peak[b * n + t] = hi;
         }
@@ -187,37 +192,60 @@ struct Moments {
 impl Moments {
     /// Accumulate the frame's sums; also fills `blocks` with Σ|X| per
     /// `BLOCK` bins for the roll-off search.
-    fn of(mag: &[f32], power: &[f32], freqs: &[f64], blocks: &mut [f64; N_BLOCKS]) -> Self {
+    fn of(mag: &[f32], power: &[f32], freqs: &Freqs, blocks: &mut [f64; N_BLOCKS]) -> Self {
         let mut s = [0.0f64; LANES];
         let mut sf = [0.0f64; LANES];
         let mut sf2 = [0.0f64; LANES];
         let mut sp = [0.0f64; LANES];
         let mut prod = [1.0f64; LANES];
         let mut exp2 = [0i64; LANES];
-        for (bi, blk) in blocks.iter_mut().enumerate() {
+        let full = N_BINS / BLOCK * BLOCK;
+        for (bi, blk) in blocks.iter_mut().enumerate().take(N_BINS / BLOCK) {
             let lo = bi * BLOCK;
-            let hi = (lo + BLOCK).min(N_BINS);
             let mut bsum = [0.0f64; LANES];
-            for k in lo..hi {
-                let l = k % LANES;
-                let m = mag[k] as f64;
-                // librosa squares |X| in float32; |X|² is our power to 1 ulp.
-                let pw = power[k].max(FLAT_AMIN) as f64;
-                let f = freqs[k];
-                bsum[l] += m;
-                sf[l] += f * m;
-                sf2[l] += f * f * m;
-                sp[l] += pw;
-                prod[l] *= pw;
+            // Fixed-size chunks with one accumulator per lane: the compiler
+            // turns each lane array into one SIMD register.
+            for c in (lo..lo + BLOCK).step_by(LANES) {
+                let m: &[f32; LANES] = mag[c..c + LANES].try_into().unwrap_or(&[0.0; LANES]);
+                let p: &[f32; LANES] = power[c..c + LANES].try_into().unwrap_or(&[0.0; LANES]);
+                let f: &[f64; LANES] = freqs.f[c..c + LANES].try_into().unwrap_or(&[0.0; LANES]);
+                let f2: &[f64; LANES] = freqs.f2[c..c + LANES].try_into().unwrap_or(&[0.0; LANES]);
+                for l in 0..LANES {
+                    let m = m[l] as f64;
+                    // librosa squares |X| in float32; our power equals it to 1 ulp.
+                    let pw = p[l].max(FLAT_AMIN) as f64;
+                    bsum[l] += m;
+                    sf[l] += f[l] * m;
+                    sf2[l] += f2[l] * m;
+                    sp[l] += pw;
+                    prod[l] *= pw;
+                }
             }
             *blk = bsum.iter().sum();
             for l in 0..LANES {
                 s[l] += bsum[l];
-                // Every value is in [1e-10, ~1e12], so 4 per lane per block
-                // cannot leave f64's range; pull the exponent out each block.
+                // Every value is in [1e-10, 3.4e38] and each lane multiplied
+                // BLOCK / LANES = 4 of them since the last renormalisation, so
+                // the product cannot leave f64's range.
                 prod[l] = renormalise(prod[l], &mut exp2[l]);
             }
         }
+        // The bins after the last full block (just Nyquist for n_fft 2048).
+        let mut tail = 0.0;
+        for k in full..N_BINS {
+            let m = mag[k] as f64;
+            let pw = power[k].max(FLAT_AMIN) as f64;
+            tail += m;
+            sf[0] += freqs.f[k] * m;
+            sf2[0] += freqs.f2[k] * m;
+            sp[0] += pw;
+            prod[0] *= pw;
+        }
+        s[0] += tail;
+        if let Some(b) = blocks.get_mut(N_BINS / BLOCK) {
+            *b = tail;
+        }
+        prod[0] = renormalise(prod[0], &mut exp2[0]);
         let mut ln_prod = 0.0;
         for l in 0..LANES {
             ln_prod += prod[l].ln() + exp2[l] as f64 * std::f64::consts::LN_2;
@@ -230,6 +258,12 @@ impl Moments {
             ln_prod,
         }
     }
+}
+
+/// Bin frequencies (float64) and their squares, for the moment sums.
+struct Freqs {
+    f: Vec<f64>,
+    f2: Vec<f64>,
 }
 
 /// Split a positive normal `x` into a mantissa in [0.5, 1) (returned) and a
@@ -270,9 +304,10 @@ fn rolloff_bin(mag: &[f32], total: f64, blocks: &[f64; N_BLOCKS]) -> usize {
             acc += m as f64;
             if acc >= thr {
                 bin = k;
-                // Ambiguous if either side of the crossing is within ~f32
-                // rounding of the threshold.
-                let tol = 1e-5 * total;
+                // Ambiguous if either side of the crossing is within what
+                // float32 summation of 1025 terms can be off by
+                // (≤ 1025 · 2⁻²⁴ ≈ 6e-5 of the total).
+                let tol = 1e-4 * total;
                 if (acc - thr).abs() <= tol || (thr - prev).abs() <= tol {
                     return rolloff_bin_f32(mag);
                 }
@@ -299,38 +334,79 @@ fn rolloff_bin_f32(mag: &[f32]) -> usize {
 }
 
 /// Means of the `k` smallest and `k` largest values of `v` — what librosa
-/// gets from a full sort — with two small insertion buffers (k ≤ 9 with the
-/// defaults) instead of sorting every band of every frame.
-fn extremes_mean(v: &[f32], k: usize) -> (f64, f64) {
-    let k = k.clamp(1, v.len().max(1));
+/// gets from a full sort of the band — without sorting it.
+///
+/// The band is split into `g` interleaved groups (element `i` in group
+/// `i % g`) whose minima and maxima come from SIMD-friendly loops. Let τ be
+/// the k-th smallest group minimum: k groups hold a value ≤ τ, so each of the
+/// k smallest values is ≤ τ and lies in a group whose minimum is ≤ τ. Only
+/// those groups (≈ k of them) are gathered, and a partial selection
+/// (`select_nth_unstable`) puts their k smallest first. The selected values,
+/// hence the means, are exactly those of the sorted band. Likewise for the
+/// maxima. `scratch` is reused between calls to avoid allocating.
+fn extremes_mean(v: &[f32], k: usize, scratch: &mut Vec<f32>) -> (f64, f64) {
     if v.is_empty() {
         return (0.0, 0.0);
     }
+    let k = k.clamp(1, v.len());
+    // ~sqrt(m k) groups balances the group pass against the gathered groups;
+    // a multiple of 8 keeps the group loops in whole SIMD registers.
+    let g = (((v.len() * k) as f64).sqrt() as usize)
+        .next_multiple_of(8)
+        .clamp(8, MAX_GROUPS)
+        .min(v.len());
+    let mut gmin = [f32::INFINITY; MAX_GROUPS];
+    let mut gmax = [f32::NEG_INFINITY; MAX_GROUPS];
+    for row in v.chunks(g) {
+        for ((lo, hi), &x) in gmin.iter_mut().zip(gmax.iter_mut()).zip(row) {
+            *lo = if x < *lo { x } else { *lo };
+            *hi = if x > *hi { x } else { *hi };
+        }
+    }
+    let (gmin, gmax) = (&gmin[..g], &gmax[..g]);
     if k == 1 {
-        let (lo, hi) = v
-            .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| {
-                (a.min(x), b.max(x))
-            });
+        let lo = gmin.iter().fold(f32::INFINITY, |a, &x| a.min(x));
+        let hi = gmax.iter().fold(f32::NEG_INFINITY, |a, &x| a.max(x));
         return (lo as f64, hi as f64);
     }
-    // low: ascending k smallest; high: descending k largest.
-    let mut low: Vec<f32> = Vec::with_capacity(k + 1);
-    let mut high: Vec<f32> = Vec::with_capacity(k + 1);
-    for &x in v {
-        if low.len() < k || x < low[k - 1] {
-            let pos = low.partition_point(|&y| y <= x);
-            low.insert(pos, x);
-            low.truncate(k);
+    let mut kth = |groups: &[f32], descending: bool| -> f64 {
+        let cmp = |a: &f32, b: &f32| {
+            if descending {
+                b.total_cmp(a)
+            } else {
+                a.total_cmp(b)
+            }
+        };
+        // τ: the k-th group extreme. With fewer groups than k (only for
+        // k > 64, never with librosa's defaults) every group is gathered.
+        scratch.clear();
+        scratch.extend_from_slice(groups);
+        let tau = if k <= g {
+            *scratch.select_nth_unstable_by(k - 1, cmp).1
+        } else if descending {
+            f32::NEG_INFINITY
+        } else {
+            f32::INFINITY
+        };
+        scratch.clear();
+        for (j, &e) in groups.iter().enumerate() {
+            if cmp(&e, &tau).is_le() {
+                scratch.extend(v[j..].iter().step_by(g));
+            }
         }
-        if high.len() < k || x > high[k - 1] {
-            let pos = high.partition_point(|&y| y >= x);
-            high.insert(pos, x);
-            high.truncate(k);
-        }
-    }
-    let mean = |s: &[f32]| s.iter().map(|&x| x as f64).sum::<f64>() / s.len() as f64;
-    (mean(&low), mean(&high))
+        scratch.select_nth_unstable_by(k - 1, cmp);
+        mean(&scratch[..k])
+    };
+    let low = kth(gmin, false);
+    let high = kth(gmax, true);
+    (low, high)
+}
+
+/// Most groups `extremes_mean` splits a band into.
+const MAX_GROUPS: usize = 64;
+
+fn mean(s: &[f32]) -> f64 {
+    s.iter().map(|&x| x as f64).sum::<f64>() / s.len() as f64
 }
 
 /// librosa `power_to_db(S, ref=1, amin=1e-10, top_db=80)` over the whole
@@ -369,7 +445,7 @@ mod tests {
         let mut s = v.clone();
         s.sort_by(f32::total_cmp);
         for k in [1, 2, 3, 6, 9] {
-            let (lo, hi) = extremes_mean(&v, k);
+            let (lo, hi) = extremes_mean(&v, k, &mut Vec::new());
             let elo: f64 = s[..k].iter().map(|&x| x as f64).sum::<f64>() / k as f64;
             let ehi: f64 = s[s.len() - k..].iter().map(|&x| x as f64).sum::<f64>() / k as f64;
             assert_eq!((lo, hi), (elo, ehi), "k={k}");
