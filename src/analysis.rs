@@ -12,6 +12,8 @@ pub struct TrackAnalysis {
     pub duration_s: f64,
     /// The track's fingerprint.
     pub fingerprint: Fingerprint,
+    /// Problems the decoder worked around (e.g. truncation), each naming the file.
+    pub warnings: Vec<String>,
 }
 
 /// Decode `path` and compute its fingerprint, streaming so that memory does not
@@ -28,8 +30,14 @@ pub fn analyze_file(path: &Path) -> Result<TrackAnalysis, AudioError> {
             path: path.to_path_buf(),
         });
     }
+    let warnings = stream
+        .warnings()
+        .iter()
+        .map(|w| format!("{}: {w}", path.display()))
+        .collect();
     Ok(TrackAnalysis {
         duration_s: samples as f64 / SR as f64,
         fingerprint: an.finish(),
+        warnings,
     })
 }

@@ -102,6 +102,7 @@ fn a_library_of_bad_and_odd_files_is_indexed_with_specific_messages() {
         ("zero_bytes.mp3", "empty file"),
         ("text.mp3", "not an audio file"),
         ("image.wav", "PNG"),
+        ("truncated.wav", "truncated"),
     ] {
         let line = out
             .lines()

@@ -78,6 +78,7 @@ impl Fake {
                     .map(|i| (seed % 1000) as f32 + i as f32)
                     .collect(),
             },
+            warnings: Vec::new(),
         })
     }
 }

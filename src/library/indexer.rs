@@ -122,6 +122,8 @@ pub struct Report {
     pub removed: usize,
     /// Files that failed in this run, grouped by kind (sorted).
     pub failures: Vec<(String, Vec<Failure>)>,
+    /// Warnings about files that were analysed anyway (e.g. truncated), each naming its file.
+    pub warnings: Vec<String>,
     /// Files not analysed because the run was interrupted.
     pub not_reached: usize,
     /// Whether the run was interrupted.
@@ -263,7 +265,9 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
 
     let mut analysed = 0;
     let mut groups: HashMap<String, Vec<Failure>> = HashMap::new();
-    for (i, outcome) in &outcomes {
+    let mut warnings = Vec::new();
+    for (i, outcome, warned) in &outcomes {
+        warnings.extend(warned.iter().cloned());
         let (Some(f), Some(slot)) = (scanned.files.get(*i), slots.get_mut(*i)) else {
             continue;
         };
@@ -328,6 +332,7 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
         known_failures,
         removed,
         failures,
+        warnings,
         not_reached,
         interrupted,
         duplicates: duplicates(&index),
@@ -338,23 +343,27 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
 }
 
 /// Analyse the files at `todo` in parallel; stops launching work once
-/// cancelled. Returns (file position, outcome) for what was analysed.
-fn analyse_all(job: &Job<'_>, scanned: &Scan, todo: &[usize]) -> Vec<(usize, Outcome)> {
+/// cancelled. Returns (file position, outcome, warnings) for what was analysed.
+fn analyse_all(
+    job: &Job<'_>,
+    scanned: &Scan,
+    todo: &[usize],
+) -> Vec<(usize, Outcome, Vec<String>)> {
     if todo.is_empty() {
         return Vec::new();
     }
     job.progress.start(todo.len() as u64);
     let n_dims = crate::features::fingerprint::dims();
-    let out: Vec<(usize, Outcome)> = todo
+    let out: Vec<(usize, Outcome, Vec<String>)> = todo
         .par_iter()
         .filter_map(|&i| {
             if job.cancel.load(Ordering::SeqCst) {
                 return None;
             }
             let f = scanned.files.get(i)?;
-            let outcome = analyse_one(job.analyze, &f.path, n_dims);
+            let (outcome, warnings) = analyse_one(job.analyze, &f.path, n_dims);
             job.progress.advance(&f.path);
-            Some((i, outcome))
+            Some((i, outcome, warnings))
         })
         .collect();
     job.progress.finish();
@@ -363,12 +372,17 @@ fn analyse_all(job: &Job<'_>, scanned: &Scan, todo: &[usize]) -> Vec<(usize, Out
 
 /// One file → outcome. A panic in a decoder or feature is contained: one
 /// odd file must not take the whole library's indexing down with it.
-fn analyse_one(analyze: &AnalyzeFn<'_>, path: &Path, n_dims: usize) -> Outcome {
-    match catch_unwind(AssertUnwindSafe(|| analyze(path))) {
-        Ok(Ok(t)) if t.fingerprint.values.len() == n_dims => Outcome::Analysed {
-            duration_s: t.duration_s,
-            values: t.fingerprint.values,
-        },
+fn analyse_one(analyze: &AnalyzeFn<'_>, path: &Path, n_dims: usize) -> (Outcome, Vec<String>) {
+    let outcome = match catch_unwind(AssertUnwindSafe(|| analyze(path))) {
+        Ok(Ok(t)) if t.fingerprint.values.len() == n_dims => {
+            return (
+                Outcome::Analysed {
+                    duration_s: t.duration_s,
+                    values: t.fingerprint.values,
+                },
+                t.warnings,
+            )
+        }
         Ok(Ok(t)) => Outcome::Failed {
             kind: "internal error".into(),
             reason: format!(
@@ -392,7 +406,8 @@ fn analyse_one(analyze: &AnalyzeFn<'_>, path: &Path, n_dims: usize) -> Outcome {
                 reason: format!("{}: analysis crashed: {what}", show(path)),
             }
         }
-    }
+    };
+    (outcome, Vec::new())
 }
 
 /// Groups of entries whose fingerprints are bit-identical.

@@ -61,6 +61,15 @@ pub fn run_summary(r: &Report) -> String {
             let _ = writeln!(s, "    … and {} more", fails.len() - EXAMPLES);
         }
     }
+    if !r.warnings.is_empty() {
+        let _ = writeln!(s, "  {} analysed with warnings:", r.warnings.len());
+        for w in r.warnings.iter().take(EXAMPLES) {
+            let _ = writeln!(s, "    {w}");
+        }
+        if r.warnings.len() > EXAMPLES {
+            let _ = writeln!(s, "    … and {} more", r.warnings.len() - EXAMPLES);
+        }
+    }
     if !r.scan.problems.is_empty() {
         let _ = writeln!(s, "  {} scan problems:", r.scan.problems.len());
         for p in r.scan.problems.iter().take(EXAMPLES) {
