@@ -156,6 +156,17 @@ fn bench_tracks(tmp: &Path) {
             vec![ogg]
         }
     };
+    let (mut dsecs, mut dminutes) = (0.0, 0.0);
+    for p in &tracks {
+        let t = Instant::now();
+        let (_, y) = musim::audio::decode_mono(p).expect("decode");
+        dsecs += t.elapsed().as_secs_f64();
+        dminutes += y.len() as f64 / SR as f64 / 60.0;
+    }
+    println!(
+        "full tracks, decode + resample only (1 core): {:.3} s per audio minute",
+        dsecs / dminutes
+    );
     let (mut secs, mut minutes) = (0.0, 0.0);
     for p in &tracks {
         let t = Instant::now();
