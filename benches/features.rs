@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use musim::features::{mel, mfcc, rhythm, stft};
+use musim::features::{chroma, mel, mfcc, rhythm, spectral, stft, temporal};
 
 #[repr(C)]
 struct Timespec {
@@ -73,10 +73,47 @@ fn main() {
     let env = rhythm::onset_strength(&db);
     let runs = 21;
     let report = |what: &str, d: Duration| println!("{what:<40} {:>9.3} ms", d.as_secs_f64() * 1e3);
+    // `FEATURES_BENCH=spectral` times only the spectral shape features.
+    if std::env::var("FEATURES_BENCH").as_deref() == Ok("spectral") {
+        for _ in 0..3 {
+            report(
+                "spectral_features (30 s)",
+                median(51, || {
+                    black_box(spectral::spectral_features(black_box(&spec)));
+                }),
+            );
+        }
+        return;
+    }
     report(
         "stft (30 s)",
         median(runs, || {
             black_box(stft::power_spectrogram(black_box(&y)));
+        }),
+    );
+    report(
+        "chroma_stft (30 s)",
+        median(runs, || {
+            black_box(chroma::chroma_stft(black_box(&spec)));
+        }),
+    );
+    report(
+        "  of which estimate_tuning",
+        median(runs, || {
+            black_box(chroma::estimate_tuning(black_box(&spec)));
+        }),
+    );
+    report(
+        "spectral_features (30 s)",
+        median(runs, || {
+            black_box(spectral::spectral_features(black_box(&spec)));
+        }),
+    );
+    report(
+        "zcr + rms (30 s)",
+        median(runs, || {
+            black_box(temporal::zero_crossing_rate(black_box(&y)));
+            black_box(temporal::rms(black_box(&y)));
         }),
     );
     report(

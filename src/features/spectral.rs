@@ -41,11 +41,17 @@ const CONTRAST_FMIN: f64 = 200.0;
 const QUANTILE: f64 = 0.02;
 /// Flatness floor on |X|² (librosa `amin`).
 const FLAT_AMIN: f32 = 1e-10;
-/// Accumulator lanes; 4 f64 fill one AVX register.
-const LANES: usize = 4;
-/// Bins per roll-off block: the block sums locate the crossing quickly.
-const BLOCK: usize = 16;
+/// f32 accumulator lanes: two SSE or one AVX register per sum.
+const LANES: usize = 8;
+/// Bins per block: f32 lane sums are flushed to float64 after each block
+/// (8 terms per lane, so the f32 partial sums stay within ~5e-7 relative),
+/// and the block sums of |X| locate the roll-off crossing quickly.
+const BLOCK: usize = 64;
+const FULL: usize = N_BINS / BLOCK * BLOCK;
 const N_BLOCKS: usize = N_BINS.div_ceil(BLOCK);
+/// Largest `k` the insertion-based selection keeps on the stack (librosa's
+/// defaults need at most 9); larger ones fall back to sorting.
+const MAX_K: usize = 16;
 
 /// One contrast band: the bins `[start, end)` whose magnitudes are sorted, and
 /// how many of the lowest/highest are averaged (librosa's `idx`).
@@ -111,11 +117,6 @@ fn fft_freqs_f64() -> Vec<f64> {
 pub fn spectral_features(spec: &Spectrogram) -> SpectralFeatures {
     let n = spec.n_frames;
     let freqs = fft_frequencies();
-    let f: Vec<f64> = freqs.iter().map(|&x| x as f64).collect();
-    let freqs64 = Freqs {
-        f2: f.iter().map(|x| x * x).collect(),
-        f,
-    };
     let bands = contrast_bands();
     let mut out = SpectralFeatures {
         centroid: Vec::with_capacity(n),
@@ -130,13 +131,9 @@ pub fn spectral_features(spec: &Spectrogram) -> SpectralFeatures {
     let mut valley = vec![0.0f64; N_CONTRAST * n];
     let mut mag = vec![0.0f32; N_BINS];
     let mut blocks = [0.0f64; N_BLOCKS];
-    let mut scratch = Vec::with_capacity(N_BINS);
 
     for (t, p) in spec.frames().enumerate() {
-        for (m, &x) in mag.iter_mut().zip(p) {
-            *m = x.sqrt();
-        }
-        let m = Moments::of(&mag, p, &freqs64, &mut blocks);
+        let m = Moments::of(p, freqs, &mut mag, &mut blocks);
 
         // Centroid/bandwidth: librosa normalises by Σ|X| unless that is below
         // float32's tiny, in which case the frame stays un-normalised (all
@@ -145,23 +142,24 @@ pub fn spectral_features(spec: &Spectrogram) -> SpectralFeatures {
             (0.0, 0.0)
         } else {
             let c = m.sum_f / m.sum;
-            // Σ|X|(f - c)² / Σ|X| expanded; float64 keeps the cancellation
-            // error ~1e-12 relative even for a pure tone.
-            let var = (m.sum_f2 / m.sum - c * c).max(0.0);
-            (c, var.sqrt())
+            // Σ|X|(f - c)² / Σ|X| as librosa computes it (deviations from
+            // the centroid), so there is no cancellation to amplify the f32
+            // lane sums' rounding.
+            let var = deviation_sum(&mag, freqs, c as f32) / m.sum;
+            (c, var.max(0.0).sqrt())
         };
         out.centroid.push(centroid as f32);
         out.bandwidth.push(bandwidth as f32);
         out.rolloff.push(freqs[rolloff_bin(&mag, m.sum, &blocks)]);
 
         // Flatness on S = max(amin, |X|²): exp(mean ln S) / mean S, with the
-        // log-sum taken from a renormalised product (one ln per frame).
+        // log-sum taken from a renormalised product (one ln per lane).
         let gmean = (m.ln_prod / N_BINS as f64).exp();
         let amean = m.sum_p / N_BINS as f64;
         out.flatness.push((gmean / amean) as f32);
 
         for (b, band) in bands.iter().enumerate() {
-            let (lo, hi) = extremes_mean(&mag[band.start..band.end], band.k, &mut scratch);
+            let (lo, hi) = extremes_mean(&mag[band.start..band.end], band.k);
             valley[b * n + t] = lo;
             peak[b * n + t] = hi;
         }
@@ -175,107 +173,143 @@ pub fn spectral_features(spec: &Spectrogram) -> SpectralFeatures {
     out
 }
 
-/// Per-frame sums, each accumulated over `LANES` independent lanes.
+/// Per-frame sums.
 struct Moments {
     /// Σ|X|
     sum: f64,
     /// Σ f |X|
     sum_f: f64,
-    /// Σ f² |X|
-    sum_f2: f64,
     /// Σ max(amin, |X|²)
     sum_p: f64,
     /// Σ ln max(amin, |X|²)
     ln_prod: f64,
 }
 
+/// Split positive normal f32 `x` into its biased exponent and its mantissa
+/// scaled into [1, 2) (branch-free bit operations, so lanes vectorise).
+#[inline(always)]
+fn split_f32(x: f32) -> (i32, f32) {
+    let b = x.to_bits();
+    (
+        (b >> 23) as i32,
+        f32::from_bits((b & 0x007f_ffff) | 0x3f80_0000),
+    )
+}
+
 impl Moments {
-    /// Accumulate the frame's sums; also fills `blocks` with Σ|X| per
-    /// `BLOCK` bins for the roll-off search.
-    fn of(mag: &[f32], power: &[f32], freqs: &Freqs, blocks: &mut [f64; N_BLOCKS]) -> Self {
-        let mut s = [0.0f64; LANES];
-        let mut sf = [0.0f64; LANES];
-        let mut sf2 = [0.0f64; LANES];
-        let mut sp = [0.0f64; LANES];
-        let mut prod = [1.0f64; LANES];
-        let mut exp2 = [0i64; LANES];
-        let full = N_BINS / BLOCK * BLOCK;
-        for (bi, blk) in blocks.iter_mut().enumerate().take(N_BINS / BLOCK) {
-            let lo = bi * BLOCK;
-            let mut bsum = [0.0f64; LANES];
-            // Fixed-size chunks with one accumulator per lane: the compiler
-            // turns each lane array into one SIMD register.
-            for c in (lo..lo + BLOCK).step_by(LANES) {
-                let m: &[f32; LANES] = mag[c..c + LANES].try_into().unwrap_or(&[0.0; LANES]);
-                let p: &[f32; LANES] = power[c..c + LANES].try_into().unwrap_or(&[0.0; LANES]);
-                let f: &[f64; LANES] = freqs.f[c..c + LANES].try_into().unwrap_or(&[0.0; LANES]);
-                let f2: &[f64; LANES] = freqs.f2[c..c + LANES].try_into().unwrap_or(&[0.0; LANES]);
+    /// One fused pass over the frame: writes |X| = sqrt(power) into `mag`,
+    /// fills `blocks` with Σ|X| per `BLOCK` bins (roll-off search) and
+    /// returns the sums.
+    ///
+    /// Sums run in `LANES` f32 lanes over one block (8 terms per lane) and
+    /// are then flushed into float64, which keeps them within ~1e-7 of the
+    /// float64 sums. ln Π S is kept as an integer sum of exponents plus a
+    /// product of mantissas in [1, 2) per lane, renormalised after each
+    /// block: its rounding (≤ 1025 · 6e-8 relative) moves mean ln S by
+    /// < 1e-7.
+    fn of(power: &[f32], freqs: &[f32], mag: &mut [f32], blocks: &mut [f64; N_BLOCKS]) -> Self {
+        let mut s64 = [0.0f64; LANES];
+        let mut sf64 = [0.0f64; LANES];
+        let mut sp64 = [0.0f64; LANES];
+        let mut prod = [1.0f32; LANES];
+        // Sum of biased exponents; 1025 × 255 fits easily.
+        let mut exps = [0i32; LANES];
+        let blocks_iter = power[..FULL]
+            .chunks_exact(BLOCK)
+            .zip(mag[..FULL].chunks_exact_mut(BLOCK))
+            .zip(freqs[..FULL].chunks_exact(BLOCK))
+            .zip(blocks.iter_mut());
+        for (((pb, mb), fb), blk) in blocks_iter {
+            let mut s = [0.0f32; LANES];
+            let mut sf = [0.0f32; LANES];
+            let mut sp = [0.0f32; LANES];
+            for ((pc, mc), fc) in pb
+                .chunks_exact(LANES)
+                .zip(mb.chunks_exact_mut(LANES))
+                .zip(fb.chunks_exact(LANES))
+            {
                 for l in 0..LANES {
-                    let m = m[l] as f64;
+                    let pw = pc[l];
+                    let m = pw.sqrt();
+                    mc[l] = m;
+                    s[l] += m;
+                    sf[l] += fc[l] * m;
                     // librosa squares |X| in float32; our power equals it to 1 ulp.
-                    let pw = p[l].max(FLAT_AMIN) as f64;
-                    bsum[l] += m;
-                    sf[l] += f[l] * m;
-                    sf2[l] += f2[l] * m;
-                    sp[l] += pw;
-                    prod[l] *= pw;
+                    let pa = pw.max(FLAT_AMIN);
+                    sp[l] += pa;
+                    let (e, mant) = split_f32(pa);
+                    exps[l] += e;
+                    prod[l] *= mant;
                 }
             }
-            *blk = bsum.iter().sum();
+            let mut bsum = 0.0f64;
             for l in 0..LANES {
-                s[l] += bsum[l];
-                // Every value is in [1e-10, 3.4e38] and each lane multiplied
-                // BLOCK / LANES = 4 of them since the last renormalisation, so
-                // the product cannot leave f64's range.
-                prod[l] = renormalise(prod[l], &mut exp2[l]);
+                bsum += s[l] as f64;
+                s64[l] += s[l] as f64;
+                sf64[l] += sf[l] as f64;
+                sp64[l] += sp[l] as f64;
+                // 8 mantissas in [1, 2) since the last split: < 2^9.
+                let (e, mant) = split_f32(prod[l]);
+                exps[l] += e - 127;
+                prod[l] = mant;
             }
+            *blk = bsum;
         }
         // The bins after the last full block (just Nyquist for n_fft 2048).
-        let mut tail = 0.0;
-        for k in full..N_BINS {
-            let m = mag[k] as f64;
-            let pw = power[k].max(FLAT_AMIN) as f64;
-            tail += m;
-            sf[0] += freqs.f[k] * m;
-            sf2[0] += freqs.f2[k] * m;
-            sp[0] += pw;
-            prod[0] *= pw;
+        let mut tail = 0.0f64;
+        let mut ln_tail = 0.0f64;
+        for k in FULL..N_BINS {
+            let m = power[k].sqrt();
+            mag[k] = m;
+            let pa = power[k].max(FLAT_AMIN) as f64;
+            tail += m as f64;
+            sf64[0] += freqs[k] as f64 * m as f64;
+            sp64[0] += pa;
+            ln_tail += pa.ln();
         }
-        s[0] += tail;
         if let Some(b) = blocks.get_mut(N_BINS / BLOCK) {
             *b = tail;
         }
-        prod[0] = renormalise(prod[0], &mut exp2[0]);
-        let mut ln_prod = 0.0;
+        // Each value was split once: subtract the bias 127 per value.
+        let n_split = (FULL / LANES) as i64;
+        let mut ln_prod = ln_tail;
         for l in 0..LANES {
-            ln_prod += prod[l].ln() + exp2[l] as f64 * std::f64::consts::LN_2;
+            let e = exps[l] as i64 - 127 * n_split;
+            ln_prod += (prod[l] as f64).ln() + e as f64 * std::f64::consts::LN_2;
         }
         Moments {
-            sum: s.iter().sum(),
-            sum_f: sf.iter().sum(),
-            sum_f2: sf2.iter().sum(),
-            sum_p: sp.iter().sum(),
+            sum: s64.iter().sum::<f64>() + tail,
+            sum_f: sf64.iter().sum(),
+            sum_p: sp64.iter().sum(),
             ln_prod,
         }
     }
 }
 
-/// Bin frequencies (float64) and their squares, for the moment sums.
-struct Freqs {
-    f: Vec<f64>,
-    f2: Vec<f64>,
-}
-
-/// Split a positive normal `x` into a mantissa in [0.5, 1) (returned) and a
-/// power of two added to `e`, so long products neither overflow nor underflow.
-fn renormalise(x: f64, e: &mut i64) -> f64 {
-    let bits = x.to_bits();
-    let exp = ((bits >> 52) & 0x7ff) as i64;
-    if exp == 0 || exp == 0x7ff {
-        return x; // zero/subnormal/inf cannot occur (values ≥ 1e-10); leave it
+/// Σ |X| (f − c)², in f32 lanes flushed to float64 per block.
+fn deviation_sum(mag: &[f32], freqs: &[f32], c: f32) -> f64 {
+    let mut acc64 = [0.0f64; LANES];
+    for (mb, fb) in mag[..FULL]
+        .chunks_exact(BLOCK)
+        .zip(freqs[..FULL].chunks_exact(BLOCK))
+    {
+        let mut acc = [0.0f32; LANES];
+        for (mc, fc) in mb.chunks_exact(LANES).zip(fb.chunks_exact(LANES)) {
+            for l in 0..LANES {
+                let d = fc[l] - c;
+                acc[l] += mc[l] * (d * d);
+            }
+        }
+        for l in 0..LANES {
+            acc64[l] += acc[l] as f64;
+        }
     }
-    *e += exp - 1022;
-    f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52))
+    let mut total: f64 = acc64.iter().sum();
+    for k in FULL..N_BINS {
+        let d = freqs[k] as f64 - c as f64;
+        total += mag[k] as f64 * d * d;
+    }
+    total
 }
 
 /// librosa `spectral_rolloff`: the first bin whose float32 running sum of |X|
@@ -321,89 +355,146 @@ fn rolloff_bin(mag: &[f32], total: f64, blocks: &[f64; N_BLOCKS]) -> usize {
 /// numpy's exact semantics: `cumsum` in float32, threshold `0.85 * total` in
 /// float32, first bin not below it.
 fn rolloff_bin_f32(mag: &[f32]) -> usize {
-    let total: f32 = mag.iter().fold(0.0f32, |a, &m| a + m);
-    let thr = ROLL_PERCENT * total;
+    // One sequential pass keeps every partial sum; the total is the last.
+    let mut cum = [0.0f32; N_BINS];
     let mut acc = 0.0f32;
-    for (k, &m) in mag.iter().enumerate() {
+    for (c, &m) in cum.iter_mut().zip(mag) {
         acc += m;
-        if acc >= thr {
-            return k;
-        }
+        *c = acc;
     }
-    mag.len() - 1
+    let cum = &cum[..mag.len().min(N_BINS)];
+    let thr = ROLL_PERCENT * acc;
+    // Partial sums of non-negative values never decrease (rounding is
+    // monotonic), so the first one reaching the threshold is a partition.
+    cum.partition_point(|&c| c < thr)
+        .min(mag.len().saturating_sub(1))
 }
 
 /// Means of the `k` smallest and `k` largest values of `v` — what librosa
 /// gets from a full sort of the band — without sorting it.
 ///
-/// The band is split into `g` interleaved groups (element `i` in group
-/// `i % g`) whose minima and maxima come from SIMD-friendly loops. Let τ be
-/// the k-th smallest group minimum: k groups hold a value ≤ τ, so each of the
-/// k smallest values is ≤ τ and lies in a group whose minimum is ≤ τ. Only
-/// those groups (≈ k of them) are gathered, and a partial selection
-/// (`select_nth_unstable`) puts their k smallest first. The selected values,
-/// hence the means, are exactly those of the sorted band. Likewise for the
-/// maxima. `scratch` is reused between calls to avoid allocating.
-fn extremes_mean(v: &[f32], k: usize, scratch: &mut Vec<f32>) -> (f64, f64) {
+/// First the band's `GROUPS` interleaved groups (element `i` in group
+/// `i % GROUPS`) get their minima and maxima from SIMD-friendly loops. Let τ
+/// be the k-th smallest group minimum: k groups hold a value ≤ τ, so every
+/// one of the k smallest values is ≤ τ. A second branch-light pass builds,
+/// per chunk of 8 values, the bit mask of those ≤ τ and inserts only them
+/// into a tiny sorted array of the k smallest (typically a dozen or two
+/// candidates per band). Likewise for the maxima. The kept values, hence the
+/// means, are exactly those of the sorted band (ties keep equal values).
+fn extremes_mean(v: &[f32], k: usize) -> (f64, f64) {
     if v.is_empty() {
         return (0.0, 0.0);
     }
     let k = k.clamp(1, v.len());
-    // ~sqrt(m k) groups balances the group pass against the gathered groups;
-    // a multiple of 8 keeps the group loops in whole SIMD registers.
-    let g = (((v.len() * k) as f64).sqrt() as usize)
-        .next_multiple_of(8)
-        .clamp(8, MAX_GROUPS)
-        .min(v.len());
-    let mut gmin = [f32::INFINITY; MAX_GROUPS];
-    let mut gmax = [f32::NEG_INFINITY; MAX_GROUPS];
-    for row in v.chunks(g) {
+    if k == 1 {
+        let (lo, hi) = min_max(v);
+        return (lo as f64, hi as f64);
+    }
+    if k > MAX_K || v.len() < 2 * GROUPS {
+        let mut s = v.to_vec();
+        s.sort_unstable_by(f32::total_cmp);
+        return (mean(&s[..k]), mean(&s[s.len() - k..]));
+    }
+    // Group extremes (every group has at least two values).
+    let mut gmin = [f32::INFINITY; GROUPS];
+    let mut gmax = [f32::NEG_INFINITY; GROUPS];
+    for row in v.chunks(GROUPS) {
         for ((lo, hi), &x) in gmin.iter_mut().zip(gmax.iter_mut()).zip(row) {
             *lo = if x < *lo { x } else { *lo };
             *hi = if x > *hi { x } else { *hi };
         }
     }
-    let (gmin, gmax) = (&gmin[..g], &gmax[..g]);
-    if k == 1 {
-        let lo = gmin.iter().fold(f32::INFINITY, |a, &x| a.min(x));
-        let hi = gmax.iter().fold(f32::NEG_INFINITY, |a, &x| a.max(x));
-        return (lo as f64, hi as f64);
+    let mut lo = [f32::INFINITY; MAX_K];
+    let mut hi = [f32::NEG_INFINITY; MAX_K];
+    let (lo, hi) = (&mut lo[..k], &mut hi[..k]);
+    for (&a, &b) in gmin.iter().zip(&gmax) {
+        insert_low(lo, a);
+        insert_high(hi, b);
     }
-    let mut kth = |groups: &[f32], descending: bool| -> f64 {
-        let cmp = |a: &f32, b: &f32| {
-            if descending {
-                b.total_cmp(a)
-            } else {
-                a.total_cmp(b)
-            }
-        };
-        // τ: the k-th group extreme. With fewer groups than k (only for
-        // k > 64, never with librosa's defaults) every group is gathered.
-        scratch.clear();
-        scratch.extend_from_slice(groups);
-        let tau = if k <= g {
-            *scratch.select_nth_unstable_by(k - 1, cmp).1
-        } else if descending {
-            f32::NEG_INFINITY
-        } else {
-            f32::INFINITY
-        };
-        scratch.clear();
-        for (j, &e) in groups.iter().enumerate() {
-            if cmp(&e, &tau).is_le() {
-                scratch.extend(v[j..].iter().step_by(g));
-            }
+    let (tau_lo, tau_hi) = (lo[k - 1], hi[k - 1]);
+    lo.fill(f32::INFINITY);
+    hi.fill(f32::NEG_INFINITY);
+    let chunks = v.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        let mut mlo = 0u32;
+        let mut mhi = 0u32;
+        for (l, &x) in c.iter().enumerate() {
+            mlo |= ((x <= tau_lo) as u32) << l;
+            mhi |= ((x >= tau_hi) as u32) << l;
         }
-        scratch.select_nth_unstable_by(k - 1, cmp);
-        mean(&scratch[..k])
-    };
-    let low = kth(gmin, false);
-    let high = kth(gmax, true);
+        while mlo != 0 {
+            insert_low(lo, c[mlo.trailing_zeros() as usize]);
+            mlo &= mlo - 1;
+        }
+        while mhi != 0 {
+            insert_high(hi, c[mhi.trailing_zeros() as usize]);
+            mhi &= mhi - 1;
+        }
+    }
+    for &x in rest {
+        insert_low(lo, x);
+        insert_high(hi, x);
+    }
+    // Sum in the sorted band's (ascending) order.
+    let low = lo.iter().map(|&x| x as f64).sum::<f64>() / k as f64;
+    let high = hi.iter().rev().map(|&x| x as f64).sum::<f64>() / k as f64;
     (low, high)
 }
 
-/// Most groups `extremes_mean` splits a band into.
-const MAX_GROUPS: usize = 64;
+/// Groups `extremes_mean` splits a band into for its thresholds.
+const GROUPS: usize = 32;
+
+/// Insert `x` into the ascending `lo` (k smallest so far) if it beats its
+/// last element.
+#[inline]
+fn insert_low(lo: &mut [f32], x: f32) {
+    let k = lo.len();
+    if x < lo[k - 1] {
+        let mut i = k - 1;
+        while i > 0 && lo[i - 1] > x {
+            lo[i] = lo[i - 1];
+            i -= 1;
+        }
+        lo[i] = x;
+    }
+}
+
+/// Insert `x` into the descending `hi` (k largest so far) if it beats its
+/// last element.
+#[inline]
+fn insert_high(hi: &mut [f32], x: f32) {
+    let k = hi.len();
+    if x > hi[k - 1] {
+        let mut i = k - 1;
+        while i > 0 && hi[i - 1] < x {
+            hi[i] = hi[i - 1];
+            i -= 1;
+        }
+        hi[i] = x;
+    }
+}
+
+/// Minimum and maximum of a non-empty slice, in 8 lanes so it vectorises.
+fn min_max(v: &[f32]) -> (f32, f32) {
+    let mut lo = [f32::INFINITY; 8];
+    let mut hi = [f32::NEG_INFINITY; 8];
+    let chunks = v.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for l in 0..8 {
+            lo[l] = if c[l] < lo[l] { c[l] } else { lo[l] };
+            hi[l] = if c[l] > hi[l] { c[l] } else { hi[l] };
+        }
+    }
+    let mut a = rest.iter().fold(f32::INFINITY, |a, &x| a.min(x));
+    let mut b = rest.iter().fold(f32::NEG_INFINITY, |a, &x| a.max(x));
+    for l in 0..8 {
+        a = a.min(lo[l]);
+        b = b.max(hi[l]);
+    }
+    (a, b)
+}
 
 fn mean(s: &[f32]) -> f64 {
     s.iter().map(|&x| x as f64).sum::<f64>() / s.len() as f64
@@ -442,13 +533,31 @@ mod tests {
     #[test]
     fn extremes_equal_sorted_means() {
         let v: Vec<f32> = (0..300).map(|i| ((i * 7919) % 301) as f32 * 0.5).collect();
-        let mut s = v.clone();
-        s.sort_by(f32::total_cmp);
-        for k in [1, 2, 3, 6, 9] {
-            let (lo, hi) = extremes_mean(&v, k, &mut Vec::new());
+        for k in [1, 2, 3, 6, 9, 16, 17, 40] {
+            let v = &v[..if k == 2 { 70 } else { v.len() }];
+            let mut s = v.to_vec();
+            s.sort_by(f32::total_cmp);
+            let (lo, hi) = extremes_mean(v, k);
             let elo: f64 = s[..k].iter().map(|&x| x as f64).sum::<f64>() / k as f64;
             let ehi: f64 = s[s.len() - k..].iter().map(|&x| x as f64).sum::<f64>() / k as f64;
             assert_eq!((lo, hi), (elo, ehi), "k={k}");
+        }
+        // Ties, short bands and a band shorter than k.
+        let ties: Vec<f32> = (0..100).map(|i| (i % 3) as f32).collect();
+        for v in [
+            ties,
+            vec![1.0f32; 20],
+            vec![3.0, 1.0, 3.0, 2.0, 1.0],
+            vec![0.5],
+        ] {
+            let mut s = v.clone();
+            s.sort_by(f32::total_cmp);
+            for k in [1, 2, 3, 9] {
+                let kk = k.min(v.len());
+                let elo = s[..kk].iter().map(|&x| x as f64).sum::<f64>() / kk as f64;
+                let ehi = s[s.len() - kk..].iter().map(|&x| x as f64).sum::<f64>() / kk as f64;
+                assert_eq!(extremes_mean(&v, k), (elo, ehi), "{v:?} k={k}");
+            }
         }
     }
 
