@@ -223,19 +223,27 @@ impl Moments {
             let mut s = [0.0f32; LANES];
             let mut sf = [0.0f32; LANES];
             let mut sp = [0.0f32; LANES];
-            for ((pc, mc), fc) in pb
-                .chunks_exact(LANES)
-                .zip(mb.chunks_exact_mut(LANES))
-                .zip(fb.chunks_exact(LANES))
+            // Simple separate passes over fixed-size arrays: each one is a
+            // plain loop the compiler vectorises (a fused loop mixing float
+            // and bit operations stayed scalar).
+            for (m, &p) in mb.iter_mut().zip(pb) {
+                *m = p.sqrt();
+            }
+            for (mc, fc) in mb
+                .as_chunks::<LANES>()
+                .0
+                .iter()
+                .zip(fb.as_chunks::<LANES>().0)
             {
                 for l in 0..LANES {
-                    let pw = pc[l];
-                    let m = pw.sqrt();
-                    mc[l] = m;
-                    s[l] += m;
-                    sf[l] += fc[l] * m;
+                    s[l] += mc[l];
+                    sf[l] += fc[l] * mc[l];
+                }
+            }
+            for pc in pb.as_chunks::<LANES>().0 {
+                for l in 0..LANES {
                     // librosa squares |X| in float32; our power equals it to 1 ulp.
-                    let pa = pw.max(FLAT_AMIN);
+                    let pa = pc[l].max(FLAT_AMIN);
                     sp[l] += pa;
                     let (e, mant) = split_f32(pa);
                     exps[l] += e;
@@ -294,7 +302,12 @@ fn deviation_sum(mag: &[f32], freqs: &[f32], c: f32) -> f64 {
         .zip(freqs[..FULL].chunks_exact(BLOCK))
     {
         let mut acc = [0.0f32; LANES];
-        for (mc, fc) in mb.chunks_exact(LANES).zip(fb.chunks_exact(LANES)) {
+        for (mc, fc) in mb
+            .as_chunks::<LANES>()
+            .0
+            .iter()
+            .zip(fb.as_chunks::<LANES>().0)
+        {
             for l in 0..LANES {
                 let d = fc[l] - c;
                 acc[l] += mc[l] * (d * d);
@@ -373,14 +386,13 @@ fn rolloff_bin_f32(mag: &[f32]) -> usize {
 /// Means of the `k` smallest and `k` largest values of `v` — what librosa
 /// gets from a full sort of the band — without sorting it.
 ///
-/// First the band's `GROUPS` interleaved groups (element `i` in group
-/// `i % GROUPS`) get their minima and maxima from SIMD-friendly loops. Let τ
-/// be the k-th smallest group minimum: k groups hold a value ≤ τ, so every
-/// one of the k smallest values is ≤ τ. A second branch-light pass builds,
-/// per chunk of 8 values, the bit mask of those ≤ τ and inserts only them
-/// into a tiny sorted array of the k smallest (typically a dozen or two
-/// candidates per band). Likewise for the maxima. The kept values, hence the
-/// means, are exactly those of the sorted band (ties keep equal values).
+/// Each side keeps a tiny sorted array of the k best values so far and scans
+/// the band in chunks of 8, skipping a chunk unless one of its values beats
+/// the current k-th (a vectorised compare). Magnitudes mostly fall with
+/// frequency, so the largest are met early scanning upwards and the smallest
+/// early scanning downwards; after the first chunks almost every chunk is
+/// skipped. The kept values, hence the means, are exactly the sorted band's
+/// (ties keep equal values).
 fn extremes_mean(v: &[f32], k: usize) -> (f64, f64) {
     if v.is_empty() {
         return (0.0, 0.0);
@@ -390,50 +402,38 @@ fn extremes_mean(v: &[f32], k: usize) -> (f64, f64) {
         let (lo, hi) = min_max(v);
         return (lo as f64, hi as f64);
     }
-    if k > MAX_K || v.len() < 2 * GROUPS {
+    if k > MAX_K {
         let mut s = v.to_vec();
         s.sort_unstable_by(f32::total_cmp);
         return (mean(&s[..k]), mean(&s[s.len() - k..]));
     }
-    // Group extremes (every group has at least two values).
-    let mut gmin = [f32::INFINITY; GROUPS];
-    let mut gmax = [f32::NEG_INFINITY; GROUPS];
-    for row in v.chunks(GROUPS) {
-        for ((lo, hi), &x) in gmin.iter_mut().zip(gmax.iter_mut()).zip(row) {
-            *lo = if x < *lo { x } else { *lo };
-            *hi = if x > *hi { x } else { *hi };
-        }
-    }
     let mut lo = [f32::INFINITY; MAX_K];
     let mut hi = [f32::NEG_INFINITY; MAX_K];
     let (lo, hi) = (&mut lo[..k], &mut hi[..k]);
-    for (&a, &b) in gmin.iter().zip(&gmax) {
-        insert_low(lo, a);
-        insert_high(hi, b);
-    }
-    let (tau_lo, tau_hi) = (lo[k - 1], hi[k - 1]);
-    lo.fill(f32::INFINITY);
-    hi.fill(f32::NEG_INFINITY);
-    let chunks = v.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        let mut mlo = 0u32;
-        let mut mhi = 0u32;
-        for (l, &x) in c.iter().enumerate() {
-            mlo |= ((x <= tau_lo) as u32) << l;
-            mhi |= ((x >= tau_hi) as u32) << l;
-        }
-        while mlo != 0 {
-            insert_low(lo, c[mlo.trailing_zeros() as usize]);
-            mlo &= mlo - 1;
-        }
-        while mhi != 0 {
-            insert_high(hi, c[mhi.trailing_zeros() as usize]);
-            mhi &= mhi - 1;
+
+    let (head, chunks) = v.as_rchunks::<8>();
+    for c in chunks.iter().rev() {
+        let tau = lo[k - 1];
+        if c.iter().fold(false, |a, &x| a | (x < tau)) {
+            for &x in c.iter().rev() {
+                insert_low(lo, x);
+            }
         }
     }
-    for &x in rest {
+    for &x in head.iter().rev() {
         insert_low(lo, x);
+    }
+
+    let (chunks, tail) = v.as_chunks::<8>();
+    for c in chunks {
+        let tau = hi[k - 1];
+        if c.iter().fold(false, |a, &x| a | (x > tau)) {
+            for &x in c {
+                insert_high(hi, x);
+            }
+        }
+    }
+    for &x in tail {
         insert_high(hi, x);
     }
     // Sum in the sorted band's (ascending) order.
@@ -441,9 +441,6 @@ fn extremes_mean(v: &[f32], k: usize) -> (f64, f64) {
     let high = hi.iter().rev().map(|&x| x as f64).sum::<f64>() / k as f64;
     (low, high)
 }
-
-/// Groups `extremes_mean` splits a band into for its thresholds.
-const GROUPS: usize = 32;
 
 /// Insert `x` into the ascending `lo` (k smallest so far) if it beats its
 /// last element.
@@ -479,8 +476,7 @@ fn insert_high(hi: &mut [f32], x: f32) {
 fn min_max(v: &[f32]) -> (f32, f32) {
     let mut lo = [f32::INFINITY; 8];
     let mut hi = [f32::NEG_INFINITY; 8];
-    let chunks = v.chunks_exact(8);
-    let rest = chunks.remainder();
+    let (chunks, rest) = v.as_chunks::<8>();
     for c in chunks {
         for l in 0..8 {
             lo[l] = if c[l] < lo[l] { c[l] } else { lo[l] };
