@@ -18,6 +18,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
+use super::matrix::dot;
 use super::stft::Spectrogram;
 use super::{Matrix, N_BINS, N_FFT, SR};
 
@@ -57,27 +58,6 @@ pub fn chroma_stft(spec: &Spectrogram) -> (Matrix, f32) {
         }
     }
     (out, tuning as f32)
-}
-
-/// Dot product with 8 independent f32 accumulators: the compiler keeps them
-/// in one SIMD register, which makes the 12 × 1025 product per frame cheap
-/// (a single accumulator would serialise on the add latency).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let ca = a.chunks_exact(8);
-    let cb = b.chunks_exact(8);
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
 }
 
 /// librosa `estimate_tuning(S=power, sr=22050, n_fft=2048, bins_per_octave=12)`.

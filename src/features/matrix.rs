@@ -41,3 +41,21 @@ impl Matrix {
         self.data[r * self.cols + c] = v;
     }
 }
+
+/// Dot product in 8 independent f32 lanes over fixed-size chunks: a single
+/// running sum is a chain of dependent adds that cannot be vectorised (float
+/// addition is not associative), and fixed-size arrays let the compiler drop
+/// bounds checks and use SIMD registers.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (ca, ra) = a[..n].as_chunks::<8>();
+    let (cb, rb) = b[..n].as_chunks::<8>();
+    let mut acc = [0.0f32; 8];
+    for (x, y) in ca.iter().zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    acc.iter().sum::<f32>() + tail
+}

@@ -9,6 +9,7 @@
 
 use std::sync::OnceLock;
 
+use super::matrix::dot;
 use super::stft::Spectrogram;
 use super::{Matrix, N_BINS, N_FFT, SR};
 
@@ -118,26 +119,6 @@ pub fn melspectrogram(spec: &Spectrogram) -> Matrix {
         }
     }
     out
-}
-
-/// Dot product with 8 independent partial sums: a single running f32 sum
-/// is a chain of dependent additions that cannot be vectorised (float
-/// addition is not associative), which made the mel projection latency-bound.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
 }
 
 /// `10·log10(x)` for positive finite `x`, accurate to ~1e-6 dB, and written
