@@ -10,6 +10,7 @@
 
 pub mod harmony;
 pub mod patterns;
+pub mod progress;
 pub mod render;
 pub mod rng;
 pub mod styles;

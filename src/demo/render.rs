@@ -23,23 +23,32 @@ pub fn reverb(dry: &[f32], size: f32, damp: f32) -> Vec<f32> {
         let mut line = vec![0.0f32; len];
         let mut lp = 0.0f32;
         let fb = 0.84;
-        for (i, (&x, o)) in dry.iter().zip(out.iter_mut()).enumerate() {
-            let j = i % len;
+        let mut j = 0;
+        for (&x, o) in dry.iter().zip(out.iter_mut()) {
             let y = line[j];
             lp = y * (1.0 - damp) + lp * damp;
             line[j] = x + lp * fb;
             *o += y * 0.25;
+            // A wrapping counter, not `i % len`: the division dominated.
+            j += 1;
+            if j == len {
+                j = 0;
+            }
         }
     }
     for &a in &APS {
         let len = ((a as f32 * scale) as usize).max(4);
         let mut line = vec![0.0f32; len];
-        for (i, o) in out.iter_mut().enumerate() {
-            let j = i % len;
+        let mut j = 0;
+        for o in out.iter_mut() {
             let b = line[j];
             let x = *o;
             line[j] = x + b * 0.5;
             *o = b - x * 0.5;
+            j += 1;
+            if j == len {
+                j = 0;
+            }
         }
     }
     out

@@ -431,8 +431,8 @@ pub fn pluck(
     let n = len.min(buf.len().saturating_sub(start));
     let (mut prev, mut ap_x, mut ap_y) = (0.0f32, 0.0f32, 0.0f32);
     let mute_len = (0.03 * SR) as usize;
+    let mut idx = 0;
     for i in 0..n {
-        let idx = i % l;
         let cur = line[idx];
         let filt = g * ((1.0 - damp) * cur + damp * prev);
         prev = cur;
@@ -440,6 +440,10 @@ pub fn pluck(
         ap_x = filt;
         ap_y = y;
         line[idx] = y;
+        idx += 1;
+        if idx == l {
+            idx = 0;
+        }
         let mut v = cur;
         if i < 24 {
             v *= i as f32 / 24.0;
