@@ -57,7 +57,10 @@ fn main() {
     if std::env::var_os("MUSIM_DEMO_BENCH_ANALYSE").is_none() {
         return;
     }
-    let tempo_dim = feature_names().iter().position(|n| n == "tempo").unwrap_or(0);
+    let tempo_dim = feature_names()
+        .iter()
+        .position(|n| n == "tempo")
+        .unwrap_or(0);
     let mut rows = Vec::new();
     let mut labels = Vec::new();
     let mut per_style: BTreeMap<&str, (usize, usize, f32, f64, usize)> = BTreeMap::new();
@@ -70,21 +73,30 @@ fn main() {
             let (y, info) = demo::render_track(s, n, None);
             let fp = fingerprint_of(&y);
             let peak = y.iter().fold(0.0f32, |m, &v| m.max(v.abs()));
-            let rms = (y.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / y.len() as f64).sqrt();
+            let rms = (y.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>()
+                / y.len() as f64)
+                .sqrt();
             (info, fp.values, peak, rms)
         })
         .collect();
     for (info, fp, peak, rms) in results {
         let est = fp[tempo_dim];
         let ok = tempo_ok(est, info.bpm);
-        let e = per_style.entry(info.style.name()).or_insert((0, 0, 0.0, 0.0, 0));
+        let e = per_style
+            .entry(info.style.name())
+            .or_insert((0, 0, 0.0, 0.0, 0));
         e.0 += usize::from(ok);
         e.1 += 1;
         e.2 = e.2.max(peak);
         e.3 += rms;
         e.4 += 1;
         if !ok && info.style.has_beat() {
-            println!("  tempo miss {}: generated {:.1}, detected {:.1}", info.rel_path.display(), info.bpm, est);
+            println!(
+                "  tempo miss {}: generated {:.1}, detected {:.1}",
+                info.rel_path.display(),
+                info.bpm,
+                est
+            );
         }
         rows.push(fp);
         labels.push(info.style);
@@ -105,13 +117,21 @@ fn main() {
             20.0 * (rms / k as f64).log10()
         );
     }
-    println!("tempo agreement (styles with a beat): {hit}/{all} = {:.3}", hit as f64 / all as f64);
+    println!(
+        "tempo agreement (styles with a beat): {hit}/{all} = {:.3}",
+        hit as f64 / all as f64
+    );
     let z = zscore(&rows);
     for d in [Distance::Cosine, Distance::Euclidean] {
-        println!("5-NN leave-one-out accuracy ({d:?}): {:.3}", knn_loo_accuracy(&z, &labels, 5, d));
+        println!(
+            "5-NN leave-one-out accuracy ({d:?}): {:.3}",
+            knn_loo_accuracy(&z, &labels, 5, d)
+        );
     }
 }
 
 fn tempo_ok(est: f32, bpm: f32) -> bool {
-    [1.0, 2.0, 0.5].iter().any(|m| (est - bpm * m).abs() <= 0.02 * bpm * m)
+    [1.0, 2.0, 0.5]
+        .iter()
+        .any(|m| (est - bpm * m).abs() <= 0.02 * bpm * m)
 }

@@ -75,7 +75,12 @@ fn distance(a: &[f32], b: &[f32], d: Distance) -> f64 {
 /// of its `k` nearest other rows (ties go to the label whose voters are
 /// nearest in total). `rows` should already be z-scored. Returns 0 for
 /// fewer than two rows.
-pub fn knn_loo_accuracy<L: PartialEq>(rows: &[Vec<f32>], labels: &[L], k: usize, d: Distance) -> f64 {
+pub fn knn_loo_accuracy<L: PartialEq>(
+    rows: &[Vec<f32>],
+    labels: &[L],
+    k: usize,
+    d: Distance,
+) -> f64 {
     let n = rows.len().min(labels.len());
     if n < 2 || k == 0 {
         return 0.0;
@@ -124,6 +129,9 @@ mod tests {
         assert_eq!(knn_loo_accuracy(&z, &labels, 5, Distance::Euclidean), 1.0);
         let shuffled: Vec<usize> = (0..20).map(|i| i % 2).collect();
         assert!(knn_loo_accuracy(&z, &shuffled, 5, Distance::Euclidean) < 0.5);
-        assert_eq!(knn_loo_accuracy::<usize>(&[], &[], 5, Distance::Cosine), 0.0);
+        assert_eq!(
+            knn_loo_accuracy::<usize>(&[], &[], 5, Distance::Cosine),
+            0.0
+        );
     }
 }

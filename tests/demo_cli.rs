@@ -30,9 +30,15 @@ fn fresh_machine_gets_the_demo_library_once() {
 
     let r = env.run_env(&[], SMALL);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stderr.contains("using the built-in demo library"), "{r:?}");
+    assert!(
+        r.stderr.contains("using the built-in demo library"),
+        "{r:?}"
+    );
     assert!(!r.stderr.contains("generating"), "{r:?}");
-    assert!(r.stderr.contains("120 unchanged") || r.stderr.contains("20 unchanged"), "{r:?}");
+    assert!(
+        r.stderr.contains("120 unchanged") || r.stderr.contains("20 unchanged"),
+        "{r:?}"
+    );
     assert_eq!(std::fs::metadata(&wav).unwrap().modified().unwrap(), before);
     // Nothing but the library and the indexes in the data folder.
     let mut names: Vec<String> = std::fs::read_dir(env.home.join(".local/share/musim"))
@@ -49,7 +55,10 @@ fn demo_command_writes_to_out_and_refuses_user_folders() {
     let out = env.path("mydemo");
     let r = env.run_env(&["demo", "--out", out.to_str().unwrap()], SMALL);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("20 tracks in 10 styles written to"), "{r:?}");
+    assert!(
+        r.stdout.contains("20 tracks in 10 styles written to"),
+        "{r:?}"
+    );
     assert!(out.join("jazz/jazz.00.wav").is_file());
     let r = env.run_env(&["demo", "--out", out.to_str().unwrap()], SMALL);
     assert!(r.stdout.contains("is complete and current"), "{r:?}");

@@ -16,8 +16,13 @@ fn small() -> DemoSpec {
 fn read_wav(path: &Path) -> Vec<f32> {
     let mut r = hound::WavReader::open(path).unwrap();
     let spec = r.spec();
-    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (1, 22050, 16));
-    r.samples::<i16>().map(|s| f32::from(s.unwrap()) / 32768.0).collect()
+    assert_eq!(
+        (spec.channels, spec.sample_rate, spec.bits_per_sample),
+        (1, 22050, 16)
+    );
+    r.samples::<i16>()
+        .map(|s| f32::from(s.unwrap()) / 32768.0)
+        .collect()
 }
 
 #[test]
@@ -37,13 +42,19 @@ fn layout_determinism_and_audio_hygiene() {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        let want: Vec<String> = (0..3).map(|n| format!("{}.{n:02}.wav", style.name())).collect();
+        let want: Vec<String> = (0..3)
+            .map(|n| format!("{}.{n:02}.wav", style.name()))
+            .collect();
         assert_eq!(names, want, "{}", style.name());
     }
     for info in &infos {
         let pa = a.path().join(&info.rel_path);
         let bytes = std::fs::read(&pa).unwrap();
-        assert_eq!(bytes, std::fs::read(b.path().join(&info.rel_path)).unwrap(), "{pa:?} not deterministic");
+        assert_eq!(
+            bytes,
+            std::fs::read(b.path().join(&info.rel_path)).unwrap(),
+            "{pa:?} not deterministic"
+        );
         assert_eq!(bytes.len() as u64, info.bytes);
         let y = read_wav(&pa);
         assert_eq!(y.len(), (8.0 * 22050.0) as usize);
@@ -54,7 +65,9 @@ fn layout_determinism_and_audio_hygiene() {
         assert!(mean.abs() < 1e-3, "{pa:?}: DC {mean}");
         let ten_ms = 220;
         let head = y[..ten_ms].iter().fold(0.0f32, |m, &v| m.max(v.abs()));
-        let tail = y[y.len() - ten_ms..].iter().fold(0.0f32, |m, &v| m.max(v.abs()));
+        let tail = y[y.len() - ten_ms..]
+            .iter()
+            .fold(0.0f32, |m, &v| m.max(v.abs()));
         assert!(head < 0.1 && tail < 0.01, "{pa:?}: fades {head} {tail}");
     }
 }
@@ -94,18 +107,30 @@ fn ensure_generates_once_regenerates_old_versions_and_spares_user_folders() {
     assert_eq!(left.len(), 1);
     // A manifest from another generator version means: regenerate.
     let m = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&m).unwrap().replacen("library v", "library v0", 1);
+    let text = std::fs::read_to_string(&m)
+        .unwrap()
+        .replacen("library v", "library v0", 1);
     std::fs::write(&m, text).unwrap();
-    assert!(demo::ensure_library(&dir, &spec, false, &|_, _| {}).unwrap().generated);
+    assert!(
+        demo::ensure_library(&dir, &spec, false, &|_, _| {})
+            .unwrap()
+            .generated
+    );
     // A missing file means incomplete.
     std::fs::remove_file(dir.join("piano/piano.00.wav")).unwrap();
     assert!(!demo::is_complete(&dir, &spec));
-    assert!(demo::ensure_library(&dir, &spec, false, &|_, _| {}).unwrap().generated);
+    assert!(
+        demo::ensure_library(&dir, &spec, false, &|_, _| {})
+            .unwrap()
+            .generated
+    );
     // Someone's music folder is never replaced.
     let user = d.path().join("music");
     std::fs::create_dir_all(&user).unwrap();
     std::fs::write(user.join("song.mp3"), b"x").unwrap();
-    let e = demo::ensure_library(&user, &spec, false, &|_, _| {}).unwrap_err().to_string();
+    let e = demo::ensure_library(&user, &spec, false, &|_, _| {})
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("is not a musim demo library"), "{e}");
     assert!(user.join("song.mp3").is_file());
 }

@@ -46,9 +46,16 @@ fn detected_tempo_and_style_neighbours() {
         if tempo_matches(det, info.bpm) {
             hit += 1;
         } else {
-            eprintln!("tempo miss {}: generated {:.1}, detected {det:.1}", info.rel_path.display(), info.bpm);
+            eprintln!(
+                "tempo miss {}: generated {:.1}, detected {det:.1}",
+                info.rel_path.display(),
+                info.bpm
+            );
         }
-        if [1.0, 2.0, 0.5].iter().any(|m| (det - info.bpm * m).abs() <= 0.02 * info.bpm * m) {
+        if [1.0, 2.0, 0.5]
+            .iter()
+            .any(|m| (det - info.bpm * m).abs() <= 0.02 * info.bpm * m)
+        {
             raw += 1;
         }
     }
@@ -61,5 +68,8 @@ fn detected_tempo_and_style_neighbours() {
     let acc_e = knn_loo_accuracy(&z, &labels, 5, Distance::Euclidean);
     eprintln!("5-NN leave-one-out accuracy: cosine {acc:.3}, euclidean {acc_e:.3}");
     assert!(frac >= 0.85, "tempo agreement {frac:.3}");
-    assert!(acc >= 0.85 && acc_e >= 0.85, "5-NN accuracy {acc:.3} / {acc_e:.3}");
+    assert!(
+        acc >= 0.85 && acc_e >= 0.85,
+        "5-NN accuracy {acc:.3} / {acc_e:.3}"
+    );
 }

@@ -133,7 +133,12 @@ fn dur(clock: &Clock, steps: f32) -> usize {
 }
 
 fn minor_scale(rng: &mut Rng) -> Scale {
-    rng.pick(&[harmony::MINOR, harmony::DORIAN, harmony::PHRYGIAN, harmony::MINOR])
+    rng.pick(&[
+        harmony::MINOR,
+        harmony::DORIAN,
+        harmony::PHRYGIAN,
+        harmony::MINOR,
+    ])
 }
 
 fn techno(n: usize, rng: &mut Rng) -> Arrangement {
@@ -143,19 +148,30 @@ fn techno(n: usize, rng: &mut Rng) -> Arrangement {
     let key = rng.int(33, 40);
     let scale = minor_scale(rng);
     let mut mix = vec![0.0f32; n];
-    let (lo, hi, drive) = (rng.range(44.0, 56.0), rng.range(140.0, 230.0), rng.range(0.6, 2.5));
+    let (lo, hi, drive) = (
+        rng.range(44.0, 56.0),
+        rng.range(140.0, 230.0),
+        rng.range(0.6, 2.5),
+    );
     let kdecay = rng.range(0.28, 0.5);
     hits(&clock, 0..bars, FOUR_FLOOR, n, rng, |p, v, _| {
         kick(&mut mix, p, v, lo, hi, kdecay, drive);
     });
-    let hat_pat = rng.pick(&["x.x.x.x.x.x.x.x.", "gxog gxog gxog gxog", "..o...o...o...o.", "xxoxxxoxxxoxxxox"]);
+    let hat_pat = rng.pick(&[
+        "x.x.x.x.x.x.x.x.",
+        "gxog gxog gxog gxog",
+        "..o...o...o...o.",
+        "xxoxxxoxxxoxxxox",
+    ]);
     let hat_cut = rng.range(6000.0, 9000.0);
     let hat_dec = rng.range(0.03, 0.09);
     hits(&clock, 1..bars, hat_pat, n, rng, |p, v, r| {
         hat(&mut mix, p, v * 0.25, hat_dec, hat_cut, r);
     });
     if rng.chance(0.6) {
-        hits(&clock, 2..bars, BACKBEAT, n, rng, |p, v, r| clap(&mut mix, p, v * 0.3, 0.15, r));
+        hits(&clock, 2..bars, BACKBEAT, n, rng, |p, v, r| {
+            clap(&mut mix, p, v * 0.3, 0.15, r)
+        });
     }
     if rng.chance(0.5) {
         let base = rng.range(540.0, 820.0);
@@ -166,13 +182,26 @@ fn techno(n: usize, rng: &mut Rng) -> Arrangement {
     // Bass: rolling off-beat sixteenths or a resonant acid line.
     let acid = rng.chance(0.45);
     let bass = Tone {
-        wave: if acid { Wave::Saw } else { rng.pick(&[Wave::Saw, Wave::Pulse(0.5)]) },
+        wave: if acid {
+            Wave::Saw
+        } else {
+            rng.pick(&[Wave::Saw, Wave::Pulse(0.5)])
+        },
         unison: 1,
         detune: 0.0,
         cutoff: rng.range(150.0, 400.0),
-        env_cutoff: if acid { rng.range(1200.0, 2500.0) } else { rng.range(300.0, 900.0) },
+        env_cutoff: if acid {
+            rng.range(1200.0, 2500.0)
+        } else {
+            rng.range(300.0, 900.0)
+        },
         q: if acid { rng.range(3.0, 7.0) } else { 0.9 },
-        env: Adsr { attack: 0.003, decay: 0.18, sustain: 0.2, release: 0.05 },
+        env: Adsr {
+            attack: 0.003,
+            decay: 0.18,
+            sustain: 0.2,
+            release: 0.05,
+        },
         vibrato: (0.0, 0.0),
         drive: if acid { 1.5 } else { 0.3 },
     };
@@ -181,12 +210,21 @@ fn techno(n: usize, rng: &mut Rng) -> Arrangement {
     } else {
         rng.pick(&["..xx..xx..xx..xx", ".xxx.xxx.xxx.xxx", "..x...x...x...x."])
     };
-    let riff: Vec<i32> = (0..16).map(|_| rng.pick(&[0, 0, 0, 2, 4, 7, -1, 3])).collect();
+    let riff: Vec<i32> = (0..16)
+        .map(|_| rng.pick(&[0, 0, 0, 2, 4, 7, -1, 3]))
+        .collect();
     hits(&clock, 2..bars, bass_pat, n, rng, |p, v, r| {
         let step = r.int(0, 15) as usize;
         let note = harmony::degree(key, scale, if acid { riff[step] } else { 0 });
         let octave = if acid && r.chance(0.25) { 12 } else { 0 };
-        tone(&mut mix, p, dur(&clock, 0.8), midi_hz((note + octave) as f32), v * 0.35, &bass);
+        tone(
+            &mut mix,
+            p,
+            dur(&clock, 0.8),
+            midi_hz((note + octave) as f32),
+            v * 0.35,
+            &bass,
+        );
     });
     // Sparse minor stabs with echo in some tracks.
     if rng.chance(0.5) {
@@ -199,21 +237,38 @@ fn techno(n: usize, rng: &mut Rng) -> Arrangement {
             cutoff: rng.range(600.0, 1500.0),
             env_cutoff: 1500.0,
             q: 1.2,
-            env: Adsr { attack: 0.004, decay: 0.2, sustain: 0.0, release: 0.1 },
+            env: Adsr {
+                attack: 0.004,
+                decay: 0.2,
+                sustain: 0.0,
+                release: 0.1,
+            },
             vibrato: (0.0, 0.0),
             drive: 0.0,
         };
         let pat = rng.pick(&["...x......x.....", "..x.....x.......", "......x.......x."]);
         hits(&clock, 4..bars, pat, n, rng, |p, v, _| {
             for &c in &chord {
-                tone(&mut stabs, p, dur(&clock, 1.0), midi_hz(c as f32), v * 0.12, &stab);
+                tone(
+                    &mut stabs,
+                    p,
+                    dur(&clock, 1.0),
+                    midi_hz(c as f32),
+                    v * 0.12,
+                    &stab,
+                );
             }
         });
         let wet = echo(&stabs, clock.beat() * 0.75, 0.45, 2500.0);
         add(&mut mix, &stabs, 1.0);
         add(&mut mix, &wet, 0.5);
     }
-    Arrangement { mix, bpm, key, level: 1.0 }
+    Arrangement {
+        mix,
+        bpm,
+        key,
+        level: 1.0,
+    }
 }
 
 fn organ_parts(bright: f32) -> Vec<Partial> {
@@ -235,10 +290,16 @@ fn house(n: usize, rng: &mut Rng) -> Arrangement {
     let progression = rng.pick(prog::MINOR);
     let mut mix = vec![0.0f32; n];
     let (lo, hi) = (rng.range(48.0, 60.0), rng.range(110.0, 160.0));
-    hits(&clock, 0..bars, FOUR_FLOOR, n, rng, |p, v, _| kick(&mut mix, p, v, lo, hi, 0.3, 0.0));
+    hits(&clock, 0..bars, FOUR_FLOOR, n, rng, |p, v, _| {
+        kick(&mut mix, p, v, lo, hi, 0.3, 0.0)
+    });
     let open = rng.range(0.1, 0.22);
-    hits(&clock, 0..bars, OFFBEAT_8, n, rng, |p, v, r| hat(&mut mix, p, v * 0.3, open, 7000.0, r));
-    hits(&clock, 1..bars, BACKBEAT, n, rng, |p, v, r| clap(&mut mix, p, v * 0.35, 0.2, r));
+    hits(&clock, 0..bars, OFFBEAT_8, n, rng, |p, v, r| {
+        hat(&mut mix, p, v * 0.3, open, 7000.0, r)
+    });
+    hits(&clock, 1..bars, BACKBEAT, n, rng, |p, v, r| {
+        clap(&mut mix, p, v * 0.35, 0.2, r)
+    });
     if rng.chance(0.6) {
         hits(&clock, 2..bars, "gxgx gxgx gxgx gxgx", n, rng, |p, v, r| {
             hat(&mut mix, p, v * 0.1, 0.03, 5000.0, r);
@@ -247,7 +308,12 @@ fn house(n: usize, rng: &mut Rng) -> Arrangement {
     // Chords: organ or e-piano sevenths in a syncopated rhythm.
     let epiano = rng.chance(0.5);
     let bright = rng.range(0.4, 1.0);
-    let chord_pat = rng.pick(&["..x..x....x..x..", "x..x..x...x..x..", "...x..x....x..x.", "..x...x...x...x."]);
+    let chord_pat = rng.pick(&[
+        "..x..x....x..x..",
+        "x..x..x...x..x..",
+        "...x..x....x..x.",
+        "..x...x...x...x.",
+    ]);
     let mut keys = vec![0.0f32; n];
     for bar in 0..bars {
         let deg = progression[bar % progression.len()];
@@ -256,10 +322,34 @@ fn house(n: usize, rng: &mut Rng) -> Arrangement {
             for &c in &chord {
                 let f = midi_hz(c as f32);
                 if epiano {
-                    let env = Adsr { attack: 0.002, decay: 1.2, sustain: 0.0, release: 0.2 };
-                    fm(&mut keys, p, dur(&clock, 2.0), f, v * 0.1, 1.0, 1.2 * bright, 0.5, &env);
+                    let env = Adsr {
+                        attack: 0.002,
+                        decay: 1.2,
+                        sustain: 0.0,
+                        release: 0.2,
+                    };
+                    fm(
+                        &mut keys,
+                        p,
+                        dur(&clock, 2.0),
+                        f,
+                        v * 0.1,
+                        1.0,
+                        1.2 * bright,
+                        0.5,
+                        &env,
+                    );
                 } else {
-                    partials(&mut keys, p, dur(&clock, 1.5), f, v * 0.07, &organ_parts(bright), 0.005, 0.05);
+                    partials(
+                        &mut keys,
+                        p,
+                        dur(&clock, 1.5),
+                        f,
+                        v * 0.07,
+                        &organ_parts(bright),
+                        0.005,
+                        0.05,
+                    );
                 }
             }
         });
@@ -275,7 +365,12 @@ fn house(n: usize, rng: &mut Rng) -> Arrangement {
         cutoff: rng.range(250.0, 500.0),
         env_cutoff: 300.0,
         q: 0.8,
-        env: Adsr { attack: 0.004, decay: 0.25, sustain: 0.5, release: 0.05 },
+        env: Adsr {
+            attack: 0.004,
+            decay: 0.25,
+            sustain: 0.5,
+            release: 0.05,
+        },
         vibrato: (0.0, 0.0),
         drive: 0.0,
     };
@@ -284,10 +379,22 @@ fn house(n: usize, rng: &mut Rng) -> Arrangement {
         let root = harmony::degree(key, scale, progression[bar % progression.len()]);
         hits(&clock, bar..bar + 1, bass_pat, n, rng, |p, v, r| {
             let note = root + if r.chance(0.3) { 12 } else { 0 };
-            tone(&mut mix, p, dur(&clock, 1.5), midi_hz(note as f32), v * 0.35, &bass);
+            tone(
+                &mut mix,
+                p,
+                dur(&clock, 1.5),
+                midi_hz(note as f32),
+                v * 0.35,
+                &bass,
+            );
         });
     }
-    Arrangement { mix, bpm, key, level: 0.95 }
+    Arrangement {
+        mix,
+        bpm,
+        key,
+        level: 0.95,
+    }
 }
 
 fn dnb(n: usize, rng: &mut Rng) -> Arrangement {
@@ -302,10 +409,16 @@ fn dnb(n: usize, rng: &mut Rng) -> Arrangement {
     let snares = rng.pick(&["....o.......o...", "....o..g.g..o...", "....o.......o..g"]);
     let body = rng.range(170.0, 230.0);
     let (lo, hi) = (rng.range(48.0, 58.0), rng.range(150.0, 200.0));
-    hits(&clock, 0..bars, kicks, n, rng, |p, v, _| kick(&mut mix, p, v, lo, hi, 0.25, 0.4));
-    hits(&clock, 0..bars, snares, n, rng, |p, v, r| snare(&mut mix, p, v * 0.6, body, 0.18, 0.8, r));
+    hits(&clock, 0..bars, kicks, n, rng, |p, v, _| {
+        kick(&mut mix, p, v, lo, hi, 0.25, 0.4)
+    });
+    hits(&clock, 0..bars, snares, n, rng, |p, v, r| {
+        snare(&mut mix, p, v * 0.6, body, 0.18, 0.8, r)
+    });
     let hats_pat = rng.pick(&["x.x.x.x.x.x.x.x.", "xxxxxxxxxxxxxxxx", "x.xxx.xxx.xxx.xx"]);
-    hits(&clock, 0..bars, hats_pat, n, rng, |p, v, r| hat(&mut mix, p, v * 0.18, 0.035, 8000.0, r));
+    hits(&clock, 0..bars, hats_pat, n, rng, |p, v, r| {
+        hat(&mut mix, p, v * 0.18, 0.035, 8000.0, r)
+    });
     // Reese bass: detuned saws, one note per half bar.
     let reese = Tone {
         wave: Wave::Saw,
@@ -314,7 +427,12 @@ fn dnb(n: usize, rng: &mut Rng) -> Arrangement {
         cutoff: rng.range(250.0, 600.0),
         env_cutoff: 200.0,
         q: 1.0,
-        env: Adsr { attack: 0.01, decay: 0.5, sustain: 0.8, release: 0.1 },
+        env: Adsr {
+            attack: 0.01,
+            decay: 0.5,
+            sustain: 0.8,
+            release: 0.1,
+        },
         vibrato: (0.0, 0.0),
         drive: rng.range(0.0, 1.5),
     };
@@ -323,7 +441,14 @@ fn dnb(n: usize, rng: &mut Rng) -> Arrangement {
         for half in 0..2 {
             let p = clock.at(bar, half * 8, rng);
             if p < n {
-                tone(&mut mix, p, dur(&clock, 7.5), midi_hz(root as f32), 0.3, &reese);
+                tone(
+                    &mut mix,
+                    p,
+                    dur(&clock, 7.5),
+                    midi_hz(root as f32),
+                    0.3,
+                    &reese,
+                );
             }
         }
     }
@@ -336,7 +461,12 @@ fn dnb(n: usize, rng: &mut Rng) -> Arrangement {
         cutoff: rng.range(700.0, 1600.0),
         env_cutoff: 0.0,
         q: 0.7,
-        env: Adsr { attack: 0.6, decay: 1.0, sustain: 1.0, release: 0.8 },
+        env: Adsr {
+            attack: 0.6,
+            decay: 1.0,
+            sustain: 1.0,
+            release: 0.8,
+        },
         vibrato: (0.0, 0.0),
         drive: 0.0,
     };
@@ -346,14 +476,26 @@ fn dnb(n: usize, rng: &mut Rng) -> Arrangement {
         let p = clock.at(bar, 0, rng);
         for &c in &chord {
             if p < n {
-                tone(&mut pad, p, dur(&clock, 30.0), midi_hz(c as f32), 0.05, &pad_tone);
+                tone(
+                    &mut pad,
+                    p,
+                    dur(&clock, 30.0),
+                    midi_hz(c as f32),
+                    0.05,
+                    &pad_tone,
+                );
             }
         }
     }
     let wet = reverb(&pad, 1.2, 0.5);
     add(&mut mix, &pad, 1.0);
     add(&mut mix, &wet, 0.4);
-    Arrangement { mix, bpm, key, level: 1.0 }
+    Arrangement {
+        mix,
+        bpm,
+        key,
+        level: 1.0,
+    }
 }
 
 fn rock(n: usize, rng: &mut Rng) -> Arrangement {
@@ -364,10 +506,19 @@ fn rock(n: usize, rng: &mut Rng) -> Arrangement {
     let scale = rng.pick(&[harmony::MAJOR, harmony::MIXOLYDIAN, harmony::MINOR]);
     let progression = rng.pick(prog::ROCK);
     let mut mix = vec![0.0f32; n];
-    let kicks = rng.pick(&["o.......o.......", "o.......o.x.....", "o......xo.......", "o.x.....o.x....."]);
+    let kicks = rng.pick(&[
+        "o.......o.......",
+        "o.......o.x.....",
+        "o......xo.......",
+        "o.x.....o.x.....",
+    ]);
     let body = rng.range(180.0, 220.0);
-    hits(&clock, 0..bars, kicks, n, rng, |p, v, _| kick(&mut mix, p, v * 0.9, 55.0, 120.0, 0.3, 0.0));
-    hits(&clock, 0..bars, BACKBEAT, n, rng, |p, v, r| snare(&mut mix, p, v * 0.7, body, 0.22, 0.5, r));
+    hits(&clock, 0..bars, kicks, n, rng, |p, v, _| {
+        kick(&mut mix, p, v * 0.9, 55.0, 120.0, 0.3, 0.0)
+    });
+    hits(&clock, 0..bars, BACKBEAT, n, rng, |p, v, r| {
+        snare(&mut mix, p, v * 0.7, body, 0.22, 0.5, r)
+    });
     let ride = rng.chance(0.4);
     hits(&clock, 0..bars, "x.x.x.x.x.x.x.x.", n, rng, |p, v, r| {
         if ride {
@@ -389,7 +540,12 @@ fn rock(n: usize, rng: &mut Rng) -> Arrangement {
         cutoff: rng.range(1800.0, 3200.0),
         env_cutoff: 500.0,
         q: 0.9,
-        env: Adsr { attack: 0.004, decay: 0.4, sustain: 0.7, release: 0.05 },
+        env: Adsr {
+            attack: 0.004,
+            decay: 0.4,
+            sustain: 0.7,
+            release: 0.05,
+        },
         vibrato: (0.0, 0.0),
         drive: rng.range(3.0, 8.0),
     };
@@ -399,9 +555,20 @@ fn rock(n: usize, rng: &mut Rng) -> Arrangement {
     for bar in 1..bars {
         let root = harmony::degree(key + 12, scale, progression[bar % progression.len()]);
         hits(&clock, bar..bar + 1, gtr_pat, n, rng, |p, v, _| {
-            let gate = if muted { dur(&clock, 1.2) } else { dur(&clock, 2.0) };
+            let gate = if muted {
+                dur(&clock, 1.2)
+            } else {
+                dur(&clock, 2.0)
+            };
             for iv in [0, 7, 12] {
-                tone(&mut gtr, p, gate, midi_hz((root + iv) as f32), v * 0.1, &guitar);
+                tone(
+                    &mut gtr,
+                    p,
+                    gate,
+                    midi_hz((root + iv) as f32),
+                    v * 0.1,
+                    &guitar,
+                );
             }
         });
     }
@@ -411,14 +578,43 @@ fn rock(n: usize, rng: &mut Rng) -> Arrangement {
     // Plucked bass doubling the roots.
     for bar in 1..bars {
         let root = harmony::degree(key, scale, progression[bar % progression.len()]);
-        hits(&clock, bar..bar + 1, "x.x.x.x.x.x.x.x.", n, rng, |p, v, r| {
-            pluck(&mut mix, p, dur(&clock, 1.8), midi_hz(root as f32), v * 0.6, 1.5, 0.3, r);
-        });
+        hits(
+            &clock,
+            bar..bar + 1,
+            "x.x.x.x.x.x.x.x.",
+            n,
+            rng,
+            |p, v, r| {
+                pluck(
+                    &mut mix,
+                    p,
+                    dur(&clock, 1.8),
+                    midi_hz(root as f32),
+                    v * 0.6,
+                    1.5,
+                    0.3,
+                    r,
+                );
+            },
+        );
     }
-    Arrangement { mix, bpm, key, level: 1.0 }
+    Arrangement {
+        mix,
+        bpm,
+        key,
+        level: 1.0,
+    }
 }
 
-fn piano_note(buf: &mut [f32], pos: usize, gate: usize, midi: i32, amp: f32, bright: f32, rng: &mut Rng) {
+fn piano_note(
+    buf: &mut [f32],
+    pos: usize,
+    gate: usize,
+    midi: i32,
+    amp: f32,
+    bright: f32,
+    rng: &mut Rng,
+) {
     let m = midi as f32;
     let inharm = 0.0003 + 0.0001 * bright;
     let base_t60 = (9.0 - (m - 21.0) / 88.0 * 7.5).max(1.2);
@@ -427,7 +623,11 @@ fn piano_note(buf: &mut [f32], pos: usize, gate: usize, midi: i32, amp: f32, bri
     let mut a = 1.0f32;
     for k in 1..=9 {
         let kf = k as f32;
-        parts.push((kf * (1.0 + inharm * kf * kf).sqrt(), a / kf, base_t60 / (1.0 + 0.6 * (kf - 1.0))));
+        parts.push((
+            kf * (1.0 + inharm * kf * kf).sqrt(),
+            a / kf,
+            base_t60 / (1.0 + 0.6 * (kf - 1.0)),
+        ));
         a *= r;
     }
     // A slightly detuned second string beats against the first.
@@ -451,8 +651,12 @@ fn jazz(n: usize, rng: &mut Rng) -> Arrangement {
     // Ride: ding, ding-da, ding, ding-da.
     let base = rng.range(380.0, 520.0);
     let ride_dec = rng.range(0.6, 1.2);
-    hits(&clock, 0..bars, "o.xxo.xx", n, rng, |p, v, _| metal(&mut mix, p, v * 0.18, base, ride_dec, 3500.0));
-    hits(&clock, 0..bars, "..x...x.", n, rng, |p, v, r| hat(&mut mix, p, v * 0.15, 0.04, 5000.0, r));
+    hits(&clock, 0..bars, "o.xxo.xx", n, rng, |p, v, _| {
+        metal(&mut mix, p, v * 0.18, base, ride_dec, 3500.0)
+    });
+    hits(&clock, 0..bars, "..x...x.", n, rng, |p, v, r| {
+        hat(&mut mix, p, v * 0.15, 0.04, 5000.0, r)
+    });
     // Brushes or sticks comping on random off-beats.
     let brushes = rng.chance(0.5);
     for bar in 0..bars {
@@ -493,7 +697,16 @@ fn jazz(n: usize, rng: &mut Rng) -> Arrangement {
             prev = note;
             let p = clock.at(bar, beat * 2, rng);
             if p < n {
-                pluck(&mut mix, p, dur(&clock, 1.8), midi_hz(note as f32), 0.7, 2.0, 0.15, rng);
+                pluck(
+                    &mut mix,
+                    p,
+                    dur(&clock, 1.8),
+                    midi_hz(note as f32),
+                    0.7,
+                    2.0,
+                    0.15,
+                    rng,
+                );
             }
         }
     }
@@ -514,7 +727,12 @@ fn jazz(n: usize, rng: &mut Rng) -> Arrangement {
     let wet = reverb(&keys, 0.7, 0.5);
     add(&mut mix, &keys, 1.0);
     add(&mut mix, &wet, 0.2);
-    Arrangement { mix, bpm, key, level: 0.8 }
+    Arrangement {
+        mix,
+        bpm,
+        key,
+        level: 0.8,
+    }
 }
 
 fn reggae(n: usize, rng: &mut Rng) -> Arrangement {
@@ -523,35 +741,87 @@ fn reggae(n: usize, rng: &mut Rng) -> Arrangement {
     clock.swing = rng.range(0.5, 0.58);
     let bars = clock.bars_in(n as f32 / SR);
     let key = rng.int(31, 38);
-    let scale = rng.pick(&[harmony::MINOR, harmony::DORIAN, harmony::MAJOR, harmony::MIXOLYDIAN]);
+    let scale = rng.pick(&[
+        harmony::MINOR,
+        harmony::DORIAN,
+        harmony::MAJOR,
+        harmony::MIXOLYDIAN,
+    ]);
     let progression = rng.pick(prog::REGGAE);
     let mut mix = vec![0.0f32; n];
     // One drop: kick and rim together on beat three.
     let drop = rng.pick(&["........o.......", "o.......o.......", "........o.....x."]);
-    hits(&clock, 0..bars, drop, n, rng, |p, v, _| kick(&mut mix, p, v * 0.9, 50.0, 110.0, 0.35, 0.0));
-    hits(&clock, 0..bars, "........o.......", n, rng, |p, v, r| snare(&mut mix, p, v * 0.4, 400.0, 0.07, 1.0, r));
+    hits(&clock, 0..bars, drop, n, rng, |p, v, _| {
+        kick(&mut mix, p, v * 0.9, 50.0, 110.0, 0.35, 0.0)
+    });
+    hits(&clock, 0..bars, "........o.......", n, rng, |p, v, r| {
+        snare(&mut mix, p, v * 0.4, 400.0, 0.07, 1.0, r)
+    });
     let hats_pat = rng.pick(&["x.x.x.x.x.x.x.x.", "x.xxx.xxx.xxx.xx", "..x...x...x...x."]);
-    hits(&clock, 0..bars, hats_pat, n, rng, |p, v, r| hat(&mut mix, p, v * 0.15, 0.04, 7000.0, r));
+    hits(&clock, 0..bars, hats_pat, n, rng, |p, v, r| {
+        hat(&mut mix, p, v * 0.15, 0.04, 7000.0, r)
+    });
     // Skank: short chord chops on the off-beats, guitar (plucked) or organ.
     let guitar = rng.chance(0.6);
     let mut skank = vec![0.0f32; n];
     for bar in 0..bars {
         let deg = progression[(bar / 2) % progression.len()];
         let chord = harmony::voice(&harmony::chord(key + 24, scale, deg, 3), key + 36);
-        hits(&clock, bar..bar + 1, "....x.......x...", n, rng, |p, v, r| {
-            for &c in &chord {
-                if guitar {
-                    pluck(&mut skank, p, dur(&clock, 1.0), midi_hz(c as f32), v * 0.25, 0.6, 0.8, r);
-                } else {
-                    partials(&mut skank, p, dur(&clock, 1.0), midi_hz(c as f32), v * 0.05, &organ_parts(0.8), 0.003, 0.03);
+        hits(
+            &clock,
+            bar..bar + 1,
+            "....x.......x...",
+            n,
+            rng,
+            |p, v, r| {
+                for &c in &chord {
+                    if guitar {
+                        pluck(
+                            &mut skank,
+                            p,
+                            dur(&clock, 1.0),
+                            midi_hz(c as f32),
+                            v * 0.25,
+                            0.6,
+                            0.8,
+                            r,
+                        );
+                    } else {
+                        partials(
+                            &mut skank,
+                            p,
+                            dur(&clock, 1.0),
+                            midi_hz(c as f32),
+                            v * 0.05,
+                            &organ_parts(0.8),
+                            0.003,
+                            0.03,
+                        );
+                    }
                 }
-            }
-        });
+            },
+        );
         // Organ "bubble" on the and-of-every-beat.
         if !guitar {
-            hits(&clock, bar..bar + 1, "..x...x...x...x.", n, rng, |p, v, _| {
-                partials(&mut skank, p, dur(&clock, 0.8), midi_hz(chord[0] as f32), v * 0.04, &organ_parts(0.5), 0.003, 0.03);
-            });
+            hits(
+                &clock,
+                bar..bar + 1,
+                "..x...x...x...x.",
+                n,
+                rng,
+                |p, v, _| {
+                    partials(
+                        &mut skank,
+                        p,
+                        dur(&clock, 0.8),
+                        midi_hz(chord[0] as f32),
+                        v * 0.04,
+                        &organ_parts(0.5),
+                        0.003,
+                        0.03,
+                    );
+                },
+            );
         }
     }
     let wet = echo(&skank, clock.beat() * 0.75, rng.range(0.3, 0.55), 1800.0);
@@ -565,7 +835,12 @@ fn reggae(n: usize, rng: &mut Rng) -> Arrangement {
         cutoff: 300.0,
         env_cutoff: 200.0,
         q: 0.7,
-        env: Adsr { attack: 0.01, decay: 0.4, sustain: 0.6, release: 0.08 },
+        env: Adsr {
+            attack: 0.01,
+            decay: 0.4,
+            sustain: 0.6,
+            release: 0.08,
+        },
         vibrato: (0.0, 0.0),
         drive: 0.3,
     };
@@ -577,17 +852,34 @@ fn reggae(n: usize, rng: &mut Rng) -> Arrangement {
         hits(&clock, bar..bar + 1, riff_pat, n, rng, |p, v, _| {
             let note = harmony::degree(key, scale, root_deg + degs[k % 16]);
             k += 1;
-            tone(&mut mix, p, dur(&clock, 1.8), midi_hz(note as f32), v * 0.55, &bass);
+            tone(
+                &mut mix,
+                p,
+                dur(&clock, 1.8),
+                midi_hz(note as f32),
+                v * 0.55,
+                &bass,
+            );
         });
     }
-    Arrangement { mix, bpm, key, level: 0.85 }
+    Arrangement {
+        mix,
+        bpm,
+        key,
+        level: 0.85,
+    }
 }
 
 fn ambient(n: usize, rng: &mut Rng) -> Arrangement {
     // A nominal slow tempo paces the chord changes; there is no beat.
     let bpm = rng.range(50.0, 70.0);
     let key = rng.int(36, 47);
-    let scale = rng.pick(&[harmony::LYDIAN, harmony::MAJOR, harmony::DORIAN, harmony::MINOR]);
+    let scale = rng.pick(&[
+        harmony::LYDIAN,
+        harmony::MAJOR,
+        harmony::DORIAN,
+        harmony::MINOR,
+    ]);
     let mut mix = vec![0.0f32; n];
     // Drone: root, fifth and octave held throughout, slowly beating.
     let drone: Vec<Partial> = vec![
@@ -597,7 +889,16 @@ fn ambient(n: usize, rng: &mut Rng) -> Arrangement {
         (2.0, 0.35, 200.0),
         (3.0, 0.12, 200.0),
     ];
-    partials(&mut mix, 0, n, midi_hz((key - 12) as f32), 0.3, &drone, 4.0, 3.0);
+    partials(
+        &mut mix,
+        0,
+        n,
+        midi_hz((key - 12) as f32),
+        0.3,
+        &drone,
+        4.0,
+        3.0,
+    );
     // Slow pads changing every 5–9 s.
     let pad = Tone {
         wave: rng.pick(&[Wave::Saw, Wave::Triangle, Wave::Pulse(0.3)]),
@@ -606,7 +907,12 @@ fn ambient(n: usize, rng: &mut Rng) -> Arrangement {
         cutoff: rng.range(400.0, 1200.0),
         env_cutoff: 300.0,
         q: 0.8,
-        env: Adsr { attack: rng.range(2.0, 4.0), decay: 3.0, sustain: 0.8, release: 3.0 },
+        env: Adsr {
+            attack: rng.range(2.0, 4.0),
+            decay: 3.0,
+            sustain: 0.8,
+            release: 3.0,
+        },
         vibrato: (0.3, 0.05),
         drive: 0.0,
     };
@@ -615,9 +921,19 @@ fn ambient(n: usize, rng: &mut Rng) -> Arrangement {
     while t < n as f32 / SR - 2.0 {
         let len = rng.range(5.0, 9.0);
         let deg = rng.pick(&[0, 3, 5, 1, 4]);
-        let chord = harmony::voice(&harmony::chord(key + 12, scale, deg, rng.pick(&[3, 4])), key + 12);
+        let chord = harmony::voice(
+            &harmony::chord(key + 12, scale, deg, rng.pick(&[3, 4])),
+            key + 12,
+        );
         for &c in &chord {
-            tone(&mut pads, (t * SR) as usize, (len * SR) as usize, midi_hz(c as f32), 0.08, &pad);
+            tone(
+                &mut pads,
+                (t * SR) as usize,
+                (len * SR) as usize,
+                midi_hz(c as f32),
+                0.08,
+                &pad,
+            );
         }
         t += len * rng.range(0.7, 1.0);
     }
@@ -641,13 +957,33 @@ fn ambient(n: usize, rng: &mut Rng) -> Arrangement {
     for _ in 0..bell_count {
         let p = (rng.range(1.0, n as f32 / SR - 3.0) * SR) as usize;
         let note = harmony::degree(key + 24, scale, rng.int(0, 9));
-        let env = Adsr { attack: 0.002, decay: 3.0, sustain: 0.0, release: 2.0 };
-        fm(&mut pads, p, (3.0 * SR) as usize, midi_hz(note as f32), 0.04, 3.5, 2.0, 1.5, &env);
+        let env = Adsr {
+            attack: 0.002,
+            decay: 3.0,
+            sustain: 0.0,
+            release: 2.0,
+        };
+        fm(
+            &mut pads,
+            p,
+            (3.0 * SR) as usize,
+            midi_hz(note as f32),
+            0.04,
+            3.5,
+            2.0,
+            1.5,
+            &env,
+        );
     }
     let wet = reverb(&pads, 1.8, 0.3);
     add(&mut mix, &pads, 1.0);
     add(&mut mix, &wet, 0.7);
-    Arrangement { mix, bpm, key, level: rng.range(0.45, 0.7) }
+    Arrangement {
+        mix,
+        bpm,
+        key,
+        level: rng.range(0.45, 0.7),
+    }
 }
 
 fn chiptune(n: usize, rng: &mut Rng) -> Arrangement {
@@ -656,14 +992,29 @@ fn chiptune(n: usize, rng: &mut Rng) -> Arrangement {
     let bars = clock.bars_in(n as f32 / SR);
     let key = rng.int(45, 52);
     let major = rng.chance(0.6);
-    let scale = if major { harmony::MAJOR } else { harmony::MINOR };
+    let scale = if major {
+        harmony::MAJOR
+    } else {
+        harmony::MINOR
+    };
     let progression = rng.pick(prog::CHIP);
     let mut mix = vec![0.0f32; n];
     let kicks = rng.pick(&["o.......o.......", "o...o...o...o...", "o.....o.o......."]);
-    hits(&clock, 0..bars, kicks, n, rng, |p, v, _| kick(&mut mix, p, v * 0.6, 60.0, 300.0, 0.12, 0.0));
-    hits(&clock, 0..bars, BACKBEAT, n, rng, |p, v, _| lfsr_noise(&mut mix, p, v * 0.25, 8000.0, 0.12, false));
-    hits(&clock, 0..bars, "x.x.x.x.x.x.x.x.", n, rng, |p, v, _| lfsr_noise(&mut mix, p, v * 0.1, 60000.0, 0.03, true));
-    let env_short = Adsr { attack: 0.001, decay: 0.5, sustain: 0.6, release: 0.01 };
+    hits(&clock, 0..bars, kicks, n, rng, |p, v, _| {
+        kick(&mut mix, p, v * 0.6, 60.0, 300.0, 0.12, 0.0)
+    });
+    hits(&clock, 0..bars, BACKBEAT, n, rng, |p, v, _| {
+        lfsr_noise(&mut mix, p, v * 0.25, 8000.0, 0.12, false)
+    });
+    hits(&clock, 0..bars, "x.x.x.x.x.x.x.x.", n, rng, |p, v, _| {
+        lfsr_noise(&mut mix, p, v * 0.1, 60000.0, 0.03, true)
+    });
+    let env_short = Adsr {
+        attack: 0.001,
+        decay: 0.5,
+        sustain: 0.6,
+        release: 0.01,
+    };
     let square = |d: f32| Tone {
         wave: Wave::RawPulse(d),
         unison: 1,
@@ -677,10 +1028,19 @@ fn chiptune(n: usize, rng: &mut Rng) -> Arrangement {
     };
     let lead = square(rng.pick(&[0.125, 0.25, 0.5]));
     let arp = square(rng.pick(&[0.25, 0.5]));
-    let bass = Tone { wave: Wave::StepTriangle, ..square(0.5) };
+    let bass = Tone {
+        wave: Wave::StepTriangle,
+        ..square(0.5)
+    };
     // Melody: a repeating two-bar motif from the scale.
     let motif: Vec<Option<i32>> = (0..32)
-        .map(|_| if rng.chance(0.7) { Some(rng.int(0, 9)) } else { None })
+        .map(|_| {
+            if rng.chance(0.7) {
+                Some(rng.int(0, 9))
+            } else {
+                None
+            }
+        })
         .collect();
     let arp_speed = rng.pick(&[1usize, 2]);
     for bar in 0..bars {
@@ -695,7 +1055,14 @@ fn chiptune(n: usize, rng: &mut Rng) -> Arrangement {
                 if let Some(d) = motif[(bar % 2) * 16 + s] {
                     if s % 2 == 0 {
                         let note = harmony::degree(key + 12, scale, d + deg.min(2));
-                        tone(&mut mix, p, dur(&clock, 1.8), midi_hz(note as f32), 0.08, &lead);
+                        tone(
+                            &mut mix,
+                            p,
+                            dur(&clock, 1.8),
+                            midi_hz(note as f32),
+                            0.08,
+                            &lead,
+                        );
                     }
                 }
             }
@@ -704,16 +1071,35 @@ fn chiptune(n: usize, rng: &mut Rng) -> Arrangement {
                 let idx = (s * arp_speed + sub) % 3;
                 let q = p + sub * clock.step_samples() / arp_speed;
                 if q < n {
-                    tone(&mut mix, q, dur(&clock, 0.9 / arp_speed as f32), midi_hz(chord[idx] as f32), 0.04, &arp);
+                    tone(
+                        &mut mix,
+                        q,
+                        dur(&clock, 0.9 / arp_speed as f32),
+                        midi_hz(chord[idx] as f32),
+                        0.04,
+                        &arp,
+                    );
                 }
             }
             if s % 2 == 0 {
                 let note = chord[0] - 24 + if s % 4 == 2 { 12 } else { 0 };
-                tone(&mut mix, p, dur(&clock, 1.8), midi_hz(note as f32), 0.25, &bass);
+                tone(
+                    &mut mix,
+                    p,
+                    dur(&clock, 1.8),
+                    midi_hz(note as f32),
+                    0.25,
+                    &bass,
+                );
             }
         }
     }
-    Arrangement { mix, bpm, key, level: 0.8 }
+    Arrangement {
+        mix,
+        bpm,
+        key,
+        level: 0.8,
+    }
 }
 
 fn strings(n: usize, rng: &mut Rng) -> Arrangement {
@@ -722,7 +1108,11 @@ fn strings(n: usize, rng: &mut Rng) -> Arrangement {
     let bars = clock.bars_in(n as f32 / SR);
     let key = rng.int(36, 45);
     let minor = rng.chance(0.5);
-    let scale = if minor { harmony::HARMONIC_MINOR } else { harmony::MAJOR };
+    let scale = if minor {
+        harmony::HARMONIC_MINOR
+    } else {
+        harmony::MAJOR
+    };
     let progression = rng.pick(prog::CLASSICAL);
     let bow = Tone {
         wave: Wave::Saw,
@@ -731,7 +1121,12 @@ fn strings(n: usize, rng: &mut Rng) -> Arrangement {
         cutoff: rng.range(1500.0, 2800.0),
         env_cutoff: 600.0,
         q: 0.8,
-        env: Adsr { attack: rng.range(0.25, 0.6), decay: 2.0, sustain: 0.85, release: 0.7 },
+        env: Adsr {
+            attack: rng.range(0.25, 0.6),
+            decay: 2.0,
+            sustain: 0.85,
+            release: 0.7,
+        },
         vibrato: (rng.range(4.8, 6.2), rng.range(0.1, 0.2)),
         drive: 0.0,
     };
@@ -750,7 +1145,14 @@ fn strings(n: usize, rng: &mut Rng) -> Arrangement {
             }
             let gate = dur(&clock, span as f32);
             // Cello on the root, viola and violins voiced above.
-            tone(&mut dry, p, gate, midi_hz((chord[0] - 12) as f32), 0.12 * dynamic, &bow);
+            tone(
+                &mut dry,
+                p,
+                gate,
+                midi_hz((chord[0] - 12) as f32),
+                0.12 * dynamic,
+                &bow,
+            );
             for &c in &harmony::voice(&chord, key + 12) {
                 tone(&mut dry, p, gate, midi_hz(c as f32), 0.08 * dynamic, &bow);
             }
@@ -762,7 +1164,12 @@ fn strings(n: usize, rng: &mut Rng) -> Arrangement {
     let wet = reverb(&dry, 1.6, 0.45);
     let mut mix = dry;
     add(&mut mix, &wet, 0.5);
-    Arrangement { mix, bpm, key, level: rng.range(0.6, 0.85) }
+    Arrangement {
+        mix,
+        bpm,
+        key,
+        level: rng.range(0.6, 0.85),
+    }
 }
 
 fn piano(n: usize, rng: &mut Rng) -> Arrangement {
@@ -772,12 +1179,21 @@ fn piano(n: usize, rng: &mut Rng) -> Arrangement {
     let bars = clock.bars_in(n as f32 / SR);
     let key = rng.int(43, 52);
     let minor = rng.chance(0.5);
-    let scale = if minor { harmony::HARMONIC_MINOR } else { harmony::MAJOR };
+    let scale = if minor {
+        harmony::HARMONIC_MINOR
+    } else {
+        harmony::MAJOR
+    };
     let progression = rng.pick(prog::CLASSICAL);
     let bright = rng.range(0.2, 0.8);
     let mut dry = vec![0.0f32; n];
     // Left hand: broken chords (Alberti, rolling arpeggio or block chords).
-    let figure: &[usize] = rng.pick(&[&[0, 2, 1, 2][..], &[0, 1, 2, 1], &[0, 2, 3, 2], &[0, 1, 2, 3]]);
+    let figure: &[usize] = rng.pick(&[
+        &[0, 2, 1, 2][..],
+        &[0, 1, 2, 1],
+        &[0, 2, 3, 2],
+        &[0, 1, 2, 3],
+    ]);
     let lh_step = rng.pick(&[2usize, 4]);
     for bar in 0..bars {
         let deg = progression[bar % progression.len()];
@@ -788,7 +1204,15 @@ fn piano(n: usize, rng: &mut Rng) -> Arrangement {
             if p < n {
                 let note = chord[figure[k % figure.len()]];
                 let vel = if s % 4 == 0 { 0.2 } else { 0.15 };
-                piano_note(&mut dry, p, dur(&clock, lh_step as f32 * 1.5), note, vel, bright, rng);
+                piano_note(
+                    &mut dry,
+                    p,
+                    dur(&clock, lh_step as f32 * 1.5),
+                    note,
+                    vel,
+                    bright,
+                    rng,
+                );
             }
         }
         // Right hand: chord tones on strong beats, passing notes between.
@@ -797,7 +1221,11 @@ fn piano(n: usize, rng: &mut Rng) -> Arrangement {
             let len = rng.pick(&[2usize, 4, 4, 8]);
             let p = clock.at(bar, s, rng);
             if p < n && rng.chance(0.85) {
-                let off = if s % 4 == 0 { rng.pick(&[0, 2, 4]) } else { rng.int(0, 6) };
+                let off = if s % 4 == 0 {
+                    rng.pick(&[0, 2, 4])
+                } else {
+                    rng.int(0, 6)
+                };
                 let note = harmony::degree(key + 12, scale, deg + off);
                 piano_note(&mut dry, p, dur(&clock, len as f32), note, 0.3, bright, rng);
             }
@@ -807,5 +1235,10 @@ fn piano(n: usize, rng: &mut Rng) -> Arrangement {
     let wet = reverb(&dry, 1.2, 0.5);
     let mut mix = dry;
     add(&mut mix, &wet, 0.3);
-    Arrangement { mix, bpm, key, level: rng.range(0.65, 0.85) }
+    Arrangement {
+        mix,
+        bpm,
+        key,
+        level: rng.range(0.65, 0.85),
+    }
 }
