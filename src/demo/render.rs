@@ -104,11 +104,11 @@ fn fades(mix: &mut [f32]) {
     let n = mix.len();
     let fin = ((FADE_IN * SR) as usize).min(n / 4);
     let fout = ((FADE_OUT * SR) as usize).min(n / 4);
-    for i in 0..fin {
-        mix[i] *= raised_cos(i as f32 / fin as f32);
+    for (i, v) in mix.iter_mut().take(fin).enumerate() {
+        *v *= raised_cos(i as f32 / fin as f32);
     }
-    for i in 0..fout {
-        mix[n - 1 - i] *= raised_cos(i as f32 / fout as f32);
+    for (i, v) in mix.iter_mut().rev().take(fout).enumerate() {
+        *v *= raised_cos(i as f32 / fout as f32);
     }
 }
 

@@ -328,6 +328,9 @@ pub type Partial = (f32, f32, f32);
 
 /// Additive voice: sinusoidal partials (piano strings, organ drawbars,
 /// bells, drones) by complex-phasor rotation, which is exact and cheap.
+// Voice calls read like a score line (where, how long, pitch, loudness,
+// timbre); a parameter struct per note would hide that.
+#[allow(clippy::too_many_arguments)]
 pub fn partials(
     buf: &mut [f32],
     start: usize,
@@ -375,6 +378,9 @@ pub fn partials(
 }
 
 /// Two-operator FM voice (electric piano, bells, chiptune-free "struck" tones).
+// Voice calls read like a score line (where, how long, pitch, loudness,
+// timbre); a parameter struct per note would hide that.
+#[allow(clippy::too_many_arguments)]
 pub fn fm(
     buf: &mut [f32],
     start: usize,
@@ -403,6 +409,9 @@ pub fn fm(
 /// Karplus–Strong plucked string with an all-pass for exact tuning.
 /// `t60`: ring time; `bright` 0 (dull) … 1 (bright); `gate`: samples
 /// until the string is damped (palm mute, walking bass).
+// Voice calls read like a score line (where, how long, pitch, loudness,
+// timbre); a parameter struct per note would hide that.
+#[allow(clippy::too_many_arguments)]
 pub fn pluck(
     buf: &mut [f32],
     start: usize,
