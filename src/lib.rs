@@ -6,6 +6,8 @@
 
 pub mod analysis;
 pub mod audio;
+pub mod demo;
+pub mod eval;
 pub mod export;
 pub mod features;
 pub mod library;

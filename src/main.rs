@@ -17,7 +17,8 @@ use musim::library::summary;
 #[derive(Debug, Parser)]
 #[command(name = "musim-tui", version, about)]
 struct Cli {
-    /// Music library folder (default: the config file's `library`, else ./data/songs).
+    /// Music library folder (default: the config file's `library`, else
+    /// ./data/songs, else the built-in demo library).
     #[arg(long, global = true, value_name = "DIR")]
     library: Option<PathBuf>,
     /// Index file (default: in the platform data folder, keyed by library).
@@ -39,6 +40,15 @@ enum Command {
         /// Output file (default: stdout).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// Write the built-in demo library (synthesised, labelled by style).
+    Demo {
+        /// Output folder (default: `demo` in the platform data folder).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Regenerate even if a complete, current library is there.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -83,9 +93,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Session::open_for_reading(library, index)?.export(format, output.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Demo { out, force }) => demo(out, force),
         Some(Command::Index) => index_library(&Session::open(library, index)?, false),
         None => index_library(&Session::open(library, index)?, true),
     }
+}
+
+fn demo(out: Option<PathBuf>, force: bool) -> Result<ExitCode> {
+    use musim::demo::{default_dir, ensure_library, progress::StderrProgress, DemoSpec};
+    let dir = match out {
+        Some(d) => d,
+        None => default_dir()?,
+    };
+    let spec = DemoSpec::from_env();
+    let progress = StderrProgress::new();
+    let started = std::time::Instant::now();
+    let r = ensure_library(&dir, &spec, force, &|d, t| progress.tick(d, t));
+    progress.finish();
+    let r = r?;
+    let shown = musim::library::paths::show(&r.root);
+    if r.generated {
+        println!(
+            "demo library: {} tracks in {} styles written to {shown} in {:.1} s",
+            spec.len(),
+            spec.styles.len(),
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        println!("demo library at {shown} is complete and current (use --force to regenerate)");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn index_library(session: &Session, library_summary: bool) -> Result<ExitCode> {

@@ -69,14 +69,21 @@ fn library_pointing_to_a_file_or_a_missing_folder() {
 }
 
 #[test]
-fn no_library_says_how_to_point_musim_at_music() {
+fn no_library_falls_back_to_the_demo_library() {
+    // Nothing configured used to be an error; now musim generates and
+    // uses its built-in demo library (shrunk here to keep the test fast).
     let env = Env::new();
-    let r = env.run(&["index"]);
-    one_line_error(
-        &r,
-        "no music library found: pass --library DIR, set library = \"/path/to/music\" in ",
+    let r = env.run_env(
+        &["index"],
+        &[("MUSIM_DEMO_TRACKS", "1"), ("MUSIM_DEMO_SECONDS", "3")],
     );
-    assert!(r.stderr.contains("config.toml"), "{r:?}");
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("no library configured: using the built-in demo library at"),
+        "{r:?}"
+    );
+    assert!(r.stdout.contains("10 analysed"), "{r:?}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Which folder is the library: `--library DIR` > the config file's
-//! `library = "/path"` > `./data/songs` when it holds audio > an error that
-//! says how to point musim at music.
+//! `library = "/path"` > `./data/songs` when it holds audio > the built-in
+//! demo library (generated once into the data folder by [`choose_or_demo`]).
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +18,8 @@ pub enum Source {
     Config(PathBuf),
     /// `./data/songs`.
     DataSongs,
+    /// Nothing configured: the built-in demo library.
+    Demo,
 }
 
 /// The chosen library.
@@ -86,13 +88,16 @@ pub enum ChoiceError {
         /// The config file musim looked for.
         config: Option<PathBuf>,
     },
+    /// Nothing configured and the demo library could not be made.
+    #[error("no library configured and the built-in demo library is unavailable: {0}")]
+    Demo(#[from] crate::demo::DemoError),
 }
 
 fn origin(source: &Source) -> String {
     match source {
         Source::Flag => " (from --library)".into(),
         Source::Config(p) => format!(" (from config file {})", show(p)),
-        Source::DataSongs => String::new(),
+        Source::DataSongs | Source::Demo => String::new(),
     }
 }
 
@@ -164,6 +169,21 @@ pub fn choose(
     Err(ChoiceError::NoLibrary {
         config: config.map(Path::to_path_buf),
     })
+}
+
+/// Like [`choose`], but when nothing is configured (no flag, no config
+/// entry, no audio under `./data/songs`) use the demo library that `demo`
+/// provides (generating it if needed) instead of failing.
+pub fn choose_or_demo(
+    flag: Option<&Path>,
+    config: Option<&Path>,
+    cwd: &Path,
+    demo: &dyn Fn() -> Result<PathBuf, crate::demo::DemoError>,
+) -> Result<Choice, ChoiceError> {
+    match choose(flag, config, cwd) {
+        Err(ChoiceError::NoLibrary { .. }) => check(&demo()?, Source::Demo),
+        other => other,
+    }
 }
 
 fn check(dir: &Path, source: Source) -> Result<Choice, ChoiceError> {
@@ -239,6 +259,28 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let e = choose(None, None, d.path()).unwrap_err().to_string();
         assert!(e.contains("pass --library DIR"), "{e}");
+    }
+
+    #[test]
+    fn demo_only_when_nothing_is_configured() {
+        let d = tempfile::tempdir().unwrap();
+        let demo_dir = d.path().join("demo");
+        std::fs::create_dir_all(&demo_dir).unwrap();
+        let called = std::cell::Cell::new(0);
+        let demo = || {
+            called.set(called.get() + 1);
+            Ok(demo_dir.clone())
+        };
+        let c = choose_or_demo(None, None, d.path(), &demo).unwrap();
+        assert_eq!(c.source, Source::Demo);
+        assert_eq!(c.root, std::fs::canonicalize(&demo_dir).unwrap());
+        let lib = d.path().join("lib");
+        std::fs::create_dir_all(&lib).unwrap();
+        let c = choose_or_demo(Some(&lib), None, d.path(), &demo).unwrap();
+        assert_eq!(c.source, Source::Flag);
+        // A missing --library folder is an error, never a silent demo.
+        assert!(choose_or_demo(Some(&d.path().join("no")), None, d.path(), &demo).is_err());
+        assert_eq!(called.get(), 1);
     }
 
     #[test]

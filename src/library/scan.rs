@@ -191,6 +191,9 @@ fn visit(
                 mtime_ns: meta.mtime_ns,
             });
         }
+        // The demo library's manifest is musim's own bookkeeping, not a
+        // user file worth reporting as skipped.
+        Kind::File if path.file_name() == Some(std::ffi::OsStr::new(crate::demo::MANIFEST)) => {}
         _ => out.skipped.push(path.to_path_buf()),
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use super::atomic::{write_atomic, WriteError};
-use super::choice::{choose, Choice, ChoiceError};
+use super::choice::{choose_or_demo, Choice, ChoiceError};
 use super::fs::RealFs;
 use super::index::{Index, LoadError};
 use super::indexer::{self, AnalyzeFn, IndexError, Job, Report};
@@ -57,12 +57,13 @@ pub struct Session {
 }
 
 impl Session {
-    /// Choose the library (flag > config > ./data/songs) and the index
-    /// (`--index` or the default for the library).
+    /// Choose the library (flag > config > ./data/songs > the built-in demo
+    /// library, generated on first use) and the index (`--index` or the
+    /// default for the library).
     pub fn open(library: Option<&Path>, index: Option<&Path>) -> Result<Session, SessionError> {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let cfg = config_file();
-        let choice = choose(library, cfg.as_deref(), &cwd)?;
+        let choice = choose_or_demo(library, cfg.as_deref(), &cwd, &default_demo)?;
         let index_path = match index {
             Some(p) => p.to_path_buf(),
             None => default_index(&choice.root)?,
@@ -145,4 +146,26 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// The demo library in the data folder, generated (with progress on
+/// stderr) when missing, incomplete or from an older generator.
+fn default_demo() -> Result<PathBuf, crate::demo::DemoError> {
+    use crate::demo::{default_dir, ensure_library, is_complete, DemoSpec};
+    let dir = default_dir()?;
+    let spec = DemoSpec::from_env();
+    eprintln!(
+        "musim-tui: no library configured: using the built-in demo library at {}",
+        show(&dir)
+    );
+    if !is_complete(&dir, &spec) {
+        eprintln!(
+            "musim-tui: generating the demo library ({} synthesised tracks; once only)",
+            spec.len()
+        );
+    }
+    let progress = crate::demo::progress::StderrProgress::new();
+    let r = ensure_library(&dir, &spec, false, &|d, t| progress.tick(d, t));
+    progress.finish();
+    Ok(r?.root)
 }

@@ -65,6 +65,16 @@ impl Env {
         finish(cmd)
     }
 
+    /// Run `musim-tui args…` with extra environment variables.
+    pub fn run_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut cmd = self.prepare(Command::new(BIN));
+        cmd.args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        finish(cmd)
+    }
+
     /// Run with OS paths as arguments.
     pub fn run_os(&self, args: &[&std::ffi::OsStr]) -> Run {
         let mut cmd = self.prepare(Command::new(BIN));
