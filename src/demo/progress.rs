@@ -37,7 +37,7 @@ impl StderrProgress {
             }
             None => {
                 let quarter = total.div_ceil(4).max(1);
-                if done % quarter == 0 || done == total {
+                if done.is_multiple_of(quarter) || done == total {
                     eprintln!("musim-tui: generated {done}/{total} demo tracks");
                 }
             }
