@@ -9,7 +9,7 @@
 //! downmix matrix (a stereo sine comes out at √2 × the channel mean, LFE is
 //! dropped), not the channel mean librosa uses. The .au header tells us the
 //! rate and channels, our .au reader averages the channels, and the same
-//! rubato resampler as for every other format does the rate conversion, so
+//! resampler as for every other format does the rate conversion, so
 //! features do not depend on which backend decoded a file. Its stderr is collected on
 //! a helper thread (so a chatty ffmpeg can never block on a full pipe) and
 //! used for error messages. The child is always reaped; if the stream is
