@@ -33,6 +33,16 @@ fn sine(freq: f32) -> impl Fn(f32, u16) -> f32 {
     move |t, _| 0.5 * (2.0 * std::f32::consts::PI * freq * t).sin()
 }
 
+fn index_library(env: &Env, lib: &Path, index: &Path) -> cli_support::Run {
+    env.run(&[
+        "index",
+        "--library",
+        lib.to_str().unwrap(),
+        "--index",
+        index.to_str().unwrap(),
+    ])
+}
+
 fn exported(env: &Env, lib: &Path, index: &Path) -> serde_json::Value {
     let r = env.run(&[
         "export",
@@ -89,13 +99,7 @@ fn a_library_of_bad_and_odd_files_is_indexed_with_specific_messages() {
     std::fs::write(lib.join("image.wav"), png).unwrap();
     let index = env.path("lib.idx");
 
-    let r = env.run(&[
-        "index",
-        "--library",
-        lib.to_str().unwrap(),
-        "--index",
-        index.to_str().unwrap(),
-    ]);
+    let r = index_library(&env, &lib, &index);
     assert_eq!(r.code, 0, "index run failed: {}", r.stderr);
     let out = format!("{}{}", r.stdout, r.stderr);
     for (file, reason) in [
@@ -233,13 +237,7 @@ fn an_hour_long_file_is_analysed() {
             + 0.5 * (-beat * 30.0).exp() * (2.0 * std::f32::consts::PI * 60.0 * t).sin()
     });
     let index = env.path("lib.idx");
-    let r = env.run(&[
-        "index",
-        "--library",
-        lib.to_str().unwrap(),
-        "--index",
-        index.to_str().unwrap(),
-    ]);
+    let r = index_library(&env, &lib, &index);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let json = exported(&env, &lib, &index);
     let t = track(&json, "hour.wav").expect("analysed");
