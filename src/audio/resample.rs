@@ -186,7 +186,7 @@ fn block_lens(rate_in: usize, taps: usize) -> (usize, usize) {
     // twice as slow as k = 16), at most doubling the block.
     let smooth = |mut v: usize| {
         for p in [2, 3] {
-            while v % p == 0 {
+            while v.is_multiple_of(p) {
                 v /= p;
             }
         }
