@@ -376,7 +376,8 @@ mod tests {
             .collect()
     }
 
-    fn run(rate: u32, input: &[f32], chunk: usize) -> Vec<f32> {
+    /// Resample `input` fed in chunks of `chunk` samples, flushed at the end.
+    pub(super) fn run(rate: u32, input: &[f32], chunk: usize) -> Vec<f32> {
         let mut r = MonoResampler::new(rate).unwrap();
         let mut out = Vec::new();
         for c in input.chunks(chunk) {
@@ -434,6 +435,7 @@ mod tests {
 /// `tools/soxr_reference.py`, response figures measured with it.
 #[cfg(test)]
 mod soxr_parity {
+    use super::tests::run;
     use super::*;
 
     fn fixture(name: &str) -> Vec<f32> {
@@ -449,16 +451,6 @@ mod soxr_parity {
                 .collect(),
             hound::SampleFormat::Float => r.samples::<f32>().map(|s| s.unwrap()).collect(),
         }
-    }
-
-    fn run(rate: u32, input: &[f32], chunk: usize) -> Vec<f32> {
-        let mut r = MonoResampler::new(rate).unwrap();
-        let mut out = Vec::new();
-        for c in input.chunks(chunk) {
-            r.push(c, &mut out).unwrap();
-        }
-        r.finish(&mut out).unwrap();
-        out
     }
 
     /// Gain in dB of a cosine at `freq` Hz through the resampler (least-squares
