@@ -34,6 +34,7 @@ const TUNING_BINS: usize = 100;
 
 /// Chroma (12 × frames, norm = inf per frame) with tuning estimated from the
 /// spectrogram as librosa does; returns the chroma and the tuning (semitones).
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn chroma_stft(spec: &Spectrogram) -> (Matrix, f32) {
     let tuning = estimate_tuning(spec);
     let bank = filter_bank(tuning);
@@ -64,6 +65,7 @@ pub fn chroma_stft(spec: &Spectrogram) -> (Matrix, f32) {
 ///
 /// Returns the tuning in fractions of a semitone, one of librosa's histogram
 /// edges (-0.5, -0.49, …, 0.49), or 0 when no pitch was found.
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn estimate_tuning(spec: &Spectrogram) -> f64 {
     let (pitches, mags) = piptrack(spec);
     if pitches.is_empty() {
@@ -85,6 +87,7 @@ pub fn estimate_tuning(spec: &Spectrogram) -> f64 {
 ///
 /// Only the detected peaks matter to `estimate_tuning` (`pitch > 0`), so we
 /// return them as a list instead of two dense matrices.
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 fn piptrack(spec: &Spectrogram) -> (Vec<f32>, Vec<f32>) {
     let (lo, hi) = pip_range();
     let mut pitches = Vec::new();

@@ -108,6 +108,7 @@ pub fn filterbank() -> &'static [MelFilter] {
 
 /// Mel power spectrogram (librosa `feature.melspectrogram` with defaults):
 /// `N_MELS` rows × frames.
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn melspectrogram(spec: &Spectrogram) -> Matrix {
     let fb = filterbank();
     let cols = spec.n_frames;
@@ -125,7 +126,7 @@ pub fn melspectrogram(spec: &Spectrogram) -> Matrix {
 /// without branches or calls so the dB conversion of a whole spectrogram
 /// vectorises (libm's `log10f` costs ~10 ns per value, more than the mel
 /// projection itself). Cephes `logf` polynomial on the mantissa.
-#[inline]
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 fn db10(x: f32) -> f32 {
     const SQRTHF: f32 = std::f32::consts::FRAC_1_SQRT_2;
     let bits = x.to_bits();
@@ -160,6 +161,7 @@ fn db10(x: f32) -> f32 {
 
 /// Maximum of `values` (−∞ when empty), with 8 independent lanes so it
 /// vectorises.
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 fn max_of(values: &[f32]) -> f32 {
     let mut lanes = [f32::NEG_INFINITY; 8];
     let chunks = values.chunks_exact(8);
@@ -179,6 +181,7 @@ fn max_of(values: &[f32]) -> f32 {
 /// `values`: `10·log10(max(amin, S))`, then, if `top_db` is given, floored at
 /// (maximum over all values − top_db). Never produces NaN or ±inf for finite,
 /// non-negative input (NaN input is treated as `amin`).
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn power_to_db_with(values: &mut [f32], amin: f32, top_db: Option<f32>) {
     let amin = if amin > 0.0 && amin.is_finite() {
         amin
@@ -208,6 +211,7 @@ pub fn power_to_db(values: &mut [f32]) {
 
 /// Log-mel spectrogram in dB (`power_to_db(melspectrogram(S))`), the shared
 /// input of MFCC and onset strength.
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn mel_db(spec: &Spectrogram) -> Matrix {
     let mut m = melspectrogram(spec);
     power_to_db(&mut m.data);

@@ -16,6 +16,7 @@ const ONSET_PAD: usize = 1 + N_FFT / (2 * HOP);
 /// `power_to_db` with top_db 80), as librosa `onset_strength` with its defaults:
 /// lag 1, `max_size` 1 (no reference filtering), positive spectral flux averaged
 /// over bands, `ONSET_PAD` zeros in front, trimmed to the number of frames.
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn onset_strength(mel_db: &Matrix) -> Vec<f32> {
     let (bands, n) = (mel_db.rows, mel_db.cols);
     let mut sum = vec![0.0f32; n];

@@ -114,6 +114,7 @@ fn fft_freqs_f64() -> Vec<f64> {
 }
 
 /// All spectral shape features of a power spectrogram.
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn spectral_features(spec: &Spectrogram) -> SpectralFeatures {
     let n = spec.n_frames;
     let freqs = fft_frequencies();
@@ -207,6 +208,7 @@ impl Moments {
     /// product of mantissas in [1, 2) per lane, renormalised after each
     /// block: its rounding (≤ 1025 · 6e-8 relative) moves mean ln S by
     /// < 1e-7.
+    #[inline(always)] // compiled into frame_features' AVX2 copy too
     fn of(power: &[f32], freqs: &[f32], mag: &mut [f32], blocks: &mut [f64; N_BLOCKS]) -> Self {
         let mut s64 = [0.0f64; LANES];
         let mut sf64 = [0.0f64; LANES];
@@ -295,6 +297,7 @@ impl Moments {
 }
 
 /// Σ |X| (f − c)², in f32 lanes flushed to float64 per block.
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 fn deviation_sum(mag: &[f32], freqs: &[f32], c: f32) -> f64 {
     let mut acc64 = [0.0f64; LANES];
     for (mb, fb) in mag[..FULL]
@@ -331,6 +334,7 @@ fn deviation_sum(mag: &[f32], freqs: &[f32], c: f32) -> f64 {
 /// The crossing is found from float64 block sums; only when the running sum
 /// lies within rounding of the threshold do we redo numpy's exact float32
 /// sequential `cumsum`, which is what decides the bin in that case.
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 fn rolloff_bin(mag: &[f32], total: f64, blocks: &[f64; N_BLOCKS]) -> usize {
     let thr = ROLL_PERCENT as f64 * total;
     let mut acc = 0.0f64;
@@ -393,6 +397,7 @@ fn rolloff_bin_f32(mag: &[f32]) -> usize {
 /// early scanning downwards; after the first chunks almost every chunk is
 /// skipped. The kept values, hence the means, are exactly the sorted band's
 /// (ties keep equal values).
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 fn extremes_mean(v: &[f32], k: usize) -> (f64, f64) {
     if v.is_empty() {
         return (0.0, 0.0);
@@ -473,6 +478,7 @@ fn insert_high(hi: &mut [f32], x: f32) {
 }
 
 /// Minimum and maximum of a non-empty slice, in 8 lanes so it vectorises.
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 fn min_max(v: &[f32]) -> (f32, f32) {
     let mut lo = [f32::INFINITY; 8];
     let mut hi = [f32::NEG_INFINITY; 8];

@@ -80,6 +80,7 @@ fn fill_frame(y: &[f32], center: usize, buf: &mut [f32]) {
 }
 
 /// Power spectrogram |STFT(y)|² (librosa `np.abs(stft(y))**2`).
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn power_spectrogram(y: &[f32]) -> Spectrogram {
     let n = n_frames(y.len());
     let fft = plan();

@@ -22,6 +22,7 @@ const ZC_THRESHOLD: f32 = 1e-10;
 /// and `y[i]`) counts in a frame when both samples are inside it. Samples with
 /// |y| ≤ 1e-10 count as zero and zero counts as positive (`zero_pos=True`).
 /// The rate is crossings / 2048 (librosa's mean over the frame).
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn zero_crossing_rate(y: &[f32]) -> Vec<f32> {
     let n = n_frames(y.len());
     let len = y.len();
@@ -74,6 +75,7 @@ pub fn zero_crossing_rate(y: &[f32]) -> Vec<f32> {
 /// Sums of squares are accumulated in float64 per 512-sample block; librosa
 /// accumulates in float32, which differs from the exact value by ~1e-6
 /// relative.
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn rms(y: &[f32]) -> Vec<f32> {
     let n = n_frames(y.len());
     let blocks: Vec<f64> = y.chunks(HOP).map(sum_squares).collect();
@@ -95,6 +97,7 @@ pub fn rms(y: &[f32]) -> Vec<f32> {
 
 /// Σ x² in float64 over 8 independent lanes (vectorisable; one running
 /// float64 sum would wait on the add latency every sample).
+#[inline(always)] // compiled into frame_features' AVX2 copy too
 fn sum_squares(c: &[f32]) -> f64 {
     let mut acc = [0.0f64; 8];
     let chunks = c.chunks_exact(8);
