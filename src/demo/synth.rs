@@ -453,9 +453,7 @@ pub fn pluck(
             idx = 0;
         }
         let mut v = cur;
-        if i < 24 {
-            v *= i as f32 / 24.0;
-        }
+        v *= ramp(i, 24);
         if i >= gate {
             let left = n.saturating_sub(i) as f32 / mute_len as f32;
             v *= left.min(1.0);
@@ -481,18 +479,23 @@ pub fn kick(buf: &mut [f32], start: usize, amp: f32, lo: f32, hi: f32, decay: f3
         if drive > 0.0 {
             v = soft_clip(v * (1.0 + drive)) * norm;
         }
-        if i < 16 {
-            v *= i as f32 / 16.0;
-        }
+        v *= ramp(i, 16);
         // Let the last 5 ms fall to zero so a cut tail cannot click.
-        let left = n - i;
-        if left < 110 {
-            v *= left as f32 / 110.0;
-        }
+        v *= ramp(n - i, 110);
         buf[start + i] += v * amp;
         phase = (phase + f / SR).fract();
         pe *= pc;
         ae *= ac;
+    }
+}
+
+/// Linear ramp over the first `len` samples (`pos / len`), then 1: the
+/// few-sample fades every voice uses so its start and cut-off cannot click.
+fn ramp(pos: usize, len: usize) -> f32 {
+    if pos < len {
+        pos as f32 / len as f32
+    } else {
+        1.0
     }
 }
 
@@ -515,13 +518,8 @@ pub fn snare(
         let (_, band, high) = hp.tick(rng.noise());
         let noise = high * 0.7 + band * 0.3;
         let mut v = sin_turns(phase) * be * 0.6 + noise * ne;
-        if i < 8 {
-            v *= i as f32 / 8.0;
-        }
-        let left = n - i;
-        if left < 110 {
-            v *= left as f32 / 110.0;
-        }
+        v *= ramp(i, 8);
+        v *= ramp(n - i, 110);
         buf[start + i] += v * amp;
         phase = (phase + body_hz / SR).fract();
         be *= bc;
@@ -537,8 +535,7 @@ pub fn hat(buf: &mut [f32], start: usize, amp: f32, decay: f32, cutoff: f32, rng
     let mut e = 1.0f32;
     for i in 0..n {
         let (_, _, high) = hp.tick(rng.noise());
-        let left = n - i;
-        let tail = if left < 64 { left as f32 / 64.0 } else { 1.0 };
+        let tail = ramp(n - i, 64);
         buf[start + i] += high * e * amp * tail;
         e *= ec;
     }
@@ -559,8 +556,7 @@ pub fn clap(buf: &mut [f32], start: usize, amp: f32, decay: f32, rng: &mut Rng) 
             tail *= ec;
             tail
         };
-        let left = n - i;
-        let fade = if left < 64 { left as f32 / 64.0 } else { 1.0 };
+        let fade = ramp(n - i, 64);
         buf[start + i] += band * e * amp * 2.0 * fade;
     }
 }
@@ -580,9 +576,8 @@ pub fn metal(buf: &mut [f32], start: usize, amp: f32, base: f32, decay: f32, cut
             *p = (*p + base * r / SR).fract();
         }
         let (_, _, high) = hp.tick(s / 6.0);
-        let left = n - i;
-        let tail = if left < 64 { left as f32 / 64.0 } else { 1.0 };
-        let att = if i < 8 { i as f32 / 8.0 } else { 1.0 };
+        let tail = ramp(n - i, 64);
+        let att = ramp(i, 8);
         buf[start + i] += high * e * amp * tail * att;
         e *= ec;
     }
