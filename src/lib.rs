@@ -11,3 +11,5 @@ pub mod eval;
 pub mod export;
 pub mod features;
 pub mod library;
+pub mod model;
+pub mod query;

@@ -12,6 +12,7 @@ use musim::export::Format;
 use musim::library::indexer::real_analysis;
 use musim::library::session::Session;
 use musim::library::summary;
+use musim::model::ModelParams;
 
 /// Music similarity and genre explorer.
 #[derive(Debug, Parser)]
@@ -40,6 +41,39 @@ enum Command {
         /// Output file (default: stdout).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// Index the library and build its model: clusters, map, similarity graph.
+    Train {
+        /// Number of clusters (default: one per genre, else by silhouette).
+        #[arg(long)]
+        k: Option<usize>,
+        /// Rebuild even if the stored model is up to date.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Find the cluster, genre and most similar tracks of an audio file.
+    Query {
+        /// Audio file (or http(s) URL, fetched with yt-dlp).
+        target: String,
+        /// Number of similar tracks.
+        #[arg(short, default_value_t = 10)]
+        k: usize,
+        /// Print JSON (schema in the README).
+        #[arg(long)]
+        json: bool,
+        /// Also write the similar tracks as an M3U playlist.
+        #[arg(long, value_name = "FILE")]
+        m3u: Option<PathBuf>,
+    },
+    /// A chain of similar library tracks leading from one song to another.
+    Path {
+        /// Start (a library track or any audio file).
+        from: PathBuf,
+        /// End (a library track or any audio file).
+        to: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Write the built-in demo library (synthesised, labelled by style).
     Demo {
@@ -95,6 +129,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Demo { out, force }) => demo(out, force),
         Some(Command::Index) => index_library(&Session::open(library, index)?, false),
+        Some(Command::Train { k, force }) => train(&Session::open(library, index)?, k, force),
+        Some(Command::Query {
+            target,
+            k,
+            json,
+            m3u,
+        }) => query(
+            &Session::open_for_reading(library, index)?,
+            &target,
+            k,
+            json,
+            m3u,
+        ),
+        Some(Command::Path { from, to, json }) => chain(
+            &Session::open_for_reading(library, index)?,
+            &from,
+            &to,
+            json,
+        ),
         None => index_library(&Session::open(library, index)?, true),
     }
 }
@@ -153,4 +206,86 @@ fn index_library(session: &Session, library_summary: bool) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The model for `session`, rebuilt with progress on stderr when needed.
+fn model(
+    session: &Session,
+    params: Option<&ModelParams>,
+    force: bool,
+) -> Result<musim::model::Model> {
+    use musim::model::progress::StderrStages;
+    if force {
+        let _ = std::fs::remove_file(musim::model::store::model_path(&session.index_path));
+    }
+    let stages = StderrStages::new();
+    let cancel = AtomicBool::new(false);
+    let started = std::time::Instant::now();
+    let e = session.model(params, &|s| stages.report(s), &cancel)?;
+    if let Some(why) = &e.rebuilt {
+        eprintln!(
+            "musim-tui: model built in {:.1} s ({why})",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if let Some(err) = &e.save_error {
+        eprintln!("musim-tui: warning: the model works but was not saved: {err}");
+    }
+    Ok(e.model)
+}
+
+fn train(session: &Session, k: Option<usize>, force: bool) -> Result<ExitCode> {
+    let code = index_library(session, false)?;
+    if code != ExitCode::SUCCESS {
+        return Ok(code);
+    }
+    let params = ModelParams {
+        k,
+        ..ModelParams::default()
+    };
+    let m = model(session, Some(&params), force)?;
+    print!("{}", musim::model::describe::describe(&m));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn query(
+    session: &Session,
+    target: &str,
+    k: usize,
+    json: bool,
+    m3u: Option<PathBuf>,
+) -> Result<ExitCode> {
+    let m = model(session, None, false)?;
+    let r = musim::query::query_file(&m, std::path::Path::new(target), k)?;
+    if let Some(path) = &m3u {
+        musim::query::text::write_m3u(&m, &r, path)?;
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        print!("{}", musim::query::text::render(&r));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn chain(
+    session: &Session,
+    from: &std::path::Path,
+    to: &std::path::Path,
+    json: bool,
+) -> Result<ExitCode> {
+    let m = model(session, None, false)?;
+    let steps = musim::query::path::find_chain(&m, from, to)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&steps)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (i, s) in steps.iter().enumerate() {
+        let sim = s
+            .similarity
+            .map_or("      ".to_string(), |v| format!("{v:>6.3}"));
+        let label = s.label.as_deref().unwrap_or("-");
+        println!("{:>3}. {sim}  {label:<12} {}", i + 1, s.path);
+    }
+    Ok(ExitCode::SUCCESS)
 }

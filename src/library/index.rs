@@ -1,11 +1,6 @@
 //! The index file: what musim knows about a library's tracks.
 //!
-//! Layout: `MAGIC` (8 bytes) · format version (u32 LE) · payload length
-//! (u64 LE) · FNV-1a 64 checksum of the payload (u64 LE) · payload
-//! (postcard of [`Index`]). The version sits outside the payload so an
-//! older file is recognised as such even when its payload layout differs,
-//! and the checksum makes corruption an explicit error instead of a
-//! plausible-looking mis-decode.
+//! Layout: [`super::framed`] with `MAGIC`, around a postcard of [`Index`].
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -13,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::atomic::{write_atomic, WriteError};
-use super::fnv1a64;
+use super::framed::{self, FrameError};
 use super::paths::show;
 use crate::features::{analyzer::SEGMENT_SECONDS, fingerprint, HOP, N_FFT, SR};
 
@@ -21,7 +16,6 @@ use crate::features::{analyzer::SEGMENT_SECONDS, fingerprint, HOP, N_FFT, SR};
 pub const MAGIC: &[u8; 8] = b"MUSIMIDX";
 /// Version of the file layout; bump when [`Index`] changes shape.
 pub const FORMAT_VERSION: u32 = 1;
-const PREFIX_LEN: usize = 8 + 4 + 8 + 8;
 
 /// Parameters the fingerprints depend on; a mismatch invalidates them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,53 +184,23 @@ impl Index {
     /// Serialise with magic, version, length and checksum.
     pub fn encode(&self) -> Result<Vec<u8>, postcard::Error> {
         let payload = postcard::to_allocvec(self)?;
-        let mut out = Vec::with_capacity(PREFIX_LEN + payload.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        out.extend_from_slice(&fnv1a64(&payload).to_le_bytes());
-        out.extend_from_slice(&payload);
-        Ok(out)
+        Ok(framed::encode(MAGIC, FORMAT_VERSION, &payload))
     }
 
     /// Parse bytes produced by [`Index::encode`]; `path` names the file in errors.
     pub fn decode(bytes: &[u8], path: &Path) -> Result<Index, LoadError> {
-        let path_buf = || path.to_path_buf();
-        let corrupt = |detail: String| LoadError::Corrupt {
-            path: path_buf(),
-            detail,
+        let path = path.to_path_buf();
+        let payload = match framed::decode(bytes, MAGIC, FORMAT_VERSION) {
+            Ok(p) => p,
+            Err(FrameError::Foreign) => return Err(LoadError::NotAnIndex { path }),
+            Err(FrameError::Older(version)) => return Err(LoadError::Older { path, version }),
+            Err(FrameError::Newer(version)) => return Err(LoadError::Newer { path, version }),
+            Err(FrameError::Corrupt(detail)) => return Err(LoadError::Corrupt { path, detail }),
         };
-        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-            return Err(LoadError::NotAnIndex { path: path_buf() });
-        }
-        let version = read_u32(bytes, 8).ok_or_else(|| corrupt("truncated header".into()))?;
-        if version < FORMAT_VERSION {
-            return Err(LoadError::Older {
-                path: path_buf(),
-                version,
-            });
-        }
-        if version > FORMAT_VERSION {
-            return Err(LoadError::Newer {
-                path: path_buf(),
-                version,
-            });
-        }
-        let (len, sum) = match (read_u64(bytes, 12), read_u64(bytes, 20)) {
-            (Some(l), Some(s)) => (l, s),
-            _ => return Err(corrupt("truncated header".into())),
-        };
-        let payload = bytes.get(PREFIX_LEN..).unwrap_or_default();
-        if payload.len() as u64 != len {
-            return Err(corrupt(format!(
-                "truncated: {} of {len} payload bytes",
-                payload.len()
-            )));
-        }
-        if fnv1a64(payload) != sum {
-            return Err(corrupt("checksum mismatch".into()));
-        }
-        postcard::from_bytes(payload).map_err(|e| corrupt(format!("cannot decode: {e}")))
+        postcard::from_bytes(payload).map_err(|e| LoadError::Corrupt {
+            path,
+            detail: format!("cannot decode: {e}"),
+        })
     }
 
     /// Read the index at `path`; `Ok(None)` when there is none yet.
@@ -281,14 +245,6 @@ impl Index {
         }
         m.into_iter().collect()
     }
-}
-
-fn read_u32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
-fn read_u64(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 pub mod atomic;
 pub mod choice;
+pub mod framed;
 pub mod fs;
 pub mod index;
 pub mod indexer;

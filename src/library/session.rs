@@ -15,6 +15,8 @@ use super::location::{config_file, default_index, LocationError};
 use super::paths::show;
 use super::progress::Progress;
 use crate::export::{self, Format};
+use crate::model::store::{ensure, Ensured};
+use crate::model::{ModelParams, Stage};
 
 /// Why a command could not do its job (a user-facing, one-line message).
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +44,9 @@ pub enum SessionError {
     /// Writing the export failed.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// The model could not be built.
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
     /// Writing the export to stdout failed.
     #[error("cannot write the export: {0}")]
     Stdout(std::io::Error),
@@ -125,6 +130,19 @@ impl Session {
                 index: self.index_path.clone(),
             }),
         }
+    }
+
+    /// The current model of the library (the stored one if up to date,
+    /// else rebuilt and saved beside the index); `None` keeps the stored
+    /// model's parameters.
+    pub fn model(
+        &self,
+        params: Option<&ModelParams>,
+        progress: &(dyn Fn(Stage) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<Ensured, SessionError> {
+        let index = self.load()?;
+        Ok(ensure(&index, &self.index_path, params, progress, cancel)?)
     }
 
     /// Export the index to `output` (atomically) or to stdout.

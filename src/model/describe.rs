@@ -1,0 +1,43 @@
+//! The model as text: how k was chosen, and each cluster with its size,
+//! genre mix and representatives.
+
+use std::fmt::Write as _;
+
+use super::{KChoice, Model};
+
+/// A multi-line summary of `model` for the terminal.
+pub fn describe(model: &Model) -> String {
+    let mut o = String::new();
+    let how = match &model.k_choice {
+        KChoice::Given => "as requested with --k".to_string(),
+        KChoice::Genres => format!("one per genre ({} genres)", model.genres.len()),
+        KChoice::Silhouette(scores) => {
+            let s: Vec<String> = scores
+                .iter()
+                .map(|(k, s)| format!("k={k}: {s:.3}"))
+                .collect();
+            format!("best silhouette of {}", s.join(", "))
+        }
+        KChoice::Trivial => "too few distinct tracks to split".to_string(),
+    };
+    let _ = writeln!(
+        o,
+        "model: {} tracks, {} clusters ({how})",
+        model.len(),
+        model.clusters.len()
+    );
+    for (i, c) in model.clusters.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "  cluster {i:>2} · {:>4} tracks · {}",
+            c.archetype.size,
+            c.archetype.describe(4)
+        );
+        for &r in c.representatives() {
+            if let Some(t) = model.tracks.get(r as usize) {
+                let _ = writeln!(o, "      ★ {}", t.show_path());
+            }
+        }
+    }
+    o
+}

@@ -1,0 +1,383 @@
+//! The model of a library: z-scored fingerprints, K-Means clusters with
+//! their archetypes, a t-SNE map, the kNN similarity graph with PageRank
+//! and each cluster's representatives. Built from an index by [`build`]
+//! (progress and cancel for worker threads), stored beside the index by
+//! [`store`], immutable once built (share it in an `Arc`).
+
+pub mod archetype;
+pub mod describe;
+pub mod graph;
+pub mod groups;
+pub mod kmeans;
+pub mod normalize;
+pub mod progress;
+pub mod store;
+pub mod tsne;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::library::index::Index;
+use archetype::Archetype;
+use graph::Neighbour;
+use normalize::Normalizer;
+use tsne::TsneParams;
+
+/// Settings a model is built with (part of its identity: changing one
+/// rebuilds it).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ModelParams {
+    /// Number of clusters; `None` = number of genres in a labelled
+    /// library, else chosen by silhouette.
+    pub k: Option<usize>,
+    /// Seed of K-Means (the map is deterministic without one).
+    pub seed: u64,
+    /// Neighbours per track in the similarity graph.
+    pub neighbours: usize,
+    /// Representatives kept per cluster.
+    pub representatives: usize,
+    /// t-SNE perplexity.
+    pub perplexity: f64,
+    /// t-SNE iterations.
+    pub tsne_iterations: usize,
+}
+
+impl Default for ModelParams {
+    fn default() -> Self {
+        ModelParams {
+            k: None,
+            seed: 42,
+            neighbours: 10,
+            representatives: 3,
+            perplexity: 30.0,
+            tsne_iterations: 1000,
+        }
+    }
+}
+
+/// Range of k tried by silhouette for an unlabelled library.
+pub const K_RANGE: (usize, usize) = (2, 12);
+
+/// How the number of clusters was decided.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum KChoice {
+    /// `--k`.
+    Given,
+    /// One cluster per genre of a labelled library.
+    Genres,
+    /// Best silhouette; every (k, silhouette) tried.
+    Silhouette(Vec<(usize, f64)>),
+    /// Too few distinct tracks to choose.
+    Trivial,
+}
+
+/// One track of the model (an analysed entry of the index).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Track {
+    /// Path, raw OS bytes.
+    pub path: Vec<u8>,
+    /// Size when analysed (to recognise the file unchanged).
+    pub size: u64,
+    /// Modification time when analysed, ns.
+    pub mtime_ns: i64,
+    /// Genre label.
+    pub label: Option<String>,
+    /// Duration, seconds.
+    pub duration_s: f64,
+}
+
+impl Track {
+    /// Path for display.
+    pub fn show_path(&self) -> String {
+        crate::library::paths::show_bytes(&self.path)
+    }
+}
+
+/// One K-Means cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cluster {
+    /// Centroid in z-score space.
+    pub centroid: Vec<f32>,
+    /// Its genre mix.
+    pub archetype: Archetype,
+    /// Members by decreasing PageRank (the first are the representatives).
+    pub members: Vec<u32>,
+    /// How many of `members` are representatives.
+    pub representatives: usize,
+}
+
+impl Cluster {
+    /// The representative tracks (highest PageRank first).
+    pub fn representatives(&self) -> &[u32] {
+        &self.members[..self.representatives.min(self.members.len())]
+    }
+}
+
+/// A built model. Rows of every per-track vector follow `tracks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Identity of the index content and parameters it was built from.
+    pub key: u64,
+    /// Parameters used.
+    pub params: ModelParams,
+    /// Fingerprint dimension names.
+    pub feature_names: Vec<String>,
+    /// The tracks.
+    pub tracks: Vec<Track>,
+    /// Per-dimension statistics of the library.
+    pub normalizer: Normalizer,
+    /// Z-scored fingerprints.
+    pub z: Vec<Vec<f32>>,
+    /// Unit-length `z` (cosine similarity = dot product); not stored.
+    #[serde(skip)]
+    pub unit: Vec<Vec<f32>>,
+    /// Cluster of each track.
+    pub assignment: Vec<u32>,
+    /// The clusters.
+    pub clusters: Vec<Cluster>,
+    /// How k was chosen.
+    pub k_choice: KChoice,
+    /// t-SNE map position of each track.
+    pub map: Vec<[f32; 2]>,
+    /// Each track's nearest neighbours.
+    pub graph: Vec<Vec<Neighbour>>,
+    /// PageRank of each track in the graph.
+    pub pagerank: Vec<f64>,
+    /// Genres present, sorted.
+    pub genres: Vec<String>,
+}
+
+/// Where a model build is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Z-scoring.
+    Normalise,
+    /// K-Means (including the choice of k).
+    Cluster,
+    /// kNN graph and PageRank.
+    Graph,
+    /// t-SNE: iterations done of total.
+    Map(usize, usize),
+}
+
+/// Why a model could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// No analysed track.
+    #[error("the library has no analysed tracks; index a library first (`musim-tui index --library DIR`)")]
+    Empty,
+    /// Stopped on request.
+    #[error("model building was cancelled")]
+    Cancelled,
+}
+
+/// The identity of an index's content for a model: analysed tracks
+/// (path, size, mtime, label, fingerprint), feature names and parameters.
+pub fn content_key(index: &Index, params: &ModelParams) -> u64 {
+    let mut bytes: Vec<u8> = Vec::new();
+    bytes.extend_from_slice(&index.header.feature_set_version.to_le_bytes());
+    for n in &index.header.feature_names {
+        bytes.extend_from_slice(n.as_bytes());
+        bytes.push(0);
+    }
+    if let Ok(p) = postcard::to_allocvec(params) {
+        bytes.extend_from_slice(&p);
+    }
+    for e in &index.entries {
+        let Some(values) = e.values() else { continue };
+        bytes.extend_from_slice(&e.path);
+        bytes.push(0);
+        bytes.extend_from_slice(&e.size.to_le_bytes());
+        bytes.extend_from_slice(&e.mtime_ns.to_le_bytes());
+        bytes.extend_from_slice(e.label.as_deref().unwrap_or("\u{0}").as_bytes());
+        bytes.push(0);
+        for v in values {
+            bytes.extend_from_slice(&v.to_bits().to_le_bytes());
+        }
+    }
+    crate::library::fnv1a64(&bytes)
+}
+
+/// Build the model of `index`. `progress` is told the stage; `cancel`
+/// stops the build at the next checkpoint with [`ModelError::Cancelled`].
+pub fn build(
+    index: &Index,
+    params: &ModelParams,
+    progress: &(dyn Fn(Stage) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Model, ModelError> {
+    let check = || {
+        if cancel.load(Ordering::Relaxed) {
+            Err(ModelError::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
+    let dims = index.header.feature_names.len();
+    let mut tracks = Vec::new();
+    let mut raw: Vec<&[f32]> = Vec::new();
+    for e in &index.entries {
+        let Some(values) = e.values() else { continue };
+        let crate::library::index::Outcome::Analysed { duration_s, .. } = e.outcome else {
+            continue;
+        };
+        // A stale row of another length cannot be compared; skip it.
+        if values.len() != dims {
+            continue;
+        }
+        tracks.push(Track {
+            path: e.path.clone(),
+            size: e.size,
+            mtime_ns: e.mtime_ns,
+            label: e.label.clone(),
+            duration_s,
+        });
+        raw.push(values);
+    }
+    if tracks.is_empty() {
+        return Err(ModelError::Empty);
+    }
+    progress(Stage::Normalise);
+    let normalizer = Normalizer::fit(&raw, dims);
+    let z: Vec<Vec<f32>> = raw.iter().map(|r| normalizer.apply(r)).collect();
+    check()?;
+
+    progress(Stage::Cluster);
+    let labels: Vec<Option<&str>> = tracks.iter().map(|t| t.label.as_deref()).collect();
+    let genres: Vec<String> = {
+        let s: std::collections::BTreeSet<&str> = labels.iter().flatten().copied().collect();
+        s.into_iter().map(str::to_string).collect()
+    };
+    let (clusters, k_choice) = cluster(&z, params, genres.len(), &check)?;
+    check()?;
+
+    progress(Stage::Graph);
+    let unit = graph::unit_rows(&z);
+    let knn = graph::knn_graph(&unit, params.neighbours);
+    let pagerank = graph::pagerank(&knn);
+    check()?;
+
+    let tsne_params = TsneParams {
+        perplexity: params.perplexity,
+        iterations: params.tsne_iterations,
+        exaggeration_iterations: params.tsne_iterations / 4,
+        ..TsneParams::default()
+    };
+    let map = tsne::tsne(&z, &tsne_params, &mut |done, total| {
+        progress(Stage::Map(done, total));
+        !cancel.load(Ordering::Relaxed)
+    })
+    .ok_or(ModelError::Cancelled)?;
+
+    let k = clusters.k();
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); k];
+    for (i, &c) in clusters.assignment.iter().enumerate() {
+        if let Some(m) = members.get_mut(c as usize) {
+            m.push(i as u32);
+        }
+    }
+    let clusters_out = members
+        .into_iter()
+        .zip(clusters.centroids)
+        .map(|(mut m, centroid)| {
+            m.sort_by(|&a, &b| {
+                pagerank[b as usize]
+                    .total_cmp(&pagerank[a as usize])
+                    .then(a.cmp(&b))
+            });
+            Cluster {
+                archetype: Archetype::of(m.iter().map(|&i| labels[i as usize])),
+                representatives: params.representatives.min(m.len()),
+                members: m,
+                centroid,
+            }
+        })
+        .collect();
+    Ok(Model {
+        key: content_key(index, params),
+        params: *params,
+        feature_names: index.header.feature_names.clone(),
+        tracks,
+        normalizer,
+        z,
+        unit,
+        assignment: clusters.assignment,
+        clusters: clusters_out,
+        k_choice,
+        map,
+        graph: knn,
+        pagerank,
+        genres,
+    })
+}
+
+/// K-Means with k from `--k`, the genre count, or the best silhouette.
+fn cluster(
+    z: &[Vec<f32>],
+    params: &ModelParams,
+    genres: usize,
+    check: &dyn Fn() -> Result<(), ModelError>,
+) -> Result<(kmeans::Clusters, KChoice), ModelError> {
+    if let Some(k) = params.k {
+        return Ok((kmeans::kmeans(z, k.max(1), params.seed), KChoice::Given));
+    }
+    if genres >= 2 {
+        return Ok((kmeans::kmeans(z, genres, params.seed), KChoice::Genres));
+    }
+    let (lo, hi) = K_RANGE;
+    let hi = hi.min(z.len().saturating_sub(1));
+    if hi < lo {
+        return Ok((kmeans::kmeans(z, 1, params.seed), KChoice::Trivial));
+    }
+    let mut best: Option<(f64, kmeans::Clusters)> = None;
+    let mut scores = Vec::new();
+    for k in lo..=hi {
+        check()?;
+        let c = kmeans::kmeans(z, k, params.seed);
+        if c.k() < k {
+            // Fewer distinct tracks than k: larger k cannot help either.
+            if best.is_none() {
+                best = Some((0.0, c));
+            }
+            break;
+        }
+        let assignment: Vec<usize> = c.assignment.iter().map(|&a| a as usize).collect();
+        let s = crate::eval::silhouette(z, &assignment, Some(SILHOUETTE_SAMPLE), params.seed);
+        scores.push((k, s));
+        if best.as_ref().is_none_or(|(b, _)| s > *b) {
+            best = Some((s, c));
+        }
+    }
+    match best {
+        Some((_, c)) if !scores.is_empty() => Ok((c, KChoice::Silhouette(scores))),
+        Some((_, c)) => Ok((c, KChoice::Trivial)),
+        None => Ok((kmeans::kmeans(z, 1, params.seed), KChoice::Trivial)),
+    }
+}
+
+/// Tracks the silhouette of a candidate k is estimated on (all below this).
+const SILHOUETTE_SAMPLE: usize = 2000;
+
+impl Model {
+    /// Recompute what is not stored (after loading).
+    pub fn restore(mut self) -> Model {
+        self.unit = graph::unit_rows(&self.z);
+        self
+    }
+
+    /// Number of tracks.
+    pub fn len(&self) -> usize {
+        self.tracks.len()
+    }
+
+    /// True when the model has no tracks (never the case for a built model).
+    pub fn is_empty(&self) -> bool {
+        self.tracks.is_empty()
+    }
+
+    /// Whether the library has at least one labelled track.
+    pub fn is_labelled(&self) -> bool {
+        !self.genres.is_empty()
+    }
+}

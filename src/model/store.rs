@@ -1,0 +1,138 @@
+//! The model file, stored beside the index (`<index>.model`), in the same
+//! framed format. A missing, older, corrupt or out-of-date model is simply
+//! rebuilt — it is derived data — and a failed save leaves the model usable
+//! and the previous file intact.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use super::{build, content_key, Model, ModelError, ModelParams, Stage};
+use crate::library::atomic::write_atomic;
+use crate::library::framed::{self, FrameError};
+use crate::library::index::Index;
+use crate::library::paths::show;
+
+/// First bytes of every model file.
+pub const MAGIC: &[u8; 8] = b"MUSIMMDL";
+/// Version of the model layout; bump when [`Model`] changes shape.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Where the model of the index at `index_path` lives.
+pub fn model_path(index_path: &Path) -> PathBuf {
+    let mut s = index_path.as_os_str().to_owned();
+    s.push(".model");
+    PathBuf::from(s)
+}
+
+/// Why a stored model cannot be used (each is answered by a rebuild).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stale {
+    /// No model file yet.
+    Missing,
+    /// The library or the parameters changed since it was built.
+    Changed,
+    /// Unusable file; the reason.
+    Unusable(String),
+}
+
+impl std::fmt::Display for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stale::Missing => write!(f, "no model yet"),
+            Stale::Changed => write!(f, "the library changed since the model was built"),
+            Stale::Unusable(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+/// Serialise a model.
+pub fn encode(model: &Model) -> Result<Vec<u8>, postcard::Error> {
+    Ok(framed::encode(
+        MAGIC,
+        FORMAT_VERSION,
+        &postcard::to_allocvec(model)?,
+    ))
+}
+
+/// Read the model at `path`, whatever library state it was built for.
+pub fn read(path: &Path) -> Result<Model, Stale> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Stale::Missing),
+        Err(e) => {
+            return Err(Stale::Unusable(format!(
+                "model {} cannot be read ({e})",
+                show(path)
+            )))
+        }
+    };
+    let unusable = |why: String| Stale::Unusable(format!("model {} {why}", show(path)));
+    let payload = framed::decode(&bytes, MAGIC, FORMAT_VERSION).map_err(|e| match e {
+        FrameError::Foreign => unusable("is not a musim model".into()),
+        FrameError::Older(v) => unusable(format!("was written by an older musim (format {v})")),
+        FrameError::Newer(v) => unusable(format!("was written by a newer musim (format {v})")),
+        FrameError::Corrupt(d) => unusable(format!("is corrupt ({d})")),
+    })?;
+    let model: Model = postcard::from_bytes(payload)
+        .map_err(|e| unusable(format!("is corrupt (cannot decode: {e})")))?;
+    Ok(model.restore())
+}
+
+/// Write `model` atomically to `path`.
+pub fn save(model: &Model, path: &Path) -> Result<(), crate::library::atomic::WriteError> {
+    let bytes = encode(model).map_err(|e| crate::library::atomic::WriteError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(format!("cannot encode the model: {e}")),
+    })?;
+    write_atomic(path, |w: &mut dyn Write| w.write_all(&bytes))
+}
+
+/// What [`ensure`] did.
+#[derive(Debug)]
+pub struct Ensured {
+    /// The model.
+    pub model: Model,
+    /// Why it was rebuilt, or `None` when the stored one was current.
+    pub rebuilt: Option<Stale>,
+    /// A problem saving the rebuilt model (it is still usable).
+    pub save_error: Option<String>,
+}
+
+/// The current model of `index`: the stored one when it is up to date,
+/// else a fresh build, saved beside the index. With `params` of `None`
+/// the stored model's parameters are kept (so `train --k 5` sticks), or
+/// the defaults when there is none.
+pub fn ensure(
+    index: &Index,
+    index_path: &Path,
+    params: Option<&ModelParams>,
+    progress: &(dyn Fn(Stage) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Ensured, ModelError> {
+    let path = model_path(index_path);
+    let stored = read(&path);
+    let params = match (params, &stored) {
+        (Some(p), _) => *p,
+        (None, Ok(m)) => m.params,
+        (None, Err(_)) => ModelParams::default(),
+    };
+    let why = match stored {
+        Ok(model) if model.key == content_key(index, &params) => {
+            return Ok(Ensured {
+                model,
+                rebuilt: None,
+                save_error: None,
+            })
+        }
+        Ok(_) => Stale::Changed,
+        Err(why) => why,
+    };
+    let model = build(index, &params, progress, cancel)?;
+    let save_error = save(&model, &path).err().map(|e| e.to_string());
+    Ok(Ensured {
+        model,
+        rebuilt: Some(why),
+        save_error,
+    })
+}

@@ -1,0 +1,321 @@
+//! Query: a file (or a downloaded URL) against a model — predicted cluster
+//! and genre, the cluster's archetype, the most similar tracks, a position
+//! on the map and which feature groups make them similar.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub mod path;
+pub mod text;
+
+use crate::analysis::analyze_file;
+use crate::audio::AudioError;
+use crate::library::paths::{show, to_bytes};
+use crate::model::archetype::Archetype;
+use crate::model::graph::{top_k, unit, Neighbour};
+use crate::model::groups::{agreement, Group};
+use crate::model::kmeans::nearest_centroid;
+use crate::model::Model;
+
+/// Why a query could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// The path does not exist.
+    #[error("query file {} does not exist", show(.0))]
+    NotFound(PathBuf),
+    /// The path is a folder.
+    #[error("query {} is a folder, not an audio file", show(.0))]
+    IsFolder(PathBuf),
+    /// The file could not be analysed.
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    /// The file's fingerprint has another shape than the library's (the
+    /// model was built by another musim version).
+    #[error("the model's fingerprints have {model} dimensions but the query has {query}; rebuild the model with `musim-tui train`")]
+    Dimensions {
+        /// Model dimensions.
+        model: usize,
+        /// Query dimensions.
+        query: usize,
+    },
+}
+
+/// A similar track.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Similar {
+    /// Row in the model.
+    pub track: u32,
+    /// Path for display.
+    pub path: String,
+    /// Genre label.
+    pub label: Option<String>,
+    /// Cosine similarity on z-scored fingerprints, −1..1.
+    pub similarity: f32,
+    /// Its cluster.
+    pub cluster: u32,
+    /// Paths of identical copies in the library, shown once with it.
+    pub copies: Vec<String>,
+}
+
+/// The predicted genre.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GenreGuess {
+    /// Winning genre.
+    pub genre: String,
+    /// Its share of the vote, 0..1.
+    pub confidence: f64,
+    /// Every genre's share of the vote, highest first.
+    pub votes: Vec<(String, f64)>,
+}
+
+/// Agreement of the query with its neighbours in one feature group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Why {
+    /// The group.
+    pub group: Group,
+    /// Human name of the group.
+    pub name: &'static str,
+    /// 1 = identical, 0 ≈ two random tracks.
+    pub agreement: f64,
+}
+
+/// The predicted cluster and its genre mix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterInfo {
+    /// Cluster id.
+    pub id: u32,
+    /// Majority genre of the cluster and its share, if labelled.
+    pub majority: Option<(String, f64)>,
+    /// The cluster's archetype.
+    pub archetype: Archetype,
+    /// Representative tracks (paths).
+    pub representatives: Vec<String>,
+}
+
+/// Everything a query reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueryResult {
+    /// What was queried (path or URL).
+    pub source: String,
+    /// Title (for a URL).
+    pub title: Option<String>,
+    /// Duration of the analysed audio, seconds.
+    pub duration_s: f64,
+    /// Row of the query in the model when it is a library track.
+    pub library_track: Option<u32>,
+    /// Predicted cluster.
+    pub cluster: ClusterInfo,
+    /// Predicted genre (weighted vote of the neighbours), if the library is labelled.
+    pub genre: Option<GenreGuess>,
+    /// Most similar tracks, best first.
+    pub similar: Vec<Similar>,
+    /// Position on the map (weighted mean of the neighbours' positions).
+    pub map: [f32; 2],
+    /// Feature groups by agreement with the neighbours, best first.
+    pub why: Vec<Why>,
+    /// Decoder warnings (e.g. truncation).
+    pub warnings: Vec<String>,
+}
+
+/// Query the file at `path` for its `k` most similar tracks. A library
+/// track that has not changed since it was indexed is not re-analysed.
+pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, QueryError> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => QueryError::NotFound(path.to_path_buf()),
+        _ => QueryError::Audio(AudioError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+    })?;
+    if meta.is_dir() {
+        return Err(QueryError::IsFolder(path.to_path_buf()));
+    }
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let key = to_bytes(&canonical);
+    let own = model.tracks.iter().position(|t| t.path == key);
+    let meta = crate::library::fs::convert(&meta);
+    if let Some(i) = own {
+        let t = &model.tracks[i];
+        if t.size == meta.size && t.mtime_ns == meta.mtime_ns {
+            let z = model.z[i].clone();
+            let mut r = query_z(model, &z, Some(i), k);
+            r.source = show(path);
+            r.duration_s = t.duration_s;
+            return Ok(r);
+        }
+    }
+    let a = analyze_file(path)?;
+    let values = a.fingerprint.values;
+    if values.len() != model.normalizer.dims() {
+        return Err(QueryError::Dimensions {
+            model: model.normalizer.dims(),
+            query: values.len(),
+        });
+    }
+    let z = model.normalizer.apply(&values);
+    let mut r = query_z(model, &z, own, k);
+    r.source = show(path);
+    r.duration_s = a.duration_s;
+    r.warnings = a.warnings;
+    Ok(r)
+}
+
+/// The `k` most similar distinct tracks to the z-scored vector `z`,
+/// leaving out row `own` (the query itself) and folding identical copies.
+pub fn neighbours(
+    model: &Model,
+    z: &[f32],
+    own: Option<usize>,
+    k: usize,
+) -> Vec<(Neighbour, Vec<u32>)> {
+    let q = unit(z);
+    let n = model.len();
+    let mut fetch = (4 * k + 16).min(n);
+    loop {
+        let cand = top_k(&model.unit, &q, fetch, |j| Some(j) == own);
+        let mut out: Vec<(Neighbour, Vec<u32>)> = Vec::new();
+        for c in &cand {
+            let row = &model.z[c.index as usize];
+            let full = out.len() >= k;
+            match out
+                .iter_mut()
+                .find(|(o, _)| model.z[o.index as usize] == *row)
+            {
+                Some((_, copies)) => copies.push(c.index),
+                None if !full => out.push((*c, Vec::new())),
+                None => {}
+            }
+        }
+        if out.len() >= k || fetch >= n {
+            return out;
+        }
+        fetch = n;
+    }
+}
+
+/// Query with an already z-scored vector (see [`query_file`]).
+pub fn query_z(model: &Model, z: &[f32], own: Option<usize>, k: usize) -> QueryResult {
+    let near = neighbours(model, z, own, k);
+    let cluster_id = match own {
+        Some(i) => model.assignment.get(i).copied().unwrap_or(0),
+        None => nearest_centroid(
+            &model
+                .clusters
+                .iter()
+                .map(|c| c.centroid.clone())
+                .collect::<Vec<_>>(),
+            z,
+        ) as u32,
+    };
+    let cluster = model.clusters.get(cluster_id as usize);
+    let archetype = cluster.map_or_else(|| Archetype::of([]), |c| c.archetype.clone());
+    let cluster = ClusterInfo {
+        id: cluster_id,
+        majority: archetype.majority().map(|(g, s)| (g.to_string(), s)),
+        representatives: cluster
+            .map(|c| {
+                c.representatives()
+                    .iter()
+                    .map(|&i| model.tracks[i as usize].show_path())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        archetype,
+    };
+    let similar: Vec<Similar> = near
+        .iter()
+        .map(|(nb, copies)| {
+            let t = &model.tracks[nb.index as usize];
+            Similar {
+                track: nb.index,
+                path: t.show_path(),
+                label: t.label.clone(),
+                similarity: nb.similarity,
+                cluster: model
+                    .assignment
+                    .get(nb.index as usize)
+                    .copied()
+                    .unwrap_or(0),
+                copies: copies
+                    .iter()
+                    .map(|&c| model.tracks[c as usize].show_path())
+                    .collect(),
+            }
+        })
+        .collect();
+    let rows: Vec<&[f32]> = near
+        .iter()
+        .map(|(nb, _)| model.z[nb.index as usize].as_slice())
+        .collect();
+    let why = agreement(&model.feature_names, z, &rows)
+        .into_iter()
+        .map(|(group, agreement)| Why {
+            group,
+            name: group.label(),
+            agreement,
+        })
+        .collect();
+    QueryResult {
+        source: String::new(),
+        title: None,
+        duration_s: 0.0,
+        library_track: own.map(|i| i as u32),
+        cluster,
+        genre: vote(model, &near),
+        map: own
+            .and_then(|i| model.map.get(i).copied())
+            .unwrap_or_else(|| map_position(model, &near)),
+        similar,
+        why,
+        warnings: Vec::new(),
+    }
+}
+
+/// Weighted vote of the labelled neighbours (weight = similarity, floored
+/// at a small positive value so a vote of dissimilar tracks still counts).
+fn vote(model: &Model, near: &[(Neighbour, Vec<u32>)]) -> Option<GenreGuess> {
+    let mut tally: Vec<(String, f64)> = Vec::new();
+    for (nb, _) in near {
+        let Some(label) = &model.tracks[nb.index as usize].label else {
+            continue;
+        };
+        let w = f64::from(nb.similarity).max(0.01);
+        match tally.iter_mut().find(|(g, _)| g == label) {
+            Some(t) => t.1 += w,
+            None => tally.push((label.clone(), w)),
+        }
+    }
+    let total: f64 = tally.iter().map(|t| t.1).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    tally.iter_mut().for_each(|t| t.1 /= total);
+    tally.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let (genre, confidence) = tally.first().cloned()?;
+    Some(GenreGuess {
+        genre,
+        confidence,
+        votes: tally,
+    })
+}
+
+/// Weighted mean of the neighbours' map positions (weights: squared
+/// positive similarity, so the closest dominate).
+fn map_position(model: &Model, near: &[(Neighbour, Vec<u32>)]) -> [f32; 2] {
+    let (mut x, mut y, mut w) = (0.0f64, 0.0f64, 0.0f64);
+    for (nb, _) in near {
+        let Some(p) = model.map.get(nb.index as usize) else {
+            continue;
+        };
+        let wi = f64::from(nb.similarity.max(0.0)).powi(2) + 1e-9;
+        x += wi * f64::from(p[0]);
+        y += wi * f64::from(p[1]);
+        w += wi;
+    }
+    if w > 0.0 {
+        [(x / w) as f32, (y / w) as f32]
+    } else {
+        [0.0, 0.0]
+    }
+}

@@ -1,0 +1,136 @@
+//! Human-readable query output and M3U playlists.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use super::QueryResult;
+use crate::library::atomic::{write_atomic, WriteError};
+use crate::model::Model;
+
+/// "3:25" from seconds.
+pub fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// The query result as text for a terminal.
+pub fn render(r: &QueryResult) -> String {
+    let mut o = String::new();
+    let title = r
+        .title
+        .as_deref()
+        .map(|t| format!(" — {t}"))
+        .unwrap_or_default();
+    let _ = writeln!(o, "query: {}{title} ({})", r.source, clock(r.duration_s));
+    if r.library_track.is_some() {
+        let _ = writeln!(
+            o,
+            "  (a track of the library; it is left out of its own neighbours)"
+        );
+    }
+    match &r.genre {
+        Some(g) => {
+            let others: Vec<String> = g
+                .votes
+                .iter()
+                .skip(1)
+                .take(3)
+                .map(|(n, s)| format!("{n} {:.0}%", s * 100.0))
+                .collect();
+            let rest = if others.is_empty() {
+                String::new()
+            } else {
+                format!("; then {}", others.join(", "))
+            };
+            let _ = writeln!(
+                o,
+                "genre:   {} (confidence {:.0}%{rest})",
+                g.genre,
+                g.confidence * 100.0
+            );
+        }
+        None => {
+            let _ = writeln!(o, "genre:   unknown (the library has no genre labels)");
+        }
+    }
+    let c = &r.cluster;
+    let majority = c
+        .majority
+        .as_ref()
+        .map(|(g, s)| format!(", mostly {g} ({:.0}%)", s * 100.0))
+        .unwrap_or_default();
+    let _ = writeln!(
+        o,
+        "cluster: {} ({} tracks{majority})",
+        c.id, c.archetype.size
+    );
+    let _ = writeln!(o, "  archetype: {}", c.archetype.describe(5));
+    if !c.representatives.is_empty() {
+        let _ = writeln!(o, "  representatives: {}", c.representatives.join(", "));
+    }
+    let _ = writeln!(o, "map:     ({:.2}, {:.2})", r.map[0], r.map[1]);
+    if r.similar.is_empty() {
+        let _ = writeln!(o, "similar: none (the library has no other track)");
+    } else {
+        let _ = writeln!(o, "similar tracks:");
+        for (i, s) in r.similar.iter().enumerate() {
+            let label = s.label.as_deref().unwrap_or("-");
+            let copies = if s.copies.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "  (+{} identical cop{})",
+                    s.copies.len(),
+                    if s.copies.len() == 1 { "y" } else { "ies" }
+                )
+            };
+            let _ = writeln!(
+                o,
+                "  {:>2}. {:>6.3}  {label:<12} {}{copies}",
+                i + 1,
+                s.similarity,
+                s.path
+            );
+        }
+    }
+    if !r.why.is_empty() {
+        let parts: Vec<String> = r
+            .why
+            .iter()
+            .map(|w| format!("{} {:.2}", w.name, w.agreement))
+            .collect();
+        let _ = writeln!(
+            o,
+            "why similar (agreement, 1 = identical, 0 = chance): {}",
+            parts.join(" · ")
+        );
+    }
+    for w in &r.warnings {
+        let _ = writeln!(o, "warning: {w}");
+    }
+    o
+}
+
+/// Write the similar tracks as an extended M3U playlist (atomically).
+pub fn write_m3u(model: &Model, r: &QueryResult, path: &Path) -> Result<(), WriteError> {
+    let mut text = String::from("#EXTM3U\n");
+    for s in &r.similar {
+        let secs = model
+            .tracks
+            .get(s.track as usize)
+            .map_or(-1, |t| t.duration_s.round() as i64);
+        let name = Path::new(&s.path)
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let label = s
+            .label
+            .as_deref()
+            .map(|l| format!("{l} — "))
+            .unwrap_or_default();
+        let _ = writeln!(text, "#EXTINF:{secs},{label}{name}");
+        let _ = writeln!(text, "{}", s.path);
+    }
+    write_atomic(path, |w: &mut dyn Write| w.write_all(text.as_bytes()))
+}
