@@ -11,3 +11,4 @@ pub mod eval;
 pub mod export;
 pub mod features;
 pub mod library;
+pub mod youtube;
