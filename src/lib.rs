@@ -13,3 +13,4 @@ pub mod features;
 pub mod library;
 pub mod model;
 pub mod query;
+pub mod youtube;
