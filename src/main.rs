@@ -256,7 +256,25 @@ fn query(
     m3u: Option<PathBuf>,
 ) -> Result<ExitCode> {
     let m = model(session, None, false)?;
-    let r = musim::query::query_file(&m, std::path::Path::new(target), k)?;
+    // Kept alive until the end so the downloaded audio exists meanwhile.
+    let mut _download = None;
+    let r = if musim::youtube::looks_like_url(target) {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&cancel);
+        // Ctrl-C stops yt-dlp (in its own process group) and cleans up.
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+        let url = musim::youtube::check_url(target)?;
+        eprintln!("musim-tui: fetching {url} with yt-dlp");
+        let opts = musim::youtube::FetchOptions {
+            cancel: Some(cancel),
+            ..Default::default()
+        };
+        let (r, d) = musim::query::query_url(&m, &url, k, &opts)?;
+        _download = Some(d);
+        r
+    } else {
+        musim::query::query_file(&m, std::path::Path::new(target), k)?
+    };
     if let Some(path) = &m3u {
         musim::query::text::write_m3u(&m, &r, path)?;
     }

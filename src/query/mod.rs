@@ -30,6 +30,9 @@ pub enum QueryError {
     /// The file could not be analysed.
     #[error(transparent)]
     Audio(#[from] AudioError),
+    /// The URL could not be fetched.
+    #[error(transparent)]
+    Youtube(#[from] crate::youtube::YoutubeError),
     /// The file's fingerprint has another shape than the library's (the
     /// model was built by another musim version).
     #[error("the model's fingerprints have {model} dimensions but the query has {query}; rebuild the model with `musim-tui train`")]
@@ -159,6 +162,22 @@ pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, Q
     r.duration_s = a.duration_s;
     r.warnings = a.warnings;
     Ok(r)
+}
+
+/// Fetch `url` with yt-dlp and query the downloaded audio. The download
+/// is returned too: its temporary folder lives until it is dropped (so the
+/// audio can still be previewed).
+pub fn query_url(
+    model: &Model,
+    url: &str,
+    k: usize,
+    opts: &crate::youtube::FetchOptions,
+) -> Result<(QueryResult, crate::youtube::Download), QueryError> {
+    let download = crate::youtube::fetch(url, opts)?;
+    let mut r = query_file(model, &download.audio, k)?;
+    r.source = download.url.clone();
+    r.title = download.title.clone();
+    Ok((r, download))
 }
 
 /// The `k` most similar distinct tracks to the z-scored vector `z`,

@@ -1,0 +1,251 @@
+//! The model and queries on libraries of every awkward shape: empty, one or
+//! two tracks, identical tracks, no labels, k larger than the library, and
+//! damaged or outdated model files.
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use musim::library::index::{Entry, Index, Outcome};
+use musim::model::store::{ensure, model_path, Stale};
+use musim::model::{build, KChoice, ModelError, ModelParams};
+use musim::query::{query_z, text::render};
+
+fn entry(path: &str, label: Option<&str>, values: Vec<f32>) -> Entry {
+    Entry {
+        path: path.as_bytes().to_vec(),
+        size: 1,
+        mtime_ns: 1,
+        label: label.map(str::to_string),
+        outcome: Outcome::Analysed {
+            duration_s: 30.0,
+            values,
+        },
+    }
+}
+
+/// An index with 3-dimensional fingerprints.
+fn index(entries: Vec<Entry>) -> Index {
+    let mut idx = Index::empty(Path::new("/lib"));
+    idx.header.feature_names = vec![
+        "mfcc_mean[0]".into(),
+        "chroma_stft_mean[0]".into(),
+        "tempo".into(),
+    ];
+    idx.entries = entries;
+    idx
+}
+
+/// Two labelled groups of `per` tracks, well apart.
+fn two_groups(per: usize) -> Index {
+    let mut e = Vec::new();
+    for i in 0..per {
+        let j = i as f32 * 0.01;
+        e.push(entry(
+            &format!("/lib/a/{i}.wav"),
+            Some("a"),
+            vec![1.0 + j, 5.0 - j, 120.0 + j],
+        ));
+        e.push(entry(
+            &format!("/lib/b/{i}.wav"),
+            Some("b"),
+            vec![-1.0 - j, 2.0 + j, 90.0 - j],
+        ));
+    }
+    index(e)
+}
+
+fn quick() -> ModelParams {
+    ModelParams {
+        tsne_iterations: 200,
+        ..ModelParams::default()
+    }
+}
+
+fn run(idx: &Index) -> Result<musim::model::Model, ModelError> {
+    build(idx, &quick(), &|_| {}, &AtomicBool::new(false))
+}
+
+#[test]
+fn empty_library_says_to_index_first() {
+    let mut failed = index(vec![]);
+    failed.entries.push(Entry {
+        path: b"/lib/x.mp3".to_vec(),
+        size: 1,
+        mtime_ns: 1,
+        label: None,
+        outcome: Outcome::Failed {
+            kind: "not an audio file".into(),
+            reason: "x".into(),
+        },
+    });
+    for idx in [index(vec![]), failed] {
+        let e = run(&idx).unwrap_err();
+        assert!(matches!(e, ModelError::Empty));
+        assert!(e.to_string().contains("index a library first"), "{e}");
+    }
+}
+
+#[test]
+fn one_two_and_three_track_libraries() {
+    let one = run(&index(vec![entry(
+        "/lib/a.wav",
+        Some("rock"),
+        vec![1.0, 2.0, 3.0],
+    )]))
+    .unwrap();
+    assert_eq!(
+        (one.len(), one.clusters.len(), one.map.clone()),
+        (1, 1, vec![[0.0, 0.0]])
+    );
+    let r = query_z(&one, &one.z[0].clone(), Some(0), 10);
+    assert!(r.similar.is_empty() && r.genre.is_none());
+    assert!(render(&r).contains("similar: none"));
+    let r = query_z(&one, &[0.5, 0.5, 0.5], None, 10);
+    assert_eq!(r.similar.len(), 1);
+    assert_eq!(r.genre.unwrap().genre, "rock");
+
+    for n in [2, 3] {
+        let e = (0..n)
+            .map(|i| {
+                entry(
+                    &format!("/lib/{i}.wav"),
+                    None,
+                    vec![i as f32, (i * i) as f32, 1.0],
+                )
+            })
+            .collect();
+        let m = run(&index(e)).unwrap();
+        assert_eq!(m.len(), n);
+        assert!(m.map.iter().flatten().all(|v| v.is_finite()));
+        assert!(m.graph.iter().all(|ns| ns.len() == n - 1));
+        let r = query_z(&m, &m.z[0].clone(), Some(0), 10);
+        assert_eq!(r.similar.len(), n - 1);
+    }
+}
+
+#[test]
+fn identical_tracks_fold_into_one_result() {
+    let e = (0..20)
+        .map(|i| {
+            entry(
+                &format!("/lib/{}/{i}.wav", if i % 2 == 0 { "x" } else { "y" }),
+                Some(if i % 2 == 0 { "x" } else { "y" }),
+                vec![1.0, 2.0, 3.0],
+            )
+        })
+        .collect();
+    let m = run(&index(e)).unwrap();
+    assert_eq!(m.clusters.len(), 1, "one distinct track, one cluster");
+    assert!(m.map.iter().all(|p| *p == [0.0, 0.0]));
+    let r = query_z(&m, &m.z[0].clone(), Some(0), 5);
+    assert_eq!(r.similar.len(), 1);
+    assert_eq!(r.similar[0].copies.len(), 18);
+    assert!(render(&r).contains("(+18 identical copies)"));
+}
+
+#[test]
+fn unlabelled_library_chooses_k_by_silhouette() {
+    let mut idx = two_groups(15);
+    idx.entries.iter_mut().for_each(|e| e.label = None);
+    let m = run(&idx).unwrap();
+    assert!(!m.is_labelled());
+    match &m.k_choice {
+        KChoice::Silhouette(scores) => {
+            assert_eq!(scores.first().map(|s| s.0), Some(2));
+            let best = scores.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+            assert_eq!(best.0, 2, "{scores:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(m.clusters.len(), 2);
+    assert!(m
+        .clusters
+        .iter()
+        .all(|c| c.archetype.describe(3) == "unlabelled"));
+    let r = query_z(&m, &m.z[0].clone(), Some(0), 5);
+    assert!(r.genre.is_none());
+    assert!(render(&r).contains("genre:   unknown"));
+}
+
+#[test]
+fn labelled_library_gets_one_cluster_per_genre_and_representatives() {
+    let m = run(&two_groups(10)).unwrap();
+    assert_eq!(m.k_choice, KChoice::Genres);
+    assert_eq!(m.clusters.len(), 2);
+    for c in &m.clusters {
+        assert_eq!(c.archetype.counts.len(), 1, "{:?}", c.archetype);
+        assert_eq!(c.representatives().len(), 3);
+        // Members are ordered by PageRank.
+        let pr: Vec<f64> = c.members.iter().map(|&i| m.pagerank[i as usize]).collect();
+        assert!(pr.windows(2).all(|w| w[0] >= w[1]));
+    }
+    let big_k = build(
+        &two_groups(3),
+        &ModelParams {
+            k: Some(50),
+            ..quick()
+        },
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    assert!(big_k.clusters.len() <= 6 && big_k.clusters.len() >= 2);
+    assert_eq!(big_k.k_choice, KChoice::Given);
+}
+
+#[test]
+fn cancelled_build_stops() {
+    let e = build(&two_groups(10), &quick(), &|_| {}, &AtomicBool::new(true)).unwrap_err();
+    assert!(matches!(e, ModelError::Cancelled));
+}
+
+#[test]
+fn stored_model_is_reused_rebuilt_when_stale_and_never_trusted_when_damaged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let idx_path = tmp.path().join("lib.idx");
+    let mp = model_path(&idx_path);
+    assert_eq!(mp, tmp.path().join("lib.idx.model"));
+    let idx = two_groups(6);
+    let no = AtomicBool::new(false);
+    let params = quick();
+    let first = ensure(&idx, &idx_path, Some(&params), &|_| {}, &no).unwrap();
+    assert_eq!(first.rebuilt, Some(Stale::Missing));
+    assert!(first.save_error.is_none() && mp.is_file());
+    let again = ensure(&idx, &idx_path, None, &|_| {}, &no).unwrap();
+    assert_eq!(
+        again.rebuilt, None,
+        "parameters of the stored model are kept"
+    );
+    assert_eq!(again.model, first.model);
+
+    // The library changed: rebuilt.
+    let mut changed = idx.clone();
+    changed.entries.pop();
+    let r = ensure(&changed, &idx_path, None, &|_| {}, &no).unwrap();
+    assert_eq!(r.rebuilt, Some(Stale::Changed));
+    assert_eq!(r.model.len(), 11);
+
+    // Damaged files: rebuilt with the reason, never a crash.
+    let good = std::fs::read(&mp).unwrap();
+    let mut older = good.clone();
+    older[8..12].copy_from_slice(&0u32.to_le_bytes());
+    let mut flipped = good.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0xff;
+    for (bytes, why) in [
+        (b"not a model at all".to_vec(), "is not a musim model"),
+        (good[..good.len() / 2].to_vec(), "is corrupt (truncated"),
+        (flipped, "is corrupt (checksum mismatch)"),
+        (older, "was written by an older musim (format 0)"),
+    ] {
+        std::fs::write(&mp, &bytes).unwrap();
+        let r = ensure(&changed, &idx_path, None, &|_| {}, &no).unwrap();
+        match r.rebuilt {
+            Some(Stale::Unusable(msg)) => {
+                assert!(msg.contains(why) && msg.contains("lib.idx.model"), "{msg}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(r.model.len(), 11);
+    }
+}
