@@ -135,39 +135,3 @@ mod tests {
         );
     }
 }
-
-/// TEMPORARY (replaced by the eval branch): exact silhouette, Euclidean.
-pub fn silhouette(
-    rows: &[Vec<f32>],
-    clusters: &[usize],
-    _sample: Option<usize>,
-    _seed: u64,
-) -> f64 {
-    let n = rows.len();
-    let k = clusters.iter().max().map_or(0, |m| m + 1);
-    if k < 2 {
-        return 0.0;
-    }
-    let mut total = 0.0;
-    for i in 0..n {
-        let mut sum = vec![0.0f64; k];
-        let mut cnt = vec![0usize; k];
-        for j in 0..n {
-            if j != i {
-                sum[clusters[j]] += distance(&rows[i], &rows[j], Distance::Euclidean);
-                cnt[clusters[j]] += 1;
-            }
-        }
-        let own = clusters[i];
-        if cnt[own] == 0 {
-            continue;
-        }
-        let a = sum[own] / cnt[own] as f64;
-        let b = (0..k)
-            .filter(|&c| c != own && cnt[c] > 0)
-            .map(|c| sum[c] / cnt[c] as f64)
-            .fold(f64::INFINITY, f64::min);
-        total += (b - a) / a.max(b);
-    }
-    total / n as f64
-}

@@ -7,7 +7,6 @@
 //! ignores weights and is quadratic (~270 ms at 1000 nodes).
 
 use petgraph::graph::{NodeIndex, UnGraph};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::features::matrix::dot;
@@ -49,7 +48,7 @@ pub fn top_k(
     k: usize,
     skip: impl Fn(usize) -> bool,
 ) -> Vec<Neighbour> {
-    let mut all: Vec<Neighbour> = unit
+    let all: Vec<Neighbour> = unit
         .iter()
         .enumerate()
         .filter(|(j, _)| !skip(*j))
@@ -58,6 +57,11 @@ pub fn top_k(
             similarity: dot(q, r),
         })
         .collect();
+    best(all, k)
+}
+
+/// The `k` most similar of `all`, best first, ties by lower index.
+fn best(mut all: Vec<Neighbour>, k: usize) -> Vec<Neighbour> {
     let order = |a: &Neighbour, b: &Neighbour| {
         b.similarity
             .total_cmp(&a.similarity)
@@ -76,10 +80,17 @@ pub fn top_k(
 
 /// Each row's `k` nearest other rows (fewer when the library is smaller).
 pub fn knn_graph(unit: &[Vec<f32>], k: usize) -> Vec<Vec<Neighbour>> {
-    (0..unit.len())
-        .into_par_iter()
-        .map(|i| top_k(unit, &unit[i], k, |j| j == i))
-        .collect()
+    super::gram::map_rows_with_dots(unit, |i, dots| {
+        let all = dots
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .map(|(j, &d)| Neighbour {
+                index: j as u32,
+                similarity: d,
+            });
+        best(all.collect(), k)
+    })
 }
 
 /// Weighted PageRank over the directed kNN graph (edge i → j weighted by
@@ -96,8 +107,9 @@ pub fn pagerank(graph: &[Vec<Neighbour>]) -> Vec<f64> {
         .map(|ns| ns.iter().map(|e| f64::from(e.similarity.max(0.0))).sum())
         .collect();
     let mut rank = vec![1.0 / n as f64; n];
+    let mut next = vec![0.0f64; n];
     for _ in 0..200 {
-        let mut next = vec![0.0f64; n];
+        next.iter_mut().for_each(|v| *v = 0.0);
         let mut dangling = 0.0;
         for (i, ns) in graph.iter().enumerate() {
             if out_weight[i] <= 0.0 {
@@ -113,8 +125,8 @@ pub fn pagerank(graph: &[Vec<Neighbour>]) -> Vec<f64> {
         let base = (1.0 - DAMPING) / n as f64 + DAMPING * dangling / n as f64;
         next.iter_mut().for_each(|v| *v = base + DAMPING * *v);
         let delta: f64 = next.iter().zip(&rank).map(|(a, b)| (a - b).abs()).sum();
-        rank = next;
-        if delta < 1e-12 {
+        std::mem::swap(&mut rank, &mut next);
+        if delta < 1e-10 {
             break;
         }
     }

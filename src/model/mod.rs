@@ -6,6 +6,7 @@
 
 pub mod archetype;
 pub mod describe;
+pub mod gram;
 pub mod graph;
 pub mod groups;
 pub mod kmeans;

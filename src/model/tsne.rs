@@ -96,23 +96,29 @@ fn affinities(rows: &[Vec<f32>], perplexity: f64) -> Sparse {
     let n = rows.len();
     let perp = perplexity.min((n - 1) as f64 / 3.0).max(1.0);
     let k = ((3.0 * perp) as usize).clamp(1, n - 1);
-    let conditional: Vec<Vec<(u32, f64)>> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let mut d: Vec<(f64, u32)> = (0..n)
-                .filter(|&j| j != i)
-                .map(|j| (sq_dist(&rows[i], &rows[j]), j as u32))
-                .collect();
-            let by = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
-            if k < d.len() {
-                d.select_nth_unstable_by(k - 1, by);
-                d.truncate(k);
-            }
-            d.sort_by(by);
-            let w = perplexity_weights(&d, perp);
-            d.iter().zip(w).map(|(&(_, j), p)| (j, p)).collect()
-        })
-        .collect();
+    // Candidates from fast f32 block products (|a|² + |b|² − 2a·b), then
+    // the chosen neighbours' distances recomputed exactly in f64.
+    let norms: Vec<f32> = rows.iter().map(|r| r.iter().map(|v| v * v).sum()).collect();
+    let conditional: Vec<Vec<(u32, f64)>> = super::gram::map_rows_with_dots(rows, |i, dots| {
+        let mut d: Vec<(f32, u32)> = dots
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .map(|(j, &g)| (norms[i] + norms[j] - 2.0 * g, j as u32))
+            .collect();
+        let by = |a: &(f32, u32), b: &(f32, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        if k < d.len() {
+            d.select_nth_unstable_by(k - 1, by);
+            d.truncate(k);
+        }
+        let mut d: Vec<(f64, u32)> = d
+            .iter()
+            .map(|&(_, j)| (sq_dist(&rows[i], &rows[j as usize]), j))
+            .collect();
+        d.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let w = perplexity_weights(&d, perp);
+        d.iter().zip(w).map(|(&(_, j), p)| (j, p)).collect()
+    });
     let mut triplets: Vec<(u32, u32, f64)> = Vec::with_capacity(2 * n * k);
     for (i, row) in conditional.iter().enumerate() {
         for &(j, p) in row {
