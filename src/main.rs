@@ -255,10 +255,17 @@ fn query(
     json: bool,
     m3u: Option<PathBuf>,
 ) -> Result<ExitCode> {
+    let is_url = musim::youtube::looks_like_url(target);
+    // Bad input fails before any model work.
+    if is_url {
+        musim::youtube::check_url(target)?;
+    } else {
+        musim::query::check_file(std::path::Path::new(target))?;
+    }
     let m = model(session, None, false)?;
     // Kept alive until the end so the downloaded audio exists meanwhile.
     let mut _download = None;
-    let r = if musim::youtube::looks_like_url(target) {
+    let r = if is_url {
         let cancel = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&cancel);
         // Ctrl-C stops yt-dlp (in its own process group) and cleans up.
@@ -292,6 +299,8 @@ fn chain(
     to: &std::path::Path,
     json: bool,
 ) -> Result<ExitCode> {
+    musim::query::check_file(from)?;
+    musim::query::check_file(to)?;
     let m = model(session, None, false)?;
     let steps = musim::query::path::find_chain(&m, from, to)?;
     if json {

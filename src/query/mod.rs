@@ -121,9 +121,9 @@ pub struct QueryResult {
     pub warnings: Vec<String>,
 }
 
-/// Query the file at `path` for its `k` most similar tracks. A library
-/// track that has not changed since it was indexed is not re-analysed.
-pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, QueryError> {
+/// Check that `path` can be a query (exists, is not a folder) before any
+/// expensive work.
+pub fn check_file(path: &Path) -> Result<std::fs::Metadata, QueryError> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => QueryError::NotFound(path.to_path_buf()),
         _ => QueryError::Audio(AudioError::Io {
@@ -134,6 +134,13 @@ pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, Q
     if meta.is_dir() {
         return Err(QueryError::IsFolder(path.to_path_buf()));
     }
+    Ok(meta)
+}
+
+/// Query the file at `path` for its `k` most similar tracks. A library
+/// track that has not changed since it was indexed is not re-analysed.
+pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, QueryError> {
+    let meta = check_file(path)?;
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let key = to_bytes(&canonical);
     let own = model.tracks.iter().position(|t| t.path == key);

@@ -48,10 +48,7 @@ enum End {
 }
 
 fn resolve(model: &Model, path: &Path) -> Result<End, QueryError> {
-    let meta = std::fs::metadata(path).map_err(|_| QueryError::NotFound(path.to_path_buf()))?;
-    if meta.is_dir() {
-        return Err(QueryError::IsFolder(path.to_path_buf()));
-    }
+    super::check_file(path)?;
     let key = to_bytes(&std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
     if let Some(i) = model.tracks.iter().position(|t| t.path == key) {
         return Ok(End::Track(i));
