@@ -148,7 +148,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &to,
             json,
         ),
-        None => index_library(&Session::open(library, index)?, true),
+        None => start(&Session::open(library, index)?),
     }
 }
 
@@ -232,6 +232,18 @@ fn model(
         eprintln!("musim-tui: warning: the model works but was not saved: {err}");
     }
     Ok(e.model)
+}
+
+/// No subcommand: bring the library's index and model up to date and show
+/// them (the explorer opens here once it exists).
+fn start(session: &Session) -> Result<ExitCode> {
+    let code = index_library(session, true)?;
+    if code != ExitCode::SUCCESS {
+        return Ok(code);
+    }
+    let m = model(session, None, false)?;
+    print!("{}", musim::model::describe::describe(&m));
+    Ok(ExitCode::SUCCESS)
 }
 
 fn train(session: &Session, k: Option<usize>, force: bool) -> Result<ExitCode> {

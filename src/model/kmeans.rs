@@ -133,7 +133,7 @@ fn relabel(c: Clusters) -> Clusters {
 fn distinct_rows(rows: &[Vec<f32>], cap: usize) -> usize {
     let mut seen: Vec<&Vec<f32>> = Vec::new();
     for r in rows {
-        if !seen.iter().any(|s| *s == r) {
+        if !seen.contains(&r) {
             seen.push(r);
             if seen.len() >= cap {
                 break;

@@ -27,7 +27,7 @@ impl StderrStages {
             Stage::Cluster => "model: clustering (K-Means)".to_string(),
             Stage::Graph => "model: similarity graph and PageRank".to_string(),
             Stage::Map(done, total) => {
-                let quarter = if total == 0 { 4 } else { 4 * done / total };
+                let quarter = (4 * done).checked_div(total).unwrap_or(4);
                 if matches!(*last, Some((Stage::Map(..), q)) if q == quarter) {
                     return;
                 }

@@ -126,7 +126,7 @@ fn affinities(rows: &[Vec<f32>], perplexity: f64) -> Sparse {
             triplets.push((j, i as u32, p));
         }
     }
-    triplets.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    triplets.sort_by_key(|t| (t.0, t.1));
     let total: f64 = triplets
         .iter()
         .map(|t| t.2)
