@@ -241,9 +241,24 @@ fn start(session: &Session) -> Result<ExitCode> {
     if code != ExitCode::SUCCESS {
         return Ok(code);
     }
-    let m = model(session, None, false)?;
-    print!("{}", musim::model::describe::describe(&m));
+    match model(session, None, false) {
+        Ok(m) => print!("{}", musim::model::describe::describe(&m)),
+        // An empty library is a valid state at start, not an error.
+        Err(e) if is_empty_library(&e) => {
+            println!("model:     none yet (the library has no analysed tracks; add audio files, or try `musim-tui demo`)")
+        }
+        Err(e) => return Err(e),
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+fn is_empty_library(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<musim::library::session::SessionError>(),
+        Some(musim::library::session::SessionError::Model(
+            musim::model::ModelError::Empty
+        ))
+    )
 }
 
 fn train(session: &Session, k: Option<usize>, force: bool) -> Result<ExitCode> {
