@@ -75,6 +75,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the explorer's active key bindings (defaults + your keymap.toml).
+    Keys,
     /// Write the built-in demo library (synthesised, labelled by style).
     Demo {
         /// Output folder (default: `demo` in the platform data folder).
@@ -148,7 +150,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &to,
             json,
         ),
-        None => start(&Session::open(library, index)?),
+        Some(Command::Keys) => keys(),
+        None => {
+            let session = Session::open(library, index)?;
+            use std::io::IsTerminal;
+            if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+                musim::tui::run(session)?;
+                Ok(ExitCode::SUCCESS)
+            } else {
+                // Scripts and pipes get the text summaries.
+                start(&session)
+            }
+        }
     }
 }
 
@@ -234,7 +247,27 @@ fn model(
     Ok(e.model)
 }
 
-/// No subcommand: bring the library's index and model up to date and show
+fn keys() -> Result<ExitCode> {
+    use musim::tui::keymap::{render, user_file, Keymap};
+    let (map, problems) = Keymap::load_user();
+    match user_file() {
+        Some(f) if f.exists() => println!("# defaults + {}", musim::library::paths::show(&f)),
+        Some(f) => println!("# defaults (no {})", musim::library::paths::show(&f)),
+        None => println!("# defaults"),
+    }
+    println!("[keys]");
+    print!("{}", render(&map));
+    for p in &problems {
+        eprintln!("musim-tui: keymap: {p}");
+    }
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// No subcommand (not on a terminal): bring the library's index and model up to date and show
 /// them (the explorer opens here once it exists).
 fn start(session: &Session) -> Result<ExitCode> {
     let code = index_library(session, true)?;

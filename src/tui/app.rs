@@ -1,0 +1,524 @@
+//! The explorer's state and how actions change it. Rendering reads this
+//! (`ui/`); input (`event.rs`) and workers only ever call the methods here,
+//! so every behaviour can be tested without a terminal.
+
+use std::sync::Arc;
+
+use crate::model::Model;
+use crate::query::QueryResult;
+
+use super::input::Input;
+use super::keymap::{Action, Keymap};
+
+/// The panes, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// The t-SNE map.
+    Map,
+    /// Clusters and their tracks.
+    Clusters,
+    /// Query input and result.
+    Query,
+}
+
+/// How map points are coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColourBy {
+    /// By K-Means cluster.
+    Cluster,
+    /// By genre label.
+    Genre,
+}
+
+/// The visible part of the map: centre and zoom (1 = everything).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct View {
+    /// Centre x.
+    pub cx: f64,
+    /// Centre y.
+    pub cy: f64,
+    /// Magnification.
+    pub zoom: f64,
+}
+
+/// A query's life cycle.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryState {
+    /// Nothing asked yet.
+    Idle,
+    /// Running on a worker.
+    Running {
+        /// What is being queried.
+        target: String,
+        /// Id of the request (late answers of cancelled ones are dropped).
+        id: u64,
+    },
+    /// Answered.
+    Done(Box<QueryResult>),
+    /// Failed (the message).
+    Failed(String),
+}
+
+/// A background job the status bar shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    /// What it does, e.g. "indexing".
+    pub label: String,
+    /// Progress 0..1, if known.
+    pub fraction: Option<f64>,
+}
+
+/// What the explorer wants done outside the state (by the event loop).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start a query for this path or URL, with this id.
+    Query(String, u64),
+    /// Cancel the running query.
+    CancelQuery,
+    /// Rescan, re-index and retrain.
+    Retrain,
+    /// Cancel the retraining.
+    CancelRetrain,
+    /// Tab-complete the input.
+    Complete,
+}
+
+/// The whole explorer state.
+#[derive(Debug)]
+pub struct App {
+    /// The model on display (the old one stays until a new one is ready).
+    pub model: Option<Arc<Model>>,
+    /// Library folder, for the status bar.
+    pub library: String,
+    /// Why there is no model (empty library, first training, failure).
+    pub no_model: String,
+    /// Focused pane.
+    pub focus: Pane,
+    /// Selected track (shared by map and cluster browser).
+    pub selected: Option<usize>,
+    /// Highlighted cluster in the browser.
+    pub cluster: usize,
+    /// Browsing the tracks of `cluster` rather than the cluster list.
+    pub in_tracks: bool,
+    /// Map colouring.
+    pub colour: ColourBy,
+    /// Map view.
+    pub view: View,
+    /// The query line.
+    pub input: Input,
+    /// Whether keys go to the query line.
+    pub typing: bool,
+    /// The query.
+    pub query: QueryState,
+    /// Highlighted row of the query's similar tracks.
+    pub result_row: usize,
+    /// Help overlay shown.
+    pub help: bool,
+    /// Background jobs (indexing, training).
+    pub job: Option<Job>,
+    /// Last error, shown in the status bar until the next action.
+    pub error: Option<String>,
+    /// Last notice (e.g. "3 paths dropped: querying the first").
+    pub notice: Option<String>,
+    /// Active keymap.
+    pub keymap: Keymap,
+    /// Set to leave.
+    pub quit: bool,
+    /// Animation tick (spinner).
+    pub tick: u64,
+    next_query_id: u64,
+}
+
+/// Smallest and largest zoom.
+const ZOOM: (f64, f64) = (1.0, 64.0);
+
+impl App {
+    /// A new explorer over `model` (if any yet).
+    pub fn new(model: Option<Arc<Model>>, library: String, keymap: Keymap) -> App {
+        let mut app = App {
+            model: None,
+            library,
+            no_model: "building the model…".into(),
+            focus: Pane::Map,
+            selected: None,
+            cluster: 0,
+            in_tracks: false,
+            colour: ColourBy::Genre,
+            view: View {
+                cx: 0.0,
+                cy: 0.0,
+                zoom: 1.0,
+            },
+            input: Input::default(),
+            typing: false,
+            query: QueryState::Idle,
+            result_row: 0,
+            help: false,
+            job: None,
+            error: None,
+            notice: None,
+            keymap,
+            quit: false,
+            tick: 0,
+            next_query_id: 1,
+        };
+        if let Some(m) = model {
+            app.set_model(m);
+        }
+        app
+    }
+
+    /// Swap in a (new) model, keeping the selection when the track is still there.
+    pub fn set_model(&mut self, model: Arc<Model>) {
+        let keep = self
+            .selected
+            .and_then(|i| self.model.as_ref()?.tracks.get(i).map(|t| t.path.clone()));
+        let first_model = self.model.is_none();
+        self.selected = keep
+            .and_then(|p| model.tracks.iter().position(|t| t.path == p))
+            .or_else(|| (!model.is_empty()).then_some(0));
+        if !model.is_labelled() {
+            self.colour = ColourBy::Cluster;
+        }
+        self.model = Some(model);
+        if first_model {
+            self.reset_view();
+        }
+        self.sync_cluster_to_selection();
+    }
+
+    /// Map bounds (min x, max x, min y, max y) with a small margin.
+    pub fn bounds(&self) -> (f64, f64, f64, f64) {
+        let Some(m) = &self.model else {
+            return (-1.0, 1.0, -1.0, 1.0);
+        };
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for p in &m.map {
+            x0 = x0.min(f64::from(p[0]));
+            x1 = x1.max(f64::from(p[0]));
+            y0 = y0.min(f64::from(p[1]));
+            y1 = y1.max(f64::from(p[1]));
+        }
+        if x0 > x1 {
+            return (-1.0, 1.0, -1.0, 1.0);
+        }
+        let mx = ((x1 - x0) * 0.05).max(0.5);
+        let my = ((y1 - y0) * 0.05).max(0.5);
+        (x0 - mx, x1 + mx, y0 - my, y1 + my)
+    }
+
+    /// The visible window (x range, y range).
+    pub fn window(&self) -> ([f64; 2], [f64; 2]) {
+        let (x0, x1, y0, y1) = self.bounds();
+        let hw = (x1 - x0) / 2.0 / self.view.zoom;
+        let hh = (y1 - y0) / 2.0 / self.view.zoom;
+        (
+            [self.view.cx - hw, self.view.cx + hw],
+            [self.view.cy - hh, self.view.cy + hh],
+        )
+    }
+
+    fn reset_view(&mut self) {
+        let (x0, x1, y0, y1) = self.bounds();
+        self.view = View {
+            cx: (x0 + x1) / 2.0,
+            cy: (y0 + y1) / 2.0,
+            zoom: 1.0,
+        };
+    }
+
+    fn sync_cluster_to_selection(&mut self) {
+        if let (Some(m), Some(i)) = (&self.model, self.selected) {
+            if let Some(&c) = m.assignment.get(i) {
+                self.cluster = c as usize;
+            }
+        }
+    }
+
+    /// Keep the selected track visible when the cursor leaves the window.
+    fn follow_selection(&mut self) {
+        let (Some(m), Some(i)) = (&self.model, self.selected) else {
+            return;
+        };
+        let Some(p) = m.map.get(i) else { return };
+        let ([x0, x1], [y0, y1]) = self.window();
+        let (x, y) = (f64::from(p[0]), f64::from(p[1]));
+        if x < x0 || x > x1 || y < y0 || y > y1 {
+            self.view.cx = x;
+            self.view.cy = y;
+        }
+    }
+
+    /// Move the map cursor to the nearest point in a direction (dx, dy).
+    fn step_map(&mut self, dx: f64, dy: f64) {
+        let Some(m) = &self.model else { return };
+        let Some(cur) = self.selected.and_then(|i| m.map.get(i)) else {
+            self.selected = (!m.is_empty()).then_some(0);
+            return;
+        };
+        let (cx, cy) = (f64::from(cur[0]), f64::from(cur[1]));
+        // Screen-proportional: a step of one unit right should not prefer
+        // points far up just because the map is tall.
+        let ([x0, x1], [y0, y1]) = self.window();
+        let (sx, sy) = ((x1 - x0).max(1e-9), (y1 - y0).max(1e-9));
+        let mut best: Option<(f64, usize)> = None;
+        for (j, p) in m.map.iter().enumerate() {
+            if Some(j) == self.selected {
+                continue;
+            }
+            let ux = (f64::from(p[0]) - cx) / sx;
+            let uy = (f64::from(p[1]) - cy) / sy;
+            let along = ux * dx + uy * dy;
+            if along <= 0.0 {
+                continue;
+            }
+            let across = (ux * dy - uy * dx).abs();
+            // Within a 45° cone either side; nearer and straighter wins.
+            if across > along {
+                continue;
+            }
+            let cost = along + 2.0 * across;
+            if best.is_none_or(|(b, _)| cost < b) {
+                best = Some((cost, j));
+            }
+        }
+        if let Some((_, j)) = best {
+            self.selected = Some(j);
+            self.sync_cluster_to_selection();
+            self.follow_selection();
+        }
+    }
+
+    /// Select the point nearest to map coordinates (x, y) (mouse click).
+    pub fn click_map(&mut self, x: f64, y: f64) {
+        let Some(m) = &self.model else { return };
+        let best = m
+            .map
+            .iter()
+            .enumerate()
+            .map(|(j, p)| {
+                (
+                    (f64::from(p[0]) - x).powi(2) + (f64::from(p[1]) - y).powi(2),
+                    j,
+                )
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, j)) = best {
+            self.selected = Some(j);
+            self.focus = Pane::Map;
+            self.sync_cluster_to_selection();
+        }
+    }
+
+    /// Tracks of the highlighted cluster, by PageRank.
+    pub fn cluster_tracks(&self) -> &[u32] {
+        self.model
+            .as_ref()
+            .and_then(|m| m.clusters.get(self.cluster))
+            .map_or(&[], |c| c.members.as_slice())
+    }
+
+    fn move_list(&mut self, delta: isize) {
+        let Some(m) = self.model.clone() else { return };
+        if self.in_tracks {
+            let tracks = self.cluster_tracks();
+            if tracks.is_empty() {
+                return;
+            }
+            let pos = self
+                .selected
+                .and_then(|s| tracks.iter().position(|&t| t as usize == s))
+                .unwrap_or(0);
+            let next = (pos as isize + delta).clamp(0, tracks.len() as isize - 1) as usize;
+            self.selected = Some(tracks[next] as usize);
+            self.follow_selection();
+        } else if !m.clusters.is_empty() {
+            self.cluster =
+                (self.cluster as isize + delta).clamp(0, m.clusters.len() as isize - 1) as usize;
+        }
+    }
+
+    fn move_result(&mut self, delta: isize) {
+        if let QueryState::Done(r) = &self.query {
+            if r.similar.is_empty() {
+                return;
+            }
+            self.result_row =
+                (self.result_row as isize + delta).clamp(0, r.similar.len() as isize - 1) as usize;
+            let track = r.similar[self.result_row].track as usize;
+            self.selected = Some(track);
+            self.sync_cluster_to_selection();
+            self.follow_selection();
+        }
+    }
+
+    fn zoom(&mut self, factor: f64) {
+        self.view.zoom = (self.view.zoom * factor).clamp(ZOOM.0, ZOOM.1);
+        if self.view.zoom == 1.0 {
+            self.reset_view();
+        }
+    }
+
+    fn pan(&mut self, dx: f64, dy: f64) {
+        let ([x0, x1], [y0, y1]) = self.window();
+        self.view.cx += dx * (x1 - x0) / 4.0;
+        self.view.cy += dy * (y1 - y0) / 4.0;
+    }
+
+    /// Apply one action; returns what the event loop must do.
+    pub fn apply(&mut self, action: Action) -> Option<Effect> {
+        self.error = None;
+        self.notice = None;
+        if self.help {
+            // Any key closes help; quit still quits.
+            self.help = false;
+            if action == Action::Quit {
+                self.quit = true;
+            }
+            return None;
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = true,
+            Action::NextPane | Action::PreviousPane => {
+                let order = [Pane::Map, Pane::Clusters, Pane::Query];
+                let i = order.iter().position(|p| *p == self.focus).unwrap_or(0);
+                let step = if action == Action::NextPane { 1 } else { 2 };
+                self.focus = order[(i + step) % 3];
+            }
+            Action::FocusQuery => {
+                self.focus = Pane::Query;
+                self.typing = true;
+            }
+            Action::Up | Action::Down | Action::Left | Action::Right => {
+                let (dx, dy, d) = match action {
+                    Action::Up => (0.0, 1.0, -1),
+                    Action::Down => (0.0, -1.0, 1),
+                    Action::Left => (-1.0, 0.0, -1),
+                    _ => (1.0, 0.0, 1),
+                };
+                match self.focus {
+                    Pane::Map => self.step_map(dx, dy),
+                    Pane::Clusters => {
+                        if matches!(action, Action::Up | Action::Down) {
+                            self.move_list(d);
+                        } else if action == Action::Right {
+                            return self.apply(Action::Select);
+                        } else {
+                            return self.apply(Action::Back);
+                        }
+                    }
+                    Pane::Query => {
+                        if matches!(action, Action::Up | Action::Down) {
+                            self.move_result(d);
+                        }
+                    }
+                }
+            }
+            Action::Select => match self.focus {
+                Pane::Clusters if !self.in_tracks => {
+                    self.in_tracks = true;
+                    if let Some(&first) = self.cluster_tracks().first() {
+                        self.selected = Some(first as usize);
+                        self.follow_selection();
+                    }
+                }
+                Pane::Query if !self.typing => self.typing = true,
+                _ => {}
+            },
+            Action::Back => {
+                if matches!(self.query, QueryState::Running { .. }) {
+                    self.query = QueryState::Idle;
+                    self.notice = Some("query cancelled".into());
+                    return Some(Effect::CancelQuery);
+                }
+                if self.job.is_some() {
+                    return Some(Effect::CancelRetrain);
+                }
+                if self.in_tracks {
+                    self.in_tracks = false;
+                }
+            }
+            Action::Play => {
+                self.notice = Some("audio previews are not available in this build yet".into());
+            }
+            Action::Retrain => {
+                if self.job.is_none() {
+                    self.job = Some(Job {
+                        label: "rescanning".into(),
+                        fraction: None,
+                    });
+                    return Some(Effect::Retrain);
+                }
+                self.notice = Some("already retraining (Esc cancels)".into());
+            }
+            Action::ToggleColour => {
+                self.colour = match self.colour {
+                    ColourBy::Cluster if self.model.as_ref().is_some_and(|m| m.is_labelled()) => {
+                        ColourBy::Genre
+                    }
+                    ColourBy::Cluster => {
+                        self.notice =
+                            Some("the library has no genre labels: colouring by cluster".into());
+                        ColourBy::Cluster
+                    }
+                    ColourBy::Genre => ColourBy::Cluster,
+                }
+            }
+            Action::ZoomIn => self.zoom(1.5),
+            Action::ZoomOut => self.zoom(1.0 / 1.5),
+            Action::ResetView => self.reset_view(),
+            Action::PanUp => self.pan(0.0, 1.0),
+            Action::PanDown => self.pan(0.0, -1.0),
+            Action::PanLeft => self.pan(-1.0, 0.0),
+            Action::PanRight => self.pan(1.0, 0.0),
+        }
+        None
+    }
+
+    /// Run what is in the query line (Enter while typing).
+    pub fn submit(&mut self) -> Option<Effect> {
+        let raw = self.input.text().trim().to_string();
+        if raw.is_empty() {
+            return None;
+        }
+        self.notice = None;
+        self.error = None;
+        let targets = super::paste::targets(&raw);
+        let Some(first) = targets.first().cloned() else {
+            self.error = Some(format!("cannot read a path or URL from {raw:?}"));
+            return None;
+        };
+        if targets.len() > 1 {
+            self.notice = Some(format!("{} paths given: querying the first", targets.len()));
+        }
+        let target = super::paste::expand_home(&first);
+        self.typing = false;
+        let id = self.next_query_id;
+        self.next_query_id += 1;
+        self.query = QueryState::Running {
+            target: target.clone(),
+            id,
+        };
+        Some(Effect::Query(target, id))
+    }
+
+    /// A query finished (answers to cancelled or older queries are dropped).
+    pub fn query_done(&mut self, id: u64, result: Result<Box<QueryResult>, String>) {
+        if !matches!(&self.query, QueryState::Running { id: cur, .. } if *cur == id) {
+            return;
+        }
+        match result {
+            Ok(r) => {
+                self.result_row = 0;
+                if let Some(s) = r.similar.first() {
+                    self.selected = Some(s.track as usize);
+                    self.sync_cluster_to_selection();
+                }
+                self.query = QueryState::Done(r);
+                self.follow_selection();
+            }
+            Err(e) => self.query = QueryState::Failed(e),
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The event loop: draw, wait briefly for a key, paste, mouse event or a
+//! worker message, apply it, repeat. Workers report over a channel, so the
+//! loop never blocks on them.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ratatui::crossterm::event::{
+    self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+};
+use ratatui::layout::Rect;
+
+use super::app::{App, Effect, Job};
+use super::ui;
+use super::worker::{spawn_query, spawn_train, Msg};
+use crate::library::session::Session;
+use crate::youtube::Download;
+
+/// Neighbours a query asks for.
+const QUERY_K: usize = 15;
+
+/// Everything the loop owns besides the state.
+pub struct Runtime {
+    /// The library and index.
+    pub session: Session,
+    tx: Sender<Msg>,
+    rx: Receiver<Msg>,
+    query_cancel: Arc<AtomicBool>,
+    train_cancel: Arc<AtomicBool>,
+    /// The last URL query's audio (its temp folder lives as long as this).
+    pub download: Option<Download>,
+}
+
+impl Runtime {
+    /// A runtime for `session`.
+    pub fn new(session: Session) -> Runtime {
+        let (tx, rx) = channel();
+        Runtime {
+            session,
+            tx,
+            rx,
+            query_cancel: Arc::new(AtomicBool::new(false)),
+            train_cancel: Arc::new(AtomicBool::new(false)),
+            download: None,
+        }
+    }
+
+    /// Carry out an effect the state asked for.
+    pub fn effect(&mut self, app: &mut App, e: Effect) {
+        match e {
+            Effect::Query(target, id) => {
+                self.query_cancel.store(true, Ordering::SeqCst);
+                self.query_cancel = Arc::new(AtomicBool::new(false));
+                match &app.model {
+                    Some(m) => spawn_query(
+                        Arc::clone(m),
+                        target,
+                        QUERY_K,
+                        id,
+                        self.tx.clone(),
+                        Arc::clone(&self.query_cancel),
+                    ),
+                    None => {
+                        app.query_done(id, Err("no model yet: wait for training to finish".into()))
+                    }
+                }
+            }
+            Effect::CancelQuery => self.query_cancel.store(true, Ordering::SeqCst),
+            Effect::Retrain => {
+                self.train_cancel = Arc::new(AtomicBool::new(false));
+                spawn_train(
+                    self.session.clone(),
+                    self.tx.clone(),
+                    Arc::clone(&self.train_cancel),
+                );
+            }
+            Effect::CancelRetrain => {
+                self.train_cancel.store(true, Ordering::SeqCst);
+                if let Some(j) = &mut app.job {
+                    j.label = "cancelling…".into();
+                }
+            }
+            Effect::Complete => {
+                let options = app.input.complete();
+                if !options.is_empty() {
+                    let shown: Vec<String> = options.iter().take(6).cloned().collect();
+                    let more = if options.len() > 6 {
+                        format!(" … +{}", options.len() - 6)
+                    } else {
+                        String::new()
+                    };
+                    app.notice = Some(format!("{}{more}", shown.join("  ")));
+                }
+            }
+        }
+    }
+
+    /// Apply every pending worker message.
+    pub fn drain(&mut self, app: &mut App) {
+        while let Ok(msg) = self.rx.try_recv() {
+            match msg {
+                Msg::Job { label, fraction } => app.job = Some(Job { label, fraction }),
+                Msg::Trained(Ok(m)) => {
+                    app.job = None;
+                    app.set_model(m);
+                }
+                Msg::Trained(Err(e)) => {
+                    app.job = None;
+                    if app.model.is_none() {
+                        app.no_model = e.clone();
+                    }
+                    app.error = Some(e);
+                }
+                Msg::TrainCancelled => {
+                    app.job = None;
+                    app.notice = Some("retraining cancelled; the previous model stays".into());
+                }
+                Msg::Query {
+                    id,
+                    result,
+                    download,
+                } => {
+                    if download.is_some() {
+                        self.download = download;
+                    }
+                    app.query_done(id, result);
+                }
+            }
+        }
+    }
+
+    /// Wait for the next worker message (tests).
+    pub fn wait(&mut self, app: &mut App, timeout: Duration) -> bool {
+        match self.rx.recv_timeout(timeout) {
+            Ok(msg) => {
+                let (tx, rx) = channel();
+                let _ = tx.send(msg);
+                let mine = std::mem::replace(&mut self.rx, rx);
+                self.drain(app);
+                self.rx = mine;
+                self.drain(app);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+/// Handle one key.
+pub fn on_key(app: &mut App, rt: &mut Runtime, key: KeyEvent) {
+    if key.kind == KeyEventKind::Release {
+        return;
+    }
+    if app.typing {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('c') if ctrl => app.quit = true,
+            KeyCode::Enter => {
+                if let Some(e) = app.submit() {
+                    rt.effect(app, e);
+                }
+            }
+            KeyCode::Esc => app.typing = false,
+            KeyCode::Tab => rt.effect(app, Effect::Complete),
+            KeyCode::Backspace => app.input.backspace(),
+            KeyCode::Delete => app.input.delete(),
+            KeyCode::Left => app.input.move_by(-1),
+            KeyCode::Right => app.input.move_by(1),
+            KeyCode::Home => app.input.home_end(false),
+            KeyCode::End => app.input.home_end(true),
+            KeyCode::Char('u') if ctrl => app.input.set(""),
+            KeyCode::Char(c) if !ctrl => app.input.insert(&c.to_string()),
+            _ => {}
+        }
+        return;
+    }
+    if let Some(action) = app.keymap.action(&key) {
+        if let Some(e) = app.apply(action) {
+            rt.effect(app, e);
+        }
+    }
+}
+
+/// Dropped files / pasted text: query the first path or URL.
+pub fn on_paste(app: &mut App, rt: &mut Runtime, text: &str) {
+    app.focus = super::app::Pane::Query;
+    app.input.set(text.trim());
+    if let Some(e) = app.submit() {
+        rt.effect(app, e);
+    }
+}
+
+/// A mouse click in the map selects the nearest point; the wheel zooms.
+pub fn on_mouse(app: &mut App, screen: Rect, kind: MouseEventKind, col: u16, row: u16) {
+    let map = ui::layout(screen).map;
+    let inner = Rect {
+        x: map.x + 1,
+        y: map.y + 1,
+        width: map.width.saturating_sub(2),
+        height: map.height.saturating_sub(2),
+    };
+    let inside = col >= inner.x
+        && col < inner.x + inner.width
+        && row >= inner.y
+        && row < inner.y + inner.height;
+    if !inside {
+        return;
+    }
+    match kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            let ([x0, x1], [y0, y1]) = app.window();
+            let fx = (f64::from(col - inner.x) + 0.5) / f64::from(inner.width);
+            let fy = (f64::from(row - inner.y) + 0.5) / f64::from(inner.height);
+            app.click_map(x0 + fx * (x1 - x0), y1 - fy * (y1 - y0));
+        }
+        MouseEventKind::ScrollUp => {
+            app.apply(super::keymap::Action::ZoomIn);
+        }
+        MouseEventKind::ScrollDown => {
+            app.apply(super::keymap::Action::ZoomOut);
+        }
+        _ => {}
+    }
+}
+
+/// Run until the user quits.
+pub fn run(
+    term: &mut super::terminal::Term,
+    app: &mut App,
+    rt: &mut Runtime,
+) -> std::io::Result<()> {
+    while !app.quit {
+        term.draw(|f| ui::draw(f, app))?;
+        if event::poll(Duration::from_millis(80))? {
+            // Take everything queued so fast typing and pastes stay snappy.
+            loop {
+                match event::read()? {
+                    Event::Key(k) => on_key(app, rt, k),
+                    Event::Paste(text) => on_paste(app, rt, &text),
+                    Event::Mouse(m) => {
+                        let size = term.size()?;
+                        on_mouse(
+                            app,
+                            Rect::new(0, 0, size.width, size.height),
+                            m.kind,
+                            m.column,
+                            m.row,
+                        );
+                    }
+                    _ => {}
+                }
+                if app.quit || !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+        rt.drain(app);
+        app.tick = app.tick.wrapping_add(1);
+    }
+    Ok(())
+}

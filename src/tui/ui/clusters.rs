@@ -1,0 +1,120 @@
+//! The cluster browser: clusters with size, majority genre and an
+//! archetype bar; Enter opens a cluster's tracks by PageRank.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph};
+use ratatui::Frame;
+
+use super::palette::colour;
+use crate::tui::app::App;
+
+/// A bar of `share` (0..1) in `width` cells with eighth-block precision.
+pub fn bar(share: f64, width: usize) -> String {
+    const PARTS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+    let eighths = (share.clamp(0.0, 1.0) * width as f64 * 8.0).round() as usize;
+    let mut s: String = "█".repeat(eighths / 8);
+    if eighths / 8 < width {
+        s.push(PARTS[eighths % 8]);
+        s.push_str(&" ".repeat(width - eighths / 8 - 1));
+    }
+    s
+}
+
+/// Draw the cluster browser.
+pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
+    let Some(m) = &app.model else {
+        f.render_widget(
+            Paragraph::new("").block(super::block("clusters", focused)),
+            area,
+        );
+        return;
+    };
+    let highlight = Style::default()
+        .bg(Color::DarkGray)
+        .add_modifier(Modifier::BOLD);
+    if app.in_tracks {
+        let c = m.clusters.get(app.cluster);
+        let title = format!("cluster {} · tracks by PageRank · Esc back", app.cluster);
+        let items: Vec<ListItem> = app
+            .cluster_tracks()
+            .iter()
+            .enumerate()
+            .map(|(rank, &t)| {
+                let track = &m.tracks[t as usize];
+                let star = if c.is_some_and(|c| rank < c.representatives) {
+                    "★ "
+                } else {
+                    "  "
+                };
+                let name = std::path::Path::new(&track.show_path())
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                ListItem::new(Line::from(vec![
+                    Span::styled(star, Style::default().fg(Color::Yellow)),
+                    Span::raw(name),
+                    Span::styled(
+                        format!("  {}", track.label.as_deref().unwrap_or("")),
+                        Style::default().fg(Color::DarkGray),
+                    ),
+                ]))
+            })
+            .collect();
+        let mut state = ListState::default();
+        state.select(
+            app.selected
+                .and_then(|s| app.cluster_tracks().iter().position(|&t| t as usize == s)),
+        );
+        f.render_stateful_widget(
+            List::new(items)
+                .block(super::block(&title, focused))
+                .highlight_style(highlight),
+            area,
+            &mut state,
+        );
+        return;
+    }
+    let bar_w = (area.width as usize).saturating_sub(30).clamp(4, 12);
+    let items: Vec<ListItem> = m
+        .clusters
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (genre, share) = c
+                .archetype
+                .majority()
+                .map_or(("unlabelled".to_string(), 0.0), |(g, s)| (g.to_string(), s));
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{i:>2} "), Style::default().fg(colour(i))),
+                Span::styled(bar(share, bar_w), Style::default().fg(colour(i))),
+                Span::raw(format!(" {:>4} ", c.archetype.size)),
+                Span::raw(format!("{genre} {:.0}%", share * 100.0)),
+            ]))
+        })
+        .collect();
+    let mut state = ListState::default();
+    state.select(Some(app.cluster.min(m.clusters.len().saturating_sub(1))));
+    let title = format!("clusters ({}) · Enter: tracks", m.clusters.len());
+    f.render_stateful_widget(
+        List::new(items)
+            .block(super::block(&title, focused))
+            .highlight_style(highlight),
+        area,
+        &mut state,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bar;
+
+    #[test]
+    fn bars_fill_in_eighths() {
+        assert_eq!(bar(1.0, 4), "████");
+        assert_eq!(bar(0.0, 4), "    ");
+        assert_eq!(bar(0.5, 4), "██  ");
+        assert_eq!(bar(0.125 / 4.0 * 4.0 / 4.0, 4).chars().count(), 4);
+    }
+}

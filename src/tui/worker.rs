@@ -1,0 +1,155 @@
+//! Background work for the explorer: (re)indexing + training, and queries.
+//! Each runs on its own thread, reports over a channel and can be cancelled;
+//! the UI thread never waits on one.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+
+use crate::library::indexer::real_analysis;
+use crate::library::progress::Progress;
+use crate::library::session::{Session, SessionError};
+use crate::model::{Model, ModelError, Stage};
+use crate::query::QueryResult;
+use crate::youtube::Download;
+
+/// What a worker tells the UI.
+#[derive(Debug)]
+pub enum Msg {
+    /// Progress of the background job.
+    Job {
+        /// What it is doing.
+        label: String,
+        /// 0..1 when known.
+        fraction: Option<f64>,
+    },
+    /// Training ended: the new model, or why there is none.
+    Trained(Result<Arc<Model>, String>),
+    /// Training was cancelled (the old model stays).
+    TrainCancelled,
+    /// A query ended.
+    Query {
+        /// Request id.
+        id: u64,
+        /// The answer or the error message.
+        result: Result<Box<QueryResult>, String>,
+        /// For a URL: the downloaded audio (kept for previews).
+        download: Option<Download>,
+    },
+}
+
+/// Indexing progress → channel messages.
+struct ChannelProgress {
+    tx: Sender<Msg>,
+    total: AtomicU64,
+    done: AtomicU64,
+}
+
+impl Progress for ChannelProgress {
+    fn start(&self, total: u64) {
+        self.total.store(total, Ordering::Relaxed);
+        let _ = self.tx.send(Msg::Job {
+            label: format!("indexing {total} files"),
+            fraction: Some(0.0),
+        });
+    }
+
+    fn advance(&self, _path: &Path) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let total = self.total.load(Ordering::Relaxed).max(1);
+        let _ = self.tx.send(Msg::Job {
+            label: format!("indexing {done}/{total}"),
+            fraction: Some(done as f64 / total as f64),
+        });
+    }
+
+    fn finish(&self) {}
+
+    fn note(&self, msg: &str) {
+        let _ = self.tx.send(Msg::Job {
+            label: msg.to_string(),
+            fraction: None,
+        });
+    }
+}
+
+/// Rescan and re-index what changed, then bring the model up to date.
+pub fn spawn_train(session: Session, tx: Sender<Msg>, cancel: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        let progress = ChannelProgress {
+            tx: tx.clone(),
+            total: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+        };
+        let _ = tx.send(Msg::Job {
+            label: "scanning the library".into(),
+            fraction: None,
+        });
+        let outcome = match session.index(real_analysis(), &progress, &cancel) {
+            Err(e) => Err(e.to_string()),
+            Ok(report) if report.interrupted => {
+                let _ = tx.send(Msg::TrainCancelled);
+                return;
+            }
+            Ok(_) => {
+                let stage = |s: Stage| {
+                    let (label, fraction) = match s {
+                        Stage::Normalise => ("model: normalising".to_string(), None),
+                        Stage::Cluster => ("model: clustering".to_string(), None),
+                        Stage::Graph => ("model: similarity graph".to_string(), None),
+                        Stage::Map(d, t) => (
+                            "model: t-SNE map".to_string(),
+                            Some(d as f64 / t.max(1) as f64),
+                        ),
+                    };
+                    let _ = tx.send(Msg::Job { label, fraction });
+                };
+                match session.model(None, &stage, &cancel) {
+                    Ok(e) => Ok(Arc::new(e.model)),
+                    Err(SessionError::Model(ModelError::Cancelled)) => {
+                        let _ = tx.send(Msg::TrainCancelled);
+                        return;
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        };
+        let _ = tx.send(Msg::Trained(outcome));
+    });
+}
+
+/// Query `target` (a path or URL) against `model`.
+pub fn spawn_query(
+    model: Arc<Model>,
+    target: String,
+    k: usize,
+    id: u64,
+    tx: Sender<Msg>,
+    cancel: Arc<AtomicBool>,
+) {
+    std::thread::spawn(move || {
+        let (result, download) = if crate::youtube::looks_like_url(&target) {
+            let opts = crate::youtube::FetchOptions {
+                cancel: Some(cancel),
+                ..Default::default()
+            };
+            match crate::query::query_url(&model, &target, k, &opts) {
+                Ok((r, d)) => (Ok(Box::new(r)), Some(d)),
+                Err(e) => (Err(e.to_string()), None),
+            }
+        } else {
+            (
+                crate::query::query_file(&model, Path::new(&target), k)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
+                None,
+            )
+        };
+        let _ = tx.send(Msg::Query {
+            id,
+            result,
+            download,
+        });
+    });
+}
