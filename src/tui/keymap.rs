@@ -292,11 +292,11 @@ fn line_of(text: &str, action: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
+/// One `action = [keys]` line of a file, with its line number.
+type Entry = (Action, Vec<Key>, Option<usize>);
+
 /// (action, keys) pairs of one file, with problems.
-fn parse_file(
-    text: &str,
-    file: &Path,
-) -> (Vec<(Action, Vec<Key>, Option<usize>)>, Vec<KeymapProblem>) {
+fn parse_file(text: &str, file: &Path) -> (Vec<Entry>, Vec<KeymapProblem>) {
     let problem = |line: Option<usize>, message: String| KeymapProblem {
         file: file.to_path_buf(),
         line,
