@@ -1,0 +1,349 @@
+//! The explorer without a terminal: key sequences → state, and rendering
+//! to ratatui's `TestBackend` in each state (text and styles).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use musim::library::fs::RealFs;
+use musim::library::indexer::{self, real_analysis, Job};
+use musim::library::progress::Silent;
+use musim::library::session::Session;
+use musim::model::{build, Model, ModelParams};
+use musim::tui::app::{App, ColourBy, Effect, Pane, QueryState};
+use musim::tui::event::{on_key, on_paste, Runtime};
+use musim::tui::keymap::{Action, Keymap};
+use musim::tui::ui;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+use ratatui::Terminal;
+
+fn wav(path: &Path, freq: f32, secs: f32) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 22050,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    let mut s = 0x2545_f491_4f6c_dd1du64;
+    for i in 0..(secs * 22050.0) as usize {
+        let v = if freq > 0.0 {
+            (2.0 * std::f32::consts::PI * freq * i as f32 / 22050.0).sin() * 0.5
+        } else {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        w.write_sample((v * 32767.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+struct Lib {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    index: PathBuf,
+    query: PathBuf,
+}
+
+/// Three "genres" of 5 clips (low sines, high sines, noise), indexed.
+fn library() -> (Lib, Arc<Model>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("lib");
+    for i in 0..5 {
+        wav(
+            &root.join(format!("low/low{i}.wav")),
+            150.0 + 30.0 * i as f32,
+            2.0,
+        );
+        wav(
+            &root.join(format!("high/high{i}.wav")),
+            3000.0 + 300.0 * i as f32,
+            2.0,
+        );
+        wav(
+            &root.join(format!("noise/noise{i}.wav")),
+            0.0,
+            1.5 + i as f32 * 0.2,
+        );
+    }
+    let query = tmp.path().join("query.wav");
+    wav(&query, 3100.0, 2.0);
+    let root = std::fs::canonicalize(&root).unwrap();
+    let index = tmp.path().join("lib.idx");
+    let cancel = AtomicBool::new(false);
+    let report = indexer::run(&Job {
+        root: &root,
+        index_path: &index,
+        fs: &RealFs,
+        analyze: real_analysis(),
+        progress: &Silent,
+        cancel: &cancel,
+    })
+    .unwrap();
+    let params = ModelParams {
+        tsne_iterations: 300,
+        ..ModelParams::default()
+    };
+    let model = build(&report.index, &params, &|_| {}, &cancel).unwrap();
+    (
+        Lib {
+            _tmp: tmp,
+            root,
+            index,
+            query,
+        },
+        Arc::new(model),
+    )
+}
+
+fn app(model: Option<Arc<Model>>) -> App {
+    App::new(model, "lib".into(), Keymap::defaults())
+}
+
+fn render(app: &App, w: u16, h: u16) -> (String, ratatui::buffer::Buffer) {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, app)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut text = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            text.push_str(buf[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    (text, buf)
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn runtime(lib: &Lib) -> Runtime {
+    Runtime::new(Session {
+        choice: Some(musim::library::choice::Choice {
+            root: lib.root.clone(),
+            source: musim::library::choice::Source::Flag,
+        }),
+        index_path: lib.index.clone(),
+    })
+}
+
+#[test]
+fn navigation_selection_sync_zoom_and_colour() {
+    let (_lib, m) = library();
+    let mut a = app(Some(Arc::clone(&m)));
+    assert_eq!(a.selected, Some(0));
+    assert_eq!(a.colour, ColourBy::Genre);
+    // The map cursor moves to another point and the browser follows it.
+    let before = a.selected;
+    a.apply(Action::Right);
+    a.apply(Action::Down);
+    assert_ne!(a.selected, before);
+    let sel = a.selected.unwrap();
+    assert_eq!(a.cluster, m.assignment[sel] as usize);
+    // Tab order: map → clusters → query → map; shift-tab back.
+    a.apply(Action::NextPane);
+    assert_eq!(a.focus, Pane::Clusters);
+    a.apply(Action::Down);
+    let c = a.cluster;
+    a.apply(Action::Select);
+    assert!(a.in_tracks);
+    assert_eq!(
+        a.selected,
+        Some(m.clusters[c].members[0] as usize),
+        "Enter selects the top track"
+    );
+    a.apply(Action::Down);
+    assert_eq!(a.selected, Some(m.clusters[c].members[1] as usize));
+    a.apply(Action::Back);
+    assert!(!a.in_tracks);
+    a.apply(Action::PreviousPane);
+    assert_eq!(a.focus, Pane::Map);
+    // Zoom, pan, reset.
+    let full = a.window();
+    a.apply(Action::ZoomIn);
+    let zoomed = a.window();
+    assert!(zoomed.0[1] - zoomed.0[0] < full.0[1] - full.0[0]);
+    a.apply(Action::PanLeft);
+    assert!(a.window().0[0] < zoomed.0[0]);
+    a.apply(Action::ResetView);
+    assert_eq!(a.window(), full);
+    a.apply(Action::ToggleColour);
+    assert_eq!(a.colour, ColourBy::Cluster);
+    // Help opens, any key closes it.
+    a.apply(Action::Help);
+    assert!(a.help);
+    a.apply(Action::Down);
+    assert!(!a.help);
+    // A click selects the nearest point.
+    let p = m.map[7];
+    a.click_map(f64::from(p[0]), f64::from(p[1]));
+    assert_eq!(a.selected, Some(7));
+    a.apply(Action::Quit);
+    assert!(a.quit);
+}
+
+#[test]
+fn typed_and_dropped_queries_run_on_a_worker() {
+    let (lib, m) = library();
+    let mut a = app(Some(Arc::clone(&m)));
+    let mut rt = runtime(&lib);
+    on_key(
+        &mut a,
+        &mut rt,
+        KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE),
+    );
+    assert!(a.typing && a.focus == Pane::Query);
+    for c in lib.query.to_str().unwrap().chars() {
+        on_key(&mut a, &mut rt, key(KeyCode::Char(c)));
+    }
+    // q while typing is text, not quit.
+    assert!(!a.quit);
+    on_key(&mut a, &mut rt, key(KeyCode::Enter));
+    assert!(matches!(a.query, QueryState::Running { .. }));
+    let (text, _) = render(&a, 100, 30);
+    assert!(text.contains("analysing query.wav"), "{text}");
+    assert!(rt.wait(&mut a, Duration::from_secs(60)));
+    let QueryState::Done(r) = a.query.clone() else {
+        panic!("{:?}", a.query)
+    };
+    assert_eq!(r.genre.as_ref().unwrap().genre, "high");
+    assert_eq!(
+        a.selected,
+        Some(r.similar[0].track as usize),
+        "the best match is selected on the map"
+    );
+    let (text, _) = render(&a, 100, 30);
+    assert!(text.contains("genre high"), "{text}");
+    assert!(
+        text.contains("✚"),
+        "the query's marker is on the map:\n{text}"
+    );
+    on_key(&mut a, &mut rt, key(KeyCode::Down));
+    assert_eq!(a.result_row, 1);
+    assert_eq!(a.selected, Some(r.similar[1].track as usize));
+
+    // Drop two files: the first is queried, and the user is told.
+    let dropped = format!(
+        "'{}' '{}'",
+        lib.query.display(),
+        lib.root.join("low/low0.wav").display()
+    );
+    on_paste(&mut a, &mut rt, &dropped);
+    assert!(a
+        .notice
+        .as_deref()
+        .unwrap_or("")
+        .contains("2 paths given: querying the first"));
+    // Esc cancels; its late answer is dropped.
+    a.typing = false;
+    on_key(&mut a, &mut rt, key(KeyCode::Esc));
+    assert_eq!(a.query, QueryState::Idle);
+    rt.wait(&mut a, Duration::from_secs(60));
+    assert_eq!(a.query, QueryState::Idle);
+
+    // A missing file: the error shows in the pane.
+    a.input.set("/no/such/file.wav");
+    let e = a.submit().unwrap();
+    let Effect::Query(_, _) = e else { panic!() };
+    rt.effect(&mut a, e);
+    assert!(rt.wait(&mut a, Duration::from_secs(30)));
+    let QueryState::Failed(msg) = &a.query else {
+        panic!("{:?}", a.query)
+    };
+    assert!(msg.contains("does not exist"), "{msg}");
+    let (_, buf) = render(&a, 100, 30);
+    let red = (0..100)
+        .flat_map(|x| (0..30).map(move |y| (x, y)))
+        .any(|(x, y)| buf[(x, y)].fg == Color::Red);
+    assert!(red, "errors are red");
+}
+
+#[test]
+fn retrain_swaps_the_model_and_keeps_the_selection() {
+    let (lib, m) = library();
+    let mut a = app(Some(Arc::clone(&m)));
+    let mut rt = runtime(&lib);
+    a.selected = Some(5);
+    let path = m.tracks[5].path.clone();
+    // A new file appears; `t` rescans and retrains in the background.
+    wav(&lib.root.join("low/low9.wav"), 160.0, 2.0);
+    let e = a.apply(Action::Retrain).unwrap();
+    assert_eq!(e, Effect::Retrain);
+    rt.effect(&mut a, e);
+    assert!(a.job.is_some());
+    let (text, _) = render(&a, 100, 30);
+    assert!(text.contains("rescanning"), "{text}");
+    // A second `t` does not start another.
+    assert_eq!(a.apply(Action::Retrain), None);
+    let mut swapped = false;
+    for _ in 0..600 {
+        rt.wait(&mut a, Duration::from_millis(200));
+        if a.job.is_none() {
+            swapped = true;
+            break;
+        }
+        // The old model stays usable meanwhile.
+        assert_eq!(a.model.as_ref().unwrap().len(), 15);
+    }
+    assert!(swapped, "training did not finish");
+    let new = a.model.clone().unwrap();
+    assert_eq!(new.len(), 16, "{:?}", a.error);
+    assert_eq!(new.tracks[a.selected.unwrap()].path, path, "selection kept");
+}
+
+#[test]
+fn every_state_renders_from_80x24_up() {
+    let (_lib, m) = library();
+    // No model yet.
+    let mut a = app(None);
+    a.no_model = "the library has no analysed tracks; index a library first".into();
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("no analysed tracks"), "{text}");
+    // Model, training in progress, error.
+    let mut a = app(Some(Arc::clone(&m)));
+    a.job = Some(musim::tui::app::Job {
+        label: "model: t-SNE map".into(),
+        fraction: Some(0.5),
+    });
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let (text, _) = render(&a, w, h);
+        assert!(text.contains("clusters (3)"), "{w}×{h}:\n{text}");
+        assert!(text.contains("map · colour: genre"), "{text}");
+        assert!(text.contains("model: t-SNE map 50%"), "{text}");
+        assert!(
+            text.contains("● high") && text.contains("● noise"),
+            "legend:\n{text}"
+        );
+    }
+    a.error = Some("keymap: k.toml, line 3: unknown action \"fly\"".into());
+    let (text, buf) = render(&a, 120, 30);
+    assert!(text.contains("line 3: unknown action"), "{text}");
+    let y = 29;
+    assert!(
+        (0..120).any(|x| buf[(x, y)].bg == Color::Red),
+        "error has a red background"
+    );
+    // Help lists the active keys.
+    a.error = None;
+    a.apply(Action::Help);
+    let (text, _) = render(&a, 100, 30);
+    assert!(
+        text.contains("show / hide this help") && text.contains("ctrl-c q"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rescan, re-index and rebuild the model"),
+        "{text}"
+    );
+    // Tiny terminals do not panic.
+    for (w, h) in [(1, 1), (10, 3), (40, 10)] {
+        render(&a, w, h);
+    }
+}
