@@ -176,6 +176,11 @@ pub fn on_key(app: &mut App, rt: &mut Runtime, key: KeyEvent) {
         }
         return;
     }
+    if app.help && app.keymap.action(&key).is_none() {
+        // Any key closes help, bound or not.
+        app.help = false;
+        return;
+    }
     if let Some(action) = app.keymap.action(&key) {
         if let Some(e) = app.apply(action) {
             rt.effect(app, e);

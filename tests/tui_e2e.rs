@@ -1,0 +1,160 @@
+//! The real binary in a real pseudo-terminal (tmux): it opens on a library,
+//! answers keys, runs a typed query, shows help, quits, and leaves the
+//! terminal as it found it. Needs tmux (`.ci/run` installs it; under
+//! `CI=true` a missing tmux fails the test).
+
+mod cli_support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use cli_support::{wav, Env, BIN};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.cmd(&args);
+    }
+
+    fn wait_for(&self, what: &str, secs: u64) -> String {
+        let t = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(secs),
+                "waited for {what:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.cmd(&["kill-server"]);
+    }
+}
+
+fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn explorer_in_a_pseudo_terminal() {
+    if !have_tmux() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "tmux is required under CI=true (.ci/run installs it)"
+        );
+        eprintln!("SKIPPED: tmux not installed (install tmux to run this test)");
+        return;
+    }
+    let env = Env::new();
+    let lib = env.path("lib");
+    for i in 0..4 {
+        wav(
+            &lib.join(format!("low/low{i}.wav")),
+            150.0 + 40.0 * i as f32,
+            2.0,
+        );
+        wav(
+            &lib.join(format!("high/high{i}.wav")),
+            3000.0 + 400.0 * i as f32,
+            2.0,
+        );
+    }
+    let query = env.path("to query.wav");
+    wav(&query, 3300.0, 2.0);
+    let t = Tmux {
+        socket: format!("musim-test-{}", std::process::id()),
+    };
+    let shell = format!(
+        "cd '{}' && HOME='{}' XDG_CONFIG_HOME='{}/.config' XDG_DATA_HOME='{}/.local/share' '{}' --library '{}'; echo EXITED:$?; stty -a | tr ' ' '\\n' | grep -x -e -icanon -e icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 60",
+        env.cwd.display(),
+        env.home.display(),
+        env.home.display(),
+        env.home.display(),
+        BIN,
+        lib.display()
+    );
+    let out = t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &shell,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // It opens, indexes and trains in the background, then shows clusters.
+    let s = t.wait_for("clusters (2)", 120);
+    assert!(s.contains("map · colour: genre"), "{s}");
+    assert!(s.contains("8 tracks"), "{s}");
+
+    // Browse: focus clusters, open one, move down.
+    t.keys(&["Tab", "Enter", "Down"]);
+    t.wait_for("tracks by PageRank", 10);
+    t.keys(&["Escape"]);
+    t.wait_for("Enter: tracks", 10);
+
+    // Help from the active keymap.
+    t.keys(&["?"]);
+    t.wait_for("show / hide this help", 10);
+    t.keys(&["x"]);
+
+    // Type a path (with a space) and run it.
+    t.keys(&["/"]);
+    t.keys(&["-l", query.to_str().unwrap()]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("genre high", 60);
+    assert!(s.contains("to query.wav"), "{s}");
+
+    // Quit: back to the shell, terminal restored (canonical mode, echo).
+    t.keys(&["q"]);
+    let s = t.wait_for("EXITED:0", 20);
+    assert!(
+        !s.contains("clusters (2)"),
+        "the alternate screen was left:\n{s}"
+    );
+    let s = t.wait_for("icanon", 10);
+    assert!(
+        s.contains(" icanon") || s.starts_with("icanon") || s.contains("\nicanon"),
+        "{s}"
+    );
+    assert!(
+        !s.contains("-icanon") && !s.contains("-echo"),
+        "raw mode left on:\n{s}"
+    );
+}
