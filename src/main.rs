@@ -64,6 +64,9 @@ enum Command {
         /// Also write the similar tracks as an M3U playlist.
         #[arg(long, value_name = "FILE")]
         m3u: Option<PathBuf>,
+        /// Also copy the file (or the URL's audio) into the library and index it.
+        #[arg(long)]
+        add: bool,
     },
     /// A chain of similar library tracks leading from one song to another.
     Path {
@@ -137,12 +140,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             k,
             json,
             m3u,
+            add,
         }) => query(
             &Session::open_for_reading(library, index)?,
             &target,
             k,
             json,
             m3u,
+            add,
         ),
         Some(Command::Path { from, to, json }) => chain(
             &Session::open_for_reading(library, index)?,
@@ -314,6 +319,23 @@ fn query(
     k: usize,
     json: bool,
     m3u: Option<PathBuf>,
+    add: bool,
+) -> Result<ExitCode> {
+    let add_to = match (&session.choice, add) {
+        (_, false) => None,
+        (Some(c), true) => Some(c.root.clone()),
+        (None, true) => anyhow::bail!("--add needs a library (give --library DIR)"),
+    };
+    query_only(session, target, k, json, m3u, add_to.as_deref())
+}
+
+fn query_only(
+    session: &Session,
+    target: &str,
+    k: usize,
+    json: bool,
+    m3u: Option<PathBuf>,
+    add_to: Option<&std::path::Path>,
 ) -> Result<ExitCode> {
     let is_url = musim::youtube::looks_like_url(target);
     // Bad input fails before any model work.
@@ -349,6 +371,21 @@ fn query(
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
         print!("{}", musim::query::text::render(&r));
+    }
+    if let Some(root) = add_to {
+        let source = match &_download {
+            Some(d) => d.audio.clone(),
+            None => PathBuf::from(target),
+        };
+        let title = _download.as_ref().and_then(|d| d.title.clone());
+        let dest = musim::library::add::add(root, &source, title.as_deref())?;
+        let cancel = AtomicBool::new(false);
+        let report = session.index(real_analysis(), &musim::library::progress::Silent, &cancel)?;
+        eprintln!(
+            "musim-tui: added {} to the library ({} tracks indexed; the model updates on next use)",
+            musim::library::paths::show(&dest),
+            report.index.analysed()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -124,6 +124,37 @@ fn train_query_and_path_on_a_labelled_library() {
         .iter()
         .all(|x| !x["path"].as_str().unwrap().ends_with("high0.wav")));
 
+    // --add copies an outside file into the library and indexes it.
+    let r = env.run(&["query", "--library", s(&lib), s(&q), "--add"]);
+    ok(&r);
+    assert!(
+        r.stderr.contains("added") && r.stderr.contains("13 tracks indexed"),
+        "{}",
+        r.stderr
+    );
+    assert!(lib.join("new low.wav").is_file());
+    let r = env.run(&["query", "--library", s(&lib), s(&q), "--add"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("already exists in the library"),
+        "{}",
+        r.stderr
+    );
+    let r = env.run(&[
+        "query",
+        "--library",
+        s(&lib),
+        s(&lib.join("new low.wav")),
+        "--json",
+    ]);
+    ok(&r);
+    assert!(r.stdout.contains("\"library_track\": "), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains("\"library_track\": null"),
+        "the added file is a library track now"
+    );
+    std::fs::remove_file(lib.join("new low.wav")).unwrap();
+
     // A chain from a low sine to a high one.
     let r = env.run(&[
         "path",

@@ -6,6 +6,7 @@
 //! [`indexer`] analyses what changed in parallel and [`index`] stores the
 //! result atomically ([`atomic`]). [`summary`] turns the outcome into text.
 
+pub mod add;
 pub mod atomic;
 pub mod choice;
 pub mod framed;
