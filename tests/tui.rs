@@ -347,3 +347,37 @@ fn every_state_renders_from_80x24_up() {
         render(&a, w, h);
     }
 }
+
+#[test]
+fn an_empty_library_offers_the_demo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("empty");
+    std::fs::create_dir_all(&root).unwrap();
+    let lib = Lib {
+        root: std::fs::canonicalize(&root).unwrap(),
+        index: tmp.path().join("e.idx"),
+        query: tmp.path().join("none.wav"),
+        _tmp: tmp,
+    };
+    let mut a = app(None);
+    let mut rt = runtime(&lib);
+    let e = a.apply(Action::Retrain).unwrap();
+    rt.effect(&mut a, e);
+    for _ in 0..100 {
+        rt.wait(&mut a, Duration::from_millis(100));
+        if a.job.is_none() {
+            break;
+        }
+    }
+    assert!(a.model.is_none());
+    assert!(
+        a.no_model.contains("no analysed tracks")
+            && a.no_model
+                .contains("press D to explore the built-in demo library"),
+        "{}",
+        a.no_model
+    );
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("press D"), "{text}");
+    assert_eq!(a.apply(Action::OpenDemo), Some(Effect::OpenDemo));
+}

@@ -79,6 +79,8 @@ pub enum Effect {
     Retrain,
     /// Cancel the retraining.
     CancelRetrain,
+    /// Generate (if needed) and open the demo library.
+    OpenDemo,
     /// Tab-complete the input.
     Complete,
 }
@@ -451,6 +453,17 @@ impl App {
                     return Some(Effect::Retrain);
                 }
                 self.notice = Some("already retraining (Esc cancels)".into());
+            }
+            Action::OpenDemo => {
+                if self.job.is_some() {
+                    self.notice = Some("busy: wait for the current job (Esc cancels it)".into());
+                    return None;
+                }
+                self.job = Some(Job {
+                    label: "preparing the demo library".into(),
+                    fraction: None,
+                });
+                return Some(Effect::OpenDemo);
             }
             Action::ToggleColour => {
                 self.colour = match self.colour {

@@ -14,7 +14,7 @@ use ratatui::layout::Rect;
 
 use super::app::{App, Effect, Job};
 use super::ui;
-use super::worker::{spawn_query, spawn_train, Msg};
+use super::worker::{spawn_demo, spawn_query, spawn_train, Msg};
 use crate::library::session::Session;
 use crate::youtube::Download;
 
@@ -76,6 +76,7 @@ impl Runtime {
                     Arc::clone(&self.train_cancel),
                 );
             }
+            Effect::OpenDemo => spawn_demo(self.tx.clone()),
             Effect::CancelRetrain => {
                 self.train_cancel.store(true, Ordering::SeqCst);
                 if let Some(j) = &mut app.job {
@@ -109,9 +110,24 @@ impl Runtime {
                 Msg::Trained(Err(e)) => {
                     app.job = None;
                     if app.model.is_none() {
-                        app.no_model = e.clone();
+                        let demo = app.keymap.keys_of(super::keymap::Action::OpenDemo);
+                        app.no_model = format!(
+                            "{e}\n\nAdd audio files to {} and press {} to rescan, or press {demo} to explore the built-in demo library (synthesised, generated once).",
+                            app.library,
+                            app.keymap.keys_of(super::keymap::Action::Retrain)
+                        );
                     }
                     app.error = Some(e);
+                }
+                Msg::Library(session) => {
+                    self.session = *session;
+                    if let Some(c) = &self.session.choice {
+                        app.library = crate::library::paths::show(&c.root);
+                    }
+                    app.model = None;
+                    app.selected = None;
+                    app.no_model = "building the model of the demo library…".into();
+                    self.effect(app, Effect::Retrain);
                 }
                 Msg::TrainCancelled => {
                     app.job = None;

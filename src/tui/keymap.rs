@@ -42,6 +42,8 @@ pub enum Action {
     Play,
     /// Rescan, re-index and rebuild the model in the background.
     Retrain,
+    /// Switch to the built-in demo library (generated on first use).
+    OpenDemo,
     /// Colour the map by cluster or by genre.
     ToggleColour,
     /// Zoom the map in.
@@ -85,6 +87,7 @@ impl Action {
             Action::Back => "back / cancel",
             Action::Play => "preview the selected track and its neighbours",
             Action::Retrain => "rescan, re-index and rebuild the model",
+            Action::OpenDemo => "switch to the built-in demo library",
             Action::ToggleColour => "colour the map by cluster / genre",
             Action::ZoomIn => "zoom in",
             Action::ZoomOut => "zoom out",

@@ -28,6 +28,8 @@ pub enum Msg {
     Trained(Result<Arc<Model>, String>),
     /// Training was cancelled (the old model stays).
     TrainCancelled,
+    /// The demo library is ready: switch to it.
+    Library(Box<Session>),
     /// A query ended.
     Query {
         /// Request id.
@@ -116,6 +118,30 @@ pub fn spawn_train(session: Session, tx: Sender<Msg>, cancel: Arc<AtomicBool>) {
             }
         };
         let _ = tx.send(Msg::Trained(outcome));
+    });
+}
+
+/// Generate the demo library if needed, then hand over its session.
+pub fn spawn_demo(tx: Sender<Msg>) {
+    std::thread::spawn(move || {
+        use crate::demo::{default_dir, ensure_library, DemoSpec};
+        let spec = DemoSpec::from_env();
+        let progress = |done: usize, total: usize| {
+            let _ = tx.send(Msg::Job {
+                label: format!("generating the demo library {done}/{total}"),
+                fraction: Some(done as f64 / total.max(1) as f64),
+            });
+        };
+        let r = default_dir()
+            .and_then(|dir| ensure_library(&dir, &spec, false, &progress))
+            .map_err(|e| e.to_string())
+            .and_then(|e| Session::open(Some(&e.root), None).map_err(|e| e.to_string()));
+        let _ = match r {
+            Ok(s) => tx.send(Msg::Library(Box::new(s))),
+            Err(e) => tx.send(Msg::Trained(Err(format!(
+                "cannot open the demo library: {e}"
+            )))),
+        };
     });
 }
 

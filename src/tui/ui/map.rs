@@ -57,7 +57,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
     let title = format!("map · colour: {by} · zoom {:.1}×", app.view.zoom);
     let block = super::block(&title, focused);
     let Some(m) = &app.model else {
-        let p = Paragraph::new(app.no_model.as_str()).block(block);
+        let p = Paragraph::new(app.no_model.as_str())
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(block);
         f.render_widget(p, area);
         return;
     };
