@@ -13,4 +13,5 @@ pub mod features;
 pub mod library;
 pub mod model;
 pub mod query;
+pub mod report;
 pub mod youtube;
