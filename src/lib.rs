@@ -13,5 +13,6 @@ pub mod features;
 pub mod library;
 pub mod model;
 pub mod query;
+pub mod report;
 pub mod tui;
 pub mod youtube;

@@ -80,6 +80,13 @@ enum Command {
     },
     /// Print the explorer's active key bindings (defaults + your keymap.toml).
     Keys,
+    /// Index the library, bring its model up to date and write a report:
+    /// confusion matrix, t-SNE map and cluster PNGs, metrics.json, report.md.
+    Report {
+        /// Output folder (created if missing).
+        #[arg(short, long, value_name = "DIR", default_value = "results")]
+        output: PathBuf,
+    },
     /// Write the built-in demo library (synthesised, labelled by style).
     Demo {
         /// Output folder (default: `demo` in the platform data folder).
@@ -135,6 +142,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Demo { out, force }) => demo(out, force),
         Some(Command::Index) => index_library(&Session::open(library, index)?, false),
         Some(Command::Train { k, force }) => train(&Session::open(library, index)?, k, force),
+        Some(Command::Report { output }) => report(&Session::open(library, index)?, &output),
         Some(Command::Query {
             target,
             k,
@@ -310,6 +318,23 @@ fn train(session: &Session, k: Option<usize>, force: bool) -> Result<ExitCode> {
     };
     let m = model(session, Some(&params), force)?;
     print!("{}", musim::model::describe::describe(&m));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(session: &Session, output: &std::path::Path) -> Result<ExitCode> {
+    let code = index_library(session, false)?;
+    if code != ExitCode::SUCCESS {
+        return Ok(code);
+    }
+    let m = model(session, None, false)?;
+    let ctx = musim::report::Context::of_index(&session.load()?);
+    let started = std::time::Instant::now();
+    let w = musim::report::write(&m, &ctx, &musim::report::Options::default(), output)?;
+    print!("{}", musim::report::summary(&w));
+    eprintln!(
+        "musim-tui: report written in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
