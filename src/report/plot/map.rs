@@ -125,21 +125,25 @@ pub fn draw(model: &Model, report: &Report) -> Result<Png, PlotError> {
     if !lo[0].is_finite() {
         (lo, hi) = ([-1.0; 2], [1.0; 2]);
     }
-    let span = (hi[0] - lo[0]).max(hi[1] - lo[1]).max(1e-9) * 1.10;
+    // Equal scale on both axes; the plot is as tall as the data's shape
+    // asks (between 2/3 of its width and square), 5% padding each side.
+    let spans = [(hi[0] - lo[0]).max(1e-9), (hi[1] - lo[1]).max(1e-9)];
+    let plot_h = ((f64::from(PLOT) * spans[1] / spans[0]).round() as i32).clamp(640, PLOT);
+    let scale = (f64::from(PLOT) / (spans[0] * 1.1)).min(f64::from(plot_h) / (spans[1] * 1.1));
     let centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
     let (px0, py0) = (MARGIN + 34, TOP);
     let to_px = |p: &[f32; 2]| -> (i32, i32) {
-        let f = |v: f32, a: usize| {
-            let v = f64::from(v);
+        let off = |a: usize| {
+            let v = f64::from(p[a]);
             if v.is_finite() {
-                (v - centre[a]) / span + 0.5
+                (v - centre[a]) * scale
             } else {
-                0.5
+                0.0
             }
         };
-        let x = f64::from(px0) + f(p[0], 0) * f64::from(PLOT);
+        let x = f64::from(px0 + PLOT / 2) + off(0);
         // Up is positive, as on any plot.
-        let y = f64::from(py0) + (1.0 - f(p[1], 1)) * f64::from(PLOT);
+        let y = f64::from(py0 + plot_h / 2) - off(1);
         (x.round() as i32, y.round() as i32)
     };
     let pixels: Vec<(i32, i32)> = model.map.iter().map(to_px).collect();
@@ -161,7 +165,7 @@ pub fn draw(model: &Model, report: &Report) -> Result<Png, PlotError> {
     // Legend entries: non-empty classes, then the representative star.
     let legend: Vec<&Class> = classes.iter().filter(|c| c.count > 0).collect();
     let legend_font = Font::new(14.0, INK);
-    let rows_per_col = ((PLOT - 40) / LEGEND_ROW).max(1) as usize;
+    let rows_per_col = ((plot_h - 40) / LEGEND_ROW).max(1) as usize;
     let cols = legend.len().div_ceil(rows_per_col).max(1);
     let tails: Vec<String> = legend.iter().map(|c| format!(" ({})", c.count)).collect();
     let tail_w = tails
@@ -186,7 +190,7 @@ pub fn draw(model: &Model, report: &Report) -> Result<Png, PlotError> {
     let legend_w = (col_w * cols as i32).max(30 + legend_font.width(star_label) + 10);
     let lx0 = px0 + PLOT + 30;
     let width = lx0 + legend_w + MARGIN;
-    let height = TOP + PLOT + 44 + MARGIN;
+    let height = TOP + plot_h + 44 + MARGIN;
 
     let title_font = Font::new(22.0, INK);
     let sub_font = Font::new(14.0, MUTED);
@@ -256,14 +260,14 @@ pub fn draw(model: &Model, report: &Report) -> Result<Png, PlotError> {
         title_font.draw(area, &title, MARGIN, MARGIN, Align::Left, VAlign::Top)?;
         sub_font.draw(area, &sub1, MARGIN, MARGIN + 36, Align::Left, VAlign::Top)?;
         sub_font.draw(area, &sub2, MARGIN, MARGIN + 58, Align::Left, VAlign::Top)?;
-        style::rect(area, px0, py0, px0 + PLOT, py0 + PLOT, Rgb(252, 252, 252))?;
-        style::frame(area, px0, py0, px0 + PLOT, py0 + PLOT, FAINT, 1)?;
+        style::rect(area, px0, py0, px0 + PLOT, py0 + plot_h, Rgb(252, 252, 252))?;
+        style::frame(area, px0, py0, px0 + PLOT, py0 + plot_h, FAINT, 1)?;
         let axis = Font::new(14.0, MUTED);
         axis.draw(
             area,
             "t-SNE 1",
             px0 + PLOT / 2,
-            py0 + PLOT + 12,
+            py0 + plot_h + 12,
             Align::Centre,
             VAlign::Top,
         )?;
@@ -271,7 +275,7 @@ pub fn draw(model: &Model, report: &Report) -> Result<Png, PlotError> {
             area,
             "t-SNE 2",
             px0 - 14,
-            py0 + PLOT / 2,
+            py0 + plot_h / 2,
             Align::Centre,
             VAlign::Middle,
         )?;
@@ -288,7 +292,7 @@ pub fn draw(model: &Model, report: &Report) -> Result<Png, PlotError> {
             x0: f64::from(px0 + 2),
             y0: f64::from(py0 + 2),
             x1: f64::from(px0 + PLOT - 2),
-            y1: f64::from(py0 + PLOT - 2),
+            y1: f64::from(py0 + plot_h - 2),
         };
         let star_r = 12.0;
         let mut taken: Vec<Boxed> = reps
@@ -329,6 +333,7 @@ pub fn draw(model: &Model, report: &Report) -> Result<Png, PlotError> {
                 (f64::from(x), f64::from(y)),
                 star_r,
                 &taken,
+                &pixels,
                 &frame,
             );
             taken.push(b);
@@ -348,7 +353,7 @@ pub fn draw(model: &Model, report: &Report) -> Result<Png, PlotError> {
             }
             area.draw(&Rectangle::new(
                 [(b.x0 as i32, b.y0 as i32), (b.x1 as i32, b.y1 as i32)],
-                WHITE.rgb().mix(0.85).filled(),
+                WHITE.rgb().mix(0.75).filled(),
             ))
             .map_err(PlotError::from_any)?;
             name_font.draw(
@@ -410,7 +415,7 @@ fn star(area: &Area<'_>, x: i32, y: i32, r: f64, fill: Rgb) -> Drawn {
     closed.push(closed[0]);
     area.draw(&PathElement::new(
         closed.clone(),
-        WHITE.rgb().stroke_width(5),
+        WHITE.rgb().stroke_width(3),
     ))
     .map_err(PlotError::from_any)?;
     area.draw(&Polygon::new(pts, fill.rgb().filled()))
@@ -419,16 +424,18 @@ fn star(area: &Area<'_>, x: i32, y: i32, r: f64, fill: Rgb) -> Drawn {
         .map_err(PlotError::from_any)
 }
 
-/// Where to put a name box for the point (x, y): the first of a ring of
-/// candidate spots (right, left, above, below, diagonals; then further
-/// out) inside `frame` that overlaps nothing `taken` (other than the
-/// point's own star); else the spot with the least overlap.
+/// Where to put a name box for the point (x, y): of a ring of candidate
+/// spots (right, left, above, below, diagonals; then further out) inside
+/// `frame`, the first that overlaps nothing `taken` (other names and stars
+/// than the point's own) and covers no data point; else the one that
+/// overlaps least (another name counts far more than a hidden point).
 fn place(
     label: &str,
     font: &Font,
     (x, y): (f64, f64),
     star_r: f64,
     taken: &[Boxed],
+    points: &[(i32, i32)],
     frame: &Boxed,
 ) -> Boxed {
     let w = f64::from(font.width(label)) + 6.0;
@@ -458,20 +465,39 @@ fn place(
                 x1: bx + w,
                 y1: by + h,
             };
-            let outside = if b.inside(frame) { 0.0 } else { 1e6 };
+            if !b.inside(frame) {
+                continue;
+            }
             let overlap: f64 = taken
                 .iter()
                 .filter(|t| **t != own)
                 .map(|t| t.overlap(&b))
                 .sum();
-            let cost = outside + overlap + d * 0.01;
-            if outside == 0.0 && overlap == 0.0 {
+            let covered = points
+                .iter()
+                .filter(|&&(px, py)| {
+                    let (px, py) = (f64::from(px), f64::from(py));
+                    px >= b.x0 - 2.0 && px <= b.x1 + 2.0 && py >= b.y0 - 2.0 && py <= b.y1 + 2.0
+                })
+                .count();
+            if overlap == 0.0 && covered == 0 {
                 return b;
             }
+            let cost = overlap * 10.0 + covered as f64 * 40.0 + d;
             if best.as_ref().is_none_or(|(c, _)| cost < *c) {
                 best = Some((cost, b));
             }
         }
     }
-    best.map_or(own, |b| b.1)
+    // No spot inside the frame at all (a name wider than the plot): right
+    // of the star, clipped by the canvas.
+    best.map_or(
+        Boxed {
+            x0: x + star_r + 2.0,
+            y0: y - h / 2.0,
+            x1: x + star_r + 2.0 + w,
+            y1: y + h / 2.0,
+        },
+        |b| b.1,
+    )
 }
