@@ -22,6 +22,45 @@ pub fn bar(share: f64, width: usize) -> String {
     s
 }
 
+/// The archetype as a stacked bar of `width` cells: each genre's share in
+/// its map colour (largest remainders, so shares add up to the width).
+pub fn archetype_bar(
+    arch: &crate::model::archetype::Archetype,
+    genres: &[String],
+    width: usize,
+) -> Vec<Span<'static>> {
+    let total = arch.size.max(1) as f64;
+    let mut cells: Vec<(usize, usize, f64)> = arch
+        .counts
+        .iter()
+        .map(|(g, c)| {
+            let exact = *c as f64 / total * width as f64;
+            let idx = genres.iter().position(|x| x == g).unwrap_or(genres.len());
+            (idx, exact.floor() as usize, exact - exact.floor())
+        })
+        .collect();
+    let used: usize = cells.iter().map(|c| c.1).sum();
+    let mut order: Vec<usize> = (0..cells.len()).collect();
+    order.sort_by(|&a, &b| cells[b].2.total_cmp(&cells[a].2));
+    let labelled_width = ((total - arch.unlabelled as f64) / total * width as f64).round() as usize;
+    for &i in order.iter().take(labelled_width.saturating_sub(used)) {
+        cells[i].1 += 1;
+    }
+    let mut spans: Vec<Span<'static>> = cells
+        .iter()
+        .filter(|c| c.1 > 0)
+        .map(|&(idx, n, _)| Span::styled("█".repeat(n), Style::default().fg(colour(idx))))
+        .collect();
+    let drawn: usize = cells.iter().map(|c| c.1).sum();
+    if drawn < width {
+        spans.push(Span::styled(
+            "░".repeat(width - drawn),
+            Style::default().fg(Color::DarkGray),
+        ));
+    }
+    spans
+}
+
 /// Draw the cluster browser.
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
     let Some(m) = &app.model else {
@@ -108,7 +147,22 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
 
 #[cfg(test)]
 mod tests {
-    use super::bar;
+    use super::{archetype_bar, bar};
+    use crate::model::archetype::Archetype;
+
+    #[test]
+    fn archetype_bar_splits_the_width_by_genre() {
+        let genres = vec!["jazz".to_string(), "rock".to_string()];
+        let a = Archetype::of([Some("rock"), Some("rock"), Some("jazz"), None]);
+        let spans = archetype_bar(&a, &genres, 8);
+        let text: Vec<String> = spans.iter().map(|s| s.content.to_string()).collect();
+        assert_eq!(text, vec!["████", "██", "░░"]);
+        assert_eq!(
+            spans[0].style.fg,
+            Some(super::colour(1)),
+            "rock in rock's map colour"
+        );
+    }
 
     #[test]
     fn bars_fill_in_eighths() {
