@@ -125,12 +125,24 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
                 .archetype
                 .majority()
                 .map_or(("unlabelled".to_string(), 0.0), |(g, s)| (g.to_string(), s));
-            ListItem::new(Line::from(vec![
-                Span::styled(format!("{i:>2} "), Style::default().fg(colour(i))),
-                Span::styled(bar(share, bar_w), Style::default().fg(colour(i))),
-                Span::raw(format!(" {:>4} ", c.archetype.size)),
-                Span::raw(format!("{genre} {:.0}%", share * 100.0)),
-            ]))
+            let mut spans = vec![Span::styled(
+                format!("{i:>2} "),
+                Style::default().fg(colour(i)),
+            )];
+            if m.is_labelled() {
+                spans.extend(archetype_bar(&c.archetype, &m.genres, bar_w));
+                spans.push(Span::raw(format!(" {:>4} ", c.archetype.size)));
+                spans.push(Span::raw(format!("{genre} {:.0}%", share * 100.0)));
+            } else {
+                // No genres: the bar shows the cluster's share of the library.
+                let size = c.archetype.size as f64 / m.len().max(1) as f64;
+                spans.push(Span::styled(
+                    bar(size, bar_w),
+                    Style::default().fg(colour(i)),
+                ));
+                spans.push(Span::raw(format!(" {:>4} unlabelled", c.archetype.size)));
+            }
+            ListItem::new(Line::from(spans))
         })
         .collect();
     let mut state = ListState::default();
