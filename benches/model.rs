@@ -131,6 +131,17 @@ fn main() {
         "  full build without the map (z-score, K-Means, graph, PageRank): {:.2} s",
         secs(t)
     );
+    // An unlabelled library: k chosen by silhouette over k = 2…12.
+    let mut unlabelled = index.clone();
+    unlabelled.entries.iter_mut().for_each(|e| e.label = None);
+    let t = Instant::now();
+    if let Ok(m) = build(&unlabelled, &params, &|_| {}, &AtomicBool::new(false)) {
+        println!(
+            "  unlabelled build without the map ({}): {:.2} s",
+            m.k_choice_summary(),
+            secs(t)
+        );
+    }
     let queries = 50;
     let mut r = rng(99);
     let t = Instant::now();

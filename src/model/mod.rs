@@ -377,6 +377,21 @@ impl Model {
         self.tracks.is_empty()
     }
 
+    /// "k=7 (best of 2…12)" and the like, for logs and benchmarks.
+    pub fn k_choice_summary(&self) -> String {
+        match &self.k_choice {
+            KChoice::Silhouette(s) => format!(
+                "k={} (best silhouette of k={}…{})",
+                self.clusters.len(),
+                s.first().map_or(0, |x| x.0),
+                s.last().map_or(0, |x| x.0)
+            ),
+            KChoice::Given => format!("k={} (given)", self.clusters.len()),
+            KChoice::Genres => format!("k={} (one per genre)", self.clusters.len()),
+            KChoice::Trivial => format!("k={} (trivial)", self.clusters.len()),
+        }
+    }
+
     /// Whether the library has at least one labelled track.
     pub fn is_labelled(&self) -> bool {
         !self.genres.is_empty()
