@@ -364,20 +364,20 @@ fn query_only(
 ) -> Result<ExitCode> {
     let is_url = musim::youtube::looks_like_url(target);
     // Bad input fails before any model work.
-    if is_url {
-        musim::youtube::check_url(target)?;
+    let url = if is_url {
+        Some(musim::youtube::check_url(target)?)
     } else {
         musim::query::check_file(std::path::Path::new(target))?;
-    }
+        None
+    };
     let m = model(session, None, false)?;
     // Kept alive until the end so the downloaded audio exists meanwhile.
     let mut _download = None;
-    let r = if is_url {
+    let r = if let Some(url) = url {
         let cancel = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&cancel);
         // Ctrl-C stops yt-dlp (in its own process group) and cleans up.
         let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-        let url = musim::youtube::check_url(target)?;
         eprintln!("musim-tui: fetching {url} with yt-dlp");
         let opts = musim::youtube::FetchOptions {
             cancel: Some(cancel),

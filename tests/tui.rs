@@ -1,7 +1,11 @@
 //! The explorer without a terminal: key sequences → state, and rendering
 //! to ratatui's `TestBackend` in each state (text and styles).
 
-use std::path::{Path, PathBuf};
+mod cli_support;
+
+use std::path::PathBuf;
+
+use cli_support::wav;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,30 +23,6 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 use ratatui::Terminal;
-
-fn wav(path: &Path, freq: f32, secs: f32) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 22050,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    let mut s = 0x2545_f491_4f6c_dd1du64;
-    for i in 0..(secs * 22050.0) as usize {
-        let v = if freq > 0.0 {
-            (2.0 * std::f32::consts::PI * freq * i as f32 / 22050.0).sin() * 0.5
-        } else {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        };
-        w.write_sample((v * 32767.0) as i16).unwrap();
-    }
-    w.finalize().unwrap();
-}
 
 struct Lib {
     _tmp: tempfile::TempDir,

@@ -140,11 +140,8 @@ pub fn check_file(path: &Path) -> Result<std::fs::Metadata, QueryError> {
 /// Query the file at `path` for its `k` most similar tracks. A library
 /// track that has not changed since it was indexed is not re-analysed.
 pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, QueryError> {
-    let meta = check_file(path)?;
-    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let key = to_bytes(&canonical);
-    let own = model.tracks.iter().position(|t| t.path == key);
-    let meta = crate::library::fs::convert(&meta);
+    let meta = crate::library::fs::convert(&check_file(path)?);
+    let own = library_row(model, path);
     if let Some(i) = own {
         let t = &model.tracks[i];
         if t.size == meta.size && t.mtime_ns == meta.mtime_ns {
@@ -155,20 +152,35 @@ pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, Q
             return Ok(r);
         }
     }
-    let a = analyze_file(path)?;
-    let values = a.fingerprint.values;
-    if values.len() != model.normalizer.dims() {
-        return Err(QueryError::Dimensions {
-            model: model.normalizer.dims(),
-            query: values.len(),
-        });
-    }
-    let z = model.normalizer.apply(&values);
+    let (z, a) = analyse_z(model, path)?;
     let mut r = query_z(model, &z, own, k);
     r.source = show(path);
     r.duration_s = a.duration_s;
     r.warnings = a.warnings;
     Ok(r)
+}
+
+/// The model row of the library track at `path` (compared canonically).
+pub fn library_row(model: &Model, path: &Path) -> Option<usize> {
+    let key = to_bytes(&std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
+    model.tracks.iter().position(|t| t.path == key)
+}
+
+/// Analyse the file at `path` and z-score it with the library's
+/// statistics (the analysis is returned for its duration and warnings).
+pub fn analyse_z(
+    model: &Model,
+    path: &Path,
+) -> Result<(Vec<f32>, crate::analysis::TrackAnalysis), QueryError> {
+    let a = analyze_file(path)?;
+    let dims = model.normalizer.dims();
+    if a.fingerprint.values.len() != dims {
+        return Err(QueryError::Dimensions {
+            model: dims,
+            query: a.fingerprint.values.len(),
+        });
+    }
+    Ok((model.normalizer.apply(&a.fingerprint.values), a))
 }
 
 /// Fetch `url` with yt-dlp and query the downloaded audio. The download

@@ -5,8 +5,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{neighbours, QueryError};
-use crate::analysis::analyze_file;
-use crate::library::paths::{show, to_bytes};
+use crate::library::paths::show;
 use crate::model::graph::{chain, dot_unit, unit, Neighbour};
 use crate::model::Model;
 
@@ -49,18 +48,10 @@ enum End {
 
 fn resolve(model: &Model, path: &Path) -> Result<End, QueryError> {
     super::check_file(path)?;
-    let key = to_bytes(&std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
-    if let Some(i) = model.tracks.iter().position(|t| t.path == key) {
+    if let Some(i) = super::library_row(model, path) {
         return Ok(End::Track(i));
     }
-    let a = analyze_file(path)?;
-    if a.fingerprint.values.len() != model.normalizer.dims() {
-        return Err(QueryError::Dimensions {
-            model: model.normalizer.dims(),
-            query: a.fingerprint.values.len(),
-        });
-    }
-    let z = model.normalizer.apply(&a.fingerprint.values);
+    let (z, _) = super::analyse_z(model, path)?;
     let near = neighbours(model, &z, None, model.params.neighbours.max(1));
     Ok(End::Outside {
         unit: unit(&z),

@@ -31,6 +31,11 @@ pub fn run(session: Session) -> std::io::Result<()> {
         .map_or_else(|| show(&session.index_path), |c| show(&c.root));
     let stored = read(&model_path(&session.index_path)).ok().map(Arc::new);
     let mut app = app::App::new(stored, library, keymap);
+    let mut rt = event::Runtime::new(session);
+    if let Some(e) = app.apply(keymap::Action::Retrain) {
+        rt.effect(&mut app, e);
+    }
+    // Set after the first action, which clears errors.
     if let Some(p) = problems.first() {
         let more = if problems.len() > 1 {
             format!(" (+{} more; see `musim-tui keys`)", problems.len() - 1)
@@ -38,14 +43,6 @@ pub fn run(session: Session) -> std::io::Result<()> {
             String::new()
         };
         app.error = Some(format!("keymap: {p}{more}"));
-    }
-    let mut rt = event::Runtime::new(session);
-    if let Some(e) = app.apply(keymap::Action::Retrain) {
-        rt.effect(&mut app, e);
-    }
-    // The problems must survive the first action (apply clears errors).
-    if let Some(p) = problems.first() {
-        app.error = Some(format!("keymap: {p}"));
     }
     let mut term = terminal::enter()?;
     let r = event::run(&mut term, &mut app, &mut rt);
