@@ -1,0 +1,68 @@
+//! An [`Output`] that needs no hardware: it records what a sound card would
+//! have played, sample by sample, including the silence of an empty queue.
+
+use std::collections::VecDeque;
+
+use super::engine::Output;
+
+/// A simulated sound card: [`Recorder::play`] consumes queued samples in
+/// real order; [`Recorder::played`] is everything that came out.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    rate: u32,
+    queue: VecDeque<f32>,
+    played: Vec<f32>,
+    /// Samples pushed in total.
+    pushed: usize,
+    /// Buffers pushed in total.
+    buffers: usize,
+}
+
+impl Recorder {
+    /// A recorder playing at `rate` Hz.
+    pub fn new(rate: u32) -> Recorder {
+        Recorder {
+            rate,
+            ..Recorder::default()
+        }
+    }
+
+    /// Play `n` samples: queued ones, then silence if the queue runs dry.
+    pub fn play(&mut self, n: usize) {
+        for _ in 0..n {
+            let s = self.queue.pop_front().unwrap_or(0.0);
+            self.played.push(s);
+        }
+    }
+
+    /// Everything played so far.
+    pub fn played(&self) -> &[f32] {
+        &self.played
+    }
+
+    /// Samples pushed in total.
+    pub fn pushed(&self) -> usize {
+        self.pushed
+    }
+
+    /// Buffers pushed in total.
+    pub fn buffers(&self) -> usize {
+        self.buffers
+    }
+}
+
+impl Output for Recorder {
+    fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    fn push(&mut self, samples: Vec<f32>) {
+        self.pushed += samples.len();
+        self.buffers += 1;
+        self.queue.extend(samples);
+    }
+
+    fn queued(&mut self) -> usize {
+        self.queue.len()
+    }
+}
