@@ -18,7 +18,10 @@ mod imp {
     use super::Output;
 
     pub fn open() -> Result<Box<dyn Output>, String> {
-        Err("audio previews are not in this build (musim was built without the `playback` feature)".into())
+        Err(
+            "audio previews are not in this build (musim was built without the `playback` feature)"
+                .into(),
+        )
     }
 }
 
@@ -123,8 +126,7 @@ mod imp {
                 return;
             };
             self.blocks.push_back(samples.len());
-            self.player
-                .append(SamplesBuffer::new(one, rate, samples));
+            self.player.append(SamplesBuffer::new(one, rate, samples));
         }
 
         fn queued(&mut self) -> usize {

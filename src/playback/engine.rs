@@ -142,7 +142,11 @@ impl Engine {
             }
             Command::TogglePause => self.toggle_pause(),
             Command::Volume(v) => {
-                let v = if v.is_finite() { v.clamp(0.0, 1.0) } else { 1.0 };
+                let v = if v.is_finite() {
+                    v.clamp(0.0, 1.0)
+                } else {
+                    1.0
+                };
                 self.volume.set(v);
             }
         }
@@ -257,7 +261,11 @@ impl Engine {
                 }
                 Some(Err(e)) => {
                     self.messages.push(format!("preview skipped: {e}"));
-                    let next = if forward { Some(j + 1) } else { j.checked_sub(1) };
+                    let next = if forward {
+                        Some(j + 1)
+                    } else {
+                        j.checked_sub(1)
+                    };
                     match next {
                         Some(n) if n < self.list.len() => j = n,
                         // Nothing before the first item: turn round.

@@ -12,6 +12,7 @@ pub mod device;
 pub mod engine;
 pub mod fade;
 pub mod player;
+pub mod playlist;
 pub mod preview;
 pub mod rate;
 pub mod record;
@@ -49,9 +50,10 @@ pub struct Item {
 impl Item {
     /// An item for a file, titled by its file name.
     pub fn file(path: PathBuf) -> Item {
-        let title = path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let title = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         Item {
             path,
             title,
@@ -59,6 +61,17 @@ impl Item {
             duration_s: None,
             keep: None,
         }
+    }
+}
+
+/// Equal when they name the same file the same way (what is kept alive
+/// does not count).
+impl PartialEq for Item {
+    fn eq(&self, other: &Item) -> bool {
+        self.path == other.path
+            && self.title == other.title
+            && self.track == other.track
+            && self.duration_s == other.duration_s
     }
 }
 
@@ -75,7 +88,7 @@ impl fmt::Debug for Item {
 }
 
 /// What the user asks of the player.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Play these items' previews in order (replacing any list).
     Play(Vec<Item>),

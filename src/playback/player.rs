@@ -75,7 +75,9 @@ impl Player {
                     } else {
                         Duration::from_millis(500)
                     };
-                    let mut input = rx.recv_timeout(wait).map_err(|e| e == RecvTimeoutError::Disconnected);
+                    let mut input = rx
+                        .recv_timeout(wait)
+                        .map_err(|e| e == RecvTimeoutError::Disconnected);
                     loop {
                         match input {
                             Ok(Input::Command(c)) => engine.command(c),
@@ -114,7 +116,9 @@ impl Player {
                     });
                     let moving = status.phase == Phase::Playing
                         && last_sent.elapsed() >= REPORT_EVERY
-                        && last.as_ref().is_some_and(|l| l.position_s != status.position_s);
+                        && last
+                            .as_ref()
+                            .is_some_and(|l| l.position_s != status.position_s);
                     if changed || moving {
                         notify(Event::Status(status.clone()));
                         last = Some(status);

@@ -25,12 +25,20 @@ unsafe extern "C" fn ignore(
 pub fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        type Fixed = unsafe extern "C" fn(*const c_char, c_int, *const c_char, c_int, *const c_char);
+        type Fixed =
+            unsafe extern "C" fn(*const c_char, c_int, *const c_char, c_int, *const c_char);
         // SAFETY: same calling convention; see `ignore`.
         let handler: alsa_sys::snd_lib_error_handler_t = Some(unsafe {
             std::mem::transmute::<
                 Fixed,
-                unsafe extern "C" fn(*const c_char, c_int, *const c_char, c_int, *const c_char, ...),
+                unsafe extern "C" fn(
+                    *const c_char,
+                    c_int,
+                    *const c_char,
+                    c_int,
+                    *const c_char,
+                    ...
+                ),
             >(ignore)
         });
         // SAFETY: sets a process-wide function pointer in alsa-lib.

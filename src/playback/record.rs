@@ -66,3 +66,50 @@ impl Output for Recorder {
         self.queue.len()
     }
 }
+
+/// An [`Output`] that plays into nothing at the pace of the clock, so the
+/// player behaves as with a sound card (positions advance in real time).
+#[derive(Debug)]
+pub struct Clocked {
+    rate: u32,
+    pushed: u64,
+    played: u64,
+    since: std::time::Instant,
+}
+
+impl Clocked {
+    /// A silent output playing at `rate` Hz from now.
+    pub fn new(rate: u32) -> Clocked {
+        Clocked {
+            rate,
+            pushed: 0,
+            played: 0,
+            since: std::time::Instant::now(),
+        }
+    }
+
+    /// Advance the clock: what would have been played by now.
+    fn catch_up(&mut self) {
+        let now = std::time::Instant::now();
+        let due = (now - self.since).as_secs_f64() * f64::from(self.rate);
+        self.since = now;
+        // An empty queue plays silence: the clock does not bank it.
+        self.played = (self.played + due as u64).min(self.pushed);
+    }
+}
+
+impl Output for Clocked {
+    fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    fn push(&mut self, samples: Vec<f32>) {
+        self.catch_up();
+        self.pushed += samples.len() as u64;
+    }
+
+    fn queued(&mut self) -> usize {
+        self.catch_up();
+        (self.pushed - self.played) as usize
+    }
+}

@@ -39,7 +39,9 @@ fn level(x: &[f32], rate: u32, at: f64) -> f32 {
 
 /// Largest jump between consecutive samples.
 fn max_step(x: &[f32]) -> f32 {
-    x.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max)
+    x.windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max)
 }
 
 /// Largest jump a full-scale sine of `freq` Hz at `amp` can make per sample.
@@ -108,10 +110,16 @@ fn preview_is_the_middle_window_at_the_output_rate() {
         for at in [2.0, 7.5, 13.0] {
             let want = 0.1 + 0.8 * (22.5 + at) / 60.0;
             let got = level(&c.samples, rate, at);
-            assert!((f64::from(got) - want).abs() < 0.01, "{rate} at {at}: {got} vs {want}");
+            assert!(
+                (f64::from(got) - want).abs() < 0.01,
+                "{rate} at {at}: {got} vs {want}"
+            );
         }
         assert_eq!(c.samples[0], 0.0, "fades in from silence");
-        assert!(c.samples[c.samples.len() - 1].abs() < 1e-3, "fades out to silence");
+        assert!(
+            c.samples[c.samples.len() - 1].abs() < 1e-3,
+            "fades out to silence"
+        );
         assert!(level(&c.samples, rate, 0.25) < level(&c.samples, rate, 1.0));
     }
     // The library's duration places the window; a wrong (too long) one
@@ -161,7 +169,10 @@ fn previews_play_in_order_each_of_the_right_length_and_then_stop() {
             .windows(2)
             .filter(|w| w[0] < 0.0 && w[1] >= 0.0)
             .count();
-        assert!((crossings as f64 - f).abs() <= 2.0, "preview {k}: {crossings} Hz");
+        assert!(
+            (crossings as f64 - f).abs() <= 2.0,
+            "preview {k}: {crossings} Hz"
+        );
     }
     assert!(max_step(played) <= natural_step(660.0, 0.8, SR) * 1.02);
 }
@@ -193,9 +204,14 @@ fn next_previous_and_stop_move_through_the_list_without_clicks() {
     run(&mut e, &mut rec, 1.0);
     assert_eq!(e.status(0).phase, Phase::Idle);
     let fade = rec.pushed() - before;
-    assert!(fade <= (0.03 * f64::from(SR)) as usize + 2, "stop fades out within 30 ms: {fade} samples");
+    assert!(
+        fade <= (0.03 * f64::from(SR)) as usize + 2,
+        "stop fades out within 30 ms: {fade} samples"
+    );
     let played = rec.played();
-    assert!(played[played.len() - SR as usize / 2..].iter().all(|v| *v == 0.0));
+    assert!(played[played.len() - SR as usize / 2..]
+        .iter()
+        .all(|v| *v == 0.0));
     // Every skip faded out and the next preview faded in: no jump larger
     // than the loudest tone makes on its own.
     let bound = natural_step(660.0, 0.8, SR) * 1.02;
@@ -240,7 +256,9 @@ fn pause_fades_out_holds_the_place_and_resumes_smoothly() {
     assert_eq!(rec.pushed(), pushed, "nothing is sent while paused");
     assert_eq!(e.status(0).position_s, held);
     let played = rec.played();
-    assert!(played[played.len() - SR as usize / 2..].iter().all(|v| *v == 0.0));
+    assert!(played[played.len() - SR as usize / 2..]
+        .iter()
+        .all(|v| *v == 0.0));
     e.command(Command::TogglePause);
     run(&mut e, &mut rec, 1.0);
     assert_eq!(e.status(0).phase, Phase::Playing);
@@ -274,8 +292,16 @@ fn an_unplayable_file_is_skipped_with_a_message() {
     }
     assert_eq!(seen, vec![0, 2], "{messages:?}");
     assert_eq!(messages.len(), 1, "{messages:?}");
-    assert!(messages[0].starts_with("preview skipped: "), "{}", messages[0]);
-    assert!(messages[0].contains("notes.wav") && messages[0].contains("text file"), "{}", messages[0]);
+    assert!(
+        messages[0].starts_with("preview skipped: "),
+        "{}",
+        messages[0]
+    );
+    assert!(
+        messages[0].contains("notes.wav") && messages[0].contains("text file"),
+        "{}",
+        messages[0]
+    );
     assert_eq!(rec.pushed(), 2 * SR as usize);
 
     // Going back over it skips it backwards; a missing file too.
