@@ -6,15 +6,14 @@
 
 mod cli_support;
 
-use std::path::Path;
-
 use cli_support::{wav, Env};
 
 /// Point ALSA's default device at a WAV file (through `null`), via the
 /// `~/.asoundrc` that alsa-lib reads. The `plug` in front fixes the
 /// format at 32-bit integers (the file plugin labels float data as integer
 /// PCM in its WAV header).
-fn alsa_to_file(env: &Env, out: &Path) {
+#[cfg(feature = "playback")]
+fn alsa_to_file(env: &Env, out: &std::path::Path) {
     let conf = format!(
         r#"pcm.!default {{
   type plug
