@@ -73,7 +73,8 @@ impl Output for Recorder {
 pub struct Clocked {
     rate: u32,
     pushed: u64,
-    played: u64,
+    /// Samples played, with the fraction the clock has reached.
+    played: f64,
     since: std::time::Instant,
 }
 
@@ -83,7 +84,7 @@ impl Clocked {
         Clocked {
             rate,
             pushed: 0,
-            played: 0,
+            played: 0.0,
             since: std::time::Instant::now(),
         }
     }
@@ -94,7 +95,7 @@ impl Clocked {
         let due = (now - self.since).as_secs_f64() * f64::from(self.rate);
         self.since = now;
         // An empty queue plays silence: the clock does not bank it.
-        self.played = (self.played + due as u64).min(self.pushed);
+        self.played = (self.played + due).min(self.pushed as f64);
     }
 }
 
@@ -110,6 +111,6 @@ impl Output for Clocked {
 
     fn queued(&mut self) -> usize {
         self.catch_up();
-        (self.pushed - self.played) as usize
+        (self.pushed as f64 - self.played).ceil() as usize
     }
 }
