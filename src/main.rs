@@ -9,7 +9,6 @@ use std::sync::Arc;
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 use musim::export::Format;
-use musim::library::indexer::real_analysis;
 use musim::library::session::Session;
 use musim::library::summary;
 use musim::model::ModelParams;
@@ -25,6 +24,13 @@ struct Cli {
     /// Index file (default: in the platform data folder, keyed by library).
     #[arg(long, global = true, value_name = "FILE")]
     index: Option<PathBuf>,
+    /// Analyse N evenly spaced 30-s windows of tracks longer than 3.5
+    /// minutes (default 6; kept from the index when not given).
+    #[arg(long, global = true, value_name = "N", conflicts_with = "whole")]
+    windows: Option<u32>,
+    /// Analyse every track whole (slower on long tracks).
+    #[arg(long, global = true)]
+    whole: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -130,19 +136,34 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     let library = cli.library.as_deref();
     let index = cli.index.as_deref();
+    let windows = match (cli.whole, cli.windows) {
+        (true, _) | (false, Some(0)) => Some(musim::analysis::Windows::WHOLE),
+        (false, Some(count)) => Some(musim::analysis::Windows {
+            count,
+            ..Default::default()
+        }),
+        (false, None) => None,
+    };
+    let with_windows = |mut s: Session| {
+        s.windows = windows;
+        s
+    };
+    let open = |library, index| Session::open(library, index).map(with_windows);
+    let open_for_reading =
+        |library, index| Session::open_for_reading(library, index).map(with_windows);
     match cli.command {
         Some(Command::Export { format, output }) => {
             let format = match format {
                 ExportFormat::Csv => Format::Csv,
                 ExportFormat::Json => Format::Json,
             };
-            Session::open_for_reading(library, index)?.export(format, output.as_deref())?;
+            open_for_reading(library, index)?.export(format, output.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo { out, force }) => demo(out, force),
-        Some(Command::Index) => index_library(&Session::open(library, index)?, false),
-        Some(Command::Train { k, force }) => train(&Session::open(library, index)?, k, force),
-        Some(Command::Report { output }) => report(&Session::open(library, index)?, &output),
+        Some(Command::Index) => index_library(&open(library, index)?, false),
+        Some(Command::Train { k, force }) => train(&open(library, index)?, k, force),
+        Some(Command::Report { output }) => report(&open(library, index)?, &output),
         Some(Command::Query {
             target,
             k,
@@ -150,22 +171,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             m3u,
             add,
         }) => query(
-            &Session::open_for_reading(library, index)?,
+            &open_for_reading(library, index)?,
             &target,
             k,
             json,
             m3u,
             add,
         ),
-        Some(Command::Path { from, to, json }) => chain(
-            &Session::open_for_reading(library, index)?,
-            &from,
-            &to,
-            json,
-        ),
+        Some(Command::Path { from, to, json }) => {
+            chain(&open_for_reading(library, index)?, &from, &to, json)
+        }
         Some(Command::Keys) => keys(),
         None => {
-            let session = Session::open(library, index)?;
+            let session = open(library, index)?;
             use std::io::IsTerminal;
             if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
                 musim::tui::run(session)?;
@@ -216,7 +234,7 @@ fn index_library(session: &Session, library_summary: bool) -> Result<ExitCode> {
         eprintln!("musim-tui: interrupted; finishing files in progress and saving what was analysed (Ctrl-C again to quit now)");
     });
     let progress = musim::library::progress::for_stderr();
-    let report = session.index(real_analysis(), progress.as_ref(), &cancel)?;
+    let report = session.index(progress.as_ref(), &cancel)?;
     let text = summary::run_summary(&report);
     if library_summary {
         eprint!("{text}");
@@ -405,7 +423,7 @@ fn query_only(
         let title = _download.as_ref().and_then(|d| d.title.clone());
         let dest = musim::library::add::add(root, &source, title.as_deref())?;
         let cancel = AtomicBool::new(false);
-        let report = session.index(real_analysis(), &musim::library::progress::Silent, &cancel)?;
+        let report = session.index(&musim::library::progress::Silent, &cancel)?;
         eprintln!(
             "musim-tui: added {} to the library ({} tracks indexed; the model updates on next use)",
             musim::library::paths::show(&dest),

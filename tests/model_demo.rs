@@ -47,6 +47,7 @@ fn demo_styles_cluster_neighbour_and_query_as_styles() {
         analyze: real_analysis(),
         progress: &Silent,
         cancel: &cancel,
+        windows: Default::default(),
     })
     .unwrap();
     let index = report.index;

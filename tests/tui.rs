@@ -64,6 +64,7 @@ fn library() -> (Lib, Arc<Model>) {
         analyze: real_analysis(),
         progress: &Silent,
         cancel: &cancel,
+        windows: Default::default(),
     })
     .unwrap();
     let params = ModelParams {
