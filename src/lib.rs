@@ -14,5 +14,6 @@ pub mod library;
 pub mod model;
 pub mod query;
 pub mod report;
+pub mod similarity;
 pub mod tui;
 pub mod youtube;

@@ -31,6 +31,11 @@ struct Cli {
     /// Analyse every track whole (slower on long tracks).
     #[arg(long, global = true)]
     whole: bool,
+    /// Similarity profile: musim (default: richer descriptors, timbre
+    /// model, mutual proximity) or seed (librosa fingerprint, cosine).
+    /// Kept with the model when not given.
+    #[arg(long, global = true, value_name = "PROFILE")]
+    similarity: Option<musim::similarity::Profile>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -144,8 +149,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }),
         (false, None) => None,
     };
+    let similarity = cli.similarity;
     let with_windows = |mut s: Session| {
         s.windows = windows;
+        s.similarity = similarity;
         s
     };
     let open = |library, index| Session::open(library, index).map(with_windows);

@@ -16,7 +16,8 @@ use super::paths::show;
 use super::progress::Progress;
 use crate::analysis::Windows;
 use crate::export::{self, Format};
-use crate::model::store::{ensure, Ensured};
+use crate::model::store::{ensure_with, Ensured};
+use crate::similarity::Profile;
 use crate::model::{ModelParams, Stage};
 
 /// Why a command could not do its job (a user-facing, one-line message).
@@ -63,6 +64,8 @@ pub struct Session {
     /// `--windows N` / `--whole`; `None` keeps what the index was made
     /// with (the default for a new index).
     pub windows: Option<Windows>,
+    /// `--similarity`; `None` keeps the stored model's profile.
+    pub similarity: Option<Profile>,
 }
 
 impl Session {
@@ -81,6 +84,7 @@ impl Session {
             choice: Some(choice),
             index_path,
             windows: None,
+            similarity: None,
         })
     }
 
@@ -95,6 +99,7 @@ impl Session {
                 choice: None,
                 index_path: i.to_path_buf(),
                 windows: None,
+                similarity: None,
             }),
             _ => Session::open(library, index),
         }
@@ -171,7 +176,14 @@ impl Session {
         cancel: &AtomicBool,
     ) -> Result<Ensured, SessionError> {
         let index = self.load()?;
-        Ok(ensure(&index, &self.index_path, params, progress, cancel)?)
+        Ok(ensure_with(
+            &index,
+            &self.index_path,
+            params,
+            self.similarity,
+            progress,
+            cancel,
+        )?)
     }
 
     /// Export the index to `output` (atomically) or to stdout.

@@ -22,10 +22,11 @@ pub mod plot;
 
 use std::path::{Path, PathBuf};
 
-use crate::eval::{self, Distance, CHANCE_SHUFFLES};
+use crate::eval::{self, CHANCE_SHUFFLES};
 use crate::library::atomic::{write_atomic, WriteError};
 use crate::library::paths::show;
 use crate::model::{KChoice, Model};
+use crate::similarity::Space;
 pub use metrics::Report;
 use metrics::{
     Classification, ClusterSummary, Clustering, Counts, GenreScore, MapQuality, Parameters,
@@ -153,8 +154,8 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
             }
         }
         None => {
-            let z: Vec<Vec<f32>> = labelled.iter().map(|&i| model.z[i].clone()).collect();
-            let loo = eval::knn_loo(&z, &truth, opts.knn_k, Distance::Cosine);
+            let fill = labelled_distances(&model.space, &labelled);
+            let loo = eval::knn_loo_with(nl, &truth, opts.knn_k, &fill);
             let c = eval::Classification::new(&truth, &loo.predictions, g);
             classification = Some(Classification {
                 k_used: opts.knn_k.min(nl - 1),
@@ -186,7 +187,7 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
                 let p = if k == opts.knn_k {
                     loo.precision_at_k
                 } else {
-                    eval::precision_at_k_loo(&z, &truth, k, Distance::Cosine)
+                    eval::knn_loo_with(nl, &truth, k, &fill).precision_at_k
                 };
                 neighbours.push(PrecisionAt {
                     k,
@@ -229,8 +230,8 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
     } else {
         let sample = (n > opts.silhouette_sample).then_some(opts.silhouette_sample);
         Score::new(
-            eval::silhouette(&model.z, &assignment, sample, seed),
-            Some(chance_silhouette(&model.z, &assignment, seed)),
+            eval::silhouette(&model.space.z, &assignment, sample, seed),
+            Some(chance_silhouette(&model.space.z, &assignment, seed)),
         )
     };
 
@@ -239,7 +240,7 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
         Score::missing("needs at least three tracks")
     } else {
         Score::new(
-            eval::trustworthiness(&model.z, &model.map, opts.trustworthiness_k),
+            eval::trustworthiness(&model.space.z, &model.map, opts.trustworthiness_k),
             Some(chance_trustworthiness(n, k_trust)),
         )
     };
@@ -667,5 +668,24 @@ mod tests {
         assert_eq!(chance_precision_macro(&[0], 1), 0.0);
         assert_eq!(stem("/music/rock/My Song.flac"), "My Song");
         assert_eq!(stem("noext"), "noext");
+    }
+}
+
+/// Leave-one-out distances among the `labelled` rows of a space, in the
+/// space's own similarity (1 − similarity), indexed within `labelled`.
+pub fn labelled_distances<'a>(
+    space: &'a Space,
+    labelled: &'a [usize],
+) -> impl Fn(usize, &mut Vec<(f64, usize)>) + Sync + 'a {
+    move |i, out| {
+        let p = space.row_point(labelled[i]);
+        out.clear();
+        out.extend(
+            labelled
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(j, &row)| (1.0 - f64::from(space.similarity(&p, row)), j)),
+        );
     }
 }
