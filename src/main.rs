@@ -97,6 +97,10 @@ enum Command {
         /// Output folder (created if missing).
         #[arg(short, long, value_name = "DIR", default_value = "results")]
         output: PathBuf,
+        /// Also score these similarity profiles side by side with the
+        /// active one (e.g. `--compare seed`; P@5, P@10, 5-NN, hubness).
+        #[arg(long, value_name = "PROFILE", value_delimiter = ',')]
+        compare: Vec<musim::similarity::Profile>,
     },
     /// Write the built-in demo library (synthesised, labelled by style).
     Demo {
@@ -170,7 +174,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Demo { out, force }) => demo(out, force),
         Some(Command::Index) => index_library(&open(library, index)?, false),
         Some(Command::Train { k, force }) => train(&open(library, index)?, k, force),
-        Some(Command::Report { output }) => report(&open(library, index)?, &output),
+        Some(Command::Report { output, compare }) => {
+            report(&open(library, index)?, &output, &compare)
+        }
         Some(Command::Query {
             target,
             k,
@@ -346,13 +352,38 @@ fn train(session: &Session, k: Option<usize>, force: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(session: &Session, output: &std::path::Path) -> Result<ExitCode> {
+fn report(
+    session: &Session,
+    output: &std::path::Path,
+    compare: &[musim::similarity::Profile],
+) -> Result<ExitCode> {
     let code = index_library(session, false)?;
     if code != ExitCode::SUCCESS {
         return Ok(code);
     }
     let m = model(session, None, false)?;
-    let ctx = musim::report::Context::of_index(&session.load()?);
+    let index = session.load()?;
+    let mut ctx = musim::report::Context::of_index(&index);
+    if !compare.is_empty() {
+        let mut profiles = vec![m.params.similarity];
+        for p in compare {
+            if !profiles.contains(p) {
+                profiles.push(*p);
+            }
+        }
+        ctx.comparison = musim::report::compare::compare(&index, &profiles)?;
+        for c in &ctx.comparison {
+            let f = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.3}"));
+            println!(
+                "similarity {:<6} P@5 {}  P@10 {}  5-NN {}  hubness {:.2}",
+                c.profile,
+                f(c.precision_at_5),
+                f(c.precision_at_10),
+                f(c.knn_accuracy),
+                c.hubness
+            );
+        }
+    }
     let started = std::time::Instant::now();
     let w = musim::report::write(&m, &ctx, &musim::report::Options::default(), output)?;
     print!("{}", musim::report::summary(&w));

@@ -32,8 +32,7 @@ pub use cluster::{ari, chance_ari, chance_nmi, nmi, purity, silhouette, CHANCE_S
 pub use embedding::trustworthiness;
 pub use neighbours::{
     chance_precision_at_k, knn_loo, knn_loo_accuracy, knn_loo_predictions, knn_loo_with,
-    precision_at_k_loo,
-    LooNeighbours, PrecisionAtK, NO_VOTE,
+    precision_at_k_loo, LooNeighbours, PrecisionAtK, NO_VOTE,
 };
 
 /// Distance between two z-scored vectors.

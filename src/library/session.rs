@@ -17,8 +17,8 @@ use super::progress::Progress;
 use crate::analysis::Windows;
 use crate::export::{self, Format};
 use crate::model::store::{ensure_with, Ensured};
-use crate::similarity::Profile;
 use crate::model::{ModelParams, Stage};
+use crate::similarity::Profile;
 
 /// Why a command could not do its job (a user-facing, one-line message).
 #[derive(Debug, thiserror::Error)]

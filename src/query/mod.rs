@@ -217,10 +217,7 @@ pub fn neighbours(
         for c in &cand {
             let row = &z[c.index as usize];
             let full = out.len() >= k;
-            match out
-                .iter_mut()
-                .find(|(o, _)| z[o.index as usize] == *row)
-            {
+            match out.iter_mut().find(|(o, _)| z[o.index as usize] == *row) {
                 Some((_, copies)) => copies.push(c.index),
                 None if !full => out.push((*c, Vec::new())),
                 None => {}

@@ -15,6 +15,7 @@
 //! with its chance level; one that cannot be computed for this library is
 //! `null` with the reason, never a crash.
 
+pub mod compare;
 pub mod font;
 pub mod markdown;
 pub mod metrics;
@@ -70,12 +71,14 @@ impl Default for Options {
 }
 
 /// What the model does not know about its library.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
     /// Library root, for display.
     pub library: Option<String>,
     /// Files the index could not analyse (`Index::failed`).
     pub failed: usize,
+    /// Similarity profiles compared (`report --compare`), if any.
+    pub comparison: Vec<compare::ProfileScores>,
 }
 
 impl Context {
@@ -84,6 +87,7 @@ impl Context {
         Context {
             library: Some(crate::library::paths::show_bytes(&index.header.root)),
             failed: index.failed(),
+            comparison: Vec::new(),
         }
     }
 }
@@ -303,11 +307,17 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
             p.perplexity.min((n - 1) as f64 / 3.0).max(1.0)
         },
         tsne_iterations: p.tsne_iterations,
-        distance: "cosine on z-scored fingerprints".to_string(),
+        distance: match model.params.similarity {
+            crate::similarity::Profile::Seed => "seed: cosine on z-scored fingerprints".to_string(),
+            crate::similarity::Profile::Musim => {
+                "musim: 1 − mutual-proximity fusion of L1 on z-scored descriptors and timbre KL"
+                    .to_string()
+            }
+        },
         knn_k: opts.knn_k,
         precision_k: opts.precision_k.clone(),
         trustworthiness_k: opts.trustworthiness_k,
-        silhouette_distance: "euclidean on z-scored fingerprints".to_string(),
+        silhouette_distance: "euclidean on the profile's z-scored vectors".to_string(),
         silhouette_sample: opts.silhouette_sample,
         chance_shuffles: CHANCE_SHUFFLES,
     };
@@ -333,6 +343,7 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
         }),
         classification,
         neighbours,
+        comparison: ctx.comparison.clone(),
         clustering: Clustering {
             nmi: nmi.unwrap_or_else(genre_missing),
             ari: ari.unwrap_or_else(genre_missing),

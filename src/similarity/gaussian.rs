@@ -69,7 +69,11 @@ pub fn prepare(g: &[f32], centre: &[f64]) -> Option<Prepared> {
             let t = DIMS + tri_index(i, j);
             let twice = if i == j { 1.0 } else { 2.0 };
             u[t] = twice * p[i * DIMS + j];
-            let var = if i == j { cov(i, i).max(0.0) + ridge } else { cov(i, j) };
+            let var = if i == j {
+                cov(i, i).max(0.0) + ridge
+            } else {
+                cov(i, j)
+            };
             v[t] = var + mu[i] * mu[j];
         }
         u[i] = -2.0 * pmu[i];
@@ -165,7 +169,9 @@ mod tests {
     fn direct(a: &[f32], b: &[f32]) -> f64 {
         let full = |g: &[f32]| -> (Vec<f64>, Vec<f64>) {
             let mu = (0..DIMS).map(|i| g[i] as f64).collect();
-            let mean_var = (0..DIMS).map(|i| g[DIMS + tri_index(i, i)] as f64).sum::<f64>()
+            let mean_var = (0..DIMS)
+                .map(|i| g[DIMS + tri_index(i, i)] as f64)
+                .sum::<f64>()
                 / DIMS as f64;
             let ridge = (RIDGE * mean_var).max(FLOOR);
             let mut s = vec![0.0; DIMS * DIMS];
@@ -182,7 +188,11 @@ mod tests {
         let (pa, pb) = (invert_spd(&sa).unwrap(), invert_spd(&sb).unwrap());
         let tr = |p: &[f64], s: &[f64]| -> f64 {
             (0..DIMS)
-                .map(|i| (0..DIMS).map(|k| p[i * DIMS + k] * s[k * DIMS + i]).sum::<f64>())
+                .map(|i| {
+                    (0..DIMS)
+                        .map(|k| p[i * DIMS + k] * s[k * DIMS + i])
+                        .sum::<f64>()
+                })
                 .sum()
         };
         let d: Vec<f64> = ma.iter().zip(&mb).map(|(x, y)| x - y).collect();
@@ -198,8 +208,12 @@ mod tests {
 
     #[test]
     fn dot_product_form_equals_the_definition() {
-        let mu_a: Vec<f64> = (0..DIMS).map(|i| (i as f64 * 1.7).sin() * 20.0 + 50.0).collect();
-        let mu_b: Vec<f64> = (0..DIMS).map(|i| (i as f64 * 0.9).cos() * 15.0 + 45.0).collect();
+        let mu_a: Vec<f64> = (0..DIMS)
+            .map(|i| (i as f64 * 1.7).sin() * 20.0 + 50.0)
+            .collect();
+        let mu_b: Vec<f64> = (0..DIMS)
+            .map(|i| (i as f64 * 0.9).cos() * 15.0 + 45.0)
+            .collect();
         let var_a: Vec<f64> = (0..DIMS).map(|i| 5.0 + i as f64).collect();
         let var_b: Vec<f64> = (0..DIMS).map(|i| 30.0 - i as f64).collect();
         let a = stored(&mu_a, &var_a, 0.4);

@@ -203,7 +203,9 @@ impl Space {
                 *c += m as f64;
             }
         }
-        centre.iter_mut().for_each(|c| *c /= timbre.len().max(1) as f64);
+        centre
+            .iter_mut()
+            .for_each(|c| *c /= timbre.len().max(1) as f64);
         let mut space = Space {
             profile,
             names: dims.iter().map(|&d| names[d as usize].clone()).collect(),
@@ -289,14 +291,16 @@ impl Space {
             z: self.z[i].clone(),
             unit: self.unit[i].clone(),
             gauss: self.gauss.get(i).cloned(),
-            vector_spread: self.vector_spread.get(i).copied().unwrap_or(Spread {
-                mean: 0.0,
-                sd: 1.0,
-            }),
-            timbre_spread: self.timbre_spread.get(i).copied().unwrap_or(Spread {
-                mean: 0.0,
-                sd: 1.0,
-            }),
+            vector_spread: self
+                .vector_spread
+                .get(i)
+                .copied()
+                .unwrap_or(Spread { mean: 0.0, sd: 1.0 }),
+            timbre_spread: self
+                .timbre_spread
+                .get(i)
+                .copied()
+                .unwrap_or(Spread { mean: 0.0, sd: 1.0 }),
         }
     }
 

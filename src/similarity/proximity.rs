@@ -70,7 +70,10 @@ mod tests {
 
     #[test]
     fn mp_is_symmetric_bounded_and_monotone() {
-        let x = Spread { mean: 10.0, sd: 2.0 };
+        let x = Spread {
+            mean: 10.0,
+            sd: 2.0,
+        };
         let y = Spread { mean: 3.0, sd: 0.5 };
         let mut last = -1.0;
         for i in 0..100 {
@@ -93,7 +96,10 @@ mod tests {
         // hub it is far. MP gives the pair a middling distance, while a
         // pair of ordinary tracks at their usual distance scores lower.
         let hub = Spread { mean: 4.0, sd: 0.5 };
-        let outlier = Spread { mean: 12.0, sd: 1.0 };
+        let outlier = Spread {
+            mean: 12.0,
+            sd: 1.0,
+        };
         let plain = Spread { mean: 8.0, sd: 1.0 };
         assert!(distance(5.0, &hub, &outlier) > distance(6.0, &plain, &plain));
         let s = Spread::of([1.0, 1.0, 1.0].into_iter());
