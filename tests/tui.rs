@@ -112,6 +112,8 @@ fn runtime(lib: &Lib) -> Runtime {
             source: musim::library::choice::Source::Flag,
         }),
         index_path: lib.index.clone(),
+        windows: None,
+        similarity: None,
     })
 }
 
