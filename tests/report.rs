@@ -339,7 +339,7 @@ fn labelled_report_matches_eval_and_draws_every_plot() {
     assert_eq!(p["tsne_iterations"], 250);
     assert_eq!(p["perplexity"], 30.0);
     assert!(close(p["perplexity_used"].as_f64().unwrap(), 35.0 / 3.0));
-    assert_eq!(p["distance"], "cosine on z-scored fingerprints");
+    assert_eq!(p["distance"], "seed: cosine on z-scored fingerprints");
     assert_eq!(v["clusters"].as_array().unwrap().len(), m.clusters.len());
     let rep = &v["clusters"][0]["representatives"][0];
     assert_eq!(

@@ -40,7 +40,7 @@ fn clicks(bpm: f32, secs: f32, pitch: f32) -> Vec<f32> {
     for (i, v) in y.iter_mut().enumerate() {
         let k = i % period;
         if k < 200 {
-            *v += 0.8 * (1.0 - k as f32 / 200.0) * if k % 2 == 0 { 1.0 } else { -1.0 };
+            *v += 0.8 * (1.0 - k as f32 / 200.0) * if k.is_multiple_of(2) { 1.0 } else { -1.0 };
         }
     }
     y

@@ -88,6 +88,9 @@ pub fn knn_loo(rows: &[Vec<f32>], labels: &[usize], k: usize, d: Distance) -> Lo
     })
 }
 
+/// Fills `out` with (distance, j) from item `i` to every other item j.
+pub type FillDistances<'a> = dyn Fn(usize, &mut Vec<(f64, usize)>) + Sync + 'a;
+
 /// [`knn_loo`] over `n` items whose distances come from `fill(i, out)`,
 /// which must put (distance, j) for every j ≠ i in `out` (e.g. the
 /// distances of a similarity profile).
@@ -95,7 +98,7 @@ pub fn knn_loo_with(
     n: usize,
     labels: &[usize],
     k: usize,
-    fill: &(dyn Fn(usize, &mut Vec<(f64, usize)>) + Sync),
+    fill: &FillDistances<'_>,
 ) -> LooNeighbours {
     let n = n.min(labels.len());
     if n < 2 || k == 0 {
@@ -336,12 +339,7 @@ impl Blocked {
 /// Run `f(i, neighbours of i)` for every query `i` in parallel, results in
 /// query order. Needs `rows.len() ≥ 2` and `k ≥ 1`.
 /// Each query's `k` nearest (distance, row) pairs, from `fill`, passed to `f`.
-fn per_query_with<T, F>(
-    n: usize,
-    k: usize,
-    fill: &(dyn Fn(usize, &mut Vec<(f64, usize)>) + Sync),
-    f: F,
-) -> Vec<T>
+fn per_query_with<T, F>(n: usize, k: usize, fill: &FillDistances<'_>, f: F) -> Vec<T>
 where
     T: Send,
     F: Fn(usize, &[(f64, usize)]) -> T + Sync,

@@ -644,6 +644,25 @@ pub fn summary(w: &Written) -> String {
     o
 }
 
+/// Leave-one-out distances among the `labelled` rows of a space, in the
+/// space's own similarity (1 − similarity), indexed within `labelled`.
+pub fn labelled_distances<'a>(
+    space: &'a Space,
+    labelled: &'a [usize],
+) -> impl Fn(usize, &mut Vec<(f64, usize)>) + Sync + 'a {
+    move |i, out| {
+        let p = space.row_point(labelled[i]);
+        out.clear();
+        out.extend(
+            labelled
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(j, &row)| (1.0 - f64::from(space.similarity(&p, row)), j)),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -679,24 +698,5 @@ mod tests {
         assert_eq!(chance_precision_macro(&[0], 1), 0.0);
         assert_eq!(stem("/music/rock/My Song.flac"), "My Song");
         assert_eq!(stem("noext"), "noext");
-    }
-}
-
-/// Leave-one-out distances among the `labelled` rows of a space, in the
-/// space's own similarity (1 − similarity), indexed within `labelled`.
-pub fn labelled_distances<'a>(
-    space: &'a Space,
-    labelled: &'a [usize],
-) -> impl Fn(usize, &mut Vec<(f64, usize)>) + Sync + 'a {
-    move |i, out| {
-        let p = space.row_point(labelled[i]);
-        out.clear();
-        out.extend(
-            labelled
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .map(|(j, &row)| (1.0 - f64::from(space.similarity(&p, row)), j)),
-        );
     }
 }

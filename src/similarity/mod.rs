@@ -167,7 +167,7 @@ fn layout(profile: Profile, names: &[String]) -> (Vec<u32>, Option<u32>) {
         Profile::Musim => {
             let has_log = names.iter().any(|n| n == "tempo_log");
             let dims = (0..names.len())
-                .filter(|&i| !is_timbre(i) && !(has_log && names[i] == "tempo"))
+                .filter(|&i| !(is_timbre(i) || has_log && names[i] == "tempo"))
                 .map(|i| i as u32)
                 .collect();
             (dims, timbre.map(|t| t as u32))
