@@ -225,9 +225,10 @@ impl Space {
         space.restore();
         if profile == Profile::Musim {
             space.sample = proximity::sample(space.len());
-            let spreads: Vec<(Spread, Spread)> = (0..space.len())
-                .into_par_iter()
-                .map(|i| space.spreads(&space.z[i], space.gauss.get(i), Some(i)))
+            let rows: Vec<usize> = (0..space.len()).collect();
+            let spreads: Vec<(Spread, Spread)> = rows
+                .par_chunks(BLOCK)
+                .flat_map_iter(|block| space.spreads_block(block))
                 .collect();
             (space.vector_spread, space.timbre_spread) = spreads.into_iter().unzip();
         }
@@ -283,6 +284,43 @@ impl Space {
             None => Spread { mean: 0.0, sd: 1.0 },
         };
         (v, t)
+    }
+
+    /// [`Space::spreads`] of library rows `block`, walking the sample once
+    /// for the whole block (each sample row is loaded from memory once per
+    /// block, not once per track).
+    fn spreads_block(&self, block: &[usize]) -> Vec<(Spread, Spread)> {
+        let mut acc = vec![[0.0f64; 4]; block.len()];
+        let mut count = vec![0usize; block.len()];
+        for &s in &self.sample {
+            let s = s as usize;
+            let (zs, gs) = (&self.z[s], self.gauss.get(s));
+            for (b, &i) in block.iter().enumerate() {
+                if i == s {
+                    continue;
+                }
+                let dv = kernels::l1(&self.z[i], zs);
+                let dt = match (self.gauss.get(i), gs) {
+                    (Some(a), Some(g)) => gaussian::distance(a, g),
+                    _ => 0.0,
+                };
+                let a = &mut acc[b];
+                a[0] += dv;
+                a[1] += dv * dv;
+                a[2] += dt;
+                a[3] += dt * dt;
+                count[b] += 1;
+            }
+        }
+        acc.iter()
+            .zip(&count)
+            .map(|(a, &n)| {
+                (
+                    Spread::from_sums(n, a[0], a[1]),
+                    Spread::from_sums(n, a[2], a[3]),
+                )
+            })
+            .collect()
     }
 
     /// Library track `i` as a point.
@@ -380,13 +418,43 @@ impl Space {
                 best(all.collect(), k)
             });
         }
-        (0..self.len())
-            .into_par_iter()
-            .map(|i| {
-                let p = self.row_point(i);
-                self.top_k(&p, k, |j| j == i)
+        let rows: Vec<usize> = (0..self.len()).collect();
+        rows.par_chunks(BLOCK)
+            .flat_map_iter(|block| {
+                let points: Vec<Point> = block.iter().map(|&i| self.row_point(i)).collect();
+                let sims = self.similarities_block(&points);
+                block
+                    .iter()
+                    .zip(sims)
+                    .map(|(&i, row)| {
+                        let all = row
+                            .into_iter()
+                            .enumerate()
+                            .filter(|&(j, _)| j != i)
+                            .map(|(j, s)| Neighbour {
+                                index: j as u32,
+                                similarity: s,
+                            })
+                            .collect();
+                        best(all, k)
+                    })
+                    .collect::<Vec<_>>()
             })
             .collect()
+    }
+
+    /// Similarities of each of `points` to every library track, walking
+    /// the library once for the whole block so each track's data is loaded
+    /// from memory once per block (the per-point loop is memory-bound).
+    pub fn similarities_block(&self, points: &[Point]) -> Vec<Vec<f32>> {
+        let n = self.len();
+        let mut out = vec![vec![0.0f32; n]; points.len()];
+        for j in 0..n {
+            for (p, row) in points.iter().zip(out.iter_mut()) {
+                row[j] = self.similarity(p, j);
+            }
+        }
+        out
     }
 
     /// Distances (1 − similarity) from track `i` to every other track, as
@@ -401,6 +469,10 @@ impl Space {
         );
     }
 }
+
+/// Tracks per block of [`Space::similarities_block`]: their data (≈ 4 KB
+/// each) stays in the L2 cache while the library streams past.
+const BLOCK: usize = 32;
 
 /// The `k` most similar of `all`, best first, ties by lower index.
 pub fn best(mut all: Vec<Neighbour>, k: usize) -> Vec<Neighbour> {

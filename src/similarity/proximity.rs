@@ -32,11 +32,16 @@ impl Spread {
             s += d;
             q += d * d;
         }
+        Spread::from_sums(n, s, q)
+    }
+
+    /// The spread from n distances' sum and sum of squares.
+    pub fn from_sums(n: usize, sum: f64, sum_sq: f64) -> Spread {
         if n == 0 {
             return Spread { mean: 0.0, sd: 1.0 };
         }
-        let mean = s / n as f64;
-        let var = (q / n as f64 - mean * mean).max(0.0);
+        let mean = sum / n as f64;
+        let var = (sum_sq / n as f64 - mean * mean).max(0.0);
         Spread {
             mean,
             sd: var.sqrt().max(1e-12),
@@ -46,7 +51,31 @@ impl Spread {
     /// P(D ≤ d) for this track's distance distribution.
     #[inline]
     pub fn cdf(&self, d: f64) -> f64 {
-        0.5 * libm::erfc((self.mean - d) / (self.sd * std::f64::consts::SQRT_2))
+        0.5 * erfc((self.mean - d) / (self.sd * std::f64::consts::SQRT_2))
+    }
+}
+
+/// The complementary error function with fractional error below 1.2e-7
+/// everywhere (Chebyshev fit, Numerical Recipes `erfcc`): one `exp`
+/// instead of libm's several branches; mutual proximity evaluates it twice
+/// per pair of tracks, 10⁸ times for a 10 000-track graph.
+#[inline]
+pub fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let r = t * poly.exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
     }
 }
 
@@ -106,6 +135,15 @@ mod tests {
         let s = Spread::of([1.0, 1.0, 1.0].into_iter());
         assert!(s.sd > 0.0 && s.cdf(1.0).is_finite());
         assert_eq!(Spread::of(std::iter::empty()).sd, 1.0);
+    }
+
+    #[test]
+    fn fast_erfc_matches_libm() {
+        for i in -600..=600 {
+            let x = i as f64 * 0.01;
+            let (a, b) = (erfc(x), libm::erfc(x));
+            assert!((a - b).abs() <= 1.2e-7 * b, "{x}: {a} vs {b}");
+        }
     }
 
     #[test]
