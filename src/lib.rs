@@ -12,6 +12,7 @@ pub mod export;
 pub mod features;
 pub mod library;
 pub mod model;
+pub mod playback;
 pub mod query;
 pub mod report;
 pub mod similarity;

@@ -36,6 +36,9 @@ struct Cli {
     /// Kept with the model when not given.
     #[arg(long, global = true, value_name = "PROFILE")]
     similarity: Option<musim::similarity::Profile>,
+    /// Length of the explorer's audio previews (`p`), seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15.0)]
+    preview_seconds: f64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -91,6 +94,18 @@ enum Command {
     },
     /// Print the explorer's active key bindings (defaults + your keymap.toml).
     Keys,
+    /// Play previews (the middle of each track) through the sound output.
+    Play {
+        /// Audio files, in order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// After each file, preview its K most similar library tracks.
+        #[arg(long, value_name = "K", default_value_t = 0)]
+        neighbours: usize,
+        /// Length of each preview, seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 15.0)]
+        seconds: f64,
+    },
     /// Index the library, bring its model up to date and write a report:
     /// confusion matrix, t-SNE map and cluster PNGs, metrics.json, report.md.
     Report {
@@ -195,11 +210,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             chain(&open_for_reading(library, index)?, &from, &to, json)
         }
         Some(Command::Keys) => keys(),
+        Some(Command::Play {
+            files,
+            neighbours,
+            seconds,
+        }) => play(library, index, &files, neighbours, seconds),
         None => {
+            let previews = musim::playback::PreviewOptions::with_seconds(cli.preview_seconds)
+                .map_err(anyhow::Error::msg)?;
             let session = open(library, index)?;
             use std::io::IsTerminal;
             if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-                musim::tui::run(session)?;
+                musim::tui::run_with(session, previews)?;
                 Ok(ExitCode::SUCCESS)
             } else {
                 // Scripts and pipes get the text summaries.
@@ -493,4 +515,103 @@ fn chain(
         println!("{:>3}. {sim}  {label:<12} {}", i + 1, s.path);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `play`: previews of `files` (each followed by its `neighbours` most
+/// similar library tracks) through the sound output, one line per preview.
+fn play(
+    library: Option<&std::path::Path>,
+    index: Option<&std::path::Path>,
+    files: &[PathBuf],
+    neighbours: usize,
+    seconds: f64,
+) -> Result<ExitCode> {
+    use musim::playback::{device, playlist, Command, Event, Item, Phase, Player, PreviewOptions};
+    let opts = PreviewOptions::with_seconds(seconds).map_err(anyhow::Error::msg)?;
+    for f in files {
+        musim::query::check_file(f)?;
+    }
+    // What to print beside each item: genre label and similarity.
+    let mut items: Vec<(Item, String)> = Vec::new();
+    if neighbours > 0 {
+        let m = model(&Session::open_for_reading(library, index)?, None, false)?;
+        for f in files {
+            let r = musim::query::query_file(&m, f, neighbours)?;
+            let first = r
+                .library_track
+                .and_then(|t| playlist::track(&m, t as usize))
+                .unwrap_or_else(|| Item::file(f.clone()));
+            let genre = r.genre.as_ref().map_or(String::new(), |g| {
+                format!("{} {:.0}%", g.genre, g.confidence * 100.0)
+            });
+            items.push((first, genre));
+            for s in &r.similar {
+                if let Some(item) = playlist::track(&m, s.track as usize) {
+                    let label = s.label.as_deref().unwrap_or("-");
+                    items.push((item, format!("{label}, similarity {:.2}", s.similarity)));
+                }
+            }
+        }
+    } else {
+        items = files
+            .iter()
+            .map(|f| (Item::file(f.clone()), String::new()))
+            .collect();
+    }
+    let (notes, list): (Vec<String>, Vec<Item>) = items.into_iter().map(|(i, n)| (n, i)).unzip();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let player = Player::spawn(Box::new(device::open), opts, move |e| {
+        let _ = tx.send(e);
+    });
+    player.send(Command::Play(list));
+    let mut started = false;
+    let mut shown = None;
+    let mut stopping = false;
+    loop {
+        if stop.load(Ordering::SeqCst) && !stopping {
+            stopping = true;
+            player.send(Command::Stop);
+        }
+        match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+            Ok(Event::Failed(e)) => anyhow::bail!("{e}"),
+            Ok(Event::Message(m)) => eprintln!("musim-tui: {m}"),
+            Ok(Event::Status(s)) => {
+                if s.phase == Phase::Idle {
+                    if started {
+                        break;
+                    }
+                    continue;
+                }
+                started = true;
+                if s.phase == Phase::Playing && s.index != shown {
+                    shown = s.index;
+                    let i = s.index.unwrap_or(0);
+                    let path = s
+                        .path
+                        .as_deref()
+                        .map(musim::library::paths::show)
+                        .unwrap_or_default();
+                    let note = notes.get(i).filter(|n| !n.is_empty());
+                    let note = note.map_or(String::new(), |n| format!("  ({n})"));
+                    println!(
+                        "{:>3}/{}  {path}  {:.1} s{note}",
+                        i + 1,
+                        s.total,
+                        s.length_s
+                    );
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    drop(player);
+    Ok(if stopping {
+        ExitCode::from(INTERRUPTED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

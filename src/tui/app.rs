@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::model::Model;
+use crate::playback::{Command, Phase, Status};
 use crate::query::QueryResult;
 
 use super::input::Input;
@@ -83,7 +84,54 @@ pub enum Effect {
     OpenDemo,
     /// Tab-complete the input.
     Complete,
+    /// Play previews starting here (opening the sound output if needed).
+    Play(PlayFrom),
+    /// Pass a command to the running player.
+    Player(Command),
 }
+
+/// Where a play list starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlayFrom {
+    /// This library track, then its neighbours in the similarity graph.
+    Track(usize),
+    /// The query's audio, then its similar tracks.
+    Query,
+}
+
+/// Audio previews as the explorer shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Previews {
+    /// The player's last report (None: no player).
+    pub status: Option<Status>,
+    /// Library row of what is playing (follows model swaps).
+    pub row: Option<usize>,
+    /// Why previews are off (no sound device); cleared by the next `p`.
+    pub unavailable: Option<String>,
+    /// Volume asked for, 0..=1.
+    pub volume: f32,
+}
+
+impl Default for Previews {
+    fn default() -> Self {
+        Previews {
+            status: None,
+            row: None,
+            unavailable: None,
+            volume: 1.0,
+        }
+    }
+}
+
+impl Previews {
+    /// True while a play list is loaded (playing, paused or loading).
+    pub fn active(&self) -> bool {
+        self.status.as_ref().is_some_and(|s| s.phase != Phase::Idle)
+    }
+}
+
+/// Volume change per key press.
+const VOLUME_STEP: f32 = 0.1;
 
 /// The whole explorer state.
 #[derive(Debug)]
@@ -128,6 +176,8 @@ pub struct App {
     pub quit: bool,
     /// Animation tick (spinner).
     pub tick: u64,
+    /// Audio previews.
+    pub previews: Previews,
     next_query_id: u64,
 }
 
@@ -162,6 +212,7 @@ impl App {
             keymap,
             quit: false,
             tick: 0,
+            previews: Previews::default(),
             next_query_id: 1,
         };
         if let Some(m) = model {
@@ -187,6 +238,85 @@ impl App {
             self.reset_view();
         }
         self.sync_cluster_to_selection();
+        self.previews.row = self.playing_row();
+    }
+
+    /// The library row of what the player reports playing, by path (rows
+    /// change when the model is rebuilt; paths do not).
+    fn playing_row(&self) -> Option<usize> {
+        let s = self.previews.status.as_ref()?;
+        if s.phase == Phase::Idle {
+            return None;
+        }
+        let key = crate::library::paths::to_bytes(s.path.as_deref()?);
+        self.model
+            .as_ref()?
+            .tracks
+            .iter()
+            .position(|t| t.path == key)
+    }
+
+    /// The player reported its state.
+    pub fn preview_status(&mut self, status: Status) {
+        self.previews.status = Some(status);
+        self.previews.row = self.playing_row();
+    }
+
+    /// The sound output could not be opened (or broke): previews are off
+    /// until the next `p`.
+    pub fn previews_failed(&mut self, why: String) {
+        // The gist first: the status bar may cut the details.
+        let (gist, detail) = match why.split_once(" (") {
+            Some((g, d)) => (g, format!(" ({d}")),
+            None => (why.as_str(), String::new()),
+        };
+        self.error = Some(format!(
+            "{gist}: previews off, {} tries again{detail}",
+            self.keymap.keys_of(Action::Play)
+        ));
+        self.previews.unavailable = Some(why);
+        self.previews.status = None;
+        self.previews.row = None;
+    }
+
+    /// A player command, or a hint when nothing is playing.
+    fn player(&mut self, cmd: Command) -> Option<Effect> {
+        if self.previews.active() {
+            return Some(Effect::Player(cmd));
+        }
+        self.notice = Some(format!(
+            "nothing is playing: {} previews the selected track",
+            self.keymap.keys_of(Action::Play)
+        ));
+        None
+    }
+
+    fn change_volume(&mut self, delta: f32) -> Option<Effect> {
+        let v = ((self.previews.volume + delta) * 10.0).round() / 10.0;
+        self.previews.volume = v.clamp(0.0, 1.0);
+        self.notice = Some(format!("volume {:.0}%", self.previews.volume * 100.0));
+        self.previews
+            .active()
+            .then_some(Effect::Player(Command::Volume(self.previews.volume)))
+    }
+
+    /// Where `p` starts: the query in the query pane (once answered), else
+    /// the selected track.
+    fn play_from(&mut self) -> Option<Effect> {
+        if self.focus == Pane::Query && matches!(self.query, QueryState::Done(_)) {
+            return Some(Effect::Play(PlayFrom::Query));
+        }
+        match (self.model.is_some(), self.selected) {
+            (true, Some(i)) => Some(Effect::Play(PlayFrom::Track(i))),
+            (false, _) => {
+                self.notice = Some("no model yet: nothing to preview".into());
+                None
+            }
+            (true, None) => {
+                self.notice = Some("select a track to preview".into());
+                None
+            }
+        }
     }
 
     /// Map bounds (min x, max x, min y, max y) with a small margin.
@@ -441,9 +571,13 @@ impl App {
                     self.in_tracks = false;
                 }
             }
-            Action::Play => {
-                self.notice = Some("audio previews are not available in this build yet".into());
-            }
+            Action::Play => return self.play_from(),
+            Action::Pause => return self.player(Command::TogglePause),
+            Action::NextPreview => return self.player(Command::Next),
+            Action::PreviousPreview => return self.player(Command::Previous),
+            Action::Stop => return self.player(Command::Stop),
+            Action::VolumeUp => return self.change_volume(VOLUME_STEP),
+            Action::VolumeDown => return self.change_volume(-VOLUME_STEP),
             Action::Retrain => {
                 if self.job.is_none() {
                     self.job = Some(Job {

@@ -12,10 +12,11 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::Rect;
 
-use super::app::{App, Effect, Job};
+use super::app::{App, Effect, Job, PlayFrom, QueryState};
 use super::ui;
 use super::worker::{spawn_demo, spawn_query, spawn_train, Msg};
 use crate::library::session::Session;
+use crate::playback::{self, Command, Event as PlayerEvent, Item, Player, PreviewOptions};
 use crate::youtube::Download;
 
 /// Neighbours a query asks for.
@@ -29,8 +30,14 @@ pub struct Runtime {
     rx: Receiver<Msg>,
     query_cancel: Arc<AtomicBool>,
     train_cancel: Arc<AtomicBool>,
-    /// The last URL query's audio (its temp folder lives as long as this).
-    pub download: Option<Download>,
+    /// The last URL query's audio: its temporary folder lives until this
+    /// and every play list holding it let go.
+    pub download: Option<Arc<Download>>,
+    /// How previews are cut.
+    pub previews: PreviewOptions,
+    /// Opens the sound output (the real device; tests may substitute).
+    pub open_output: fn() -> Result<Box<dyn playback::engine::Output>, String>,
+    player: Option<Player>,
 }
 
 impl Runtime {
@@ -44,6 +51,9 @@ impl Runtime {
             query_cancel: Arc::new(AtomicBool::new(false)),
             train_cancel: Arc::new(AtomicBool::new(false)),
             download: None,
+            previews: PreviewOptions::default(),
+            open_output: playback::device::open,
+            player: None,
         }
     }
 
@@ -83,6 +93,14 @@ impl Runtime {
                     j.label = "cancelling…".into();
                 }
             }
+            Effect::Play(from) => self.play(app, from),
+            Effect::Player(cmd) => {
+                if !self.player.as_ref().is_some_and(|p| p.send(cmd)) {
+                    self.player = None;
+                    app.previews.status = None;
+                    app.previews.row = None;
+                }
+            }
             Effect::Complete => {
                 let options = app.input.complete();
                 if !options.is_empty() {
@@ -95,6 +113,71 @@ impl Runtime {
                     app.notice = Some(format!("{}{more}", shown.join("  ")));
                 }
             }
+        }
+    }
+
+    /// The play list for `from`; empty (with a notice) when there is none.
+    fn playlist(&self, app: &mut App, from: PlayFrom) -> Vec<Item> {
+        let Some(m) = app.model.clone() else {
+            return Vec::new();
+        };
+        match from {
+            PlayFrom::Track(i) => playback::playlist::around_track(&m, i),
+            PlayFrom::Query => {
+                let QueryState::Done(r) = &app.query else {
+                    return Vec::new();
+                };
+                let first = if let Some(t) = r.library_track {
+                    playback::playlist::track(&m, t as usize)
+                } else if crate::youtube::looks_like_url(&r.source) {
+                    // The download's audio, while its folder is still there.
+                    match &self.download {
+                        Some(d) if d.url == r.source && d.audio.exists() => {
+                            let mut item = Item::file(d.audio.clone());
+                            if let Some(t) = &d.title {
+                                item.title.clone_from(t);
+                            }
+                            item.duration_s = Some(r.duration_s);
+                            item.keep = Some(Arc::clone(d) as Arc<dyn std::any::Any + Send + Sync>);
+                            Some(item)
+                        }
+                        _ => None,
+                    }
+                } else {
+                    let mut item = Item::file(std::path::PathBuf::from(&r.source));
+                    item.duration_s = Some(r.duration_s);
+                    Some(item)
+                };
+                playback::playlist::for_query(&m, r, first)
+            }
+        }
+    }
+
+    /// Start previews, opening the sound output on first use (or again
+    /// after it failed).
+    fn play(&mut self, app: &mut App, from: PlayFrom) {
+        let list = self.playlist(app, from);
+        if list.is_empty() {
+            app.notice = Some("nothing to preview".into());
+            return;
+        }
+        if self.player.as_ref().is_none_or(Player::is_finished) {
+            let tx = self.tx.clone();
+            let open = self.open_output;
+            self.player = Some(Player::spawn(
+                Box::new(open),
+                self.previews.clone(),
+                move |e| {
+                    let _ = tx.send(Msg::Playback(e));
+                },
+            ));
+            app.previews.unavailable = None;
+        }
+        if let Some(p) = &self.player {
+            if app.previews.volume < 1.0 {
+                p.send(Command::Volume(app.previews.volume));
+            }
+            p.send(Command::Play(list));
         }
     }
 
@@ -138,10 +221,17 @@ impl Runtime {
                     result,
                     download,
                 } => {
-                    if download.is_some() {
-                        self.download = download;
+                    if let Some(d) = download {
+                        self.download = Some(Arc::new(d));
                     }
                     app.query_done(id, result);
+                }
+                Msg::Playback(PlayerEvent::Status(s)) => app.preview_status(s),
+                Msg::Playback(PlayerEvent::Message(m)) => app.notice = Some(m),
+                Msg::Playback(PlayerEvent::Failed(e)) => {
+                    // The thread has ended; dropping the handle joins it.
+                    self.player = None;
+                    app.previews_failed(e);
                 }
             }
         }

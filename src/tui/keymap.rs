@@ -40,6 +40,18 @@ pub enum Action {
     Back,
     /// Preview the selected track and its neighbours.
     Play,
+    /// Pause or resume the preview.
+    Pause,
+    /// Skip to the next preview.
+    NextPreview,
+    /// Back to the previous preview.
+    PreviousPreview,
+    /// Stop the previews.
+    Stop,
+    /// Louder previews.
+    VolumeUp,
+    /// Quieter previews.
+    VolumeDown,
     /// Rescan, re-index and rebuild the model in the background.
     Retrain,
     /// Switch to the built-in demo library (generated on first use).
@@ -85,7 +97,13 @@ impl Action {
             Action::FocusQuery => "type a path or URL to query",
             Action::Select => "select / open / run the query",
             Action::Back => "back / cancel",
-            Action::Play => "preview the selected track and its neighbours",
+            Action::Play => "preview the selected track (or query) and its neighbours",
+            Action::Pause => "pause / resume the preview",
+            Action::NextPreview => "next preview",
+            Action::PreviousPreview => "previous preview",
+            Action::Stop => "stop the previews",
+            Action::VolumeUp => "preview volume up",
+            Action::VolumeDown => "preview volume down",
             Action::Retrain => "rescan, re-index and rebuild the model",
             Action::OpenDemo => "switch to the built-in demo library",
             Action::ToggleColour => "colour the map by cluster / genre",
@@ -497,6 +515,16 @@ mod tests {
             (KeyCode::Esc, none, Action::Back),
             (KeyCode::Char('?'), KeyModifiers::SHIFT, Action::Help),
             (KeyCode::Char('p'), none, Action::Play),
+            (KeyCode::Char(' '), none, Action::Pause),
+            (KeyCode::Char('n'), none, Action::NextPreview),
+            (
+                KeyCode::Char('N'),
+                KeyModifiers::SHIFT,
+                Action::PreviousPreview,
+            ),
+            (KeyCode::Char('s'), none, Action::Stop),
+            (KeyCode::Char(']'), none, Action::VolumeUp),
+            (KeyCode::Char('['), none, Action::VolumeDown),
             (KeyCode::Char('t'), none, Action::Retrain),
             (KeyCode::Char('c'), none, Action::ToggleColour),
             (KeyCode::Char('+'), KeyModifiers::SHIFT, Action::ZoomIn),

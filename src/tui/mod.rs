@@ -24,6 +24,14 @@ use crate::model::store::{model_path, read};
 /// Open the explorer on `session`'s library: show the stored model at once
 /// (if any), bring index and model up to date in the background.
 pub fn run(session: Session) -> std::io::Result<()> {
+    run_with(session, crate::playback::PreviewOptions::default())
+}
+
+/// [`run`] with these audio-preview options.
+pub fn run_with(
+    session: Session,
+    previews: crate::playback::PreviewOptions,
+) -> std::io::Result<()> {
     let (keymap, problems) = keymap::Keymap::load_user();
     let library = session
         .choice
@@ -32,6 +40,7 @@ pub fn run(session: Session) -> std::io::Result<()> {
     let stored = read(&model_path(&session.index_path)).ok().map(Arc::new);
     let mut app = app::App::new(stored, library, keymap);
     let mut rt = event::Runtime::new(session);
+    rt.previews = previews;
     if let Some(e) = app.apply(keymap::Action::Retrain) {
         rt.effect(&mut app, e);
     }

@@ -38,6 +38,8 @@ pub enum Msg {
         /// For a URL: the downloaded audio (kept for previews).
         download: Option<Download>,
     },
+    /// The audio player reported.
+    Playback(crate::playback::Event),
 }
 
 /// Indexing progress → channel messages.

@@ -91,8 +91,13 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
+                let (star, star_colour) = if app.previews.row == Some(t as usize) {
+                    ("♪ ", Color::Green)
+                } else {
+                    (star, Color::Yellow)
+                };
                 ListItem::new(Line::from(vec![
-                    Span::styled(star, Style::default().fg(Color::Yellow)),
+                    Span::styled(star, Style::default().fg(star_colour)),
                     Span::raw(name),
                     Span::styled(
                         format!("  {}", track.label.as_deref().unwrap_or("")),

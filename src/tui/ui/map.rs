@@ -77,6 +77,13 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
     let selected = app
         .selected
         .and_then(|i| m.map.get(i).map(|p| (i, f64::from(p[0]), f64::from(p[1]))));
+    // What is playing: a note one cell to the right of its point.
+    let cell = (x1 - x0) / f64::from(area.width.saturating_sub(2).max(1));
+    let playing = app.previews.row.and_then(|i| {
+        m.map
+            .get(i)
+            .map(|p| (f64::from(p[0]) + cell, f64::from(p[1])))
+    });
     let query = match &app.query {
         QueryState::Done(r) if r.library_track.is_none() => {
             Some((f64::from(r.map[0]), f64::from(r.map[1])))
@@ -118,6 +125,18 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
                         "◆",
                         Style::default()
                             .fg(Color::White)
+                            .add_modifier(Modifier::BOLD),
+                    ),
+                );
+            }
+            if let Some((px, py)) = playing {
+                ctx.print(
+                    px,
+                    py,
+                    Span::styled(
+                        "♪",
+                        Style::default()
+                            .fg(Color::Green)
                             .add_modifier(Modifier::BOLD),
                     ),
                 );

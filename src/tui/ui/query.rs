@@ -75,10 +75,21 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
         QueryState::Done(r) => {
             let mut head: Vec<Line> = Vec::new();
             let src = r.title.clone().unwrap_or_else(|| name_of(&r.source));
-            head.push(Line::from(Span::styled(
+            // The query's own audio is playing (it is not a library row).
+            let own = app.previews.status.as_ref().is_some_and(|s| {
+                s.phase != crate::playback::Phase::Idle
+                    && s.track.is_none()
+                    && s.index == Some(0)
+                    && r.library_track.is_none()
+            });
+            let mut title = vec![Span::styled(
                 src,
                 Style::default().add_modifier(Modifier::BOLD),
-            )));
+            )];
+            if own {
+                title.insert(0, Span::styled("♪ ", Style::default().fg(Color::Green)));
+            }
+            head.push(Line::from(title));
             let genre = match &r.genre {
                 Some(g) => format!("genre {} {:.0}%", g.genre, g.confidence * 100.0),
                 None => "genre unknown (no labels)".into(),
@@ -113,7 +124,13 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
                 .similar
                 .iter()
                 .map(|s| {
+                    let note = if app.previews.row == Some(s.track as usize) {
+                        "♪"
+                    } else {
+                        " "
+                    };
                     ListItem::new(Line::from(vec![
+                        Span::styled(note, Style::default().fg(Color::Green)),
                         Span::styled(
                             format!("{:>5.2} ", s.similarity),
                             Style::default().fg(Color::Green),

@@ -7,7 +7,79 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use crate::playback::Phase;
 use crate::tui::app::App;
+use crate::tui::keymap::Action;
+
+/// Longest title shown in the status bar, characters.
+const TITLE_MAX: usize = 24;
+
+/// Width of the preview's progress gauge, cells.
+const GAUGE: usize = 10;
+
+/// "1:07".
+fn clock(s: f64) -> String {
+    let s = s.max(0.0).round() as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// What the previews are doing, for the status bar.
+pub fn previews(app: &App) -> Vec<Span<'static>> {
+    let p = &app.previews;
+    if let Some(why) = &p.unavailable {
+        let short = if why.starts_with(crate::playback::device::NO_DEVICE) {
+            crate::playback::device::NO_DEVICE
+        } else {
+            "previews unavailable"
+        };
+        return vec![Span::styled(
+            format!(" ♪ {short} "),
+            Style::default().fg(Color::Red),
+        )];
+    }
+    let Some(s) = p.status.as_ref().filter(|s| s.phase != Phase::Idle) else {
+        return vec![Span::styled(
+            format!(" ♪ {}: preview ", app.keymap.keys_of(Action::Play)),
+            Style::default().fg(Color::DarkGray),
+        )];
+    };
+    let mut title: String = s.title.chars().take(TITLE_MAX).collect();
+    if s.title.chars().count() > TITLE_MAX {
+        title.push('…');
+    }
+    let icon = match s.phase {
+        Phase::Paused => "‖".to_string(),
+        Phase::Loading => super::spinner(app.tick).to_string(),
+        _ => "▶".to_string(),
+    };
+    let place = s
+        .index
+        .map_or(String::new(), |i| format!(" {}/{}", i + 1, s.total));
+    let share = if s.length_s > 0.0 {
+        s.position_s / s.length_s
+    } else {
+        0.0
+    };
+    let colour = if s.phase == Phase::Paused {
+        Color::Gray
+    } else {
+        Color::Green
+    };
+    vec![
+        Span::styled(
+            format!(" ♪ {icon} {title} "),
+            Style::default().fg(Color::Black).bg(colour),
+        ),
+        Span::styled(
+            super::clusters::bar(share, GAUGE),
+            Style::default().fg(colour).bg(Color::DarkGray),
+        ),
+        Span::styled(
+            format!(" {}/{}{place} ", clock(s.position_s), clock(s.length_s)),
+            Style::default().fg(colour),
+        ),
+    ]
+}
 
 /// Draw the status bar.
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
@@ -31,10 +103,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             Style::default().fg(Color::Black).bg(Color::Yellow),
         ));
     }
-    spans.push(Span::styled(
-        " ♪ off ",
-        Style::default().fg(Color::DarkGray),
-    ));
+    spans.extend(previews(app));
     if let Some(e) = &app.error {
         spans.push(Span::styled(
             format!(" {e} "),
