@@ -15,5 +15,6 @@ pub mod model;
 pub mod playback;
 pub mod query;
 pub mod report;
+pub mod similarity;
 pub mod tui;
 pub mod youtube;

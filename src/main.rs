@@ -9,7 +9,6 @@ use std::sync::Arc;
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 use musim::export::Format;
-use musim::library::indexer::real_analysis;
 use musim::library::session::Session;
 use musim::library::summary;
 use musim::model::ModelParams;
@@ -25,6 +24,18 @@ struct Cli {
     /// Index file (default: in the platform data folder, keyed by library).
     #[arg(long, global = true, value_name = "FILE")]
     index: Option<PathBuf>,
+    /// Analyse N evenly spaced 30-s windows of tracks longer than 3.5
+    /// minutes (default 6; kept from the index when not given).
+    #[arg(long, global = true, value_name = "N", conflicts_with = "whole")]
+    windows: Option<u32>,
+    /// Analyse every track whole (slower on long tracks).
+    #[arg(long, global = true)]
+    whole: bool,
+    /// Similarity profile: musim (default: richer descriptors, timbre
+    /// model, mutual proximity) or seed (librosa fingerprint, cosine).
+    /// Kept with the model when not given.
+    #[arg(long, global = true, value_name = "PROFILE")]
+    similarity: Option<musim::similarity::Profile>,
     /// Length of the explorer's audio previews (`p`), seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 15.0)]
     preview_seconds: f64,
@@ -101,6 +112,10 @@ enum Command {
         /// Output folder (created if missing).
         #[arg(short, long, value_name = "DIR", default_value = "results")]
         output: PathBuf,
+        /// Also score these similarity profiles side by side with the
+        /// active one (e.g. `--compare seed`; P@5, P@10, 5-NN, hubness).
+        #[arg(long, value_name = "PROFILE", value_delimiter = ',')]
+        compare: Vec<musim::similarity::Profile>,
     },
     /// Write the built-in demo library (synthesised, labelled by style).
     Demo {
@@ -145,19 +160,38 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     let library = cli.library.as_deref();
     let index = cli.index.as_deref();
+    let windows = match (cli.whole, cli.windows) {
+        (true, _) | (false, Some(0)) => Some(musim::analysis::Windows::WHOLE),
+        (false, Some(count)) => Some(musim::analysis::Windows {
+            count,
+            ..Default::default()
+        }),
+        (false, None) => None,
+    };
+    let similarity = cli.similarity;
+    let with_windows = |mut s: Session| {
+        s.windows = windows;
+        s.similarity = similarity;
+        s
+    };
+    let open = |library, index| Session::open(library, index).map(with_windows);
+    let open_for_reading =
+        |library, index| Session::open_for_reading(library, index).map(with_windows);
     match cli.command {
         Some(Command::Export { format, output }) => {
             let format = match format {
                 ExportFormat::Csv => Format::Csv,
                 ExportFormat::Json => Format::Json,
             };
-            Session::open_for_reading(library, index)?.export(format, output.as_deref())?;
+            open_for_reading(library, index)?.export(format, output.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo { out, force }) => demo(out, force),
-        Some(Command::Index) => index_library(&Session::open(library, index)?, false),
-        Some(Command::Train { k, force }) => train(&Session::open(library, index)?, k, force),
-        Some(Command::Report { output }) => report(&Session::open(library, index)?, &output),
+        Some(Command::Index) => index_library(&open(library, index)?, false),
+        Some(Command::Train { k, force }) => train(&open(library, index)?, k, force),
+        Some(Command::Report { output, compare }) => {
+            report(&open(library, index)?, &output, &compare)
+        }
         Some(Command::Query {
             target,
             k,
@@ -165,19 +199,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             m3u,
             add,
         }) => query(
-            &Session::open_for_reading(library, index)?,
+            &open_for_reading(library, index)?,
             &target,
             k,
             json,
             m3u,
             add,
         ),
-        Some(Command::Path { from, to, json }) => chain(
-            &Session::open_for_reading(library, index)?,
-            &from,
-            &to,
-            json,
-        ),
+        Some(Command::Path { from, to, json }) => {
+            chain(&open_for_reading(library, index)?, &from, &to, json)
+        }
         Some(Command::Keys) => keys(),
         Some(Command::Play {
             files,
@@ -187,7 +218,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         None => {
             let previews = musim::playback::PreviewOptions::with_seconds(cli.preview_seconds)
                 .map_err(anyhow::Error::msg)?;
-            let session = Session::open(library, index)?;
+            let session = open(library, index)?;
             use std::io::IsTerminal;
             if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
                 musim::tui::run_with(session, previews)?;
@@ -238,7 +269,7 @@ fn index_library(session: &Session, library_summary: bool) -> Result<ExitCode> {
         eprintln!("musim-tui: interrupted; finishing files in progress and saving what was analysed (Ctrl-C again to quit now)");
     });
     let progress = musim::library::progress::for_stderr();
-    let report = session.index(real_analysis(), progress.as_ref(), &cancel)?;
+    let report = session.index(progress.as_ref(), &cancel)?;
     let text = summary::run_summary(&report);
     if library_summary {
         eprint!("{text}");
@@ -343,13 +374,38 @@ fn train(session: &Session, k: Option<usize>, force: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(session: &Session, output: &std::path::Path) -> Result<ExitCode> {
+fn report(
+    session: &Session,
+    output: &std::path::Path,
+    compare: &[musim::similarity::Profile],
+) -> Result<ExitCode> {
     let code = index_library(session, false)?;
     if code != ExitCode::SUCCESS {
         return Ok(code);
     }
     let m = model(session, None, false)?;
-    let ctx = musim::report::Context::of_index(&session.load()?);
+    let index = session.load()?;
+    let mut ctx = musim::report::Context::of_index(&index);
+    if !compare.is_empty() {
+        let mut profiles = vec![m.params.similarity];
+        for p in compare {
+            if !profiles.contains(p) {
+                profiles.push(*p);
+            }
+        }
+        ctx.comparison = musim::report::compare::compare(&index, &profiles)?;
+        for c in &ctx.comparison {
+            let f = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.3}"));
+            println!(
+                "similarity {:<6} P@5 {}  P@10 {}  5-NN {}  hubness {:.2}",
+                c.profile,
+                f(c.precision_at_5),
+                f(c.precision_at_10),
+                f(c.knn_accuracy),
+                c.hubness
+            );
+        }
+    }
     let started = std::time::Instant::now();
     let w = musim::report::write(&m, &ctx, &musim::report::Options::default(), output)?;
     print!("{}", musim::report::summary(&w));
@@ -427,7 +483,7 @@ fn query_only(
         let title = _download.as_ref().and_then(|d| d.title.clone());
         let dest = musim::library::add::add(root, &source, title.as_deref())?;
         let cancel = AtomicBool::new(false);
-        let report = session.index(real_analysis(), &musim::library::progress::Silent, &cancel)?;
+        let report = session.index(&musim::library::progress::Silent, &cancel)?;
         eprintln!(
             "musim-tui: added {} to the library ({} tracks indexed; the model updates on next use)",
             musim::library::paths::show(&dest),

@@ -173,7 +173,10 @@ fn export_before_indexing_says_to_run_index_first() {
 fn export_of_a_corrupt_index_says_to_rebuild() {
     let env = Env::new();
     let idx = env.path("bad.idx");
-    std::fs::write(&idx, b"MUSIMIDX\x01\x00\x00\x00short").unwrap();
+    let mut bytes = b"MUSIMIDX".to_vec();
+    bytes.extend_from_slice(&musim::library::index::FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(b"short");
+    std::fs::write(&idx, bytes).unwrap();
     let r = env.run(&[
         "export",
         "--format",

@@ -48,7 +48,7 @@ fn train_query_and_path_on_a_labelled_library() {
     ok(&r);
     assert!(
         r.stdout
-            .contains("model: 12 tracks, 3 clusters (one per genre (3 genres))"),
+            .contains("model: 12 tracks, 3 clusters (one per genre (3 genres)), similarity musim"),
         "{}",
         r.stdout
     );

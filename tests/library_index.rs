@@ -121,6 +121,7 @@ impl Lib {
             analyze,
             progress: &Silent,
             cancel,
+            windows: Default::default(),
         })
     }
 

@@ -6,12 +6,15 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use musim::demo::{self, DemoSpec, Style};
-use musim::eval::{knn_loo_accuracy, nmi, precision_at_k_loo, Distance};
+use musim::eval::{nmi, precision_at_k_loo, Distance};
+use musim::features::fingerprint::SEED_DIMS;
 use musim::library::fs::RealFs;
 use musim::library::indexer::{self, real_analysis, Job};
 use musim::library::progress::Silent;
 use musim::model::{build, ModelParams};
 use musim::query::query_file;
+use musim::report::compare::{compare, ProfileScores};
+use musim::similarity::Profile;
 
 fn write_wav(path: &Path, y: &[f32]) {
     let spec = hound::WavSpec {
@@ -47,6 +50,7 @@ fn demo_styles_cluster_neighbour_and_query_as_styles() {
         analyze: real_analysis(),
         progress: &Silent,
         cancel: &cancel,
+        windows: Default::default(),
     })
     .unwrap();
     let index = report.index;
@@ -71,21 +75,37 @@ fn demo_styles_cluster_neighbour_and_query_as_styles() {
         .collect();
     let clusters: Vec<usize> = model.assignment.iter().map(|&c| c as usize).collect();
     let score = nmi(&truth, &clusters);
-    let acc = knn_loo_accuracy(&model.z, &truth, 5, Distance::Cosine);
+    // The original design's unscaled cosine on the librosa fingerprint.
     let raw: Vec<Vec<f32>> = index
         .entries
         .iter()
-        .filter_map(|e| e.values().map(<[f32]>::to_vec))
+        .filter_map(|e| e.values().map(|v| v[..SEED_DIMS].to_vec()))
         .collect();
-    let p5_z = precision_at_k_loo(&model.z, &truth, 5, Distance::Cosine).micro;
     let p5_raw = precision_at_k_loo(&raw, &truth, 5, Distance::Cosine).micro;
-    eprintln!("K-Means NMI {score:.3}, LOO 5-NN accuracy {acc:.3}, P@5 z-scored cosine {p5_z:.3} vs unscaled cosine {p5_raw:.3}");
+    let scores = compare(&index, &[Profile::Musim, Profile::Seed]).unwrap();
+    let (musim, seed) = (&scores[0], &scores[1]);
+    let p5 = |s: &ProfileScores| s.precision_at_5.unwrap();
+    let acc = musim.knn_accuracy.unwrap();
+    eprintln!(
+        "K-Means NMI {score:.3}; P@5 musim {:.3} (5-NN {acc:.3}, hubness {:.2}), seed z-scored cosine {:.3} (hubness {:.2}), unscaled cosine {p5_raw:.3}",
+        p5(musim),
+        musim.hubness,
+        p5(seed),
+        seed.hubness
+    );
     assert_eq!(model.clusters.len(), 10);
     assert!(score >= 0.6, "NMI {score}");
     assert!(acc >= 0.85, "5-NN accuracy {acc}");
     assert!(
-        p5_z > p5_raw,
-        "z-scored P@5 {p5_z} must beat unscaled {p5_raw}"
+        p5(seed) > p5_raw,
+        "z-scored P@5 {} must beat unscaled {p5_raw}",
+        p5(seed)
+    );
+    assert!(
+        p5(musim) >= p5(seed),
+        "musim P@5 {} must not trail seed {}",
+        p5(musim),
+        p5(seed)
     );
 
     // Same library, same model: clusters, map, graph — bit for bit.

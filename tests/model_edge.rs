@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use musim::library::index::{Entry, Index, Outcome};
 use musim::model::store::{ensure, model_path, Stale};
 use musim::model::{build, KChoice, ModelError, ModelParams};
-use musim::query::{query_z, text::render};
+use musim::query::{query_point, text::render};
 
 fn entry(path: &str, label: Option<&str>, values: Vec<f32>) -> Entry {
     Entry {
@@ -97,10 +97,10 @@ fn one_two_and_three_track_libraries() {
         (one.len(), one.clusters.len(), one.map.clone()),
         (1, 1, vec![[0.0, 0.0]])
     );
-    let r = query_z(&one, &one.z[0].clone(), Some(0), 10);
+    let r = query_point(&one, &one.space.row_point(0), Some(0), 10);
     assert!(r.similar.is_empty() && r.genre.is_none());
     assert!(render(&r).contains("similar: none"));
-    let r = query_z(&one, &[0.5, 0.5, 0.5], None, 10);
+    let r = query_point(&one, &one.space.point(&[1.5, 2.5, 3.5]).unwrap(), None, 10);
     assert_eq!(r.similar.len(), 1);
     assert_eq!(r.genre.unwrap().genre, "rock");
 
@@ -118,7 +118,7 @@ fn one_two_and_three_track_libraries() {
         assert_eq!(m.len(), n);
         assert!(m.map.iter().flatten().all(|v| v.is_finite()));
         assert!(m.graph.iter().all(|ns| ns.len() == n - 1));
-        let r = query_z(&m, &m.z[0].clone(), Some(0), 10);
+        let r = query_point(&m, &m.space.row_point(0), Some(0), 10);
         assert_eq!(r.similar.len(), n - 1);
     }
 }
@@ -137,7 +137,7 @@ fn identical_tracks_fold_into_one_result() {
     let m = run(&index(e)).unwrap();
     assert_eq!(m.clusters.len(), 1, "one distinct track, one cluster");
     assert!(m.map.iter().all(|p| *p == [0.0, 0.0]));
-    let r = query_z(&m, &m.z[0].clone(), Some(0), 5);
+    let r = query_point(&m, &m.space.row_point(0), Some(0), 5);
     assert_eq!(r.similar.len(), 1);
     assert_eq!(r.similar[0].copies.len(), 18);
     assert!(render(&r).contains("(+18 identical copies)"));
@@ -162,7 +162,7 @@ fn unlabelled_library_chooses_k_by_silhouette() {
         .clusters
         .iter()
         .all(|c| c.archetype.describe(3) == "unlabelled"));
-    let r = query_z(&m, &m.z[0].clone(), Some(0), 5);
+    let r = query_point(&m, &m.space.row_point(0), Some(0), 5);
     assert!(r.genre.is_none());
     assert!(render(&r).contains("genre:   unknown"));
 }

@@ -84,8 +84,10 @@ fn tracks(genres: &[Option<&str>], per: usize) -> Vec<Entry> {
 }
 
 fn model(idx: &Index) -> Model {
+    // The seed profile: the checks below recompute its cosine metrics.
     let params = ModelParams {
         tsne_iterations: 250,
+        similarity: musim::similarity::Profile::Seed,
         ..ModelParams::default()
     };
     build(idx, &params, &|_| {}, &AtomicBool::new(false)).unwrap()
@@ -260,7 +262,7 @@ fn labelled_report_matches_eval_and_draws_every_plot() {
                 .unwrap()
         })
         .collect();
-    let loo = eval::knn_loo(&m.z, &truth, 5, Distance::Cosine);
+    let loo = eval::knn_loo(&m.space.z, &truth, 5, Distance::Cosine);
     let c = eval::Classification::new(&truth, &loo.predictions, 3);
     let cl = &v["classification"];
     assert!(close(value(&cl["accuracy"]), c.accuracy));
@@ -289,7 +291,7 @@ fn labelled_report_matches_eval_and_draws_every_plot() {
         assert_eq!(j["support"], r.support);
     }
     for (i, k) in [5usize, 10].into_iter().enumerate() {
-        let p = eval::precision_at_k_loo(&m.z, &truth, k, Distance::Cosine);
+        let p = eval::precision_at_k_loo(&m.space.z, &truth, k, Distance::Cosine);
         let j = &v["neighbours"][i];
         assert_eq!(j["k"], k);
         assert!(close(value(&j["micro"]), p.micro));
@@ -319,12 +321,12 @@ fn labelled_report_matches_eval_and_draws_every_plot() {
     assert!(purity_chance > 0.3 && purity_chance < value(&cg["purity"]));
     assert!(close(
         value(&cg["silhouette"]),
-        eval::silhouette(&m.z, &clusters, None, seed)
+        eval::silhouette(&m.space.z, &clusters, None, seed)
     ));
     assert!(chance(&cg["silhouette"]).abs() < 0.2);
     assert!(close(
         value(&v["map"]["trustworthiness"]),
-        eval::trustworthiness(&m.z, &m.map, 10)
+        eval::trustworthiness(&m.space.z, &m.map, 10)
     ));
     assert!(close(
         chance(&v["map"]["trustworthiness"]),
@@ -337,7 +339,7 @@ fn labelled_report_matches_eval_and_draws_every_plot() {
     assert_eq!(p["tsne_iterations"], 250);
     assert_eq!(p["perplexity"], 30.0);
     assert!(close(p["perplexity_used"].as_f64().unwrap(), 35.0 / 3.0));
-    assert_eq!(p["distance"], "cosine on z-scored fingerprints");
+    assert_eq!(p["distance"], "seed: cosine on z-scored fingerprints");
     assert_eq!(v["clusters"].as_array().unwrap().len(), m.clusters.len());
     let rep = &v["clusters"][0]["representatives"][0];
     assert_eq!(
@@ -538,7 +540,7 @@ fn partly_labelled_tracks_are_left_out_of_genre_metrics() {
     let labelled: Vec<usize> = (0..m.len())
         .filter(|&i| m.tracks[i].label.is_some())
         .collect();
-    let z: Vec<Vec<f32>> = labelled.iter().map(|&i| m.z[i].clone()).collect();
+    let z: Vec<Vec<f32>> = labelled.iter().map(|&i| m.space.z[i].clone()).collect();
     let truth: Vec<usize> = labelled
         .iter()
         .map(|&i| usize::from(m.tracks[i].label.as_deref() == Some("b")))

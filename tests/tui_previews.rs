@@ -63,6 +63,7 @@ fn library() -> (Lib, Arc<Model>) {
         analyze: real_analysis(),
         progress: &Silent,
         cancel: &cancel,
+        windows: Default::default(),
     })
     .unwrap();
     let params = ModelParams {
@@ -88,6 +89,8 @@ fn runtime(lib: &Lib) -> Runtime {
             source: musim::library::choice::Source::Flag,
         }),
         index_path: lib.index.clone(),
+        windows: None,
+        similarity: None,
     })
 }
 

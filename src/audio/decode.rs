@@ -15,9 +15,10 @@ use symphonia::core::codecs::audio::well_known as codec;
 use symphonia::core::codecs::audio::{AudioCodecId, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, FormatReader, Track, TrackType};
+use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo, Track, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
+use symphonia::core::units::Time;
 
 use super::{AudioError, AudioInfo, Opened, Rejected, Source};
 
@@ -78,6 +79,7 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Rejected> {
         first: None,
         warnings: Vec::new(),
         ended: false,
+        seeked: false,
     };
     src.prefetch(&mut info)?;
     Ok(Opened {
@@ -190,6 +192,8 @@ struct SymphoniaSource {
     first: Option<Vec<f32>>,
     warnings: Vec<String>,
     ended: bool,
+    /// A seek happened: frame counts no longer tell the decoded length.
+    seeked: bool,
 }
 
 impl Source for SymphoniaSource {
@@ -203,6 +207,31 @@ impl Source for SymphoniaSource {
 
     fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
+    }
+
+    fn seek(&mut self, seconds: f64) -> Option<f64> {
+        let time = Time::try_from_secs_f64(seconds.max(0.0))?;
+        // Coarse: the window need not start at an exact sample, and an
+        // accurate seek would decode from the previous key frame.
+        let to = SeekTo::Time {
+            time,
+            track_id: Some(self.track_id),
+        };
+        let seeked = self.format.seek(SeekMode::Coarse, to).ok()?;
+        self.decoder.reset();
+        self.first = None;
+        self.ended = false;
+        self.bad_run = 0;
+        self.seeked = true;
+        let tb = self
+            .format
+            .tracks()
+            .iter()
+            .find(|t| t.id == self.track_id)?
+            .time_base?;
+        let at = tb.calc_time(seeked.actual_ts)?;
+        self.frames = (at.as_secs_f64() * f64::from(self.rate)) as u64;
+        Some(at.as_secs_f64())
     }
 }
 
@@ -323,7 +352,7 @@ impl SymphoniaSource {
             ));
         }
         let already = self.warnings.iter().any(|w| w.starts_with("truncated"));
-        if let Some(declared) = self.declared_frames {
+        if let Some(declared) = self.declared_frames.filter(|_| !self.seeked) {
             // Allow 1 % slack: encoder delay/padding makes counts differ a bit.
             let slack = (declared / 100).max(u64::from(self.rate) / 10);
             if !already && self.frames + slack < declared && self.rate > 0 {

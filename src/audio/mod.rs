@@ -147,6 +147,11 @@ pub(crate) trait Source: Send {
     fn next_block(&mut self) -> Result<Option<Vec<f32>>, AudioError>;
     /// Warnings gathered since the last call (damaged packets, truncation).
     fn take_warnings(&mut self) -> Vec<String>;
+    /// Jump to about `seconds` from the start; the time landed on, or
+    /// `None` when this source cannot seek (the caller decodes forward).
+    fn seek(&mut self, _seconds: f64) -> Option<f64> {
+        None
+    }
 }
 
 /// A backend ready to stream.
@@ -193,6 +198,10 @@ pub struct MonoStream {
     warnings: Vec<String>,
     /// Count of NaN/inf samples replaced by 0.
     non_finite: u64,
+    /// Position of `out[0]` in output samples from the start of the file.
+    position: u64,
+    /// Native sample rate of the source's blocks.
+    rate: u32,
 }
 
 impl MonoStream {
@@ -208,7 +217,53 @@ impl MonoStream {
             done: false,
             warnings: Vec::new(),
             non_finite: 0,
+            position: 0,
+            rate: opened.rate,
         })
+    }
+
+    /// Where the next chunk starts, seconds from the start of the file.
+    pub fn position_s(&self) -> f64 {
+        self.position as f64 / f64::from(TARGET_RATE)
+    }
+
+    /// Continue from about `seconds` into the file. Seeks in the container
+    /// when the decoder can (the skipped audio is never decoded), else
+    /// decodes forward and drops what lies before. Going back needs a seek;
+    /// a source that cannot is left where it is (returns false).
+    pub fn seek_to(&mut self, seconds: f64) -> Result<bool, AudioError> {
+        let target = (seconds.max(0.0) * f64::from(TARGET_RATE)) as u64;
+        if let Some(at) = self.source.seek(seconds) {
+            self.warnings.extend(self.source.take_warnings());
+            self.resampler =
+                MonoResampler::new(self.rate).map_err(|e| AudioError::corrupt(&self.path, e))?;
+            self.out.clear();
+            self.done = false;
+            self.position = (at.max(0.0) * f64::from(TARGET_RATE)) as u64;
+            // A coarse seek may land early: drop the lead-in.
+            return self.skip_to(target).map(|_| true);
+        }
+        if target < self.position {
+            return Ok(false);
+        }
+        self.skip_to(target).map(|_| true)
+    }
+
+    /// Decode forward, discarding, until `out` starts at `target`.
+    fn skip_to(&mut self, target: u64) -> Result<(), AudioError> {
+        while self.position < target {
+            if self.out.is_empty() {
+                if self.done {
+                    return Ok(());
+                }
+                self.pull()?;
+                continue;
+            }
+            let drop = ((target - self.position) as usize).min(self.out.len());
+            self.out.drain(..drop);
+            self.position += drop as u64;
+        }
+        Ok(())
     }
 
     /// Information about the source.
@@ -231,9 +286,11 @@ impl MonoStream {
             return Ok(None);
         }
         if self.out.len() <= CHUNK_SAMPLES {
+            self.position += self.out.len() as u64;
             return Ok(Some(std::mem::take(&mut self.out)));
         }
         let rest = self.out.split_off(CHUNK_SAMPLES);
+        self.position += CHUNK_SAMPLES as u64;
         Ok(Some(std::mem::replace(&mut self.out, rest)))
     }
 

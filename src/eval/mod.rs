@@ -31,8 +31,8 @@ pub use classify::{
 pub use cluster::{ari, chance_ari, chance_nmi, nmi, purity, silhouette, CHANCE_SHUFFLES};
 pub use embedding::trustworthiness;
 pub use neighbours::{
-    chance_precision_at_k, knn_loo, knn_loo_accuracy, knn_loo_predictions, precision_at_k_loo,
-    LooNeighbours, PrecisionAtK, NO_VOTE,
+    chance_precision_at_k, knn_loo, knn_loo_accuracy, knn_loo_predictions, knn_loo_with,
+    precision_at_k_loo, LooNeighbours, PrecisionAtK, NO_VOTE,
 };
 
 /// Distance between two z-scored vectors.

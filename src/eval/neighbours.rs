@@ -74,6 +74,33 @@ pub fn precision_at_k_loo(
 /// neighbour search (the search is the cost: about n² distances).
 pub fn knn_loo(rows: &[Vec<f32>], labels: &[usize], k: usize, d: Distance) -> LooNeighbours {
     let n = rows.len().min(labels.len());
+    let blocked = Blocked::new(&rows[..n], d);
+    knn_loo_with(n, labels, k, &|i, near| match &blocked {
+        Some(b) => b.fill(&rows[i], i, n, d, near),
+        None => {
+            near.clear();
+            near.extend(
+                (0..n)
+                    .filter(|&j| j != i)
+                    .map(|j| (distance(&rows[i], &rows[j], d), j)),
+            );
+        }
+    })
+}
+
+/// Fills `out` with (distance, j) from item `i` to every other item j.
+pub type FillDistances<'a> = dyn Fn(usize, &mut Vec<(f64, usize)>) + Sync + 'a;
+
+/// [`knn_loo`] over `n` items whose distances come from `fill(i, out)`,
+/// which must put (distance, j) for every j ≠ i in `out` (e.g. the
+/// distances of a similarity profile).
+pub fn knn_loo_with(
+    n: usize,
+    labels: &[usize],
+    k: usize,
+    fill: &FillDistances<'_>,
+) -> LooNeighbours {
+    let n = n.min(labels.len());
     if n < 2 || k == 0 {
         return LooNeighbours {
             predictions: vec![NO_VOTE; n],
@@ -84,7 +111,7 @@ pub fn knn_loo(rows: &[Vec<f32>], labels: &[usize], k: usize, d: Distance) -> Lo
         };
     }
     let labels = &labels[..n];
-    let per_query = per_query(&rows[..n], k, d, |i, near| {
+    let per_query = per_query_with(n, k, fill, |i, near| {
         let same = near
             .iter()
             .filter(|&&(_, j)| labels[j] == labels[i])
@@ -311,31 +338,20 @@ impl Blocked {
 
 /// Run `f(i, neighbours of i)` for every query `i` in parallel, results in
 /// query order. Needs `rows.len() ≥ 2` and `k ≥ 1`.
-fn per_query<T, F>(rows: &[Vec<f32>], k: usize, d: Distance, f: F) -> Vec<T>
+/// Each query's `k` nearest (distance, row) pairs, from `fill`, passed to `f`.
+fn per_query_with<T, F>(n: usize, k: usize, fill: &FillDistances<'_>, f: F) -> Vec<T>
 where
     T: Send,
     F: Fn(usize, &[(f64, usize)]) -> T + Sync,
 {
-    let n = rows.len();
     let k = k.min(n - 1);
-    let blocked = Blocked::new(rows, d);
     let order = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
     (0..n)
         .into_par_iter()
         .map_init(
             || Vec::with_capacity(n),
             |near: &mut Vec<(f64, usize)>, i| {
-                match &blocked {
-                    Some(b) => b.fill(&rows[i], i, n, d, near),
-                    None => {
-                        near.clear();
-                        near.extend(
-                            (0..n)
-                                .filter(|&j| j != i)
-                                .map(|j| (distance(&rows[i], &rows[j], d), j)),
-                        );
-                    }
-                }
+                fill(i, near);
                 // (distance, index) is a total order with unique keys, so
                 // selecting then sorting the first k is the full sort's prefix.
                 if k < near.len() {

@@ -10,8 +10,9 @@
 //! joined for the tempo. Tracks up to 6 minutes are therefore bit-for-bit
 //! librosa's definition, and memory stays bounded for a 3-hour file.
 
-use super::fingerprint::{Fingerprint, RowStats};
-use super::{rhythm, FrameFeatures, SR};
+use super::fingerprint::{Fingerprint, RowStats, DELTA_ROWS};
+use super::timbre::GaussianStats;
+use super::{delta, rhythm, FrameFeatures, SR};
 
 /// Length of one analysis segment for long tracks.
 pub const SEGMENT_SECONDS: usize = 240;
@@ -30,6 +31,10 @@ pub struct Analyzer {
     zcr: RowStats,
     rms: RowStats,
     flatness: RowStats,
+    delta: RowStats,
+    delta2: RowStats,
+    onset: RowStats,
+    gaussian: GaussianStats,
     onset_env: Vec<f32>,
     samples: u64,
 }
@@ -54,6 +59,10 @@ impl Analyzer {
             zcr: RowStats::new(1),
             rms: RowStats::new(1),
             flatness: RowStats::new(1),
+            delta: RowStats::new(DELTA_ROWS),
+            delta2: RowStats::new(DELTA_ROWS),
+            onset: RowStats::new(1),
+            gaussian: GaussianStats::new(),
             onset_env: Vec::new(),
             samples: 0,
         }
@@ -67,6 +76,16 @@ impl Analyzer {
         while self.buf.len() >= SEGMENT + SEGMENT / 2 {
             let rest = self.buf.split_off(SEGMENT);
             let seg = std::mem::replace(&mut self.buf, rest);
+            self.add_segment(&seg);
+        }
+    }
+
+    /// Analyse what has been pushed as a segment of its own, now: the next
+    /// samples are not contiguous with it (an analysis window of a long
+    /// track), so no frame may straddle the gap.
+    pub fn end_segment(&mut self) {
+        if !self.buf.is_empty() {
+            let seg = std::mem::take(&mut self.buf);
             self.add_segment(&seg);
         }
     }
@@ -91,6 +110,11 @@ impl Analyzer {
         self.zcr.add(&[&f.zcr]);
         self.rms.add(&[&f.rms]);
         self.flatness.add(&[&f.flatness]);
+        // Deltas per segment: a slope across a segment boundary means nothing.
+        self.delta.add(&rows_of(&delta::delta(&f.mfcc, 1)));
+        self.delta2.add(&rows_of(&delta::delta(&f.mfcc, 2)));
+        self.onset.add(&[&f.onset_env]);
+        self.gaussian.add(&f.mfcc);
         self.onset_env.extend_from_slice(&f.onset_env);
     }
 
@@ -111,11 +135,28 @@ impl Analyzer {
         ] {
             s.write_mean_std(&mut v);
         }
-        let tempo = rhythm::tempo(&self.onset_env);
-        v.push(if tempo.is_finite() { tempo } else { 0.0 });
+        let (tempo, bands) = rhythm::tempo_and_bands(&self.onset_env);
+        let tempo = if tempo.is_finite() && tempo > 0.0 {
+            tempo
+        } else {
+            0.0
+        };
+        v.push(tempo);
         for s in [&self.zcr, &self.rms, &self.flatness] {
             s.write_mean_std(&mut v);
         }
+        // The std of the deltas only: their mean is ~0 for any track.
+        for s in [&self.delta, &self.delta2] {
+            let mut ms = Vec::new();
+            s.write_mean_std(&mut ms);
+            v.extend_from_slice(&ms[DELTA_ROWS..]);
+        }
+        self.onset.write_mean_std(&mut v);
+        v.extend_from_slice(&bands);
+        // Tempo perception is logarithmic (an octave error is one step).
+        v.push(if tempo > 0.0 { tempo.ln() } else { 0.0 });
+        self.gaussian.write(&mut v);
+        debug_assert_eq!(v.len(), super::fingerprint::dims());
         Fingerprint { values: v }
     }
 }

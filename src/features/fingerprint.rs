@@ -1,11 +1,16 @@
 //! The fingerprint: a fixed, versioned list of named dimensions summarising a
-//! track — for each feature row its mean then its std (ddof 0), then tempo,
-//! then the extra features. Names match what a librosa/pandas workflow uses.
+//! track. First the librosa-parity part ("seed", the original design): for
+//! each feature row its mean then its std (ddof 0), then tempo, then the
+//! extra features — names match what a librosa/pandas workflow uses. Then
+//! musim's own descriptors (MFCC delta spread, rhythm), then the timbre
+//! Gaussian (mean and covariance of MFCC 1–19).
 
 use std::sync::OnceLock;
 
+use super::timbre;
+
 /// Version of the feature set; bump whenever names, order or definitions change.
-pub const FEATURE_SET_VERSION: u32 = 1;
+pub const FEATURE_SET_VERSION: u32 = 2;
 
 /// The per-frame features summarised by mean and std, in fingerprint order
 /// (name, number of rows). Tempo sits between `mfcc` and the extras.
@@ -35,6 +40,11 @@ fn push_names(out: &mut Vec<String>, name: &str, rows: usize) {
     }
 }
 
+/// Number of dimensions of the librosa-parity ("seed") part, which comes first.
+pub const SEED_DIMS: usize = 91;
+/// Rows of the MFCC deltas summarised by their std.
+pub const DELTA_ROWS: usize = 20;
+
 /// Names of all fingerprint dimensions, in order.
 pub fn feature_names() -> &'static [String] {
     static NAMES: OnceLock<Vec<String>> = OnceLock::new();
@@ -47,8 +57,31 @@ pub fn feature_names() -> &'static [String] {
         for &(name, rows) in EXTRAS {
             push_names(&mut out, name, rows);
         }
+        debug_assert_eq!(out.len(), SEED_DIMS);
+        for order in ["mfcc_delta_std", "mfcc_delta2_std"] {
+            out.extend((0..DELTA_ROWS).map(|i| format!("{order}[{i}]")));
+        }
+        out.push("onset_strength_mean".to_string());
+        out.push("onset_strength_std".to_string());
+        out.extend((0..super::rhythm::TEMPO_BANDS).map(|b| format!("tempo_band[{b}]")));
+        out.push("tempo_log".to_string());
+        debug_assert_eq!(out.len(), timbre_offset());
+        out.extend((0..timbre::DIMS).map(|i| format!("timbre_mean[{i}]")));
+        for i in 0..timbre::DIMS {
+            out.extend((i..timbre::DIMS).map(|j| format!("timbre_cov[{i},{j}]")));
+        }
         out
     })
+}
+
+/// Names of the librosa-parity ("seed") dimensions.
+pub fn seed_names() -> &'static [String] {
+    &feature_names()[..SEED_DIMS]
+}
+
+/// Where the timbre Gaussian starts ([`timbre::STORED`] values to the end).
+pub const fn timbre_offset() -> usize {
+    SEED_DIMS + 2 * DELTA_ROWS + 2 + super::rhythm::TEMPO_BANDS + 1
 }
 
 /// Number of fingerprint dimensions.
@@ -149,7 +182,11 @@ mod tests {
         let t = names.iter().position(|n| n == "tempo").unwrap();
         assert_eq!(names[t - 1], "mfcc_std[19]");
         assert_eq!(names[t + 1], "zero_crossing_rate_mean");
-        assert_eq!(names.len(), 24 + 2 + 2 + 2 + 14 + 40 + 1 + 6);
+        assert_eq!(seed_names().len(), 24 + 2 + 2 + 2 + 14 + 40 + 1 + 6);
+        assert_eq!(names[SEED_DIMS], "mfcc_delta_std[0]");
+        assert_eq!(names[timbre_offset()], "timbre_mean[0]");
+        assert_eq!(names.len(), timbre_offset() + timbre::STORED);
+        assert_eq!(names.last().unwrap(), "timbre_cov[18,18]");
     }
 
     #[test]

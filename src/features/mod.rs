@@ -7,6 +7,7 @@
 
 pub mod analyzer;
 pub mod chroma;
+pub mod delta;
 pub mod fingerprint;
 pub mod matrix;
 pub mod mel;
@@ -15,6 +16,7 @@ pub mod rhythm;
 pub mod spectral;
 pub mod stft;
 pub mod temporal;
+pub mod timbre;
 
 pub use analyzer::Analyzer;
 pub use matrix::Matrix;

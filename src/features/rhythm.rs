@@ -255,7 +255,51 @@ pub fn mean_tempogram(onset_env: &[f32]) -> Vec<f64> {
 /// argmax of `log1p(1e6·tg) + logprior`). An empty or all-zero envelope gives
 /// librosa's answer for silence (the lag nearest 120 BPM: 117.45 BPM).
 pub fn tempo(onset_env: &[f32]) -> f32 {
+    tempo_of(&mean_tempogram(onset_env))
+}
+
+/// Tempo and rhythm-band energies from one tempogram (it is the costly part).
+pub fn tempo_and_bands(onset_env: &[f32]) -> (f32, [f32; TEMPO_BANDS]) {
     let tg = mean_tempogram(onset_env);
+    (tempo_of(&tg), band_energies(&tg))
+}
+
+/// Number of third-octave tempo bands, from [`BAND_LOW_BPM`] up (4 octaves).
+pub const TEMPO_BANDS: usize = 12;
+/// Lower edge of the first tempo band, BPM.
+pub const BAND_LOW_BPM: f64 = 30.0;
+
+/// Lower and upper edge of tempo band `b`, BPM.
+pub fn band_edges(b: usize) -> (f64, f64) {
+    let edge = |i: usize| BAND_LOW_BPM * 2f64.powf(i as f64 / 3.0);
+    (edge(b), edge(b + 1))
+}
+
+/// Mean normalised autocorrelation of the onset envelope in each
+/// third-octave tempo band (30–480 BPM): how strongly the music pulses at
+/// each rate, beyond the single tempo estimate. Every band holds at least
+/// one lag (the narrowest, 381–480 BPM, holds lag 6).
+fn band_energies(tg: &[f64]) -> [f32; TEMPO_BANDS] {
+    let mut sum = [0.0f64; TEMPO_BANDS];
+    let mut count = [0usize; TEMPO_BANDS];
+    for (k, &g) in tg.iter().enumerate().skip(1) {
+        let bpm = lag_bpm(k);
+        let pos = (bpm / BAND_LOW_BPM).log2() * 3.0;
+        if pos >= 0.0 && pos < TEMPO_BANDS as f64 {
+            let b = pos as usize;
+            sum[b] += g;
+            count[b] += 1;
+        }
+    }
+    let mut out = [0.0f32; TEMPO_BANDS];
+    for ((o, s), c) in out.iter_mut().zip(sum).zip(count) {
+        let v = s / c.max(1) as f64;
+        *o = if v.is_finite() { v as f32 } else { 0.0 };
+    }
+    out
+}
+
+fn tempo_of(tg: &[f64]) -> f32 {
     let mut best = (f64::NEG_INFINITY, 0usize);
     for (k, &g) in tg.iter().enumerate() {
         let bpm = lag_bpm(k);
@@ -357,6 +401,34 @@ mod tests {
         {
             assert!((a - b).abs() < 1e-12);
         }
+    }
+
+    #[test]
+    fn every_band_holds_a_lag_and_pulses_light_their_band() {
+        for b in 0..TEMPO_BANDS {
+            let (lo, hi) = band_edges(b);
+            assert!(
+                (1..AC_WIN).any(|k| (lo..hi).contains(&lag_bpm(k))),
+                "band {b}"
+            );
+        }
+        // Pulses at 92.3 BPM (every 28 frames): its band (75.6–95.2 BPM) is
+        // the strongest of the bands around it.
+        let env: Vec<f32> = (0..2000)
+            .map(|i| if i % 28 == 0 { 1.0 } else { 0.0 })
+            .collect();
+        let (t, bands) = tempo_and_bands(&env);
+        assert!((t - tempo(&env)).abs() < 1e-6);
+        let own = (0..TEMPO_BANDS)
+            .find(|&b| (band_edges(b).0..band_edges(b).1).contains(&92.285))
+            .unwrap();
+        assert!(
+            bands[own] > bands[own - 1] && bands[own] > bands[own + 1],
+            "{bands:?}"
+        );
+        assert!(bands.iter().all(|v| v.is_finite()));
+        let (_, silent) = tempo_and_bands(&[0.0; 500]);
+        assert!(silent.iter().all(|&v| v == 0.0));
     }
 
     #[test]

@@ -10,12 +10,13 @@ use serde::{Deserialize, Serialize};
 use super::atomic::{write_atomic, WriteError};
 use super::framed::{self, FrameError};
 use super::paths::show;
+use crate::analysis::Windows;
 use crate::features::{analyzer::SEGMENT_SECONDS, fingerprint, HOP, N_FFT, SR};
 
 /// First bytes of every index file.
 pub const MAGIC: &[u8; 8] = b"MUSIMIDX";
 /// Version of the file layout; bump when [`Index`] changes shape.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Parameters the fingerprints depend on; a mismatch invalidates them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,16 +29,24 @@ pub struct AnalysisParams {
     pub hop: u32,
     /// Long-track segment length, seconds.
     pub segment_seconds: u32,
+    /// Which parts of long tracks are analysed.
+    pub windows: Windows,
 }
 
 impl AnalysisParams {
-    /// The parameters of this build.
+    /// The parameters of this build, with the default windows.
     pub fn current() -> Self {
+        Self::with_windows(Windows::default())
+    }
+
+    /// The parameters of this build, analysing `windows` of long tracks.
+    pub fn with_windows(windows: Windows) -> Self {
         AnalysisParams {
             sr: SR,
             n_fft: N_FFT as u32,
             hop: HOP as u32,
             segment_seconds: SEGMENT_SECONDS as u32,
+            windows,
         }
     }
 }
@@ -59,12 +68,17 @@ pub struct Header {
 }
 
 impl Header {
-    /// The header this build writes for `root`.
+    /// The header this build writes for `root` (default windows).
     pub fn current(root: &Path) -> Self {
+        Self::with_windows(root, Windows::default())
+    }
+
+    /// The header this build writes for `root`, analysing `windows`.
+    pub fn with_windows(root: &Path, windows: Windows) -> Self {
         Header {
             feature_set_version: fingerprint::FEATURE_SET_VERSION,
             musim_version: env!("CARGO_PKG_VERSION").to_string(),
-            params: AnalysisParams::current(),
+            params: AnalysisParams::with_windows(windows),
             root: super::paths::to_bytes(root),
             feature_names: fingerprint::feature_names().to_vec(),
         }

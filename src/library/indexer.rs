@@ -19,7 +19,7 @@ use super::labels;
 use super::paths::{show, to_bytes};
 use super::progress::Progress;
 use super::scan::{scan, Scan, ScanError};
-use crate::analysis::TrackAnalysis;
+use crate::analysis::{TrackAnalysis, Windows};
 use crate::audio::AudioError;
 
 /// The analysis function: file → fingerprint.
@@ -44,6 +44,9 @@ pub struct Job<'a> {
     pub progress: &'a dyn Progress,
     /// Set (e.g. by Ctrl-C) to stop launching new analyses.
     pub cancel: &'a AtomicBool,
+    /// Which parts of long tracks `analyze` looks at (recorded in the
+    /// header: changing it re-analyses the library).
+    pub windows: Windows,
 }
 
 /// Why indexing could not run at all.
@@ -169,6 +172,12 @@ fn load_previous(job: &Job<'_>, current: &Header) -> (Previous, Option<Index>, b
                     "made with feature set v{} (now v{})",
                     h.feature_set_version, current.feature_set_version
                 ))
+            } else if h.params.windows != current.params.windows {
+                Some(format!(
+                    "made analysing {} (now {})",
+                    h.params.windows.describe(),
+                    current.params.windows.describe()
+                ))
             } else if h.params != current.params || h.feature_names != current.feature_names {
                 Some("made with other analysis parameters".to_string())
             } else {
@@ -213,7 +222,7 @@ fn backup_path(path: &Path, err: &str) -> PathBuf {
 pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     // Fail before the expensive part if the index cannot be written.
     check_writable(job.index_path)?;
-    let header = Header::current(job.root);
+    let header = Header::with_windows(job.root, job.windows);
     let (previous, old, old_bad) = load_previous(job, &header);
     if let Some(note) = super::summary::previous_note(&previous) {
         job.progress.note(&note);

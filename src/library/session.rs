@@ -14,9 +14,11 @@ use super::indexer::{self, AnalyzeFn, IndexError, Job, Report};
 use super::location::{config_file, default_index, LocationError};
 use super::paths::show;
 use super::progress::Progress;
+use crate::analysis::Windows;
 use crate::export::{self, Format};
-use crate::model::store::{ensure, Ensured};
+use crate::model::store::{ensure_with, Ensured};
 use crate::model::{ModelParams, Stage};
+use crate::similarity::Profile;
 
 /// Why a command could not do its job (a user-facing, one-line message).
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +61,11 @@ pub struct Session {
     pub choice: Option<Choice>,
     /// The index file.
     pub index_path: PathBuf,
+    /// `--windows N` / `--whole`; `None` keeps what the index was made
+    /// with (the default for a new index).
+    pub windows: Option<Windows>,
+    /// `--similarity`; `None` keeps the stored model's profile.
+    pub similarity: Option<Profile>,
 }
 
 impl Session {
@@ -76,6 +83,8 @@ impl Session {
         Ok(Session {
             choice: Some(choice),
             index_path,
+            windows: None,
+            similarity: None,
         })
     }
 
@@ -89,15 +98,39 @@ impl Session {
             (None, Some(i)) => Ok(Session {
                 choice: None,
                 index_path: i.to_path_buf(),
+                windows: None,
+                similarity: None,
             }),
             _ => Session::open(library, index),
         }
     }
 
-    /// Index the library incrementally.
+    /// Which parts of long tracks an index run analyses: the session's
+    /// choice, else what the existing index was made with, else the default.
+    pub fn windows(&self) -> Windows {
+        self.windows
+            .unwrap_or_else(|| match Index::load(&self.index_path) {
+                Ok(Some(i)) => i.header.params.windows,
+                _ => Windows::default(),
+            })
+    }
+
+    /// Index the library incrementally (the real analysis).
     pub fn index(
         &self,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<Report, SessionError> {
+        let windows = self.windows();
+        let analyze = move |p: &Path| crate::analysis::analyze_file_with(p, &windows);
+        self.index_with(&analyze, windows, progress, cancel)
+    }
+
+    /// Index the library incrementally with a given analysis function.
+    pub fn index_with(
+        &self,
         analyze: &AnalyzeFn<'_>,
+        windows: Windows,
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<Report, SessionError> {
@@ -114,6 +147,7 @@ impl Session {
             analyze,
             progress,
             cancel,
+            windows,
         };
         Ok(indexer::run(&job)?)
     }
@@ -142,7 +176,14 @@ impl Session {
         cancel: &AtomicBool,
     ) -> Result<Ensured, SessionError> {
         let index = self.load()?;
-        Ok(ensure(&index, &self.index_path, params, progress, cancel)?)
+        Ok(ensure_with(
+            &index,
+            &self.index_path,
+            params,
+            self.similarity,
+            progress,
+            cancel,
+        )?)
     }
 
     /// Export the index to `output` (atomically) or to stdout.

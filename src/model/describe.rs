@@ -22,9 +22,11 @@ pub fn describe(model: &Model) -> String {
     };
     let _ = writeln!(
         o,
-        "model: {} tracks, {} clusters ({how})",
+        "model: {} tracks, {} clusters ({how}), similarity {} ({})",
         model.len(),
-        model.clusters.len()
+        model.clusters.len(),
+        model.params.similarity,
+        model.params.similarity.describe()
     );
     for (i, c) in model.clusters.iter().enumerate() {
         let _ = writeln!(

@@ -1,97 +1,13 @@
-//! The similarity graph: each track's k nearest neighbours by cosine
-//! similarity (brute force; 10 000 × 10 000 × 91 multiply-adds take well
-//! under a second on two cores), weighted PageRank over it, and chains of
-//! similar tracks between two songs.
+//! The similarity graph (each track's k nearest neighbours in the active
+//! similarity profile, see [`crate::similarity::Space::knn_graph`]):
+//! weighted PageRank over it, and chains of similar tracks between two songs.
 //!
 //! PageRank is a weighted power iteration here: petgraph's `page_rank`
 //! ignores weights and is quadratic (~270 ms at 1000 nodes).
 
 use petgraph::graph::{NodeIndex, UnGraph};
-use serde::{Deserialize, Serialize};
 
-use crate::features::matrix::dot;
-
-/// One neighbour of a track.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Neighbour {
-    /// Row of the neighbour.
-    pub index: u32,
-    /// Cosine similarity, −1..1.
-    pub similarity: f32,
-}
-
-/// Rows scaled to unit length (zero rows stay zero: similar to nothing).
-pub fn unit_rows(rows: &[Vec<f32>]) -> Vec<Vec<f32>> {
-    rows.iter().map(|r| unit(r)).collect()
-}
-
-/// `v` scaled to unit length (a zero vector stays zero).
-pub fn unit(v: &[f32]) -> Vec<f32> {
-    let norm = dot(v, v).sqrt();
-    if norm > 0.0 && norm.is_finite() {
-        v.iter().map(|x| x / norm).collect()
-    } else {
-        vec![0.0; v.len()]
-    }
-}
-
-/// Cosine similarity of two unit vectors.
-pub fn dot_unit(a: &[f32], b: &[f32]) -> f32 {
-    dot(a, b)
-}
-
-/// The `k` rows of `unit` most similar to the unit vector `q`, best first
-/// (ties by lower row), skipping rows for which `skip` is true.
-pub fn top_k(
-    unit: &[Vec<f32>],
-    q: &[f32],
-    k: usize,
-    skip: impl Fn(usize) -> bool,
-) -> Vec<Neighbour> {
-    let all: Vec<Neighbour> = unit
-        .iter()
-        .enumerate()
-        .filter(|(j, _)| !skip(*j))
-        .map(|(j, r)| Neighbour {
-            index: j as u32,
-            similarity: dot(q, r),
-        })
-        .collect();
-    best(all, k)
-}
-
-/// The `k` most similar of `all`, best first, ties by lower index.
-fn best(mut all: Vec<Neighbour>, k: usize) -> Vec<Neighbour> {
-    let order = |a: &Neighbour, b: &Neighbour| {
-        b.similarity
-            .total_cmp(&a.similarity)
-            .then(a.index.cmp(&b.index))
-    };
-    if k < all.len() {
-        if k == 0 {
-            return Vec::new();
-        }
-        all.select_nth_unstable_by(k - 1, order);
-        all.truncate(k);
-    }
-    all.sort_by(order);
-    all
-}
-
-/// Each row's `k` nearest other rows (fewer when the library is smaller).
-pub fn knn_graph(unit: &[Vec<f32>], k: usize) -> Vec<Vec<Neighbour>> {
-    super::gram::map_rows_with_dots(unit, |i, dots| {
-        let all = dots
-            .iter()
-            .enumerate()
-            .filter(|&(j, _)| j != i)
-            .map(|(j, &d)| Neighbour {
-                index: j as u32,
-                similarity: d,
-            });
-        best(all.collect(), k)
-    })
-}
+pub use crate::similarity::Neighbour;
 
 /// Weighted PageRank over the directed kNN graph (edge i → j weighted by
 /// max(similarity, 0)), damping 0.85; sums to 1. Rows with no positive
@@ -186,29 +102,6 @@ pub fn chain(
 mod tests {
     use super::*;
 
-    fn line(n: usize) -> Vec<Vec<f32>> {
-        // Points on a quarter circle: neighbours along the arc.
-        (0..n)
-            .map(|i| {
-                let t = i as f32 / (n - 1) as f32 * std::f32::consts::FRAC_PI_2;
-                vec![t.cos(), t.sin()]
-            })
-            .collect()
-    }
-
-    #[test]
-    fn knn_is_nearest_first_and_excludes_self() {
-        let u = unit_rows(&line(10));
-        let g = knn_graph(&u, 2);
-        assert_eq!(g[0].iter().map(|e| e.index).collect::<Vec<_>>(), vec![1, 2]);
-        let mid: Vec<u32> = g[5].iter().map(|e| e.index).collect();
-        assert!(mid == vec![4, 6] || mid == vec![6, 4], "{mid:?}");
-        assert!(g[5][0].similarity >= g[5][1].similarity);
-        assert!(knn_graph(&u, 50).iter().all(|ns| ns.len() == 9));
-        assert!(top_k(&u, &u[0], 0, |_| false).is_empty());
-        assert_eq!(unit(&[0.0, 0.0]), vec![0.0, 0.0]);
-    }
-
     #[test]
     fn pagerank_favours_the_hub_and_sums_to_one() {
         // Star: everyone's nearest neighbour is node 0.
@@ -231,8 +124,23 @@ mod tests {
 
     #[test]
     fn chain_walks_the_arc() {
-        let u = unit_rows(&line(12));
-        let g = knn_graph(&u, 3);
+        // Points along an arc: each linked to the 3 nearest, nearer = more similar.
+        let g: Vec<Vec<Neighbour>> = (0..12i32)
+            .map(|i| {
+                let mut ns: Vec<Neighbour> = [-3, -2, -1, 1, 2, 3]
+                    .iter()
+                    .map(|&o| i + o)
+                    .filter(|j| (0..12).contains(j))
+                    .map(|j| Neighbour {
+                        index: j as u32,
+                        similarity: 1.0 - 0.05 * (j - i).abs() as f32,
+                    })
+                    .collect();
+                ns.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+                ns.truncate(3);
+                ns
+            })
+            .collect();
         let path = chain(&g, &[], 0, 11).unwrap();
         assert_eq!(path, (0..12).collect::<Vec<_>>());
         // An outside node joined to node 5.

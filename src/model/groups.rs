@@ -42,7 +42,7 @@ impl Group {
 
     /// The group a fingerprint dimension belongs to, by its name.
     pub fn of(feature: &str) -> Option<Group> {
-        let g = if feature.starts_with("mfcc") {
+        let g = if feature.starts_with("mfcc") || feature.starts_with("timbre") {
             Group::Timbre
         } else if feature.starts_with("chroma") {
             Group::Harmony

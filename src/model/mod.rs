@@ -19,10 +19,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::Windows;
 use crate::library::index::Index;
+use crate::similarity::{Profile, Space, SpaceError};
 use archetype::Archetype;
 use graph::Neighbour;
-use normalize::Normalizer;
 use tsne::TsneParams;
 
 /// Settings a model is built with (part of its identity: changing one
@@ -42,6 +43,8 @@ pub struct ModelParams {
     pub perplexity: f64,
     /// t-SNE iterations.
     pub tsne_iterations: usize,
+    /// Similarity profile.
+    pub similarity: Profile,
 }
 
 impl Default for ModelParams {
@@ -53,6 +56,7 @@ impl Default for ModelParams {
             representatives: 3,
             perplexity: 30.0,
             tsne_iterations: 1000,
+            similarity: Profile::default(),
         }
     }
 }
@@ -122,17 +126,14 @@ pub struct Model {
     pub key: u64,
     /// Parameters used.
     pub params: ModelParams,
-    /// Fingerprint dimension names.
+    /// Names of the dimensions of the vectors in `space.z`.
     pub feature_names: Vec<String>,
+    /// What parts of long tracks the index analysed (queries do the same).
+    pub windows: Windows,
     /// The tracks.
     pub tracks: Vec<Track>,
-    /// Per-dimension statistics of the library.
-    pub normalizer: Normalizer,
-    /// Z-scored fingerprints.
-    pub z: Vec<Vec<f32>>,
-    /// Unit-length `z` (cosine similarity = dot product); not stored.
-    #[serde(skip)]
-    pub unit: Vec<Vec<f32>>,
+    /// The tracks in the similarity profile's terms.
+    pub space: Space,
     /// Cluster of each track.
     pub assignment: Vec<u32>,
     /// The clusters.
@@ -171,6 +172,9 @@ pub enum ModelError {
     /// Stopped on request.
     #[error("model building was cancelled")]
     Cancelled,
+    /// The index does not hold what the similarity profile needs.
+    #[error(transparent)]
+    Space(#[from] SpaceError),
 }
 
 /// The identity of an index's content for a model: analysed tracks
@@ -215,7 +219,8 @@ pub fn build(
             Ok(())
         }
     };
-    let dims = index.header.feature_names.len();
+    let names = &index.header.feature_names;
+    let dims = names.len();
     let mut tracks = Vec::new();
     let mut raw: Vec<&[f32]> = Vec::new();
     for e in &index.entries {
@@ -240,8 +245,8 @@ pub fn build(
         return Err(ModelError::Empty);
     }
     progress(Stage::Normalise);
-    let normalizer = Normalizer::fit(&raw, dims);
-    let z: Vec<Vec<f32>> = raw.iter().map(|r| normalizer.apply(r)).collect();
+    let space = Space::build(params.similarity, names, &raw)?;
+    let z = &space.z;
     check()?;
 
     progress(Stage::Cluster);
@@ -250,12 +255,11 @@ pub fn build(
         let s: std::collections::BTreeSet<&str> = labels.iter().flatten().copied().collect();
         s.into_iter().map(str::to_string).collect()
     };
-    let (clusters, k_choice) = cluster(&z, params, genres.len(), &check)?;
+    let (clusters, k_choice) = cluster(z, params, genres.len(), &check)?;
     check()?;
 
     progress(Stage::Graph);
-    let unit = graph::unit_rows(&z);
-    let knn = graph::knn_graph(&unit, params.neighbours);
+    let knn = space.knn_graph(params.neighbours);
     let pagerank = graph::pagerank(&knn);
     check()?;
 
@@ -265,7 +269,7 @@ pub fn build(
         exaggeration_iterations: params.tsne_iterations / 4,
         ..TsneParams::default()
     };
-    let map = tsne::tsne(&z, &tsne_params, &mut |done, total| {
+    let map = tsne::tsne(z, &tsne_params, &mut |done, total| {
         progress(Stage::Map(done, total));
         !cancel.load(Ordering::Relaxed)
     })
@@ -298,11 +302,10 @@ pub fn build(
     Ok(Model {
         key: content_key(index, params),
         params: *params,
-        feature_names: index.header.feature_names.clone(),
+        feature_names: space.names.clone(),
+        windows: index.header.params.windows,
         tracks,
-        normalizer,
-        z,
-        unit,
+        space,
         assignment: clusters.assignment,
         clusters: clusters_out,
         k_choice,
@@ -363,7 +366,7 @@ const SILHOUETTE_SAMPLE: usize = 2000;
 impl Model {
     /// Recompute what is not stored (after loading).
     pub fn restore(mut self) -> Model {
-        self.unit = graph::unit_rows(&self.z);
+        self.space.restore();
         self
     }
 

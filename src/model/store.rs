@@ -16,7 +16,7 @@ use crate::library::paths::show;
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"MUSIMMDL";
 /// Version of the model layout; bump when [`Model`] changes shape.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Where the model of the index at `index_path` lives.
 pub fn model_path(index_path: &Path) -> PathBuf {
@@ -30,8 +30,10 @@ pub fn model_path(index_path: &Path) -> PathBuf {
 pub enum Stale {
     /// No model file yet.
     Missing,
-    /// The library or the parameters changed since it was built.
+    /// The library changed since it was built.
     Changed,
+    /// The similarity profile changed (from, to).
+    Profile(crate::similarity::Profile, crate::similarity::Profile),
     /// Unusable file; the reason.
     Unusable(String),
 }
@@ -41,6 +43,7 @@ impl std::fmt::Display for Stale {
         match self {
             Stale::Missing => write!(f, "no model yet"),
             Stale::Changed => write!(f, "the library changed since the model was built"),
+            Stale::Profile(a, b) => write!(f, "similarity profile changed from {a} to {b}"),
             Stale::Unusable(why) => write!(f, "{why}"),
         }
     }
@@ -110,13 +113,29 @@ pub fn ensure(
     progress: &(dyn Fn(Stage) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Ensured, ModelError> {
+    ensure_with(index, index_path, params, None, progress, cancel)
+}
+
+/// [`ensure`], with the similarity profile set to `similarity` when given
+/// (whatever the parameters otherwise are).
+pub fn ensure_with(
+    index: &Index,
+    index_path: &Path,
+    params: Option<&ModelParams>,
+    similarity: Option<crate::similarity::Profile>,
+    progress: &(dyn Fn(Stage) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Ensured, ModelError> {
     let path = model_path(index_path);
     let stored = read(&path);
-    let params = match (params, &stored) {
+    let mut params = match (params, &stored) {
         (Some(p), _) => *p,
         (None, Ok(m)) => m.params,
         (None, Err(_)) => ModelParams::default(),
     };
+    if let Some(s) = similarity {
+        params.similarity = s;
+    }
     let why = match stored {
         Ok(model) if model.key == content_key(index, &params) => {
             return Ok(Ensured {
@@ -124,6 +143,9 @@ pub fn ensure(
                 rebuilt: None,
                 save_error: None,
             })
+        }
+        Ok(m) if m.params.similarity != params.similarity => {
+            Stale::Profile(m.params.similarity, params.similarity)
         }
         Ok(_) => Stale::Changed,
         Err(why) => why,

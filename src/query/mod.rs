@@ -9,14 +9,15 @@ use serde::Serialize;
 pub mod path;
 pub mod text;
 
-use crate::analysis::analyze_file;
+use crate::analysis::analyze_file_with;
 use crate::audio::AudioError;
 use crate::library::paths::{show, to_bytes};
 use crate::model::archetype::Archetype;
-use crate::model::graph::{top_k, unit, Neighbour};
+use crate::model::graph::Neighbour;
 use crate::model::groups::{agreement, Group};
 use crate::model::kmeans::nearest_centroid;
 use crate::model::Model;
+use crate::similarity::{Point, SpaceError};
 
 /// Why a query could not be answered.
 #[derive(Debug, thiserror::Error)]
@@ -145,15 +146,15 @@ pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, Q
     if let Some(i) = own {
         let t = &model.tracks[i];
         if t.size == meta.size && t.mtime_ns == meta.mtime_ns {
-            let z = model.z[i].clone();
-            let mut r = query_z(model, &z, Some(i), k);
+            let p = model.space.row_point(i);
+            let mut r = query_point(model, &p, Some(i), k);
             r.source = show(path);
             r.duration_s = t.duration_s;
             return Ok(r);
         }
     }
-    let (z, a) = analyse_z(model, path)?;
-    let mut r = query_z(model, &z, own, k);
+    let (p, a) = analyse_point(model, path)?;
+    let mut r = query_point(model, &p, own, k);
     r.source = show(path);
     r.duration_s = a.duration_s;
     r.warnings = a.warnings;
@@ -166,21 +167,21 @@ pub fn library_row(model: &Model, path: &Path) -> Option<usize> {
     model.tracks.iter().position(|t| t.path == key)
 }
 
-/// Analyse the file at `path` and z-score it with the library's
-/// statistics (the analysis is returned for its duration and warnings).
-pub fn analyse_z(
+/// Analyse the file at `path` (over the same windows as the library) and
+/// place it in the model's similarity space (the analysis is returned for
+/// its duration and warnings).
+pub fn analyse_point(
     model: &Model,
     path: &Path,
-) -> Result<(Vec<f32>, crate::analysis::TrackAnalysis), QueryError> {
-    let a = analyze_file(path)?;
-    let dims = model.normalizer.dims();
-    if a.fingerprint.values.len() != dims {
-        return Err(QueryError::Dimensions {
-            model: dims,
-            query: a.fingerprint.values.len(),
-        });
+) -> Result<(Point, crate::analysis::TrackAnalysis), QueryError> {
+    let a = analyze_file_with(path, &model.windows)?;
+    match model.space.point(&a.fingerprint.values) {
+        Ok(p) => Ok((p, a)),
+        Err(SpaceError::Dimensions { want, got }) => Err(QueryError::Dimensions {
+            model: want,
+            query: got,
+        }),
     }
-    Ok((model.normalizer.apply(&a.fingerprint.values), a))
 }
 
 /// Fetch `url` with yt-dlp and query the downloaded audio. The download
@@ -199,27 +200,24 @@ pub fn query_url(
     Ok((r, download))
 }
 
-/// The `k` most similar distinct tracks to the z-scored vector `z`,
-/// leaving out row `own` (the query itself) and folding identical copies.
+/// The `k` most similar distinct tracks to the point `p`, leaving out
+/// row `own` (the query itself) and folding identical copies.
 pub fn neighbours(
     model: &Model,
-    z: &[f32],
+    p: &Point,
     own: Option<usize>,
     k: usize,
 ) -> Vec<(Neighbour, Vec<u32>)> {
-    let q = unit(z);
+    let z = &model.space.z;
     let n = model.len();
     let mut fetch = (4 * k + 16).min(n);
     loop {
-        let cand = top_k(&model.unit, &q, fetch, |j| Some(j) == own);
+        let cand = model.space.top_k(p, fetch, |j| Some(j) == own);
         let mut out: Vec<(Neighbour, Vec<u32>)> = Vec::new();
         for c in &cand {
-            let row = &model.z[c.index as usize];
+            let row = &z[c.index as usize];
             let full = out.len() >= k;
-            match out
-                .iter_mut()
-                .find(|(o, _)| model.z[o.index as usize] == *row)
-            {
+            match out.iter_mut().find(|(o, _)| z[o.index as usize] == *row) {
                 Some((_, copies)) => copies.push(c.index),
                 None if !full => out.push((*c, Vec::new())),
                 None => {}
@@ -232,9 +230,10 @@ pub fn neighbours(
     }
 }
 
-/// Query with an already z-scored vector (see [`query_file`]).
-pub fn query_z(model: &Model, z: &[f32], own: Option<usize>, k: usize) -> QueryResult {
-    let near = neighbours(model, z, own, k);
+/// Query with a track already placed in the space (see [`query_file`]).
+pub fn query_point(model: &Model, p: &Point, own: Option<usize>, k: usize) -> QueryResult {
+    let z = p.z.as_slice();
+    let near = neighbours(model, p, own, k);
     let cluster_id = match own {
         Some(i) => model.assignment.get(i).copied().unwrap_or(0),
         None => nearest_centroid(
@@ -284,7 +283,7 @@ pub fn query_z(model: &Model, z: &[f32], own: Option<usize>, k: usize) -> QueryR
         .collect();
     let rows: Vec<&[f32]> = near
         .iter()
-        .map(|(nb, _)| model.z[nb.index as usize].as_slice())
+        .map(|(nb, _)| model.space.z[nb.index as usize].as_slice())
         .collect();
     let why = agreement(&model.feature_names, z, &rows)
         .into_iter()

@@ -6,8 +6,9 @@ use serde::Serialize;
 
 use super::{neighbours, QueryError};
 use crate::library::paths::show;
-use crate::model::graph::{chain, dot_unit, unit, Neighbour};
+use crate::model::graph::{chain, Neighbour};
 use crate::model::Model;
+use crate::similarity::Point;
 
 /// One step of a chain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,7 +41,7 @@ pub enum PathError {
 enum End {
     Track(usize),
     Outside {
-        unit: Vec<f32>,
+        point: Box<Point>,
         label: String,
         neighbours: Vec<Neighbour>,
     },
@@ -51,10 +52,10 @@ fn resolve(model: &Model, path: &Path) -> Result<End, QueryError> {
     if let Some(i) = super::library_row(model, path) {
         return Ok(End::Track(i));
     }
-    let (z, _) = super::analyse_z(model, path)?;
-    let near = neighbours(model, &z, None, model.params.neighbours.max(1));
+    let (p, _) = super::analyse_point(model, path)?;
+    let near = neighbours(model, &p, None, model.params.neighbours.max(1));
     Ok(End::Outside {
-        unit: unit(&z),
+        point: Box::new(p),
         label: show(path),
         neighbours: near.into_iter().map(|(n, _)| n).collect(),
     })
@@ -68,16 +69,16 @@ pub fn find_chain(model: &Model, from: &Path, to: &Path) -> Result<Vec<Step>, Pa
     let b = resolve(model, to)?;
     let n = model.len();
     let mut extra: Vec<Vec<Neighbour>> = Vec::new();
-    let mut outside: Vec<(Vec<f32>, String)> = Vec::new();
+    let mut outside: Vec<(Point, String)> = Vec::new();
     let mut node = |e: End| match e {
         End::Track(i) => i,
         End::Outside {
-            unit,
+            point,
             label,
             neighbours,
         } => {
             extra.push(neighbours);
-            outside.push((unit, label));
+            outside.push((*point, label));
             n + extra.len() - 1
         }
     };
@@ -90,11 +91,15 @@ pub fn find_chain(model: &Model, from: &Path, to: &Path) -> Result<Vec<Step>, Pa
             to: show(to),
         })?
     };
-    let vec_of = |i: usize| -> &[f32] {
-        if i < n {
-            &model.unit[i]
-        } else {
-            &outside[i - n].0
+    // Similarity of consecutive steps; an outside end is only ever next
+    // to a library track (it joins the graph through its neighbours).
+    let step_similarity = |a: usize, b: usize| -> f32 {
+        let space = &model.space;
+        match (a < n, b < n) {
+            (true, true) => space.similarity(&space.row_point(a), b),
+            (false, true) => space.similarity(&outside[a - n].0, b),
+            (true, false) => space.similarity(&outside[b - n].0, a),
+            (false, false) => 1.0,
         }
     };
     Ok(nodes
@@ -109,7 +114,7 @@ pub fn find_chain(model: &Model, from: &Path, to: &Path) -> Result<Vec<Step>, Pa
             Step {
                 path,
                 label,
-                similarity: (s > 0).then(|| dot_unit(vec_of(nodes[s - 1]), vec_of(i))),
+                similarity: (s > 0).then(|| step_similarity(nodes[s - 1], i)),
             }
         })
         .collect())

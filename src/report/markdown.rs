@@ -188,6 +188,31 @@ pub fn render(r: &Report) -> String {
          macro the mean over genres of (n_g − 1) / (n − 1)).\n"
     );
 
+    if !r.comparison.is_empty() {
+        let _ = writeln!(o, "## Similarity profiles compared (leave-one-out)\n");
+        let _ = writeln!(
+            o,
+            "| profile | precision@5 | precision@10 | 5-NN accuracy | hubness (10-occurrence skewness) | build s |\n| --- | ---: | ---: | ---: | ---: | ---: |"
+        );
+        let opt = |v: Option<f64>| v.map_or("n/a".to_string(), num);
+        for c in &r.comparison {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {:.2} |",
+                cell(&c.profile),
+                opt(c.precision_at_5),
+                opt(c.precision_at_10),
+                opt(c.knn_accuracy),
+                num(c.hubness),
+                c.seconds
+            );
+        }
+        let _ = writeln!(
+            o,
+            "\nHubness near 0 means no track is everybody's neighbour; above 1, a few \"hub\" songs crowd the neighbour lists.\n"
+        );
+    }
+
     // Clusters.
     let _ = writeln!(o, "## Clusters (K-Means, k = {}, {})\n", p.k, p.k_choice);
     if has(r, CLUSTERS_PNG) {

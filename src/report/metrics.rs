@@ -62,6 +62,9 @@ pub struct Report {
     pub classification_reason: Option<String>,
     /// Precision@k of the neighbour search.
     pub neighbours: Vec<PrecisionAt>,
+    /// Similarity profiles side by side (`report --compare`; empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comparison: Vec<super::compare::ProfileScores>,
     /// K-Means clusters against the genres, and on their own.
     pub clustering: Clustering,
     /// Quality of the t-SNE map.

@@ -15,6 +15,7 @@
 //! with its chance level; one that cannot be computed for this library is
 //! `null` with the reason, never a crash.
 
+pub mod compare;
 pub mod font;
 pub mod markdown;
 pub mod metrics;
@@ -22,10 +23,11 @@ pub mod plot;
 
 use std::path::{Path, PathBuf};
 
-use crate::eval::{self, Distance, CHANCE_SHUFFLES};
+use crate::eval::{self, CHANCE_SHUFFLES};
 use crate::library::atomic::{write_atomic, WriteError};
 use crate::library::paths::show;
 use crate::model::{KChoice, Model};
+use crate::similarity::Space;
 pub use metrics::Report;
 use metrics::{
     Classification, ClusterSummary, Clustering, Counts, GenreScore, MapQuality, Parameters,
@@ -69,12 +71,14 @@ impl Default for Options {
 }
 
 /// What the model does not know about its library.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
     /// Library root, for display.
     pub library: Option<String>,
     /// Files the index could not analyse (`Index::failed`).
     pub failed: usize,
+    /// Similarity profiles compared (`report --compare`), if any.
+    pub comparison: Vec<compare::ProfileScores>,
 }
 
 impl Context {
@@ -83,6 +87,7 @@ impl Context {
         Context {
             library: Some(crate::library::paths::show_bytes(&index.header.root)),
             failed: index.failed(),
+            comparison: Vec::new(),
         }
     }
 }
@@ -153,8 +158,8 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
             }
         }
         None => {
-            let z: Vec<Vec<f32>> = labelled.iter().map(|&i| model.z[i].clone()).collect();
-            let loo = eval::knn_loo(&z, &truth, opts.knn_k, Distance::Cosine);
+            let fill = labelled_distances(&model.space, &labelled);
+            let loo = eval::knn_loo_with(nl, &truth, opts.knn_k, &fill);
             let c = eval::Classification::new(&truth, &loo.predictions, g);
             classification = Some(Classification {
                 k_used: opts.knn_k.min(nl - 1),
@@ -186,7 +191,7 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
                 let p = if k == opts.knn_k {
                     loo.precision_at_k
                 } else {
-                    eval::precision_at_k_loo(&z, &truth, k, Distance::Cosine)
+                    eval::knn_loo_with(nl, &truth, k, &fill).precision_at_k
                 };
                 neighbours.push(PrecisionAt {
                     k,
@@ -229,8 +234,8 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
     } else {
         let sample = (n > opts.silhouette_sample).then_some(opts.silhouette_sample);
         Score::new(
-            eval::silhouette(&model.z, &assignment, sample, seed),
-            Some(chance_silhouette(&model.z, &assignment, seed)),
+            eval::silhouette(&model.space.z, &assignment, sample, seed),
+            Some(chance_silhouette(&model.space.z, &assignment, seed)),
         )
     };
 
@@ -239,7 +244,7 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
         Score::missing("needs at least three tracks")
     } else {
         Score::new(
-            eval::trustworthiness(&model.z, &model.map, opts.trustworthiness_k),
+            eval::trustworthiness(&model.space.z, &model.map, opts.trustworthiness_k),
             Some(chance_trustworthiness(n, k_trust)),
         )
     };
@@ -302,11 +307,17 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
             p.perplexity.min((n - 1) as f64 / 3.0).max(1.0)
         },
         tsne_iterations: p.tsne_iterations,
-        distance: "cosine on z-scored fingerprints".to_string(),
+        distance: match model.params.similarity {
+            crate::similarity::Profile::Seed => "seed: cosine on z-scored fingerprints".to_string(),
+            crate::similarity::Profile::Musim => {
+                "musim: 1 − mutual-proximity fusion of L1 on z-scored descriptors and timbre KL"
+                    .to_string()
+            }
+        },
         knn_k: opts.knn_k,
         precision_k: opts.precision_k.clone(),
         trustworthiness_k: opts.trustworthiness_k,
-        silhouette_distance: "euclidean on z-scored fingerprints".to_string(),
+        silhouette_distance: "euclidean on the profile's z-scored vectors".to_string(),
         silhouette_sample: opts.silhouette_sample,
         chance_shuffles: CHANCE_SHUFFLES,
     };
@@ -332,6 +343,7 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
         }),
         classification,
         neighbours,
+        comparison: ctx.comparison.clone(),
         clustering: Clustering {
             nmi: nmi.unwrap_or_else(genre_missing),
             ari: ari.unwrap_or_else(genre_missing),
@@ -630,6 +642,25 @@ pub fn summary(w: &Written) -> String {
         let _ = writeln!(o, "  note: {n}");
     }
     o
+}
+
+/// Leave-one-out distances among the `labelled` rows of a space, in the
+/// space's own similarity (1 − similarity), indexed within `labelled`.
+pub fn labelled_distances<'a>(
+    space: &'a Space,
+    labelled: &'a [usize],
+) -> impl Fn(usize, &mut Vec<(f64, usize)>) + Sync + 'a {
+    move |i, out| {
+        let p = space.row_point(labelled[i]);
+        out.clear();
+        out.extend(
+            labelled
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(j, &row)| (1.0 - f64::from(space.similarity(&p, row)), j)),
+        );
+    }
 }
 
 #[cfg(test)]

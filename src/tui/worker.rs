@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 
-use crate::library::indexer::real_analysis;
 use crate::library::progress::Progress;
 use crate::library::session::{Session, SessionError};
 use crate::model::{Model, ModelError, Stage};
@@ -90,7 +89,7 @@ pub fn spawn_train(session: Session, tx: Sender<Msg>, cancel: Arc<AtomicBool>) {
             label: "scanning the library".into(),
             fraction: None,
         });
-        let outcome = match session.index(real_analysis(), &progress, &cancel) {
+        let outcome = match session.index(&progress, &cancel) {
             Err(e) => Err(e.to_string()),
             Ok(report) if report.interrupted => {
                 let _ = tx.send(Msg::TrainCancelled);

@@ -1,0 +1,135 @@
+//! `report --compare`: several similarity profiles side by side on the
+//! user's own labelled library — leave-one-out precision@5 and @10, 5-NN
+//! genre accuracy, and hubness (skewness of how often each track turns up
+//! in the others' 10 nearest neighbours; near 0 is healthy, above 1 means a
+//! few "hub" songs are everybody's neighbour).
+
+use serde::{Deserialize, Serialize};
+
+use crate::eval;
+use crate::library::index::{Index, Outcome};
+use crate::similarity::{Profile, Space, SpaceError};
+
+/// Neighbours counted for hubness.
+pub const HUBNESS_K: usize = 10;
+
+/// One profile's scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileScores {
+    /// Profile name.
+    pub profile: String,
+    /// Leave-one-out precision@5 over labelled tracks (None: no labels).
+    pub precision_at_5: Option<f64>,
+    /// Leave-one-out precision@10.
+    pub precision_at_10: Option<f64>,
+    /// Leave-one-out 5-NN genre accuracy.
+    pub knn_accuracy: Option<f64>,
+    /// Skewness of the 10-occurrence distribution over all tracks.
+    pub hubness: f64,
+    /// Seconds to build the profile's space and its neighbour graph.
+    pub seconds: f64,
+}
+
+/// Scores of each of `profiles` on the analysed tracks of `index`.
+pub fn compare(index: &Index, profiles: &[Profile]) -> Result<Vec<ProfileScores>, SpaceError> {
+    let names = &index.header.feature_names;
+    let mut rows: Vec<&[f32]> = Vec::new();
+    let mut labels: Vec<Option<&str>> = Vec::new();
+    for e in &index.entries {
+        if let Outcome::Analysed { values, .. } = &e.outcome {
+            if values.len() == names.len() {
+                rows.push(values);
+                labels.push(e.label.as_deref());
+            }
+        }
+    }
+    let labelled: Vec<usize> = (0..rows.len()).filter(|&i| labels[i].is_some()).collect();
+    let mut genres: Vec<&str> = labelled.iter().filter_map(|&i| labels[i]).collect();
+    genres.sort_unstable();
+    genres.dedup();
+    let truth: Vec<usize> = labelled
+        .iter()
+        .filter_map(|&i| labels[i].and_then(|l| genres.iter().position(|g| *g == l)))
+        .collect();
+    let scored = genres.len() >= 2 && labelled.len() >= 2;
+    profiles
+        .iter()
+        .map(|&p| {
+            let started = std::time::Instant::now();
+            let space = Space::build(p, names, &rows)?;
+            let graph = space.knn_graph(HUBNESS_K);
+            let seconds = started.elapsed().as_secs_f64();
+            let (mut p5, mut p10, mut acc) = (None, None, None);
+            if scored {
+                let fill = super::labelled_distances(&space, &labelled);
+                let nl = labelled.len();
+                let five = eval::knn_loo_with(nl, &truth, 5, &fill);
+                p5 = Some(five.precision_at_k.micro);
+                let hits = five
+                    .predictions
+                    .iter()
+                    .zip(&truth)
+                    .filter(|(a, b)| a == b)
+                    .count();
+                acc = Some(hits as f64 / nl as f64);
+                p10 = Some(
+                    eval::knn_loo_with(nl, &truth, 10, &fill)
+                        .precision_at_k
+                        .micro,
+                );
+            }
+            Ok(ProfileScores {
+                profile: p.name().to_string(),
+                precision_at_5: p5,
+                precision_at_10: p10,
+                knn_accuracy: acc,
+                hubness: hubness(&graph, space.len()),
+                seconds,
+            })
+        })
+        .collect()
+}
+
+/// Skewness of the k-occurrence counts (how often each of `n` tracks is in
+/// another's neighbour list); 0 when all counts are equal.
+pub fn hubness(graph: &[Vec<crate::similarity::Neighbour>], n: usize) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    let mut count = vec![0.0f64; n];
+    for ns in graph {
+        for e in ns {
+            if let Some(c) = count.get_mut(e.index as usize) {
+                *c += 1.0;
+            }
+        }
+    }
+    let mean = count.iter().sum::<f64>() / n as f64;
+    let m2 = count.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / n as f64;
+    let m3 = count.iter().map(|c| (c - mean).powi(3)).sum::<f64>() / n as f64;
+    if m2 <= 1e-12 {
+        0.0
+    } else {
+        m3 / m2.powf(1.5)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::similarity::Neighbour;
+
+    #[test]
+    fn hubness_of_a_star_is_large_and_of_a_ring_zero() {
+        let e = |i: u32| Neighbour {
+            index: i,
+            similarity: 1.0,
+        };
+        // Everyone's neighbour is track 0 (and the next one).
+        let star: Vec<Vec<Neighbour>> = (0..20u32).map(|i| vec![e(0), e((i + 1) % 20)]).collect();
+        assert!(hubness(&star, 20) > 3.0, "{}", hubness(&star, 20));
+        let ring: Vec<Vec<Neighbour>> = (0..20u32).map(|i| vec![e((i + 1) % 20)]).collect();
+        assert_eq!(hubness(&ring, 20), 0.0);
+        assert_eq!(hubness(&[], 0), 0.0);
+    }
+}
