@@ -1,9 +1,9 @@
 //! Preview benchmark (run: `cargo bench --bench playback`).
 //!
 //! How long `p` takes before sound: cutting the 15-s middle window of a
-//! 3-minute 44.1 kHz stereo WAV (decode and resample the first half to mono
-//! 22050 Hz, keep the window, convert it to a 48 kHz card, fade), and the
-//! rate conversion alone. Median of 7 runs, one thread.
+//! 3-minute 44.1 kHz stereo WAV (seek to it, decode and resample it to mono
+//! 22050 Hz, convert it to a 48 kHz card, fade), and the rate conversion
+//! alone. Median of 7 runs, one thread.
 
 use std::time::Instant;
 

@@ -77,8 +77,10 @@ pub fn window_start(track_s: f64, len_s: f64) -> f64 {
 
 /// Decode the preview of `path` at `rate` Hz. `duration_s` (e.g. the
 /// library's) places the window; else the container's duration; else the
-/// file is decoded once to measure it. A file shorter than, or ending
-/// before, the window gives its last `seconds`.
+/// file is decoded once to measure it. The decoder seeks to the window
+/// where the container allows (the fade-in covers the resampler's restart).
+/// A file shorter than, or ending before, the window gives its last
+/// `seconds`.
 pub fn load(
     path: &Path,
     duration_s: Option<f64>,
@@ -101,7 +103,13 @@ pub fn load(
     let sr = f64::from(TARGET_RATE);
     let want = ((opts.seconds * sr).round() as usize).max(1);
     let start = (window_start(total, opts.seconds) * sr).round() as usize;
-    let (window, first) = cut(&mut stream, start, want)?;
+    let (mut window, mut first, end) = cut_from(&mut stream, start, want)?;
+    if window.len() < want && first > 0 {
+        // It ended before the window did (a duration too long): its last
+        // `want` samples, now that the end is known.
+        let mut again = audio::open(path)?;
+        (window, first, _) = cut_from(&mut again, end.saturating_sub(want), want)?;
+    }
     if window.is_empty() {
         return Err(AudioError::NoAudio {
             path: path.to_path_buf(),
@@ -121,25 +129,45 @@ pub fn load(
     })
 }
 
-/// Samples `start .. start + want` of the stream and the index of the first;
-/// when the stream ends too early, its last `want` samples instead.
-fn cut(
+/// Seek to `start` (the container skips what it can; the rest is decoded
+/// and dropped), then [`cut`].
+fn cut_from(
     stream: &mut audio::MonoStream,
     start: usize,
     want: usize,
-) -> Result<(Vec<f32>, usize), AudioError> {
+) -> Result<(Vec<f32>, usize, usize), AudioError> {
+    let sr = f64::from(TARGET_RATE);
+    if start > 0 {
+        stream.seek_to(start as f64 / sr)?;
+    }
+    let at = (stream.position_s() * sr).round() as usize;
+    cut(stream, at, start, want)
+}
+
+/// Samples `start .. start + want` of a stream whose next chunk begins at
+/// sample `pos`, the index of the first, and where the stream ended; when
+/// it ends too early, the last `want` samples it gave.
+fn cut(
+    stream: &mut audio::MonoStream,
+    mut pos: usize,
+    start: usize,
+    want: usize,
+) -> Result<(Vec<f32>, usize, usize), AudioError> {
     let mut out = Vec::with_capacity(want);
+    let mut first = start;
     // The most recent `want` samples, for a stream shorter than promised.
     let mut tail: VecDeque<f32> = VecDeque::with_capacity(want);
-    let mut pos = 0usize;
     while let Some(chunk) = stream.next_chunk()? {
         let end = pos + chunk.len();
         if end > start {
             let from = start.saturating_sub(pos);
+            if out.is_empty() {
+                first = pos + from;
+            }
             let take = (want - out.len()).min(chunk.len() - from);
             out.extend_from_slice(&chunk[from..from + take]);
             if out.len() == want {
-                return Ok((out, start));
+                return Ok((out, first, end));
             }
         }
         let keep = chunk.len().min(want);
@@ -149,7 +177,7 @@ fn cut(
         pos = end;
     }
     let first = pos - tail.len();
-    Ok((tail.into(), first))
+    Ok((tail.into(), first, pos))
 }
 
 #[cfg(test)]
