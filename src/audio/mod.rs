@@ -1,7 +1,8 @@
 //! Decoding any audio file to mono f32 at 22050 Hz, streaming.
 //!
 //! symphonia for everything it reads, our own parser for Sun `.au`, and
-//! `ffmpeg` (when on PATH) for what neither can decode. Every backend is a
+//! `ffmpeg` (when on PATH) for what neither can decode; plain PCM WAV takes a
+//! direct reader (`wav`), which is faster than symphonia's generic path. Every backend is a
 //! [`Source`] yielding mono blocks at the file's own rate; [`MonoStream`]
 //! resamples them to [`TARGET_RATE`] and hands them out in chunks of about
 //! two seconds, so memory stays flat however long the file is.
@@ -10,6 +11,7 @@ pub mod au;
 pub mod decode;
 pub mod external;
 pub mod resample;
+pub(crate) mod wav;
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -289,6 +291,12 @@ pub fn open_with(path: &Path, opts: &DecodeOptions) -> Result<MonoStream, AudioE
         au::open(path)
     } else if let Some(kind) = sniff_non_audio(&head) {
         return Err(AudioError::not_audio(path, format!("looks like {kind}")));
+    } else if wav::is_riff_wave(&head) {
+        // Plain PCM WAV takes the direct reader; other WAVs go to symphonia.
+        match wav::open(path)? {
+            Some(opened) => Ok(opened),
+            None => decode::open(path),
+        }
     } else {
         decode::open(path)
     };

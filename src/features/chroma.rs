@@ -94,36 +94,75 @@ fn piptrack(spec: &Spectrogram) -> (Vec<f32>, Vec<f32>) {
     let mut mags = Vec::new();
     for s in spec.frames() {
         // ref_value = threshold * max over the whole frame (float32).
-        let max = s.iter().fold(0.0f32, |m, &v| m.max(v));
-        let ref_value = PIP_THRESHOLD * max;
-        // S * (S > ref_value): bins at or below the threshold count as 0.
-        let masked = |k: usize| if s[k] > ref_value { s[k] } else { 0.0 };
-        // lo ≥ 1 and hi ≤ N_BINS - 2, so both neighbours exist and librosa's
-        // edge rules for `localmax` and the interpolation never apply.
-        for k in lo..hi {
-            let x = masked(k);
-            if !(x > masked(k - 1) && x >= masked(k + 1)) {
-                continue;
+        let ref_value = PIP_THRESHOLD * max_of(s);
+        // librosa masks bins at or below the threshold to 0 (S * (S >
+        // ref_value)) and keeps local maxima of the masked spectrum
+        // (x[k] > x[k−1] and x[k] ≥ x[k+1]). A masked-out bin is never a peak
+        // and never beats an unmasked neighbour, so that is exactly: s[k] >
+        // ref, s[k] > s[k−1], s[k] ≥ s[k+1], on the raw spectrum. lo ≥ 1 and
+        // hi ≤ N_BINS − 2, so both neighbours exist and librosa's edge rules
+        // for `localmax` and the interpolation never apply.
+        let is_peak = |k: usize| (s[k] > ref_value) & (s[k] > s[k - 1]) & (s[k] >= s[k + 1]);
+        // Peaks are rare: test 8 bins at a time with branch-free compares
+        // (vectorised) and look closer only at chunks that hold one.
+        let (centre, left, right) = (&s[lo..hi], &s[lo - 1..hi - 1], &s[lo + 1..hi + 1]);
+        let (cc, _) = centre.as_chunks::<8>();
+        let (lc, _) = left.as_chunks::<8>();
+        let (rc, _) = right.as_chunks::<8>();
+        let mut k0 = lo;
+        for ((c, l), r) in cc.iter().zip(lc).zip(rc) {
+            let mut any = false;
+            for i in 0..8 {
+                any |= (c[i] > ref_value) & (c[i] > l[i]) & (c[i] >= r[i]);
             }
-            let (xm, x0, xp) = (s[k - 1], s[k], s[k + 1]);
-            // _parabolic_interpolation: numba promotes `2 * x0` and `/ 2` to
-            // float64 while `x1 + x-1` and `x1 - x-1` stay float32.
-            let a = (xp + xm) as f64 - 2.0 * x0 as f64;
-            let b = (xp - xm) as f64 / 2.0;
-            let shift = if b.abs() >= a.abs() {
-                0.0f32
-            } else {
-                (-b / a) as f32
-            };
-            // np.gradient (float32) and dskew = 0.5 * avg * shift.
-            let avg = (xp - xm) / 2.0;
-            let dskew = 0.5f32 * avg * shift;
-            let pitch = ((k as f64 + shift as f64) * SR as f64 / N_FFT as f64) as f32;
-            pitches.push(pitch);
-            mags.push(x0 + dskew);
+            if any {
+                for k in (k0..k0 + 8).filter(|&k| is_peak(k)) {
+                    push_peak(s, k, &mut pitches, &mut mags);
+                }
+            }
+            k0 += 8;
+        }
+        for k in (k0..hi).filter(|&k| is_peak(k)) {
+            push_peak(s, k, &mut pitches, &mut mags);
         }
     }
     (pitches, mags)
+}
+
+/// Record the parabolically interpolated pitch and magnitude of the peak at
+/// bin `k` (1 ≤ k < N_BINS − 1), as librosa `piptrack` computes them.
+#[inline(always)] // compiled into frame_features' AVX2 copy too
+fn push_peak(s: &[f32], k: usize, pitches: &mut Vec<f32>, mags: &mut Vec<f32>) {
+    let (xm, x0, xp) = (s[k - 1], s[k], s[k + 1]);
+    // _parabolic_interpolation: numba promotes `2 * x0` and `/ 2` to
+    // float64 while `x1 + x-1` and `x1 - x-1` stay float32.
+    let a = (xp + xm) as f64 - 2.0 * x0 as f64;
+    let b = (xp - xm) as f64 / 2.0;
+    let shift = if b.abs() >= a.abs() {
+        0.0f32
+    } else {
+        (-b / a) as f32
+    };
+    // np.gradient (float32) and dskew = 0.5 * avg * shift.
+    let avg = (xp - xm) / 2.0;
+    let dskew = 0.5f32 * avg * shift;
+    let pitch = ((k as f64 + shift as f64) * SR as f64 / N_FFT as f64) as f32;
+    pitches.push(pitch);
+    mags.push(x0 + dskew);
+}
+
+/// Maximum of non-negative `v` (0 when empty) in 8 independent lanes: a
+/// single running `max` is a chain of 1025 dependent operations per frame.
+#[inline(always)] // compiled into frame_features' AVX2 copy too
+fn max_of(v: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let (chunks, rest) = v.as_chunks::<8>();
+    for c in chunks {
+        for l in 0..8 {
+            lanes[l] = if c[l] > lanes[l] { c[l] } else { lanes[l] };
+        }
+    }
+    rest.iter().chain(&lanes).fold(0.0f32, |m, &x| m.max(x))
 }
 
 /// Bin range `[lo, hi)` of `fmin <= fft_freqs < fmax` (fft_freqs as numpy's
