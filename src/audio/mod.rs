@@ -188,8 +188,9 @@ pub struct MonoStream {
     path: PathBuf,
     source: Box<dyn Source>,
     resampler: MonoResampler,
-    /// Resampled output not yet handed out.
+    /// Resampled output; `out[pos..]` is not handed out yet.
     out: Vec<f32>,
+    pos: usize,
     /// The source has ended and the resampler is flushed.
     done: bool,
     warnings: Vec<String>,
@@ -207,6 +208,7 @@ impl MonoStream {
             source: opened.source,
             resampler,
             out: Vec::new(),
+            pos: 0,
             done: false,
             warnings: Vec::new(),
             non_finite: 0,
@@ -226,17 +228,30 @@ impl MonoStream {
 
     /// Next chunk of mono 22050 Hz samples (about 2 s); `None` at the end.
     pub fn next_chunk(&mut self) -> Result<Option<Vec<f32>>, AudioError> {
-        while self.out.len() < CHUNK_SAMPLES && !self.done {
+        while self.out.len() - self.pos < CHUNK_SAMPLES && !self.done {
+            // Drop what was handed out before adding more, so `out` stays
+            // about one source block long.
+            self.out.drain(..self.pos);
+            self.pos = 0;
             self.pull()?;
         }
-        if self.out.is_empty() {
+        let n = (self.out.len() - self.pos).min(CHUNK_SAMPLES);
+        if n == 0 {
             return Ok(None);
         }
-        if self.out.len() <= CHUNK_SAMPLES {
-            return Ok(Some(std::mem::take(&mut self.out)));
+        // Hand out the buffer itself when little follows the chunk (sources
+        // deliver about a chunk at a time: a 22050 Hz WAV block becomes the
+        // chunk without any copy); otherwise copy from an offset, since
+        // splitting the chunk off the front would copy the whole remainder
+        // each time (quadratic in the block size).
+        let rest = self.out.len() - self.pos - n;
+        if self.pos == 0 && rest <= n / 2 {
+            let tail = self.out.split_off(n);
+            return Ok(Some(std::mem::replace(&mut self.out, tail)));
         }
-        let rest = self.out.split_off(CHUNK_SAMPLES);
-        Ok(Some(std::mem::replace(&mut self.out, rest)))
+        let chunk = self.out[self.pos..self.pos + n].to_vec();
+        self.pos += n;
+        Ok(Some(chunk))
     }
 
     /// Move one source block through the resampler into `out`.
@@ -248,7 +263,7 @@ impl MonoStream {
             Some(mut b) => {
                 self.non_finite += sanitize(&mut b);
                 self.resampler
-                    .push(&b, &mut self.out)
+                    .push_owned(b, &mut self.out)
                     .map_err(|e| AudioError::corrupt(path, e))?;
             }
             None => {
@@ -269,11 +284,13 @@ impl MonoStream {
 }
 
 /// Replace NaN/inf by 0 (features must never see them); returns how many.
+/// Branch-free per sample so it vectorises (it touches every sample).
 fn sanitize(block: &mut [f32]) -> u64 {
-    let mut n = 0;
-    for v in block.iter_mut().filter(|v| !v.is_finite()) {
-        *v = 0.0;
-        n += 1;
+    let mut n = 0u64;
+    for v in block.iter_mut() {
+        let bad = !v.is_finite();
+        n += u64::from(bad);
+        *v = if bad { 0.0 } else { *v };
     }
     n
 }

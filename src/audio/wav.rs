@@ -15,13 +15,14 @@
 //! give bit-identical output (tested in `tests/audio_decode.rs`).
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::{AudioError, AudioInfo, Opened, Source};
 
-/// Bytes read per block (≈ 6 s of 16-bit mono at 22050 Hz).
-const BLOCK_BYTES: usize = 256 * 1024;
+/// Frames per block: one output chunk, so a 22050 Hz file's blocks are
+/// handed on without being copied (see `MonoStream::next_chunk`).
+const BLOCK_FRAMES: usize = super::CHUNK_SAMPLES;
 /// Chunks other than `fmt `/`data` we skip before giving up (LIST, fact, …).
 const MAX_CHUNKS: usize = 64;
 /// WAVE format tags.
@@ -165,7 +166,7 @@ pub(crate) fn open(path: &Path) -> Result<Option<Opened>, AudioError> {
     let io = |e| AudioError::io(path, e);
     let file = File::open(path).map_err(io)?;
     let file_len = file.metadata().map_err(io)?.len();
-    let mut r = BufReader::with_capacity(BLOCK_BYTES, file);
+    let mut r = BufReader::new(file);
     let mut riff = [0u8; 12];
     if read_full(&mut r, &mut riff).map_err(io)? < riff.len()
         || &riff[..4] != b"RIFF"
@@ -211,7 +212,11 @@ pub(crate) fn open(path: &Path) -> Result<Option<Opened>, AudioError> {
                         path: path.to_path_buf(),
                     });
                 }
-                return Ok(Some(opened(path, r, f, declared, available)));
+                // Read the samples straight from the file from here on: the
+                // header's buffered reader would add a copy of every byte.
+                let mut file = r.into_inner();
+                file.seek(SeekFrom::Start(pos)).map_err(io)?;
+                return Ok(Some(opened(path, file, f, declared, available)));
             }
             _ => {
                 // Skip the chunk (padded to an even length).
@@ -229,13 +234,7 @@ pub(crate) fn open(path: &Path) -> Result<Option<Opened>, AudioError> {
 }
 
 /// The source for the data chunk, `available` bytes of which are in the file.
-fn opened(
-    path: &Path,
-    reader: BufReader<File>,
-    f: Format,
-    declared: Option<u64>,
-    available: u64,
-) -> Opened {
+fn opened(path: &Path, reader: File, f: Format, declared: Option<u64>, available: u64) -> Opened {
     let frame_bytes = f.encoding.bytes() * usize::from(f.channels);
     let info = AudioInfo {
         sample_rate: f.rate,
@@ -255,7 +254,7 @@ fn opened(
         declared,
         truncated: declared.is_some_and(|d| d > available),
         frame_bytes,
-        buf: vec![0; (BLOCK_BYTES / frame_bytes).max(1) * frame_bytes],
+        buf: vec![0; BLOCK_FRAMES * frame_bytes],
         frames: 0,
         warnings: Vec::new(),
         ended: false,
@@ -270,7 +269,7 @@ fn opened(
 /// Streaming reader of the data chunk.
 struct WavSource {
     path: PathBuf,
-    reader: BufReader<File>,
+    reader: File,
     encoding: Encoding,
     channels: usize,
     rate: u32,

@@ -18,7 +18,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::matrix::dot;
+use super::simd::avx2_dispatch;
 use super::stft::Spectrogram;
 use super::{Matrix, N_BINS, N_FFT, SR};
 
@@ -32,19 +32,21 @@ const PIP_THRESHOLD: f32 = 0.1;
 /// `pitch_tuning` histogram resolution: 100 bins over [-0.5, 0.5].
 const TUNING_BINS: usize = 100;
 
-/// Chroma (12 × frames, norm = inf per frame) with tuning estimated from the
-/// spectrogram as librosa does; returns the chroma and the tuning (semitones).
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-pub fn chroma_stft(spec: &Spectrogram) -> (Matrix, f32) {
+avx2_dispatch! {
+    /// Chroma (12 × frames, norm = inf per frame) with tuning estimated from the
+    /// spectrogram as librosa does; returns the chroma and the tuning (semitones).
+    pub fn chroma_stft(spec: &Spectrogram) -> (Matrix, f32)
+        => chroma_stft_avx2, chroma_stft_portable
+}
+
+#[inline(always)]
+fn chroma_stft_portable(spec: &Spectrogram) -> (Matrix, f32) {
     let tuning = estimate_tuning(spec);
     let bank = filter_bank(tuning);
     let n = spec.n_frames;
     let mut out = Matrix::zeros(N_CHROMA, n);
-    let mut raw = [0.0f32; N_CHROMA];
     for (t, frame) in spec.frames().enumerate() {
-        for (c, r) in raw.iter_mut().enumerate() {
-            *r = dot(&bank[c * N_BINS..(c + 1) * N_BINS], frame);
-        }
+        let raw = bank.apply(frame);
         // normalize(norm=inf): librosa compares the max with float32's
         // smallest normal number and leaves smaller frames undivided, which
         // keeps silent frames at exactly zero instead of 0/0.
@@ -61,12 +63,17 @@ pub fn chroma_stft(spec: &Spectrogram) -> (Matrix, f32) {
     (out, tuning as f32)
 }
 
-/// librosa `estimate_tuning(S=power, sr=22050, n_fft=2048, bins_per_octave=12)`.
-///
-/// Returns the tuning in fractions of a semitone, one of librosa's histogram
-/// edges (-0.5, -0.49, …, 0.49), or 0 when no pitch was found.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-pub fn estimate_tuning(spec: &Spectrogram) -> f64 {
+avx2_dispatch! {
+    /// librosa `estimate_tuning(S=power, sr=22050, n_fft=2048, bins_per_octave=12)`.
+    ///
+    /// Returns the tuning in fractions of a semitone, one of librosa's histogram
+    /// edges (-0.5, -0.49, …, 0.49), or 0 when no pitch was found.
+    pub fn estimate_tuning(spec: &Spectrogram) -> f64
+        => estimate_tuning_avx2, estimate_tuning_portable
+}
+
+#[inline(always)]
+fn estimate_tuning_portable(spec: &Spectrogram) -> f64 {
     let (pitches, mags) = piptrack(spec);
     if pitches.is_empty() {
         // No peak anywhere (e.g. silence): librosa's threshold is 0 and the
@@ -87,7 +94,7 @@ pub fn estimate_tuning(spec: &Spectrogram) -> f64 {
 ///
 /// Only the detected peaks matter to `estimate_tuning` (`pitch > 0`), so we
 /// return them as a list instead of two dense matrices.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn piptrack(spec: &Spectrogram) -> (Vec<f32>, Vec<f32>) {
     let (lo, hi) = pip_range();
     let mut pitches = Vec::new();
@@ -131,7 +138,7 @@ fn piptrack(spec: &Spectrogram) -> (Vec<f32>, Vec<f32>) {
 
 /// Record the parabolically interpolated pitch and magnitude of the peak at
 /// bin `k` (1 ≤ k < N_BINS − 1), as librosa `piptrack` computes them.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn push_peak(s: &[f32], k: usize, pitches: &mut Vec<f32>, mags: &mut Vec<f32>) {
     let (xm, x0, xp) = (s[k - 1], s[k], s[k + 1]);
     // _parabolic_interpolation: numba promotes `2 * x0` and `/ 2` to
@@ -151,10 +158,14 @@ fn push_peak(s: &[f32], k: usize, pitches: &mut Vec<f32>, mags: &mut Vec<f32>) {
     mags.push(x0 + dskew);
 }
 
-/// Maximum of non-negative `v` (0 when empty) in 8 independent lanes: a
-/// single running `max` is a chain of 1025 dependent operations per frame.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-fn max_of(v: &[f32]) -> f32 {
+avx2_dispatch! {
+    /// Maximum of non-negative `v` (0 when empty) in 8 independent lanes: a
+    /// single running `max` is a chain of 1025 dependent operations per frame.
+    fn max_of(v: &[f32]) -> f32 => max_of_avx2, max_of_portable
+}
+
+#[inline(always)]
+fn max_of_portable(v: &[f32]) -> f32 {
     let mut lanes = [0.0f32; 8];
     let (chunks, rest) = v.as_chunks::<8>();
     for c in chunks {
@@ -246,10 +257,71 @@ fn histogram_edges() -> &'static [f64; TUNING_BINS + 1] {
     })
 }
 
+/// Chunk width of [`Bank`]: one AVX register of f32.
+const LANES: usize = 8;
+/// Whole chunks per frame; the last bin (Nyquist) is the remainder.
+const CHUNKS: usize = N_BINS / LANES;
+
+/// The chroma filter bank laid out for [`Bank::apply`]: for each chunk of 8
+/// FFT bins, the 12 rows' weights side by side.
+///
+/// Why: the 12 dot products of a frame then share each load of the frame
+/// chunk (12 accumulators stay in registers), instead of streaming the frame
+/// 12 times. Each row's sum runs in the same 8 lanes, in the same order, as
+/// [`super::matrix::dot`], so the values are those of 12 separate dots.
+struct Bank {
+    chunks: Vec<[[f32; LANES]; N_CHROMA]>,
+    /// Weights of the bins after the last whole chunk, per row.
+    tail: Vec<[f32; N_CHROMA]>,
+}
+
+impl Bank {
+    fn new(rows: &[f32]) -> Self {
+        let w = |c: usize, k: usize| rows[c * N_BINS + k];
+        Bank {
+            chunks: (0..CHUNKS)
+                .map(|j| std::array::from_fn(|c| std::array::from_fn(|l| w(c, j * LANES + l))))
+                .collect(),
+            tail: (CHUNKS * LANES..N_BINS)
+                .map(|k| std::array::from_fn(|c| w(c, k)))
+                .collect(),
+        }
+    }
+
+    /// The 12 raw chroma values of one power spectrum frame.
+    fn apply(&self, frame: &[f32]) -> [f32; N_CHROMA] {
+        bank_apply(self, frame)
+    }
+}
+
+avx2_dispatch! {
+    /// [`Bank::apply`], a kernel of its own so its 12 accumulators are
+    /// reliably kept in vector registers.
+    fn bank_apply(bank: &Bank, frame: &[f32]) -> [f32; N_CHROMA]
+        => bank_apply_avx2, bank_apply_portable
+}
+
+#[inline(always)]
+fn bank_apply_portable(bank: &Bank, frame: &[f32]) -> [f32; N_CHROMA] {
+    let (xs, rest) = frame.as_chunks::<LANES>();
+    let mut acc = [[0.0f32; LANES]; N_CHROMA];
+    for (x, w) in xs.iter().zip(&bank.chunks) {
+        for c in 0..N_CHROMA {
+            for l in 0..LANES {
+                acc[c][l] += w[c][l] * x[l];
+            }
+        }
+    }
+    std::array::from_fn(|c| {
+        let tail: f32 = rest.iter().zip(&bank.tail).map(|(x, w)| w[c] * x).sum();
+        acc[c].iter().sum::<f32>() + tail
+    })
+}
+
 /// The chroma filter bank for `tuning`, cached: tuning takes one of ~100
 /// values, and building the bank costs 12 × 1025 `exp` calls.
-fn filter_bank(tuning: f64) -> Arc<Vec<f32>> {
-    type Cache = Mutex<Vec<(u64, Arc<Vec<f32>>)>>;
+fn filter_bank(tuning: f64) -> Arc<Bank> {
+    type Cache = Mutex<Vec<(u64, Arc<Bank>)>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
     let key = tuning.to_bits();
@@ -259,7 +331,7 @@ fn filter_bank(tuning: f64) -> Arc<Vec<f32>> {
     if let Some((_, b)) = guard.iter().find(|(k, _)| *k == key) {
         return b.clone();
     }
-    let bank = Arc::new(chroma_filter_bank(tuning));
+    let bank = Arc::new(Bank::new(&chroma_filter_bank(tuning)));
     guard.push((key, bank.clone()));
     bank
 }

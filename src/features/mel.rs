@@ -10,6 +10,7 @@
 use std::sync::OnceLock;
 
 use super::matrix::dot;
+use super::simd::avx2_dispatch;
 use super::stft::Spectrogram;
 use super::{Matrix, N_BINS, N_FFT, SR};
 
@@ -106,10 +107,15 @@ pub fn filterbank() -> &'static [MelFilter] {
     FB.get_or_init(build_filterbank)
 }
 
-/// Mel power spectrogram (librosa `feature.melspectrogram` with defaults):
-/// `N_MELS` rows × frames.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-pub fn melspectrogram(spec: &Spectrogram) -> Matrix {
+avx2_dispatch! {
+    /// Mel power spectrogram (librosa `feature.melspectrogram` with defaults):
+    /// `N_MELS` rows × frames.
+    pub fn melspectrogram(spec: &Spectrogram) -> Matrix
+        => melspectrogram_avx2, melspectrogram_portable
+}
+
+#[inline(always)]
+fn melspectrogram_portable(spec: &Spectrogram) -> Matrix {
     let fb = filterbank();
     let cols = spec.n_frames;
     let mut out = Matrix::zeros(N_MELS, cols);
@@ -126,7 +132,7 @@ pub fn melspectrogram(spec: &Spectrogram) -> Matrix {
 /// without branches or calls so the dB conversion of a whole spectrogram
 /// vectorises (libm's `log10f` costs ~10 ns per value, more than the mel
 /// projection itself). Cephes `logf` polynomial on the mantissa.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn db10(x: f32) -> f32 {
     const SQRTHF: f32 = std::f32::consts::FRAC_1_SQRT_2;
     let bits = x.to_bits();
@@ -161,7 +167,7 @@ fn db10(x: f32) -> f32 {
 
 /// Maximum of `values` (−∞ when empty), with 8 independent lanes so it
 /// vectorises.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn max_of(values: &[f32]) -> f32 {
     let mut lanes = [f32::NEG_INFINITY; 8];
     let chunks = values.chunks_exact(8);
@@ -177,12 +183,17 @@ fn max_of(values: &[f32]) -> f32 {
     lanes.iter().fold(tail, |a, &b| a.max(b))
 }
 
-/// librosa `power_to_db(S, ref=1.0, amin, top_db)` in place over all of
-/// `values`: `10·log10(max(amin, S))`, then, if `top_db` is given, floored at
-/// (maximum over all values − top_db). Never produces NaN or ±inf for finite,
-/// non-negative input (NaN input is treated as `amin`).
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-pub fn power_to_db_with(values: &mut [f32], amin: f32, top_db: Option<f32>) {
+avx2_dispatch! {
+    /// librosa `power_to_db(S, ref=1.0, amin, top_db)` in place over all of
+    /// `values`: `10·log10(max(amin, S))`, then, if `top_db` is given, floored at
+    /// (maximum over all values − top_db). Never produces NaN or ±inf for finite,
+    /// non-negative input (NaN input is treated as `amin`).
+    pub fn power_to_db_with(values: &mut [f32], amin: f32, top_db: Option<f32>)
+        => power_to_db_with_avx2, power_to_db_with_portable
+}
+
+#[inline(always)]
+fn power_to_db_with_portable(values: &mut [f32], amin: f32, top_db: Option<f32>) {
     let amin = if amin > 0.0 && amin.is_finite() {
         amin
     } else {
@@ -211,7 +222,7 @@ pub fn power_to_db(values: &mut [f32]) {
 
 /// Log-mel spectrogram in dB (`power_to_db(melspectrogram(S))`), the shared
 /// input of MFCC and onset strength.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 pub fn mel_db(spec: &Spectrogram) -> Matrix {
     let mut m = melspectrogram(spec);
     power_to_db(&mut m.data);

@@ -12,6 +12,8 @@ pub mod matrix;
 pub mod mel;
 pub mod mfcc;
 pub mod rhythm;
+mod scratch;
+mod simd;
 pub mod spectral;
 pub mod stft;
 pub mod temporal;
@@ -62,26 +64,6 @@ pub struct FrameFeatures {
 /// shared by MFCC and onset strength (librosa recomputes both from `y`, with
 /// identical parameters, so sharing changes nothing).
 pub fn frame_features(y: &[f32]) -> FrameFeatures {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { frame_features_avx2(y) };
-    }
-    frame_features_portable(y)
-}
-
-/// The same code compiled for AVX2: the build targets baseline x86-64 (SSE2,
-/// 4 lanes), and the per-bin loops, written in 8 explicit lanes, run twice as
-/// wide here. Results are identical: Rust never contracts or reorders float
-/// operations, and the explicit lanes fix the summation order.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn frame_features_avx2(y: &[f32]) -> FrameFeatures {
-    frame_features_portable(y)
-}
-
-#[inline(always)]
-fn frame_features_portable(y: &[f32]) -> FrameFeatures {
     let spec = stft::power_spectrogram(y);
     let (chroma, tuning) = chroma::chroma_stft(&spec);
     let sf = spectral::spectral_features(&spec);

@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use realfft::{num_complex::Complex, ComplexToReal, RealFftPlanner, RealToComplex};
 
+use super::simd::avx2_dispatch;
 use super::{Matrix, HOP, N_FFT, SR};
 
 /// Frames of leading zeros librosa puts before the spectral flux:
@@ -12,12 +13,17 @@ use super::{Matrix, HOP, N_FFT, SR};
 /// frames `t − 3` and `t − 2` (centring the difference on the STFT frames).
 const ONSET_PAD: usize = 1 + N_FFT / (2 * HOP);
 
-/// Onset-strength envelope from the mel spectrogram in dB (128 × frames, after
-/// `power_to_db` with top_db 80), as librosa `onset_strength` with its defaults:
-/// lag 1, `max_size` 1 (no reference filtering), positive spectral flux averaged
-/// over bands, `ONSET_PAD` zeros in front, trimmed to the number of frames.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-pub fn onset_strength(mel_db: &Matrix) -> Vec<f32> {
+avx2_dispatch! {
+    /// Onset-strength envelope from the mel spectrogram in dB (128 × frames, after
+    /// `power_to_db` with top_db 80), as librosa `onset_strength` with its defaults:
+    /// lag 1, `max_size` 1 (no reference filtering), positive spectral flux averaged
+    /// over bands, `ONSET_PAD` zeros in front, trimmed to the number of frames.
+    pub fn onset_strength(mel_db: &Matrix) -> Vec<f32>
+        => onset_strength_avx2, onset_strength_portable
+}
+
+#[inline(always)]
+fn onset_strength_portable(mel_db: &Matrix) -> Vec<f32> {
     let (bands, n) = (mel_db.rows, mel_db.cols);
     let mut sum = vec![0.0f32; n];
     if n < 2 || bands == 0 {
@@ -142,7 +148,7 @@ impl Sliding {
     /// Slide by one sample: drop `old` (first of the window), append `new`.
     /// Y'[m] = e^{2πim/N}·(Y[m] − old + new·e^{−2πimL/N}), and with N = 2L
     /// that last factor is (−1)^m, so the update stays real-valued.
-    #[inline(always)] // compiled into mean_tempogram's AVX2 copy too
+    #[inline(always)] // compiled into its caller's AVX2 copy too
     fn slide(&mut self, plan: &AcPlan, old: f64, new: f64) {
         let re = &mut self.re[2..AC_BINS + 2];
         let im = &mut self.im[2..AC_BINS + 2];
@@ -161,38 +167,25 @@ impl Sliding {
     }
 }
 
-/// Mean over frames of librosa's autocorrelation tempogram (`tempogram` with
-/// `win_length = AC_WIN`, Hann, centred with `linear_ramp` padding, norm = inf),
-/// one value per lag `0..AC_WIN`.
-///
-/// Why it is fast (3 hours of envelope in well under a second on one core):
-/// * each frame's autocorrelation is normalised by its maximum, which for an
-///   autocorrelation is the lag-0 value, i.e. the windowed frame's energy;
-///   the inverse FFT is linear, so the mean of the normalised
-///   autocorrelations is the inverse FFT of the mean of the energy-normalised
-///   power spectra — one inverse FFT in total instead of one per frame;
-/// * frames advance by one sample, so each frame's spectrum comes from the
-///   previous one by a sliding DFT (O(N) instead of an O(N log N) FFT), and
-///   the periodic Hann window is a 3-tap filter in the frequency domain when
-///   N = 2·AC_WIN. Everything runs in f64 (as librosa, whose Hann window is
-///   f64); the state is re-computed exactly every `RESYNC` frames and reset
-///   when the window is all zeros, so rounding cannot accumulate.
-pub fn mean_tempogram(onset_env: &[f32]) -> Vec<f64> {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { mean_tempogram_avx2(onset_env) };
-    }
-    mean_tempogram_portable(onset_env)
-}
-
-/// [`mean_tempogram`] compiled for AVX2: the per-bin f64 loops run four
-/// lanes wide instead of two (same results: the operations and their order
-/// are fixed by the source, Rust never contracts or reorders float math).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn mean_tempogram_avx2(onset_env: &[f32]) -> Vec<f64> {
-    mean_tempogram_portable(onset_env)
+avx2_dispatch! {
+    /// Mean over frames of librosa's autocorrelation tempogram (`tempogram` with
+    /// `win_length = AC_WIN`, Hann, centred with `linear_ramp` padding, norm = inf),
+    /// one value per lag `0..AC_WIN`.
+    ///
+    /// Why it is fast (3 hours of envelope in well under a second on one core):
+    /// * each frame's autocorrelation is normalised by its maximum, which for an
+    ///   autocorrelation is the lag-0 value, i.e. the windowed frame's energy;
+    ///   the inverse FFT is linear, so the mean of the normalised
+    ///   autocorrelations is the inverse FFT of the mean of the energy-normalised
+    ///   power spectra — one inverse FFT in total instead of one per frame;
+    /// * frames advance by one sample, so each frame's spectrum comes from the
+    ///   previous one by a sliding DFT (O(N) instead of an O(N log N) FFT), and
+    ///   the periodic Hann window is a 3-tap filter in the frequency domain when
+    ///   N = 2·AC_WIN. Everything runs in f64 (as librosa, whose Hann window is
+    ///   f64); the state is re-computed exactly every `RESYNC` frames and reset
+    ///   when the window is all zeros, so rounding cannot accumulate.
+    pub fn mean_tempogram(onset_env: &[f32]) -> Vec<f64>
+    => mean_tempogram_avx2, mean_tempogram_portable
 }
 
 #[inline(always)]

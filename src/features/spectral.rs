@@ -11,6 +11,7 @@
 
 use std::sync::OnceLock;
 
+use super::simd::avx2_dispatch;
 use super::stft::{fft_frequencies, Spectrogram};
 use super::{Matrix, N_BINS, N_FFT, SR};
 
@@ -113,9 +114,14 @@ fn fft_freqs_f64() -> Vec<f64> {
     (0..N_BINS).map(|k| k as f64 * val).collect()
 }
 
-/// All spectral shape features of a power spectrogram.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-pub fn spectral_features(spec: &Spectrogram) -> SpectralFeatures {
+avx2_dispatch! {
+    /// All spectral shape features of a power spectrogram.
+    pub fn spectral_features(spec: &Spectrogram) -> SpectralFeatures
+        => spectral_features_avx2, spectral_features_portable
+}
+
+#[inline(always)]
+fn spectral_features_portable(spec: &Spectrogram) -> SpectralFeatures {
     let n = spec.n_frames;
     let freqs = fft_frequencies();
     let bands = contrast_bands();
@@ -208,7 +214,7 @@ impl Moments {
     /// product of mantissas in [1, 2) per lane, renormalised after each
     /// block: its rounding (≤ 1025 · 6e-8 relative) moves mean ln S by
     /// < 1e-7.
-    #[inline(always)] // compiled into frame_features' AVX2 copy too
+    #[inline(always)] // compiled into its caller's AVX2 copy too
     fn of(power: &[f32], freqs: &[f32], mag: &mut [f32], blocks: &mut [f64; N_BLOCKS]) -> Self {
         let mut s64 = [0.0f64; LANES];
         let mut sf64 = [0.0f64; LANES];
@@ -252,12 +258,18 @@ impl Moments {
                     prod[l] *= mant;
                 }
             }
+            // Separate simple loops again: one loop mixing the f64 sums with
+            // the mantissa split stayed scalar.
             let mut bsum = 0.0f64;
             for l in 0..LANES {
                 bsum += s[l] as f64;
+            }
+            for l in 0..LANES {
                 s64[l] += s[l] as f64;
                 sf64[l] += sf[l] as f64;
                 sp64[l] += sp[l] as f64;
+            }
+            for l in 0..LANES {
                 // 8 mantissas in [1, 2) since the last split: < 2^9.
                 let (e, mant) = split_f32(prod[l]);
                 exps[l] += e - 127;
@@ -297,7 +309,7 @@ impl Moments {
 }
 
 /// Σ |X| (f − c)², in f32 lanes flushed to float64 per block.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn deviation_sum(mag: &[f32], freqs: &[f32], c: f32) -> f64 {
     let mut acc64 = [0.0f64; LANES];
     for (mb, fb) in mag[..FULL]
@@ -334,7 +346,7 @@ fn deviation_sum(mag: &[f32], freqs: &[f32], c: f32) -> f64 {
 /// The crossing is found from float64 block sums; only when the running sum
 /// lies within rounding of the threshold do we redo numpy's exact float32
 /// sequential `cumsum`, which is what decides the bin in that case.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn rolloff_bin(mag: &[f32], total: f64, blocks: &[f64; N_BLOCKS]) -> usize {
     let thr = ROLL_PERCENT as f64 * total;
     let mut acc = 0.0f64;
@@ -390,14 +402,15 @@ fn rolloff_bin_f32(mag: &[f32]) -> usize {
 /// Means of the `k` smallest and `k` largest values of `v` — what librosa
 /// gets from a full sort of the band — without sorting it.
 ///
-/// Each side keeps a tiny sorted array of the k best values so far and scans
+/// Each side keeps a small sorted array of the k best values so far and scans
 /// the band in chunks of 8, skipping a chunk unless one of its values beats
 /// the current k-th (a vectorised compare). Magnitudes mostly fall with
 /// frequency, so the largest are met early scanning upwards and the smallest
 /// early scanning downwards; after the first chunks almost every chunk is
-/// skipped. The kept values, hence the means, are exactly the sorted band's
-/// (ties keep equal values).
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+/// skipped; within a chunk only values that beat the k-th are inserted, by a
+/// branch-free insertion ([`insert_low`]). The kept values, hence the means,
+/// are exactly the sorted band's (ties keep equal values).
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn extremes_mean(v: &[f32], k: usize) -> (f64, f64) {
     if v.is_empty() {
         return (0.0, 0.0);
@@ -412,21 +425,34 @@ fn extremes_mean(v: &[f32], k: usize) -> (f64, f64) {
         s.sort_unstable_by(f32::total_cmp);
         return (mean(&s[..k]), mean(&s[s.len() - k..]));
     }
-    let mut lo = [f32::INFINITY; MAX_K];
-    let mut hi = [f32::NEG_INFINITY; MAX_K];
-    let (lo, hi) = (&mut lo[..k], &mut hi[..k]);
+    if k <= 8 {
+        extremes_mean_in::<8>(v, k)
+    } else {
+        extremes_mean_in::<MAX_K>(v, k)
+    }
+}
+
+/// [`extremes_mean`] keeping the k best values in `W`-entry arrays (k ≤ W):
+/// only the first k entries matter, the rest ride along so the arrays have a
+/// fixed, register-sized length (one or two AVX registers).
+#[inline(always)] // compiled into its caller's AVX2 copy too
+fn extremes_mean_in<const W: usize>(v: &[f32], k: usize) -> (f64, f64) {
+    let mut lo = [f32::INFINITY; W];
+    let mut hi = [f32::NEG_INFINITY; W];
 
     let (head, chunks) = v.as_rchunks::<8>();
     for c in chunks.iter().rev() {
         let tau = lo[k - 1];
         if c.iter().fold(false, |a, &x| a | (x < tau)) {
             for &x in c.iter().rev() {
-                insert_low(lo, x);
+                if x < lo[k - 1] {
+                    insert_low(&mut lo, x);
+                }
             }
         }
     }
     for &x in head.iter().rev() {
-        insert_low(lo, x);
+        insert_low(&mut lo, x);
     }
 
     let (chunks, tail) = v.as_chunks::<8>();
@@ -434,51 +460,50 @@ fn extremes_mean(v: &[f32], k: usize) -> (f64, f64) {
         let tau = hi[k - 1];
         if c.iter().fold(false, |a, &x| a | (x > tau)) {
             for &x in c {
-                insert_high(hi, x);
+                if x > hi[k - 1] {
+                    insert_high(&mut hi, x);
+                }
             }
         }
     }
     for &x in tail {
-        insert_high(hi, x);
+        insert_high(&mut hi, x);
     }
     // Sum in the sorted band's (ascending) order.
-    let low = lo.iter().map(|&x| x as f64).sum::<f64>() / k as f64;
-    let high = hi.iter().rev().map(|&x| x as f64).sum::<f64>() / k as f64;
+    let low = lo[..k].iter().map(|&x| x as f64).sum::<f64>() / k as f64;
+    let high = hi[..k].iter().rev().map(|&x| x as f64).sum::<f64>() / k as f64;
     (low, high)
 }
 
-/// Insert `x` into the ascending `lo` (k smallest so far) if it beats its
-/// last element.
-#[inline]
-fn insert_low(lo: &mut [f32], x: f32) {
-    let k = lo.len();
-    if x < lo[k - 1] {
-        let mut i = k - 1;
-        while i > 0 && lo[i - 1] > x {
-            lo[i] = lo[i - 1];
-            i -= 1;
-        }
-        lo[i] = x;
+/// Insert `x` into the ascending `lo` (the smallest values so far), dropping
+/// the largest: entry i becomes min(lo[i], max(x, lo[i−1])) — it keeps its
+/// value if x is not below it, takes x at the insertion point, and the
+/// previous entry's value below it. Branch-free, so it vectorises and never
+/// mispredicts (data-dependent shifting loops mispredicted so often that
+/// they were the largest single cost of the spectral features).
+#[inline(always)]
+fn insert_low<const W: usize>(lo: &mut [f32; W], x: f32) {
+    let prev: [f32; W] =
+        std::array::from_fn(|i| if i == 0 { f32::NEG_INFINITY } else { lo[i - 1] });
+    for i in 0..W {
+        let m = if x > prev[i] { x } else { prev[i] };
+        lo[i] = if m < lo[i] { m } else { lo[i] };
     }
 }
 
-/// Insert `x` into the descending `hi` (k largest so far) if it beats its
-/// last element.
-#[inline]
-fn insert_high(hi: &mut [f32], x: f32) {
-    let k = hi.len();
-    if x > hi[k - 1] {
-        let mut i = k - 1;
-        while i > 0 && hi[i - 1] < x {
-            hi[i] = hi[i - 1];
-            i -= 1;
-        }
-        hi[i] = x;
+/// Insert `x` into the descending `hi` (the largest values so far), dropping
+/// the smallest; the mirror image of [`insert_low`].
+#[inline(always)]
+fn insert_high<const W: usize>(hi: &mut [f32; W], x: f32) {
+    let prev: [f32; W] = std::array::from_fn(|i| if i == 0 { f32::INFINITY } else { hi[i - 1] });
+    for i in 0..W {
+        let m = if x < prev[i] { x } else { prev[i] };
+        hi[i] = if m > hi[i] { m } else { hi[i] };
     }
 }
 
 /// Minimum and maximum of a non-empty slice, in 8 lanes so it vectorises.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn min_max(v: &[f32]) -> (f32, f32) {
     let mut lo = [f32::INFINITY; 8];
     let mut hi = [f32::NEG_INFINITY; 8];

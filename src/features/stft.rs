@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use rustfft::{num_complex::Complex, Fft, FftPlanner};
 
+use super::simd::avx2_dispatch;
 use super::{HOP, N_BINS, N_FFT};
 
 /// Power spectrogram |X|², frame-major: frame `t` is `power[t*N_BINS..(t+1)*N_BINS]`.
@@ -15,6 +16,14 @@ pub struct Spectrogram {
     pub n_frames: usize,
     /// |X|² per frame and bin, frame-major.
     pub power: Vec<f32>,
+}
+
+/// The buffer goes back to this thread's pool for the next spectrogram (see
+/// `features::scratch`: fresh pages cost a page fault each).
+impl Drop for Spectrogram {
+    fn drop(&mut self) {
+        super::scratch::give(std::mem::take(&mut self.power));
+    }
 }
 
 impl Spectrogram {
@@ -79,7 +88,7 @@ fn power_fft() -> &'static PowerFft {
 
 /// Copy the windowed frame centred on `center` (zero outside `y`) into `buf`
 /// as complex pairs: sample `2j` is `buf[j].re`, sample `2j + 1` is `buf[j].im`.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn fill_frame(y: &[f32], center: usize, w: &[f32], buf: &mut [Complex<f32>]) {
     let half = N_FFT / 2;
     // Frame covers y[center - half .. center + half), clipped to y.
@@ -107,29 +116,50 @@ fn fill_frame(y: &[f32], center: usize, w: &[f32], buf: &mut [Complex<f32>]) {
     }
 }
 
+/// Real and imaginary parts of the half-size FFT, reused across frames
+/// (zero-filling fresh arrays per frame cost more than filling them).
+struct Split {
+    re: [f32; M],
+    im: [f32; M],
+}
+
 /// |X[k]|² for k = 0..=M from `z`, the M-point complex FFT of the frame's
 /// sample pairs. With A = Z[k], B = Z[M−k]:
 /// X[k]   = ½(A + B̄) − ½i·W^k (A − B̄),   W = e^{−2πi/N_FFT},
 /// X[M−k] is the mirror image, so each (k, M−k) pair shares its sums.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-fn power_from_half_fft(z: &[Complex<f32>], p: &PowerFft, out: &mut [f32]) {
+///
+/// `z` is first split into real and imaginary arrays: reading Z[M−k]
+/// backwards is then one lane reversal per 8 values, where the interleaved
+/// complex layout needed several shuffles per value.
+#[inline(always)] // compiled into its caller's AVX2 copy too
+fn power_from_half_fft(z: &[Complex<f32>], p: &PowerFft, split: &mut Split, out: &mut [f32]) {
+    let Split { re, im } = split;
+    for ((r, i), c) in re.iter_mut().zip(im.iter_mut()).zip(z) {
+        *r = c.re;
+        *i = c.im;
+    }
     // DC and Nyquist come from Z[0] alone.
-    out[0] = (z[0].re + z[0].im).powi(2);
-    out[M] = (z[0].re - z[0].im).powi(2);
+    out[0] = (re[0] + im[0]).powi(2);
+    out[M] = (re[0] - im[0]).powi(2);
     // Chunk j pairs k = 1 + 8j + l (rising) with M − k = M − 1 − 8j − l
-    // (falling); k runs to M/2 inclusive, where both formulas give the same bin.
-    let lo = z[1..=M / 2].as_chunks::<8>().0;
-    let hi = z[M / 2..M].as_rchunks::<8>().1;
+    // (falling); k runs to M/2 inclusive, where both formulas give the same
+    // bin (the second write wins; they agree to rounding).
     let tr = p.tw_re.as_chunks::<8>().0;
     let ti = p.tw_im.as_chunks::<8>().0;
-    for (j, (((a, b), wr), wi)) in lo.iter().zip(hi.iter().rev()).zip(tr).zip(ti).enumerate() {
+    for (j, (wr, wi)) in tr.iter().zip(ti).enumerate() {
+        let k0 = 1 + 8 * j;
+        let m0 = M - k0 - 7;
+        let chunk = |v: &[f32; M], at: usize| -> [f32; 8] { std::array::from_fn(|l| v[at + l]) };
+        let (ar, ai) = (chunk(re, k0), chunk(im, k0));
+        let (br, bi) = (chunk(re, m0), chunk(im, m0));
         let (mut pk, mut pm) = ([0.0f32; 8], [0.0f32; 8]);
         for l in 0..8 {
-            let (a, b) = (a[l], b[7 - l]);
+            // B is read backwards: lane l of this chunk pairs with 7 − l.
+            let (b_re, b_im) = (br[7 - l], bi[7 - l]);
             // Same arithmetic as realfft's post-processing, with the twiddle
             // pre-scaled by ½.
-            let (sum_re, sum_im) = (a.re + b.re, a.im + b.im);
-            let (diff_re, diff_im) = (a.re - b.re, a.im - b.im);
+            let (sum_re, sum_im) = (ar[l] + b_re, ai[l] + b_im);
+            let (diff_re, diff_im) = (ar[l] - b_re, ai[l] - b_im);
             let half_sum_re = 0.5 * sum_re;
             let half_diff_im = 0.5 * diff_im;
             let t_re = sum_im * wr[l] + diff_re * wi[l];
@@ -137,32 +167,41 @@ fn power_from_half_fft(z: &[Complex<f32>], p: &PowerFft, out: &mut [f32]) {
             let (xr, xi) = (half_sum_re + t_re, half_diff_im + t_im);
             let (yr, yi) = (half_sum_re - t_re, t_im - half_diff_im);
             pk[l] = xr * xr + xi * xi;
-            pm[l] = yr * yr + yi * yi;
+            pm[7 - l] = yr * yr + yi * yi;
         }
-        let k0 = 1 + 8 * j;
         out[k0..k0 + 8].copy_from_slice(&pk);
-        // pm[l] belongs to bin M − k0 − l: write the chunk reversed.
-        let m0 = M - k0 - 7;
-        for (o, &v) in out[m0..m0 + 8].iter_mut().zip(pm.iter().rev()) {
-            *o = v;
-        }
+        // pm[7 − l] belongs to bin M − k0 − l = m0 + 7 − l.
+        out[m0..m0 + 8].copy_from_slice(&pm);
     }
 }
 
-/// Power spectrogram |STFT(y)|² (librosa `np.abs(stft(y))**2`).
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-pub fn power_spectrogram(y: &[f32]) -> Spectrogram {
+avx2_dispatch! {
+    /// Power spectrogram |STFT(y)|² (librosa `np.abs(stft(y))**2`).
+    pub fn power_spectrogram(y: &[f32]) -> Spectrogram
+        => power_spectrogram_avx2, power_spectrogram_portable
+}
+
+#[inline(always)]
+fn power_spectrogram_portable(y: &[f32]) -> Spectrogram {
     let n = n_frames(y.len());
     let p = power_fft();
     let mut input = vec![Complex::new(0.0f32, 0.0); M];
     let mut z = vec![Complex::new(0.0f32, 0.0); M];
     let mut scratch = vec![Complex::new(0.0f32, 0.0); p.fft.get_outofplace_scratch_len()];
-    let mut power = vec![0.0f32; n * N_BINS];
-    for (t, out) in power.chunks_exact_mut(N_BINS).enumerate() {
+    // Each frame is computed in a small buffer and appended: zero-filling
+    // the whole spectrogram first (5 MB for 30 s) cost a pass over memory.
+    let mut power = super::scratch::take(n * N_BINS);
+    let mut frame = [0.0f32; N_BINS];
+    let mut split = Box::new(Split {
+        re: [0.0; M],
+        im: [0.0; M],
+    });
+    for t in 0..n {
         fill_frame(y, t * HOP, &p.window, &mut input);
         p.fft
             .process_outofplace_with_scratch(&mut input, &mut z, &mut scratch);
-        power_from_half_fft(&z, p, out);
+        power_from_half_fft(&z, p, &mut split, &mut frame);
+        power.extend_from_slice(&frame);
     }
     Spectrogram { n_frames: n, power }
 }
