@@ -32,16 +32,16 @@ const PIP_THRESHOLD: f32 = 0.1;
 /// `pitch_tuning` histogram resolution: 100 bins over [-0.5, 0.5].
 const TUNING_BINS: usize = 100;
 
-avx2_dispatch! {
-    /// Chroma (12 × frames, norm = inf per frame) with tuning estimated from the
-    /// spectrogram as librosa does; returns the chroma and the tuning (semitones).
-    pub fn chroma_stft(spec: &Spectrogram) -> (Matrix, f32)
-        => chroma_stft_avx2, chroma_stft_portable
+/// Chroma (12 × frames, norm = inf per frame) with tuning estimated from the
+/// spectrogram as librosa does; returns the chroma and the tuning (semitones).
+pub fn chroma_stft(spec: &Spectrogram) -> (Matrix, f32) {
+    let tuning = estimate_tuning(spec);
+    (chroma_with_tuning(spec, tuning), tuning as f32)
 }
 
-#[inline(always)]
-fn chroma_stft_portable(spec: &Spectrogram) -> (Matrix, f32) {
-    let tuning = estimate_tuning(spec);
+/// The chromagram of `spec` for a known `tuning` (the projection and
+/// normalisation steps of [`chroma_stft`]).
+pub(crate) fn chroma_with_tuning(spec: &Spectrogram, tuning: f64) -> Matrix {
     let bank = filter_bank(tuning);
     let n = spec.n_frames;
     let mut out = Matrix::zeros(N_CHROMA, n);
@@ -60,80 +60,98 @@ fn chroma_stft_portable(spec: &Spectrogram) -> (Matrix, f32) {
             out.set(c, t, (r as f64 / len) as f32);
         }
     }
-    (out, tuning as f32)
+    out
 }
 
-avx2_dispatch! {
-    /// librosa `estimate_tuning(S=power, sr=22050, n_fft=2048, bins_per_octave=12)`.
-    ///
-    /// Returns the tuning in fractions of a semitone, one of librosa's histogram
-    /// edges (-0.5, -0.49, …, 0.49), or 0 when no pitch was found.
-    pub fn estimate_tuning(spec: &Spectrogram) -> f64
-        => estimate_tuning_avx2, estimate_tuning_portable
-}
-
-#[inline(always)]
-fn estimate_tuning_portable(spec: &Spectrogram) -> f64 {
-    let (pitches, mags) = piptrack(spec);
-    if pitches.is_empty() {
-        // No peak anywhere (e.g. silence): librosa's threshold is 0 and the
-        // pitch set is empty, so `pitch_tuning` returns 0.
-        return 0.0;
+/// librosa `estimate_tuning(S=power, sr=22050, n_fft=2048, bins_per_octave=12)`.
+///
+/// Returns the tuning in fractions of a semitone, one of librosa's histogram
+/// edges (-0.5, -0.49, …, 0.49), or 0 when no pitch was found.
+pub fn estimate_tuning(spec: &Spectrogram) -> f64 {
+    let mut peaks = Peaks::default();
+    for s in spec.frames() {
+        peaks.push(s);
     }
-    let threshold = median_f32(&mags);
-    let kept = pitches
-        .iter()
-        .zip(&mags)
-        .filter(|&(_, &m)| m >= threshold)
-        .map(|(&p, _)| p);
-    pitch_tuning(kept)
+    peaks.tuning()
 }
 
 /// The non-zero output of librosa `piptrack` on a power spectrogram with its
-/// defaults: (pitch Hz, interpolated magnitude) of every retained peak.
+/// defaults, gathered one frame at a time: (pitch Hz, interpolated
+/// magnitude) of every retained peak.
 ///
 /// Only the detected peaks matter to `estimate_tuning` (`pitch > 0`), so we
-/// return them as a list instead of two dense matrices.
-#[inline(always)] // compiled into its caller's AVX2 copy too
-fn piptrack(spec: &Spectrogram) -> (Vec<f32>, Vec<f32>) {
-    let (lo, hi) = pip_range();
-    let mut pitches = Vec::new();
-    let mut mags = Vec::new();
-    for s in spec.frames() {
-        // ref_value = threshold * max over the whole frame (float32).
-        let ref_value = PIP_THRESHOLD * max_of(s);
-        // librosa masks bins at or below the threshold to 0 (S * (S >
-        // ref_value)) and keeps local maxima of the masked spectrum
-        // (x[k] > x[k−1] and x[k] ≥ x[k+1]). A masked-out bin is never a peak
-        // and never beats an unmasked neighbour, so that is exactly: s[k] >
-        // ref, s[k] > s[k−1], s[k] ≥ s[k+1], on the raw spectrum. lo ≥ 1 and
-        // hi ≤ N_BINS − 2, so both neighbours exist and librosa's edge rules
-        // for `localmax` and the interpolation never apply.
-        let is_peak = |k: usize| (s[k] > ref_value) & (s[k] > s[k - 1]) & (s[k] >= s[k + 1]);
-        // Peaks are rare: test 8 bins at a time with branch-free compares
-        // (vectorised) and look closer only at chunks that hold one.
-        let (centre, left, right) = (&s[lo..hi], &s[lo - 1..hi - 1], &s[lo + 1..hi + 1]);
-        let (cc, _) = centre.as_chunks::<8>();
-        let (lc, _) = left.as_chunks::<8>();
-        let (rc, _) = right.as_chunks::<8>();
-        let mut k0 = lo;
-        for ((c, l), r) in cc.iter().zip(lc).zip(rc) {
-            let mut any = false;
-            for i in 0..8 {
-                any |= (c[i] > ref_value) & (c[i] > l[i]) & (c[i] >= r[i]);
-            }
-            if any {
-                for k in (k0..k0 + 8).filter(|&k| is_peak(k)) {
-                    push_peak(s, k, &mut pitches, &mut mags);
-                }
-            }
-            k0 += 8;
-        }
-        for k in (k0..hi).filter(|&k| is_peak(k)) {
-            push_peak(s, k, &mut pitches, &mut mags);
-        }
+/// keep them as a list instead of two dense matrices.
+#[derive(Debug, Default)]
+pub(crate) struct Peaks {
+    pitches: Vec<f32>,
+    mags: Vec<f32>,
+}
+
+impl Peaks {
+    /// Add the peaks of the next frame's power spectrum.
+    pub(crate) fn push(&mut self, power: &[f32]) {
+        peak_frame(self, power);
     }
-    (pitches, mags)
+
+    /// `estimate_tuning` from the peaks of all frames pushed.
+    pub(crate) fn tuning(&self) -> f64 {
+        if self.pitches.is_empty() {
+            // No peak anywhere (e.g. silence): librosa's threshold is 0 and
+            // the pitch set is empty, so `pitch_tuning` returns 0.
+            return 0.0;
+        }
+        let threshold = median_f32(&self.mags);
+        let kept = self
+            .pitches
+            .iter()
+            .zip(&self.mags)
+            .filter(|&(_, &m)| m >= threshold)
+            .map(|(&p, _)| p);
+        pitch_tuning(kept)
+    }
+}
+
+avx2_dispatch! {
+    /// One frame of [`Peaks`] (librosa `piptrack`).
+    fn peak_frame(acc: &mut Peaks, s: &[f32]) => peak_frame_avx2, peak_frame_portable
+}
+
+#[inline(always)]
+fn peak_frame_portable(acc: &mut Peaks, s: &[f32]) {
+    let (lo, hi) = pip_range();
+    let Peaks { pitches, mags } = acc;
+    // ref_value = threshold * max over the whole frame (float32).
+    let ref_value = PIP_THRESHOLD * max_of(s);
+    // librosa masks bins at or below the threshold to 0 (S * (S >
+    // ref_value)) and keeps local maxima of the masked spectrum
+    // (x[k] > x[k−1] and x[k] ≥ x[k+1]). A masked-out bin is never a peak
+    // and never beats an unmasked neighbour, so that is exactly: s[k] >
+    // ref, s[k] > s[k−1], s[k] ≥ s[k+1], on the raw spectrum. lo ≥ 1 and
+    // hi ≤ N_BINS − 2, so both neighbours exist and librosa's edge rules
+    // for `localmax` and the interpolation never apply.
+    let is_peak = |k: usize| (s[k] > ref_value) & (s[k] > s[k - 1]) & (s[k] >= s[k + 1]);
+    // Peaks are rare: test 8 bins at a time with branch-free compares
+    // (vectorised) and look closer only at chunks that hold one.
+    let (centre, left, right) = (&s[lo..hi], &s[lo - 1..hi - 1], &s[lo + 1..hi + 1]);
+    let (cc, _) = centre.as_chunks::<8>();
+    let (lc, _) = left.as_chunks::<8>();
+    let (rc, _) = right.as_chunks::<8>();
+    let mut k0 = lo;
+    for ((c, l), r) in cc.iter().zip(lc).zip(rc) {
+        let mut any = false;
+        for i in 0..8 {
+            any |= (c[i] > ref_value) & (c[i] > l[i]) & (c[i] >= r[i]);
+        }
+        if any {
+            for k in (k0..k0 + 8).filter(|&k| is_peak(k)) {
+                push_peak(s, k, pitches, mags);
+            }
+        }
+        k0 += 8;
+    }
+    for k in (k0..hi).filter(|&k| is_peak(k)) {
+        push_peak(s, k, pitches, mags);
+    }
 }
 
 /// Record the parabolically interpolated pitch and magnitude of the peak at
@@ -178,7 +196,13 @@ fn max_of_portable(v: &[f32]) -> f32 {
 
 /// Bin range `[lo, hi)` of `fmin <= fft_freqs < fmax` (fft_freqs as numpy's
 /// `rfftfreq` computes them), clamped so every bin has two neighbours.
+/// Computed once (it is needed for every frame).
 fn pip_range() -> (usize, usize) {
+    static R: OnceLock<(usize, usize)> = OnceLock::new();
+    *R.get_or_init(pip_range_uncached)
+}
+
+fn pip_range_uncached() -> (usize, usize) {
     let val = 1.0 / (N_FFT as f64 * (1.0 / SR as f64));
     let fmax = PIP_FMAX.min(SR as f64 / 2.0);
     let lo = (0..N_BINS)

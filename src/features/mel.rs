@@ -107,25 +107,38 @@ pub fn filterbank() -> &'static [MelFilter] {
     FB.get_or_init(build_filterbank)
 }
 
+/// Mel power spectrogram (librosa `feature.melspectrogram` with defaults):
+/// `N_MELS` rows × frames.
+pub fn melspectrogram(spec: &Spectrogram) -> Matrix {
+    let cols = spec.n_frames;
+    let mut out = Matrix::zeros(N_MELS, cols);
+    let mut col = [0.0f32; N_MELS];
+    for (t, frame) in spec.frames().enumerate() {
+        mel_frame(frame, &mut col);
+        set_column(&mut out, t, &col);
+    }
+    out
+}
+
+/// Write `col` into column `t` of `m`.
+pub(crate) fn set_column(m: &mut Matrix, t: usize, col: &[f32]) {
+    for (r, &v) in col.iter().enumerate().take(m.rows) {
+        m.set(r, t, v);
+    }
+}
+
 avx2_dispatch! {
-    /// Mel power spectrogram (librosa `feature.melspectrogram` with defaults):
-    /// `N_MELS` rows × frames.
-    pub fn melspectrogram(spec: &Spectrogram) -> Matrix
-        => melspectrogram_avx2, melspectrogram_portable
+    /// The `N_MELS` mel band powers of one power spectrum frame.
+    pub(crate) fn mel_frame(frame: &[f32], out: &mut [f32; N_MELS])
+        => mel_frame_avx2, mel_frame_portable
 }
 
 #[inline(always)]
-fn melspectrogram_portable(spec: &Spectrogram) -> Matrix {
-    let fb = filterbank();
-    let cols = spec.n_frames;
-    let mut out = Matrix::zeros(N_MELS, cols);
-    for (t, frame) in spec.frames().enumerate() {
-        for (m, f) in fb.iter().enumerate() {
-            let bins = &frame[f.start..f.start + f.weights.len()];
-            out.data[m * cols + t] = dot(bins, &f.weights);
-        }
+fn mel_frame_portable(frame: &[f32], out: &mut [f32; N_MELS]) {
+    for (o, f) in out.iter_mut().zip(filterbank()) {
+        let bins = &frame[f.start..f.start + f.weights.len()];
+        *o = dot(bins, &f.weights);
     }
-    out
 }
 
 /// `10·log10(x)` for positive finite `x`, accurate to ~1e-6 dB, and written

@@ -175,35 +175,78 @@ fn power_from_half_fft(z: &[Complex<f32>], p: &PowerFft, split: &mut Split, out:
     }
 }
 
+/// Power spectrogram |STFT(y)|² (librosa `np.abs(stft(y))**2`).
+pub fn power_spectrogram(y: &[f32]) -> Spectrogram {
+    let n = n_frames(y.len());
+    let mut fp = FramePower::new();
+    let mut spec = Spectrogram::with_capacity(n);
+    let mut frame = [0.0f32; N_BINS];
+    for t in 0..n {
+        fp.compute(y, t, &mut frame);
+        spec.push_frame(&frame);
+    }
+    spec
+}
+
+impl Spectrogram {
+    /// An empty spectrogram with room for `n` frames (the buffer comes from
+    /// this thread's pool: fresh pages cost a page fault each).
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Spectrogram {
+            n_frames: 0,
+            power: super::scratch::take(n * N_BINS),
+        }
+    }
+
+    /// Append one frame's power spectrum (`N_BINS` values).
+    pub(crate) fn push_frame(&mut self, frame: &[f32; N_BINS]) {
+        self.power.extend_from_slice(frame);
+        self.n_frames += 1;
+    }
+}
+
+/// Power spectra of a signal's frames one at a time, with the FFT buffers
+/// reused across frames.
+pub(crate) struct FramePower {
+    input: Vec<Complex<f32>>,
+    z: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+    split: Box<Split>,
+}
+
+impl FramePower {
+    pub(crate) fn new() -> Self {
+        let zeros = |n| vec![Complex::new(0.0f32, 0.0); n];
+        FramePower {
+            input: zeros(M),
+            z: zeros(M),
+            scratch: zeros(power_fft().fft.get_outofplace_scratch_len()),
+            split: Box::new(Split {
+                re: [0.0; M],
+                im: [0.0; M],
+            }),
+        }
+    }
+
+    /// |X|² of frame `t` of `y` (centred on sample `t·HOP`) into `out`.
+    pub(crate) fn compute(&mut self, y: &[f32], t: usize, out: &mut [f32; N_BINS]) {
+        frame_power(self, y, t, out);
+    }
+}
+
 avx2_dispatch! {
-    /// Power spectrogram |STFT(y)|² (librosa `np.abs(stft(y))**2`).
-    pub fn power_spectrogram(y: &[f32]) -> Spectrogram
-        => power_spectrogram_avx2, power_spectrogram_portable
+    /// One frame of [`FramePower`].
+    fn frame_power(st: &mut FramePower, y: &[f32], t: usize, out: &mut [f32; N_BINS])
+        => frame_power_avx2, frame_power_portable
 }
 
 #[inline(always)]
-fn power_spectrogram_portable(y: &[f32]) -> Spectrogram {
-    let n = n_frames(y.len());
+fn frame_power_portable(st: &mut FramePower, y: &[f32], t: usize, out: &mut [f32; N_BINS]) {
     let p = power_fft();
-    let mut input = vec![Complex::new(0.0f32, 0.0); M];
-    let mut z = vec![Complex::new(0.0f32, 0.0); M];
-    let mut scratch = vec![Complex::new(0.0f32, 0.0); p.fft.get_outofplace_scratch_len()];
-    // Each frame is computed in a small buffer and appended: zero-filling
-    // the whole spectrogram first (5 MB for 30 s) cost a pass over memory.
-    let mut power = super::scratch::take(n * N_BINS);
-    let mut frame = [0.0f32; N_BINS];
-    let mut split = Box::new(Split {
-        re: [0.0; M],
-        im: [0.0; M],
-    });
-    for t in 0..n {
-        fill_frame(y, t * HOP, &p.window, &mut input);
-        p.fft
-            .process_outofplace_with_scratch(&mut input, &mut z, &mut scratch);
-        power_from_half_fft(&z, p, &mut split, &mut frame);
-        power.extend_from_slice(&frame);
-    }
-    Spectrogram { n_frames: n, power }
+    fill_frame(y, t * HOP, &p.window, &mut st.input);
+    p.fft
+        .process_outofplace_with_scratch(&mut st.input, &mut st.z, &mut st.scratch);
+    power_from_half_fft(&st.z, p, &mut st.split, out);
 }
 
 /// FFT bin centre frequencies in Hz (librosa `fft_frequencies`).
