@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 
 /// Largest buffer kept for reuse, in f32 values (16 MB: a 95-s spectrogram).
-const MAX_KEPT: usize = 16 << 20;
+const MAX_KEPT: usize = 4 << 20;
 /// Buffers kept per thread (the spectrogram and the sample buffer).
 const POOL_SIZE: usize = 2;
 

@@ -306,12 +306,18 @@ impl Moments {
                     prod[l] *= mant;
                 }
             }
+            // Separate simple loops again: one loop mixing the f64 sums with
+            // the mantissa split stayed scalar.
             let mut bsum = 0.0f64;
             for l in 0..LANES {
                 bsum += s[l] as f64;
+            }
+            for l in 0..LANES {
                 s64[l] += s[l] as f64;
                 sf64[l] += sf[l] as f64;
                 sp64[l] += sp[l] as f64;
+            }
+            for l in 0..LANES {
                 // 8 mantissas in [1, 2) since the last split: < 2^9.
                 let (e, mant) = split_f32(prod[l]);
                 exps[l] += e - 127;
