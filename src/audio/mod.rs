@@ -1,7 +1,8 @@
 //! Decoding any audio file to mono f32 at 22050 Hz, streaming.
 //!
 //! symphonia for everything it reads, our own parser for Sun `.au`, and
-//! `ffmpeg` (when on PATH) for what neither can decode. Every backend is a
+//! `ffmpeg` (when on PATH) for what neither can decode; plain PCM WAV takes a
+//! direct reader (`wav`), which is faster than symphonia's generic path. Every backend is a
 //! [`Source`] yielding mono blocks at the file's own rate; [`MonoStream`]
 //! resamples them to [`TARGET_RATE`] and hands them out in chunks of about
 //! two seconds, so memory stays flat however long the file is.
@@ -10,6 +11,7 @@ pub mod au;
 pub mod decode;
 pub mod external;
 pub mod resample;
+pub(crate) mod wav;
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -191,8 +193,9 @@ pub struct MonoStream {
     path: PathBuf,
     source: Box<dyn Source>,
     resampler: MonoResampler,
-    /// Resampled output not yet handed out.
+    /// Resampled output; `out[pos..]` is not handed out yet.
     out: Vec<f32>,
+    pos: usize,
     /// The source has ended and the resampler is flushed.
     done: bool,
     warnings: Vec<String>,
@@ -214,6 +217,7 @@ impl MonoStream {
             source: opened.source,
             resampler,
             out: Vec::new(),
+            pos: 0,
             done: false,
             warnings: Vec::new(),
             non_finite: 0,
@@ -238,6 +242,7 @@ impl MonoStream {
             self.resampler =
                 MonoResampler::new(self.rate).map_err(|e| AudioError::corrupt(&self.path, e))?;
             self.out.clear();
+            self.pos = 0;
             self.done = false;
             self.position = (at.max(0.0) * f64::from(TARGET_RATE)) as u64;
             // A coarse seek may land early: drop the lead-in.
@@ -251,6 +256,8 @@ impl MonoStream {
 
     /// Decode forward, discarding, until `out` starts at `target`.
     fn skip_to(&mut self, target: u64) -> Result<(), AudioError> {
+        self.out.drain(..self.pos);
+        self.pos = 0;
         while self.position < target {
             if self.out.is_empty() {
                 if self.done {
@@ -279,19 +286,32 @@ impl MonoStream {
 
     /// Next chunk of mono 22050 Hz samples (about 2 s); `None` at the end.
     pub fn next_chunk(&mut self) -> Result<Option<Vec<f32>>, AudioError> {
-        while self.out.len() < CHUNK_SAMPLES && !self.done {
+        while self.out.len() - self.pos < CHUNK_SAMPLES && !self.done {
+            // Drop what was handed out before adding more, so `out` stays
+            // about one source block long.
+            self.out.drain(..self.pos);
+            self.pos = 0;
             self.pull()?;
         }
-        if self.out.is_empty() {
+        let n = (self.out.len() - self.pos).min(CHUNK_SAMPLES);
+        if n == 0 {
             return Ok(None);
         }
-        if self.out.len() <= CHUNK_SAMPLES {
-            self.position += self.out.len() as u64;
-            return Ok(Some(std::mem::take(&mut self.out)));
+        // Hand out the buffer itself when little follows the chunk (sources
+        // deliver about a chunk at a time: a 22050 Hz WAV block becomes the
+        // chunk without any copy); otherwise copy from an offset, since
+        // splitting the chunk off the front would copy the whole remainder
+        // each time (quadratic in the block size).
+        let rest = self.out.len() - self.pos - n;
+        if self.pos == 0 && rest <= n / 2 {
+            let tail = self.out.split_off(n);
+            self.position += n as u64;
+            return Ok(Some(std::mem::replace(&mut self.out, tail)));
         }
-        let rest = self.out.split_off(CHUNK_SAMPLES);
-        self.position += CHUNK_SAMPLES as u64;
-        Ok(Some(std::mem::replace(&mut self.out, rest)))
+        let chunk = self.out[self.pos..self.pos + n].to_vec();
+        self.pos += n;
+        self.position += n as u64;
+        Ok(Some(chunk))
     }
 
     /// Move one source block through the resampler into `out`.
@@ -303,7 +323,7 @@ impl MonoStream {
             Some(mut b) => {
                 self.non_finite += sanitize(&mut b);
                 self.resampler
-                    .push(&b, &mut self.out)
+                    .push_owned(b, &mut self.out)
                     .map_err(|e| AudioError::corrupt(path, e))?;
             }
             None => {
@@ -324,11 +344,13 @@ impl MonoStream {
 }
 
 /// Replace NaN/inf by 0 (features must never see them); returns how many.
+/// Branch-free per sample so it vectorises (it touches every sample).
 fn sanitize(block: &mut [f32]) -> u64 {
-    let mut n = 0;
-    for v in block.iter_mut().filter(|v| !v.is_finite()) {
-        *v = 0.0;
-        n += 1;
+    let mut n = 0u64;
+    for v in block.iter_mut() {
+        let bad = !v.is_finite();
+        n += u64::from(bad);
+        *v = if bad { 0.0 } else { *v };
     }
     n
 }
@@ -346,6 +368,12 @@ pub fn open_with(path: &Path, opts: &DecodeOptions) -> Result<MonoStream, AudioE
         au::open(path)
     } else if let Some(kind) = sniff_non_audio(&head) {
         return Err(AudioError::not_audio(path, format!("looks like {kind}")));
+    } else if wav::is_riff_wave(&head) {
+        // Plain PCM WAV takes the direct reader; other WAVs go to symphonia.
+        match wav::open(path)? {
+            Some(opened) => Ok(opened),
+            None => decode::open(path),
+        }
     } else {
         decode::open(path)
     };

@@ -10,14 +10,17 @@
 //! librosa sees it.
 //!
 //! The converter is a rational FFT resampler (overlap-add). Each block of
-//! `L_in` input samples is zero-padded to `2·L_in`, transformed, multiplied by
-//! the spectrum of a zero-phase Kaiser-windowed sinc (the same design soxr
-//! uses, its parameters fitted to soxr's measured response), cut to the first
-//! `L_out + 1` bins (downsampling) or zero-padded (upsampling) and transformed
-//! back at size `2·L_out`, where `L_in / L_out = sr_in / 22050`. That is two
-//! FFTs per block, far cheaper than a polyphase convolution with a ~400-tap
-//! filter, which matters because the full-track bar (≤ 0.15 s per audio
-//! minute, features included) leaves little room for resampling.
+//! `L_in` input samples is zero-padded to the FFT size `N_in`, transformed,
+//! multiplied by the spectrum of a zero-phase Kaiser-windowed sinc (the same
+//! design soxr uses, its parameters fitted to soxr's measured response), cut
+//! to the first `N_out/2 + 1` bins (downsampling) or zero-padded (upsampling)
+//! and transformed back at size `N_out`, where `N_in / N_out = L_in / L_out =
+//! sr_in / 22050`. That is two FFTs per block, far cheaper than a polyphase
+//! convolution with a ~400-tap filter, which matters because the full-track
+//! bar (≤ 0.15 s per audio minute, features included) leaves little room for
+//! resampling. The padding only has to hold the filter's spread (its length),
+//! so the block fills most of the FFT (`L_in ≈ N_in − taps`): half-empty
+//! FFTs (`N_in = 2·L_in`) did nearly twice the work per sample.
 //!
 //! Because the filter is zero-phase (centred on sample 0, wrapped around the
 //! FFT circle), the output needs no delay compensation: output sample `m`
@@ -54,10 +57,11 @@ const TRANSITION: f64 = 0.08607;
 /// designs for 21 bits ≈ 126 dB; 130 fits its measured roll-off best).
 const ATTENUATION_DB: f64 = 130.0;
 
-/// Smallest input block. Larger blocks cost fewer operations per sample (the
-/// FFT cost grows only with the log of the size) but more memory and more
-/// latency, which a whole-file analysis does not care about.
-const MIN_BLOCK_IN: usize = 4096;
+/// Smallest input FFT size, and the smallest multiple of the filter length it
+/// may be. Larger FFTs waste less of each block on the filter's spread and
+/// cost only log(size) more per sample, but use more memory and cache.
+const MIN_FFT_IN: usize = 8192;
+const MIN_FFT_PER_TAP: usize = 8;
 
 /// Converts a mono stream at some rate to mono [`TARGET_RATE`], chunk by chunk.
 pub struct MonoResampler {
@@ -101,6 +105,18 @@ impl MonoResampler {
         }
         self.total_out += (out.len() - before) as u64;
         Ok(())
+    }
+
+    /// [`Self::push`] taking the input by value: at the target rate, into an
+    /// empty `out`, the block becomes the output without being copied.
+    pub fn push_owned(&mut self, input: Vec<f32>, out: &mut Vec<f32>) -> Result<(), String> {
+        if self.inner.is_none() && out.is_empty() {
+            self.total_in += input.len() as u64;
+            self.total_out += input.len() as u64;
+            *out = input;
+            return Ok(());
+        }
+        self.push(&input, out)
     }
 
     /// Flush the tail at the end of the stream and append it to `out`.
@@ -172,18 +188,31 @@ fn design_lowpass(fc: f64, tr: f64) -> Vec<f64> {
     h
 }
 
-/// Block lengths `(L_in, L_out)`: the smallest whole number of minimal blocks
-/// (`rate / gcd(rates)` on each side) with `L_in ≥ max(MIN_BLOCK_IN, 2·taps)`,
-/// so that a block and the filter's spread on both sides fit in the
-/// `2·L_in` FFT circle without wrapping onto each other.
-fn block_lens(rate_in: usize, taps: usize) -> (usize, usize) {
+/// FFT and block sizes of the overlap-add resampler.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Sizes {
+    /// FFT sizes at the input and output rates (`n_in / n_out = sr_in / 22050`).
+    n_in: usize,
+    n_out: usize,
+    /// Input samples per block, and the output samples they give.
+    len_in: usize,
+    len_out: usize,
+    /// Output samples the filter spreads before a block's start (+1 spare).
+    head: usize,
+}
+
+/// Sizes for a filter of `2·half + 1` taps: `n_in = k·min_in` where `min_in`
+/// and `min_out` are the smallest whole blocks (`rate / gcd(rates)`) and `k`
+/// is even and of the form 2^a·3^b (48 kHz: k = 13 would make 2080·4- and 1911·4-point
+/// FFTs with the prime 13, twice as slow as a smooth size). The block `len_in`
+/// is the largest multiple of `min_in` whose filtered output, `half` samples
+/// wider on each side, fits the FFT circle without wrapping onto itself, at
+/// both rates.
+fn block_sizes(rate_in: usize, half: usize) -> Sizes {
     let g = gcd(rate_in, TARGET_RATE as usize);
     let (min_in, min_out) = (rate_in / g, TARGET_RATE as usize / g);
-    let want = MIN_BLOCK_IN.max(2 * taps);
-    let mut k = want.div_ceil(min_in).max(1);
-    // A multiplier of the form 2^a·3^b keeps the FFT sizes free of large
-    // prime factors (48 kHz: k = 13 would make 8320- and 3822-point FFTs,
-    // twice as slow as k = 16), at most doubling the block.
+    let taps = 2 * half + 1;
+    let want = MIN_FFT_IN.max(MIN_FFT_PER_TAP * taps);
     let smooth = |mut v: usize| {
         for p in [2, 3] {
             while v.is_multiple_of(p) {
@@ -192,8 +221,31 @@ fn block_lens(rate_in: usize, taps: usize) -> (usize, usize) {
         }
         v == 1
     };
-    k = (k..=2 * k).find(|&v| smooth(v)).unwrap_or(k);
-    (k * min_in, k * min_out)
+    let k0 = want.div_ceil(min_in).max(1);
+    // Even k keeps both FFT sizes even (real FFTs with a Nyquist bin); a
+    // power of two always lies in [k0, 2·k0].
+    let mut k = (k0..=2 * k0)
+        .find(|&v| v.is_multiple_of(2) && smooth(v))
+        .unwrap_or(2 * k0);
+    // The filter's spread in output samples, rounded up.
+    let half_out = (half * min_out).div_ceil(min_in);
+    let head = half_out + 1;
+    loop {
+        let (n_in, n_out) = (k * min_in, k * min_out);
+        let fit_in = n_in.saturating_sub(taps) / min_in;
+        let fit_out = n_out.saturating_sub(half_out + head) / min_out;
+        let blocks = fit_in.min(fit_out);
+        if blocks >= 1 {
+            return Sizes {
+                n_in,
+                n_out,
+                len_in: blocks * min_in,
+                len_out: blocks * min_out,
+                head,
+            };
+        }
+        k *= 2;
+    }
 }
 
 /// The FFT resampler's plans, filter and buffers (absent when no conversion is needed).
@@ -202,8 +254,8 @@ struct FftState {
     len_out: usize,
     fwd: Arc<dyn RealToComplex<f32>>,
     inv: Arc<dyn ComplexToReal<f32>>,
-    /// Filter spectrum on the bins both sides share (`min(L_in, L_out) + 1`),
-    /// with the FFT normalisation `1 / (2·L_in)` folded in.
+    /// Filter spectrum on the bins both sides share (`min(N_in, N_out)/2 + 1`),
+    /// with the FFT normalisation `1 / N_in` folded in.
     filter: Vec<Complex<f32>>,
     time_in: Vec<f32>,
     spec_in: Vec<Complex<f32>>,
@@ -211,7 +263,7 @@ struct FftState {
     time_out: Vec<f32>,
     scratch_fwd: Vec<Complex<f32>>,
     scratch_inv: Vec<Complex<f32>>,
-    /// Overlap-add accumulator of `2·L_out` output samples, starting
+    /// Overlap-add accumulator of `N_out` output samples, starting
     /// `head` samples before the current block's first output position.
     acc: Vec<f32>,
     /// Output samples of a block's spectrum that belong before the block
@@ -233,34 +285,34 @@ impl FftState {
         // where it removes the images — soxr does the same).
         let ratio = target.min(rate_in) as f64 / rate_in as f64;
         let h = design_lowpass(CUTOFF * ratio, TRANSITION * ratio);
-        let (len_in, len_out) = block_lens(rate_in, h.len());
         let half = h.len() / 2;
+        let sz = block_sizes(rate_in, half);
 
         let mut planner = RealFftPlanner::<f32>::new();
-        let fwd = planner.plan_fft_forward(2 * len_in);
-        let inv = planner.plan_fft_inverse(2 * len_out);
+        let fwd = planner.plan_fft_forward(sz.n_in);
+        let inv = planner.plan_fft_inverse(sz.n_out);
 
         // Filter spectrum: zero-phase, so tap −j goes to the end of the circle.
         let mut planner64 = RealFftPlanner::<f64>::new();
-        let fwd64 = planner64.plan_fft_forward(2 * len_in);
-        let mut taps = vec![0.0f64; 2 * len_in];
+        let fwd64 = planner64.plan_fft_forward(sz.n_in);
+        let mut taps = vec![0.0f64; sz.n_in];
         for (i, &v) in h.iter().enumerate() {
-            let pos = (i as isize - half as isize).rem_euclid(2 * len_in as isize) as usize;
+            let pos = (i as isize - half as isize).rem_euclid(sz.n_in as isize) as usize;
             taps[pos] += v;
         }
         let mut spec = fwd64.make_output_vec();
         // Lengths come from the plan itself, so this cannot fail.
         let _ = fwd64.process(&mut taps, &mut spec);
-        let shared = len_in.min(len_out) + 1;
-        let scale = 1.0 / (2 * len_in) as f64;
+        let shared = sz.n_in.min(sz.n_out) / 2 + 1;
+        let scale = 1.0 / sz.n_in as f64;
         let filter = spec[..shared]
             .iter()
             .map(|c| Complex::new((c.re * scale) as f32, (c.im * scale) as f32))
             .collect();
 
         Self {
-            len_in,
-            len_out,
+            len_in: sz.len_in,
+            len_out: sz.len_out,
             time_in: fwd.make_input_vec(),
             spec_in: fwd.make_output_vec(),
             scratch_fwd: fwd.make_scratch_vec(),
@@ -270,10 +322,10 @@ impl FftState {
             fwd,
             inv,
             filter,
-            acc: vec![0.0; 2 * len_out],
-            head: len_out / 2,
-            to_trim: len_out / 2,
-            pending: Vec::with_capacity(len_in),
+            acc: vec![0.0; sz.n_out],
+            head: sz.head,
+            to_trim: sz.head,
+            pending: Vec::with_capacity(sz.len_in),
         }
     }
 
@@ -341,8 +393,8 @@ impl FftState {
             &mut self.time_out,
             &mut self.scratch_inv,
         );
-        // Circle index j is output position j (j < 2·L_out − head) or
-        // j − 2·L_out (the filter's left spread) relative to the block start;
+        // Circle index j is output position j (j < N_out − head) or
+        // j − N_out (the filter's left spread) relative to the block start;
         // acc[i] holds position i − head.
         let (left, right) = self.time_out.split_at(self.time_out.len() - self.head);
         let (acc_left, acc_right) = self.acc.split_at_mut(self.head);
@@ -406,6 +458,82 @@ mod tests {
             let peak = tail.iter().fold(0.0f32, |m, v| m.max(v.abs()));
             assert!(peak > 0.8, "rate {rate}: tail peak {peak}");
         }
+    }
+
+    #[test]
+    fn block_sizes_hold_the_filter_without_wrapping() {
+        for rate in [
+            8000usize, 11025, 16000, 32000, 44100, 48000, 96000, 192000, 44101,
+        ] {
+            let ratio = 22050.0f64.min(rate as f64) / rate as f64;
+            let half = design_lowpass(CUTOFF * ratio, TRANSITION * ratio).len() / 2;
+            let sz = block_sizes(rate, half);
+            // Same ratio on both sides, even FFT sizes.
+            assert_eq!(sz.n_in * 22050, sz.n_out * rate, "{rate}: {sz:?}");
+            assert_eq!(sz.len_in * 22050, sz.len_out * rate, "{rate}: {sz:?}");
+            assert!(
+                sz.n_in.is_multiple_of(2) && sz.n_out.is_multiple_of(2),
+                "{rate}: {sz:?}"
+            );
+            // The block and the filter's spread on both sides fit each circle.
+            assert!(sz.len_in + 2 * half < sz.n_in, "{rate}: {sz:?}");
+            let half_out = (half * 22050).div_ceil(rate);
+            assert!(sz.head > half_out, "{rate}: {sz:?}");
+            assert!(
+                sz.len_out + half_out + sz.head <= sz.n_out,
+                "{rate}: {sz:?}"
+            );
+            // And the block is as long as the circles allow (one more
+            // minimal block would not fit), which for the usual rates is
+            // most of the FFT; 44101 Hz's minimal block is 44101 samples.
+            let min_in = rate / gcd(rate, 22050);
+            let min_out = 22050 / gcd(rate, 22050);
+            assert!(
+                sz.len_in + min_in + 2 * half >= sz.n_in
+                    || sz.len_out + min_out + half_out + sz.head > sz.n_out,
+                "{rate}: {sz:?}"
+            );
+            assert!(
+                rate == 44101 || 4 * sz.len_in >= 3 * sz.n_in,
+                "{rate}: {sz:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn equals_direct_convolution_at_44100() {
+        // 44.1 → 22.05 kHz keeps every other filtered sample, so output m is
+        // Σ_j h[j]·x[2m − j] exactly: any overlap-add slip at the block
+        // boundaries (several fall inside this input) shows as a mismatch.
+        let mut state = 0x2545_f491u32;
+        let x: Vec<f32> = (0..40_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                state as f32 / u32::MAX as f32 - 0.5
+            })
+            .collect();
+        let out = run(44100, &x, 999);
+        let h = design_lowpass(CUTOFF * 0.5, TRANSITION * 0.5);
+        let half = h.len() / 2;
+        let mut worst = 0.0f64;
+        for (m, &o) in out.iter().enumerate() {
+            // h is stored from tap −half to +half.
+            let want: f64 = h
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &hv)| {
+                    let n = (2 * m + half).checked_sub(i)?;
+                    x.get(n).map(|&v| hv * v as f64)
+                })
+                .sum();
+            worst = worst.max((o as f64 - want).abs());
+        }
+        assert!(
+            worst < 2e-5,
+            "max deviation from direct convolution {worst:e}"
+        );
     }
 
     #[test]

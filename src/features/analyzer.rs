@@ -70,6 +70,10 @@ impl Analyzer {
 
     /// Feed the next mono 22050 Hz samples.
     pub fn push(&mut self, chunk: &[f32]) {
+        if self.buf.capacity() == 0 {
+            // A buffer already faulted in by an earlier track on this thread.
+            self.buf = super::scratch::take(chunk.len());
+        }
         self.samples += chunk.len() as u64;
         self.buf.extend_from_slice(chunk);
         // Keep the tail ≥ half a segment so no segment is a few samples long.
@@ -123,6 +127,7 @@ impl Analyzer {
         if !self.buf.is_empty() || self.onset_env.is_empty() {
             let seg = std::mem::take(&mut self.buf);
             self.add_segment(&seg);
+            super::scratch::give(seg);
         }
         let mut v = Vec::with_capacity(super::fingerprint::dims());
         for s in [

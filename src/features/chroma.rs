@@ -18,7 +18,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::matrix::dot;
+use super::simd::avx2_dispatch;
 use super::stft::Spectrogram;
 use super::{Matrix, N_BINS, N_FFT, SR};
 
@@ -34,17 +34,19 @@ const TUNING_BINS: usize = 100;
 
 /// Chroma (12 × frames, norm = inf per frame) with tuning estimated from the
 /// spectrogram as librosa does; returns the chroma and the tuning (semitones).
-#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn chroma_stft(spec: &Spectrogram) -> (Matrix, f32) {
     let tuning = estimate_tuning(spec);
+    (chroma_with_tuning(spec, tuning), tuning as f32)
+}
+
+/// The chromagram of `spec` for a known `tuning` (the projection and
+/// normalisation steps of [`chroma_stft`]).
+pub(crate) fn chroma_with_tuning(spec: &Spectrogram, tuning: f64) -> Matrix {
     let bank = filter_bank(tuning);
     let n = spec.n_frames;
     let mut out = Matrix::zeros(N_CHROMA, n);
-    let mut raw = [0.0f32; N_CHROMA];
     for (t, frame) in spec.frames().enumerate() {
-        for (c, r) in raw.iter_mut().enumerate() {
-            *r = dot(&bank[c * N_BINS..(c + 1) * N_BINS], frame);
-        }
+        let raw = bank.apply(frame);
         // normalize(norm=inf): librosa compares the max with float32's
         // smallest normal number and leaves smaller frames undivided, which
         // keeps silent frames at exactly zero instead of 0/0.
@@ -58,77 +60,149 @@ pub fn chroma_stft(spec: &Spectrogram) -> (Matrix, f32) {
             out.set(c, t, (r as f64 / len) as f32);
         }
     }
-    (out, tuning as f32)
+    out
 }
 
 /// librosa `estimate_tuning(S=power, sr=22050, n_fft=2048, bins_per_octave=12)`.
 ///
 /// Returns the tuning in fractions of a semitone, one of librosa's histogram
 /// edges (-0.5, -0.49, …, 0.49), or 0 when no pitch was found.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn estimate_tuning(spec: &Spectrogram) -> f64 {
-    let (pitches, mags) = piptrack(spec);
-    if pitches.is_empty() {
-        // No peak anywhere (e.g. silence): librosa's threshold is 0 and the
-        // pitch set is empty, so `pitch_tuning` returns 0.
-        return 0.0;
+    let mut peaks = Peaks::default();
+    for s in spec.frames() {
+        peaks.push(s);
     }
-    let threshold = median_f32(&mags);
-    let kept = pitches
-        .iter()
-        .zip(&mags)
-        .filter(|&(_, &m)| m >= threshold)
-        .map(|(&p, _)| p);
-    pitch_tuning(kept)
+    peaks.tuning()
 }
 
 /// The non-zero output of librosa `piptrack` on a power spectrogram with its
-/// defaults: (pitch Hz, interpolated magnitude) of every retained peak.
+/// defaults, gathered one frame at a time: (pitch Hz, interpolated
+/// magnitude) of every retained peak.
 ///
 /// Only the detected peaks matter to `estimate_tuning` (`pitch > 0`), so we
-/// return them as a list instead of two dense matrices.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-fn piptrack(spec: &Spectrogram) -> (Vec<f32>, Vec<f32>) {
+/// keep them as a list instead of two dense matrices.
+#[derive(Debug, Default)]
+pub(crate) struct Peaks {
+    pitches: Vec<f32>,
+    mags: Vec<f32>,
+}
+
+impl Peaks {
+    /// Add the peaks of the next frame's power spectrum.
+    pub(crate) fn push(&mut self, power: &[f32]) {
+        peak_frame(self, power);
+    }
+
+    /// `estimate_tuning` from the peaks of all frames pushed.
+    pub(crate) fn tuning(&self) -> f64 {
+        if self.pitches.is_empty() {
+            // No peak anywhere (e.g. silence): librosa's threshold is 0 and
+            // the pitch set is empty, so `pitch_tuning` returns 0.
+            return 0.0;
+        }
+        let threshold = median_f32(&self.mags);
+        let kept = self
+            .pitches
+            .iter()
+            .zip(&self.mags)
+            .filter(|&(_, &m)| m >= threshold)
+            .map(|(&p, _)| p);
+        pitch_tuning(kept)
+    }
+}
+
+avx2_dispatch! {
+    /// One frame of [`Peaks`] (librosa `piptrack`).
+    fn peak_frame(acc: &mut Peaks, s: &[f32]) => peak_frame_avx2, peak_frame_portable
+}
+
+#[inline(always)]
+fn peak_frame_portable(acc: &mut Peaks, s: &[f32]) {
     let (lo, hi) = pip_range();
-    let mut pitches = Vec::new();
-    let mut mags = Vec::new();
-    for s in spec.frames() {
-        // ref_value = threshold * max over the whole frame (float32).
-        let max = s.iter().fold(0.0f32, |m, &v| m.max(v));
-        let ref_value = PIP_THRESHOLD * max;
-        // S * (S > ref_value): bins at or below the threshold count as 0.
-        let masked = |k: usize| if s[k] > ref_value { s[k] } else { 0.0 };
-        // lo ≥ 1 and hi ≤ N_BINS - 2, so both neighbours exist and librosa's
-        // edge rules for `localmax` and the interpolation never apply.
-        for k in lo..hi {
-            let x = masked(k);
-            if !(x > masked(k - 1) && x >= masked(k + 1)) {
-                continue;
+    let Peaks { pitches, mags } = acc;
+    // ref_value = threshold * max over the whole frame (float32).
+    let ref_value = PIP_THRESHOLD * max_of(s);
+    // librosa masks bins at or below the threshold to 0 (S * (S >
+    // ref_value)) and keeps local maxima of the masked spectrum
+    // (x[k] > x[k−1] and x[k] ≥ x[k+1]). A masked-out bin is never a peak
+    // and never beats an unmasked neighbour, so that is exactly: s[k] >
+    // ref, s[k] > s[k−1], s[k] ≥ s[k+1], on the raw spectrum. lo ≥ 1 and
+    // hi ≤ N_BINS − 2, so both neighbours exist and librosa's edge rules
+    // for `localmax` and the interpolation never apply.
+    let is_peak = |k: usize| (s[k] > ref_value) & (s[k] > s[k - 1]) & (s[k] >= s[k + 1]);
+    // Peaks are rare: test 8 bins at a time with branch-free compares
+    // (vectorised) and look closer only at chunks that hold one.
+    let (centre, left, right) = (&s[lo..hi], &s[lo - 1..hi - 1], &s[lo + 1..hi + 1]);
+    let (cc, _) = centre.as_chunks::<8>();
+    let (lc, _) = left.as_chunks::<8>();
+    let (rc, _) = right.as_chunks::<8>();
+    let mut k0 = lo;
+    for ((c, l), r) in cc.iter().zip(lc).zip(rc) {
+        let mut any = false;
+        for i in 0..8 {
+            any |= (c[i] > ref_value) & (c[i] > l[i]) & (c[i] >= r[i]);
+        }
+        if any {
+            for k in (k0..k0 + 8).filter(|&k| is_peak(k)) {
+                push_peak(s, k, pitches, mags);
             }
-            let (xm, x0, xp) = (s[k - 1], s[k], s[k + 1]);
-            // _parabolic_interpolation: numba promotes `2 * x0` and `/ 2` to
-            // float64 while `x1 + x-1` and `x1 - x-1` stay float32.
-            let a = (xp + xm) as f64 - 2.0 * x0 as f64;
-            let b = (xp - xm) as f64 / 2.0;
-            let shift = if b.abs() >= a.abs() {
-                0.0f32
-            } else {
-                (-b / a) as f32
-            };
-            // np.gradient (float32) and dskew = 0.5 * avg * shift.
-            let avg = (xp - xm) / 2.0;
-            let dskew = 0.5f32 * avg * shift;
-            let pitch = ((k as f64 + shift as f64) * SR as f64 / N_FFT as f64) as f32;
-            pitches.push(pitch);
-            mags.push(x0 + dskew);
+        }
+        k0 += 8;
+    }
+    for k in (k0..hi).filter(|&k| is_peak(k)) {
+        push_peak(s, k, pitches, mags);
+    }
+}
+
+/// Record the parabolically interpolated pitch and magnitude of the peak at
+/// bin `k` (1 ≤ k < N_BINS − 1), as librosa `piptrack` computes them.
+#[inline(always)] // compiled into its caller's AVX2 copy too
+fn push_peak(s: &[f32], k: usize, pitches: &mut Vec<f32>, mags: &mut Vec<f32>) {
+    let (xm, x0, xp) = (s[k - 1], s[k], s[k + 1]);
+    // _parabolic_interpolation: numba promotes `2 * x0` and `/ 2` to
+    // float64 while `x1 + x-1` and `x1 - x-1` stay float32.
+    let a = (xp + xm) as f64 - 2.0 * x0 as f64;
+    let b = (xp - xm) as f64 / 2.0;
+    let shift = if b.abs() >= a.abs() {
+        0.0f32
+    } else {
+        (-b / a) as f32
+    };
+    // np.gradient (float32) and dskew = 0.5 * avg * shift.
+    let avg = (xp - xm) / 2.0;
+    let dskew = 0.5f32 * avg * shift;
+    let pitch = ((k as f64 + shift as f64) * SR as f64 / N_FFT as f64) as f32;
+    pitches.push(pitch);
+    mags.push(x0 + dskew);
+}
+
+avx2_dispatch! {
+    /// Maximum of non-negative `v` (0 when empty) in 8 independent lanes: a
+    /// single running `max` is a chain of 1025 dependent operations per frame.
+    fn max_of(v: &[f32]) -> f32 => max_of_avx2, max_of_portable
+}
+
+#[inline(always)]
+fn max_of_portable(v: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let (chunks, rest) = v.as_chunks::<8>();
+    for c in chunks {
+        for l in 0..8 {
+            lanes[l] = if c[l] > lanes[l] { c[l] } else { lanes[l] };
         }
     }
-    (pitches, mags)
+    rest.iter().chain(&lanes).fold(0.0f32, |m, &x| m.max(x))
 }
 
 /// Bin range `[lo, hi)` of `fmin <= fft_freqs < fmax` (fft_freqs as numpy's
 /// `rfftfreq` computes them), clamped so every bin has two neighbours.
+/// Computed once (it is needed for every frame).
 fn pip_range() -> (usize, usize) {
+    static R: OnceLock<(usize, usize)> = OnceLock::new();
+    *R.get_or_init(pip_range_uncached)
+}
+
+fn pip_range_uncached() -> (usize, usize) {
     let val = 1.0 / (N_FFT as f64 * (1.0 / SR as f64));
     let fmax = PIP_FMAX.min(SR as f64 / 2.0);
     let lo = (0..N_BINS)
@@ -207,10 +281,71 @@ fn histogram_edges() -> &'static [f64; TUNING_BINS + 1] {
     })
 }
 
+/// Chunk width of [`Bank`]: one AVX register of f32.
+const LANES: usize = 8;
+/// Whole chunks per frame; the last bin (Nyquist) is the remainder.
+const CHUNKS: usize = N_BINS / LANES;
+
+/// The chroma filter bank laid out for [`Bank::apply`]: for each chunk of 8
+/// FFT bins, the 12 rows' weights side by side.
+///
+/// Why: the 12 dot products of a frame then share each load of the frame
+/// chunk (12 accumulators stay in registers), instead of streaming the frame
+/// 12 times. Each row's sum runs in the same 8 lanes, in the same order, as
+/// [`super::matrix::dot`], so the values are those of 12 separate dots.
+struct Bank {
+    chunks: Vec<[[f32; LANES]; N_CHROMA]>,
+    /// Weights of the bins after the last whole chunk, per row.
+    tail: Vec<[f32; N_CHROMA]>,
+}
+
+impl Bank {
+    fn new(rows: &[f32]) -> Self {
+        let w = |c: usize, k: usize| rows[c * N_BINS + k];
+        Bank {
+            chunks: (0..CHUNKS)
+                .map(|j| std::array::from_fn(|c| std::array::from_fn(|l| w(c, j * LANES + l))))
+                .collect(),
+            tail: (CHUNKS * LANES..N_BINS)
+                .map(|k| std::array::from_fn(|c| w(c, k)))
+                .collect(),
+        }
+    }
+
+    /// The 12 raw chroma values of one power spectrum frame.
+    fn apply(&self, frame: &[f32]) -> [f32; N_CHROMA] {
+        bank_apply(self, frame)
+    }
+}
+
+avx2_dispatch! {
+    /// [`Bank::apply`], a kernel of its own so its 12 accumulators are
+    /// reliably kept in vector registers.
+    fn bank_apply(bank: &Bank, frame: &[f32]) -> [f32; N_CHROMA]
+        => bank_apply_avx2, bank_apply_portable
+}
+
+#[inline(always)]
+fn bank_apply_portable(bank: &Bank, frame: &[f32]) -> [f32; N_CHROMA] {
+    let (xs, rest) = frame.as_chunks::<LANES>();
+    let mut acc = [[0.0f32; LANES]; N_CHROMA];
+    for (x, w) in xs.iter().zip(&bank.chunks) {
+        for c in 0..N_CHROMA {
+            for l in 0..LANES {
+                acc[c][l] += w[c][l] * x[l];
+            }
+        }
+    }
+    std::array::from_fn(|c| {
+        let tail: f32 = rest.iter().zip(&bank.tail).map(|(x, w)| w[c] * x).sum();
+        acc[c].iter().sum::<f32>() + tail
+    })
+}
+
 /// The chroma filter bank for `tuning`, cached: tuning takes one of ~100
 /// values, and building the bank costs 12 × 1025 `exp` calls.
-fn filter_bank(tuning: f64) -> Arc<Vec<f32>> {
-    type Cache = Mutex<Vec<(u64, Arc<Vec<f32>>)>>;
+fn filter_bank(tuning: f64) -> Arc<Bank> {
+    type Cache = Mutex<Vec<(u64, Arc<Bank>)>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
     let key = tuning.to_bits();
@@ -220,7 +355,7 @@ fn filter_bank(tuning: f64) -> Arc<Vec<f32>> {
     if let Some((_, b)) = guard.iter().find(|(k, _)| *k == key) {
         return b.clone();
     }
-    let bank = Arc::new(chroma_filter_bank(tuning));
+    let bank = Arc::new(Bank::new(&chroma_filter_bank(tuning)));
     guard.push((key, bank.clone()));
     bank
 }

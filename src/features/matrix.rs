@@ -46,7 +46,7 @@ impl Matrix {
 /// running sum is a chain of dependent adds that cannot be vectorised (float
 /// addition is not associative), and fixed-size arrays let the compiler drop
 /// bounds checks and use SIMD registers.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (ca, ra) = a[..n].as_chunks::<8>();

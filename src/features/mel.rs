@@ -10,6 +10,7 @@
 use std::sync::OnceLock;
 
 use super::matrix::dot;
+use super::simd::avx2_dispatch;
 use super::stft::Spectrogram;
 use super::{Matrix, N_BINS, N_FFT, SR};
 
@@ -108,25 +109,43 @@ pub fn filterbank() -> &'static [MelFilter] {
 
 /// Mel power spectrogram (librosa `feature.melspectrogram` with defaults):
 /// `N_MELS` rows × frames.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn melspectrogram(spec: &Spectrogram) -> Matrix {
-    let fb = filterbank();
     let cols = spec.n_frames;
     let mut out = Matrix::zeros(N_MELS, cols);
+    let mut col = [0.0f32; N_MELS];
     for (t, frame) in spec.frames().enumerate() {
-        for (m, f) in fb.iter().enumerate() {
-            let bins = &frame[f.start..f.start + f.weights.len()];
-            out.data[m * cols + t] = dot(bins, &f.weights);
-        }
+        mel_frame(frame, &mut col);
+        set_column(&mut out, t, &col);
     }
     out
+}
+
+/// Write `col` into column `t` of `m`.
+pub(crate) fn set_column(m: &mut Matrix, t: usize, col: &[f32]) {
+    for (r, &v) in col.iter().enumerate().take(m.rows) {
+        m.set(r, t, v);
+    }
+}
+
+avx2_dispatch! {
+    /// The `N_MELS` mel band powers of one power spectrum frame.
+    pub(crate) fn mel_frame(frame: &[f32], out: &mut [f32; N_MELS])
+        => mel_frame_avx2, mel_frame_portable
+}
+
+#[inline(always)]
+fn mel_frame_portable(frame: &[f32], out: &mut [f32; N_MELS]) {
+    for (o, f) in out.iter_mut().zip(filterbank()) {
+        let bins = &frame[f.start..f.start + f.weights.len()];
+        *o = dot(bins, &f.weights);
+    }
 }
 
 /// `10·log10(x)` for positive finite `x`, accurate to ~1e-6 dB, and written
 /// without branches or calls so the dB conversion of a whole spectrogram
 /// vectorises (libm's `log10f` costs ~10 ns per value, more than the mel
 /// projection itself). Cephes `logf` polynomial on the mantissa.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn db10(x: f32) -> f32 {
     const SQRTHF: f32 = std::f32::consts::FRAC_1_SQRT_2;
     let bits = x.to_bits();
@@ -161,7 +180,7 @@ fn db10(x: f32) -> f32 {
 
 /// Maximum of `values` (−∞ when empty), with 8 independent lanes so it
 /// vectorises.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn max_of(values: &[f32]) -> f32 {
     let mut lanes = [f32::NEG_INFINITY; 8];
     let chunks = values.chunks_exact(8);
@@ -177,12 +196,17 @@ fn max_of(values: &[f32]) -> f32 {
     lanes.iter().fold(tail, |a, &b| a.max(b))
 }
 
-/// librosa `power_to_db(S, ref=1.0, amin, top_db)` in place over all of
-/// `values`: `10·log10(max(amin, S))`, then, if `top_db` is given, floored at
-/// (maximum over all values − top_db). Never produces NaN or ±inf for finite,
-/// non-negative input (NaN input is treated as `amin`).
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-pub fn power_to_db_with(values: &mut [f32], amin: f32, top_db: Option<f32>) {
+avx2_dispatch! {
+    /// librosa `power_to_db(S, ref=1.0, amin, top_db)` in place over all of
+    /// `values`: `10·log10(max(amin, S))`, then, if `top_db` is given, floored at
+    /// (maximum over all values − top_db). Never produces NaN or ±inf for finite,
+    /// non-negative input (NaN input is treated as `amin`).
+    pub fn power_to_db_with(values: &mut [f32], amin: f32, top_db: Option<f32>)
+        => power_to_db_with_avx2, power_to_db_with_portable
+}
+
+#[inline(always)]
+fn power_to_db_with_portable(values: &mut [f32], amin: f32, top_db: Option<f32>) {
     let amin = if amin > 0.0 && amin.is_finite() {
         amin
     } else {
@@ -211,7 +235,7 @@ pub fn power_to_db(values: &mut [f32]) {
 
 /// Log-mel spectrogram in dB (`power_to_db(melspectrogram(S))`), the shared
 /// input of MFCC and onset strength.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 pub fn mel_db(spec: &Spectrogram) -> Matrix {
     let mut m = melspectrogram(spec);
     power_to_db(&mut m.data);

@@ -5,6 +5,7 @@
 use std::sync::OnceLock;
 
 use super::mel::N_MELS;
+use super::simd::avx2_dispatch;
 use super::Matrix;
 
 /// Number of MFCCs kept.
@@ -32,14 +33,19 @@ fn dct_basis() -> &'static [f32] {
     })
 }
 
-/// MFCCs (`N_MFCC` × frames) from a log-mel spectrogram in dB
-/// (`N_MELS` × frames, see [`super::mel::mel_db`]).
-///
-/// Computed as a small matrix product that runs along frames (each mel row
-/// is scaled and added to each output row), so the inner loop is contiguous
-/// and vectorises.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-pub fn mfcc(mel_db: &Matrix) -> Matrix {
+avx2_dispatch! {
+    /// MFCCs (`N_MFCC` × frames) from a log-mel spectrogram in dB
+    /// (`N_MELS` × frames, see [`super::mel::mel_db`]).
+    ///
+    /// Computed as a small matrix product that runs along frames (each mel row
+    /// is scaled and added to each output row), so the inner loop is contiguous
+    /// and vectorises.
+    pub fn mfcc(mel_db: &Matrix) -> Matrix
+        => mfcc_avx2, mfcc_portable
+}
+
+#[inline(always)]
+fn mfcc_portable(mel_db: &Matrix) -> Matrix {
     debug_assert_eq!(mel_db.rows, N_MELS);
     let basis = dct_basis();
     let cols = mel_db.cols;

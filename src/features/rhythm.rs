@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use realfft::{num_complex::Complex, ComplexToReal, RealFftPlanner, RealToComplex};
 
+use super::simd::avx2_dispatch;
 use super::{Matrix, HOP, N_FFT, SR};
 
 /// Frames of leading zeros librosa puts before the spectral flux:
@@ -12,12 +13,17 @@ use super::{Matrix, HOP, N_FFT, SR};
 /// frames `t − 3` and `t − 2` (centring the difference on the STFT frames).
 const ONSET_PAD: usize = 1 + N_FFT / (2 * HOP);
 
-/// Onset-strength envelope from the mel spectrogram in dB (128 × frames, after
-/// `power_to_db` with top_db 80), as librosa `onset_strength` with its defaults:
-/// lag 1, `max_size` 1 (no reference filtering), positive spectral flux averaged
-/// over bands, `ONSET_PAD` zeros in front, trimmed to the number of frames.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-pub fn onset_strength(mel_db: &Matrix) -> Vec<f32> {
+avx2_dispatch! {
+    /// Onset-strength envelope from the mel spectrogram in dB (128 × frames, after
+    /// `power_to_db` with top_db 80), as librosa `onset_strength` with its defaults:
+    /// lag 1, `max_size` 1 (no reference filtering), positive spectral flux averaged
+    /// over bands, `ONSET_PAD` zeros in front, trimmed to the number of frames.
+    pub fn onset_strength(mel_db: &Matrix) -> Vec<f32>
+        => onset_strength_avx2, onset_strength_portable
+}
+
+#[inline(always)]
+fn onset_strength_portable(mel_db: &Matrix) -> Vec<f32> {
     let (bands, n) = (mel_db.rows, mel_db.cols);
     let mut sum = vec![0.0f32; n];
     if n < 2 || bands == 0 {
@@ -72,6 +78,9 @@ struct AcPlan {
     /// Sliding-DFT rotation e^{+2πim/N} per bin, split into re/im.
     tw_re: Vec<f64>,
     tw_im: Vec<f64>,
+    /// (−1)^m per bin, the factor of the sample entering the window; a table
+    /// rather than a parity test so the update loop vectorises.
+    sign: Vec<f64>,
 }
 
 fn ac_plan() -> &'static AcPlan {
@@ -84,6 +93,9 @@ fn ac_plan() -> &'static AcPlan {
             inv: planner.plan_fft_inverse(AC_N),
             tw_re: (0..AC_BINS).map(|m| angle(m).cos()).collect(),
             tw_im: (0..AC_BINS).map(|m| angle(m).sin()).collect(),
+            sign: (0..AC_BINS)
+                .map(|m| if m % 2 == 0 { 1.0 } else { -1.0 })
+                .collect(),
         }
     })
 }
@@ -136,17 +148,17 @@ impl Sliding {
     /// Slide by one sample: drop `old` (first of the window), append `new`.
     /// Y'[m] = e^{2πim/N}·(Y[m] − old + new·e^{−2πimL/N}), and with N = 2L
     /// that last factor is (−1)^m, so the update stays real-valued.
+    #[inline(always)] // compiled into its caller's AVX2 copy too
     fn slide(&mut self, plan: &AcPlan, old: f64, new: f64) {
         let re = &mut self.re[2..AC_BINS + 2];
         let im = &mut self.im[2..AC_BINS + 2];
-        for (m, (((r, i), &c), &s)) in re
+        for ((((r, i), &c), &s), &sign) in re
             .iter_mut()
             .zip(im.iter_mut())
             .zip(&plan.tw_re)
             .zip(&plan.tw_im)
-            .enumerate()
+            .zip(&plan.sign)
         {
-            let sign = if m % 2 == 0 { 1.0 } else { -1.0 };
             let dr = *r - old + sign * new;
             let di = *i;
             *r = dr * c - di * s;
@@ -155,23 +167,29 @@ impl Sliding {
     }
 }
 
-/// Mean over frames of librosa's autocorrelation tempogram (`tempogram` with
-/// `win_length = AC_WIN`, Hann, centred with `linear_ramp` padding, norm = inf),
-/// one value per lag `0..AC_WIN`.
-///
-/// Why it is fast (3 hours of envelope in well under a second on one core):
-/// * each frame's autocorrelation is normalised by its maximum, which for an
-///   autocorrelation is the lag-0 value, i.e. the windowed frame's energy;
-///   the inverse FFT is linear, so the mean of the normalised
-///   autocorrelations is the inverse FFT of the mean of the energy-normalised
-///   power spectra — one inverse FFT in total instead of one per frame;
-/// * frames advance by one sample, so each frame's spectrum comes from the
-///   previous one by a sliding DFT (O(N) instead of an O(N log N) FFT), and
-///   the periodic Hann window is a 3-tap filter in the frequency domain when
-///   N = 2·AC_WIN. Everything runs in f64 (as librosa, whose Hann window is
-///   f64); the state is re-computed exactly every `RESYNC` frames and reset
-///   when the window is all zeros, so rounding cannot accumulate.
-pub fn mean_tempogram(onset_env: &[f32]) -> Vec<f64> {
+avx2_dispatch! {
+    /// Mean over frames of librosa's autocorrelation tempogram (`tempogram` with
+    /// `win_length = AC_WIN`, Hann, centred with `linear_ramp` padding, norm = inf),
+    /// one value per lag `0..AC_WIN`.
+    ///
+    /// Why it is fast (3 hours of envelope in well under a second on one core):
+    /// * each frame's autocorrelation is normalised by its maximum, which for an
+    ///   autocorrelation is the lag-0 value, i.e. the windowed frame's energy;
+    ///   the inverse FFT is linear, so the mean of the normalised
+    ///   autocorrelations is the inverse FFT of the mean of the energy-normalised
+    ///   power spectra — one inverse FFT in total instead of one per frame;
+    /// * frames advance by one sample, so each frame's spectrum comes from the
+    ///   previous one by a sliding DFT (O(N) instead of an O(N log N) FFT), and
+    ///   the periodic Hann window is a 3-tap filter in the frequency domain when
+    ///   N = 2·AC_WIN. Everything runs in f64 (as librosa, whose Hann window is
+    ///   f64); the state is re-computed exactly every `RESYNC` frames and reset
+    ///   when the window is all zeros, so rounding cannot accumulate.
+    pub fn mean_tempogram(onset_env: &[f32]) -> Vec<f64>
+    => mean_tempogram_avx2, mean_tempogram_portable
+}
+
+#[inline(always)]
+fn mean_tempogram_portable(onset_env: &[f32]) -> Vec<f64> {
     let n = onset_env.len();
     let mut tg = vec![0.0f64; AC_WIN];
     if n == 0 {
@@ -192,8 +210,6 @@ pub fn mean_tempogram(onset_env: &[f32]) -> Vec<f64> {
     let mut y = Sliding::new();
     let mut pow = vec![0.0f64; AC_BINS];
     let mut acc = vec![0.0f64; AC_BINS];
-    // Parseval weights of the one-sided spectrum (interior bins count twice).
-    let weight = |m: usize| if m == 0 || m == AC_BINS - 1 { 1.0 } else { 2.0 };
     let mut nonzero = padded[..AC_WIN].iter().filter(|&&v| v != 0.0).count();
     // librosa frames the padded envelope with hop 1 and keeps the first n.
     for t in 0..n {
@@ -220,15 +236,35 @@ pub fn mean_tempogram(onset_env: &[f32]) -> Vec<f64> {
         y.guards();
         // Hann (periodic, length L): w = ½ − ¼e^{2πij·2/N} − ¼e^{−2πij·2/N},
         // so X[m] = ½Y[m] − ¼(Y[m−2] + Y[m+2]).
-        let mut energy = 0.0;
-        for (m, p) in pow.iter_mut().enumerate() {
-            let xr = 0.5 * y.re[m + 2] - 0.25 * (y.re[m] + y.re[m + 4]);
-            let xi = 0.5 * y.im[m + 2] - 0.25 * (y.im[m] + y.im[m + 4]);
-            *p = xr * xr + xi * xi;
-            energy += weight(m) * *p;
+        // Bin m of the windowed spectrum from guard-offset bins m, m+2, m+4.
+        fn taps(v: &[f64]) -> (&[f64], &[f64], &[f64]) {
+            (&v[..AC_BINS], &v[2..AC_BINS + 2], &v[4..AC_BINS + 4])
         }
-        // Lag-0 autocorrelation = Σx² = (1/N)·Σ|X|² (Parseval).
-        energy /= AC_N as f64;
+        let ((r0, r2, r4), (i0, i2, i4)) = (taps(&y.re), taps(&y.im));
+        for (((((p, &r0), &r2), &r4), &i0), (&i2, &i4)) in pow
+            .iter_mut()
+            .zip(r0)
+            .zip(r2)
+            .zip(r4)
+            .zip(i0)
+            .zip(i2.iter().zip(i4))
+        {
+            let xr = 0.5 * r2 - 0.25 * (r0 + r4);
+            let xi = 0.5 * i2 - 0.25 * (i0 + i4);
+            *p = xr * xr + xi * xi;
+        }
+        // Lag-0 autocorrelation = Σx² = (1/N)·Σ|X|² (Parseval; interior bins
+        // of the one-sided spectrum count twice). Summed in 4 lanes so the
+        // loop vectorises instead of waiting on one add chain.
+        let mut lanes = [0.0f64; 4];
+        let (chunks, rest) = pow.as_chunks::<4>();
+        for c in chunks {
+            for l in 0..4 {
+                lanes[l] += c[l];
+            }
+        }
+        let sum = lanes.iter().sum::<f64>() + rest.iter().sum::<f64>();
+        let energy = (2.0 * sum - pow[0] - pow[AC_BINS - 1]) / AC_N as f64;
         if energy < f64::MIN_POSITIVE {
             continue;
         }

@@ -11,6 +11,7 @@
 
 use std::sync::OnceLock;
 
+use super::simd::avx2_dispatch;
 use super::stft::{fft_frequencies, Spectrogram};
 use super::{Matrix, N_BINS, N_FFT, SR};
 
@@ -114,64 +115,117 @@ fn fft_freqs_f64() -> Vec<f64> {
 }
 
 /// All spectral shape features of a power spectrogram.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
 pub fn spectral_features(spec: &Spectrogram) -> SpectralFeatures {
-    let n = spec.n_frames;
-    let freqs = fft_frequencies();
-    let bands = contrast_bands();
-    let mut out = SpectralFeatures {
-        centroid: Vec::with_capacity(n),
-        bandwidth: Vec::with_capacity(n),
-        rolloff: Vec::with_capacity(n),
-        contrast: Matrix::zeros(N_CONTRAST, n),
-        flatness: Vec::with_capacity(n),
-    };
-    // Raw peak/valley per band and frame: the dB conversion needs the global
-    // maximum of each before it can floor them (top_db = 80).
-    let mut peak = vec![0.0f64; N_CONTRAST * n];
-    let mut valley = vec![0.0f64; N_CONTRAST * n];
-    let mut mag = vec![0.0f32; N_BINS];
-    let mut blocks = [0.0f64; N_BLOCKS];
+    let mut acc = ShapeFrames::new(spec.n_frames);
+    for p in spec.frames() {
+        acc.push(p);
+    }
+    acc.finish()
+}
 
-    for (t, p) in spec.frames().enumerate() {
-        let m = Moments::of(p, freqs, &mut mag, &mut blocks);
+/// The spectral shape features computed one power frame at a time, so a
+/// caller can feed each frame while it is still in cache (see
+/// `features::frame_features`).
+pub(crate) struct ShapeFrames {
+    out: SpectralFeatures,
+    /// Raw peak/valley per frame and band (frame-major): the dB conversion
+    /// needs the global maximum of each before it can floor them (top_db 80).
+    peak: Vec<f64>,
+    valley: Vec<f64>,
+    /// Per-frame scratch: |X| and the block sums of |X|.
+    mag: Vec<f32>,
+    blocks: [f64; N_BLOCKS],
+}
 
-        // Centroid/bandwidth: librosa normalises by Σ|X| unless that is below
-        // float32's tiny, in which case the frame stays un-normalised (all
-        // zero) and both features come out 0.
-        let (centroid, bandwidth) = if m.sum < f32::MIN_POSITIVE as f64 {
-            (0.0, 0.0)
-        } else {
-            let c = m.sum_f / m.sum;
-            // Σ|X|(f - c)² / Σ|X| as librosa computes it (deviations from
-            // the centroid), so there is no cancellation to amplify the f32
-            // lane sums' rounding.
-            let var = deviation_sum(&mag, freqs, c as f32) / m.sum;
-            (c, var.max(0.0).sqrt())
-        };
-        out.centroid.push(centroid as f32);
-        out.bandwidth.push(bandwidth as f32);
-        out.rolloff.push(freqs[rolloff_bin(&mag, m.sum, &blocks)]);
-
-        // Flatness on S = max(amin, |X|²): exp(mean ln S) / mean S, with the
-        // log-sum taken from a renormalised product (one ln per lane).
-        let gmean = (m.ln_prod / N_BINS as f64).exp();
-        let amean = m.sum_p / N_BINS as f64;
-        out.flatness.push((gmean / amean) as f32);
-
-        for (b, band) in bands.iter().enumerate() {
-            let (lo, hi) = extremes_mean(&mag[band.start..band.end], band.k);
-            valley[b * n + t] = lo;
-            peak[b * n + t] = hi;
+impl ShapeFrames {
+    /// Room for `n` frames (more may be pushed).
+    pub(crate) fn new(n: usize) -> Self {
+        ShapeFrames {
+            out: SpectralFeatures {
+                centroid: Vec::with_capacity(n),
+                bandwidth: Vec::with_capacity(n),
+                rolloff: Vec::with_capacity(n),
+                contrast: Matrix::default(),
+                flatness: Vec::with_capacity(n),
+            },
+            peak: Vec::with_capacity(N_CONTRAST * n),
+            valley: Vec::with_capacity(N_CONTRAST * n),
+            mag: vec![0.0; N_BINS],
+            blocks: [0.0; N_BLOCKS],
         }
     }
 
-    power_to_db_in_place(&mut peak);
-    power_to_db_in_place(&mut valley);
-    for (c, (p, v)) in out.contrast.data.iter_mut().zip(peak.iter().zip(&valley)) {
-        *c = (p - v) as f32;
+    /// Add the next frame's power spectrum (`N_BINS` values).
+    pub(crate) fn push(&mut self, power: &[f32]) {
+        shape_frame(self, power);
     }
-    out
+
+    /// The features of all frames pushed.
+    pub(crate) fn finish(mut self) -> SpectralFeatures {
+        let n = self.out.centroid.len();
+        power_to_db_in_place(&mut self.peak);
+        power_to_db_in_place(&mut self.valley);
+        let mut contrast = Matrix::zeros(N_CONTRAST, n);
+        let rows = self
+            .peak
+            .chunks_exact(N_CONTRAST)
+            .zip(self.valley.chunks_exact(N_CONTRAST));
+        for (t, (p, v)) in rows.enumerate() {
+            for b in 0..N_CONTRAST {
+                contrast.set(b, t, (p[b] - v[b]) as f32);
+            }
+        }
+        self.out.contrast = contrast;
+        self.out
+    }
+}
+
+avx2_dispatch! {
+    /// One frame of [`ShapeFrames`].
+    fn shape_frame(acc: &mut ShapeFrames, p: &[f32]) => shape_frame_avx2, shape_frame_portable
+}
+
+#[inline(always)]
+fn shape_frame_portable(acc: &mut ShapeFrames, p: &[f32]) {
+    let freqs = fft_frequencies();
+    let bands = contrast_bands();
+    let ShapeFrames {
+        out,
+        peak,
+        valley,
+        mag,
+        blocks,
+    } = acc;
+    let m = Moments::of(p, freqs, mag, blocks);
+
+    // Centroid/bandwidth: librosa normalises by Σ|X| unless that is below
+    // float32's tiny, in which case the frame stays un-normalised (all
+    // zero) and both features come out 0.
+    let (centroid, bandwidth) = if m.sum < f32::MIN_POSITIVE as f64 {
+        (0.0, 0.0)
+    } else {
+        let c = m.sum_f / m.sum;
+        // Σ|X|(f - c)² / Σ|X| as librosa computes it (deviations from
+        // the centroid), so there is no cancellation to amplify the f32
+        // lane sums' rounding.
+        let var = deviation_sum(mag, freqs, c as f32) / m.sum;
+        (c, var.max(0.0).sqrt())
+    };
+    out.centroid.push(centroid as f32);
+    out.bandwidth.push(bandwidth as f32);
+    out.rolloff.push(freqs[rolloff_bin(mag, m.sum, blocks)]);
+
+    // Flatness on S = max(amin, |X|²): exp(mean ln S) / mean S, with the
+    // log-sum taken from a renormalised product (one ln per lane).
+    let gmean = (m.ln_prod / N_BINS as f64).exp();
+    let amean = m.sum_p / N_BINS as f64;
+    out.flatness.push((gmean / amean) as f32);
+
+    for band in bands {
+        let (lo, hi) = extremes_mean(&mag[band.start..band.end], band.k);
+        valley.push(lo);
+        peak.push(hi);
+    }
 }
 
 /// Per-frame sums.
@@ -208,7 +262,7 @@ impl Moments {
     /// product of mantissas in [1, 2) per lane, renormalised after each
     /// block: its rounding (≤ 1025 · 6e-8 relative) moves mean ln S by
     /// < 1e-7.
-    #[inline(always)] // compiled into frame_features' AVX2 copy too
+    #[inline(always)] // compiled into its caller's AVX2 copy too
     fn of(power: &[f32], freqs: &[f32], mag: &mut [f32], blocks: &mut [f64; N_BLOCKS]) -> Self {
         let mut s64 = [0.0f64; LANES];
         let mut sf64 = [0.0f64; LANES];
@@ -252,12 +306,18 @@ impl Moments {
                     prod[l] *= mant;
                 }
             }
+            // Separate simple loops again: one loop mixing the f64 sums with
+            // the mantissa split stayed scalar.
             let mut bsum = 0.0f64;
             for l in 0..LANES {
                 bsum += s[l] as f64;
+            }
+            for l in 0..LANES {
                 s64[l] += s[l] as f64;
                 sf64[l] += sf[l] as f64;
                 sp64[l] += sp[l] as f64;
+            }
+            for l in 0..LANES {
                 // 8 mantissas in [1, 2) since the last split: < 2^9.
                 let (e, mant) = split_f32(prod[l]);
                 exps[l] += e - 127;
@@ -297,7 +357,7 @@ impl Moments {
 }
 
 /// Σ |X| (f − c)², in f32 lanes flushed to float64 per block.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn deviation_sum(mag: &[f32], freqs: &[f32], c: f32) -> f64 {
     let mut acc64 = [0.0f64; LANES];
     for (mb, fb) in mag[..FULL]
@@ -334,7 +394,7 @@ fn deviation_sum(mag: &[f32], freqs: &[f32], c: f32) -> f64 {
 /// The crossing is found from float64 block sums; only when the running sum
 /// lies within rounding of the threshold do we redo numpy's exact float32
 /// sequential `cumsum`, which is what decides the bin in that case.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn rolloff_bin(mag: &[f32], total: f64, blocks: &[f64; N_BLOCKS]) -> usize {
     let thr = ROLL_PERCENT as f64 * total;
     let mut acc = 0.0f64;
@@ -390,14 +450,19 @@ fn rolloff_bin_f32(mag: &[f32]) -> usize {
 /// Means of the `k` smallest and `k` largest values of `v` — what librosa
 /// gets from a full sort of the band — without sorting it.
 ///
-/// Each side keeps a tiny sorted array of the k best values so far and scans
-/// the band in chunks of 8, skipping a chunk unless one of its values beats
-/// the current k-th (a vectorised compare). Magnitudes mostly fall with
-/// frequency, so the largest are met early scanning upwards and the smallest
-/// early scanning downwards; after the first chunks almost every chunk is
-/// skipped. The kept values, hence the means, are exactly the sorted band's
-/// (ties keep equal values).
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+/// The band is read in chunks of 8 values, one per lane, and each lane keeps
+/// its own k smallest and k largest values, sorted, in k registers per side:
+/// a new chunk is pushed down the registers by a compare-exchange network
+/// (register i keeps the larger of itself and the value coming down, the
+/// smaller moves on), all 8 lanes at once, without a single branch. The k
+/// extremes of the band are then among the lanes' 8·k, and are taken off the
+/// lanes' heads one at a time. The selected values, hence the means, are
+/// exactly the sorted band's (the network only moves values, ties included).
+///
+/// Why not a scan with data-dependent insertions (the previous version): on
+/// noisy spectra its branches mispredicted so often that choosing these
+/// extremes cost two thirds of all the spectral features.
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn extremes_mean(v: &[f32], k: usize) -> (f64, f64) {
     if v.is_empty() {
         return (0.0, 0.0);
@@ -412,73 +477,103 @@ fn extremes_mean(v: &[f32], k: usize) -> (f64, f64) {
         s.sort_unstable_by(f32::total_cmp);
         return (mean(&s[..k]), mean(&s[s.len() - k..]));
     }
-    let mut lo = [f32::INFINITY; MAX_K];
-    let mut hi = [f32::NEG_INFINITY; MAX_K];
-    let (lo, hi) = (&mut lo[..k], &mut hi[..k]);
-
-    let (head, chunks) = v.as_rchunks::<8>();
-    for c in chunks.iter().rev() {
-        let tau = lo[k - 1];
-        if c.iter().fold(false, |a, &x| a | (x < tau)) {
-            for &x in c.iter().rev() {
-                insert_low(lo, x);
+    // The network depth is a compile-time constant, so its loops unroll
+    // into straight vector code.
+    macro_rules! by_depth {
+        ($($k:literal)*) => {
+            match k {
+                $($k => extremes_mean_k::<$k>(v),)*
+                _ => unreachable!("2 <= k <= MAX_K"),
             }
-        }
+        };
     }
-    for &x in head.iter().rev() {
-        insert_low(lo, x);
-    }
+    by_depth!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+}
 
+/// [`extremes_mean`] for a given k ≥ 2.
+#[inline(always)] // compiled into its caller's AVX2 copy too
+fn extremes_mean_k<const K: usize>(v: &[f32]) -> (f64, f64) {
+    // Per-lane sorted extremes: lo[i] ascending and hi[i] descending in i.
+    let mut lo = [[f32::INFINITY; 8]; K];
+    let mut hi = [[f32::NEG_INFINITY; 8]; K];
     let (chunks, tail) = v.as_chunks::<8>();
     for c in chunks {
-        let tau = hi[k - 1];
-        if c.iter().fold(false, |a, &x| a | (x > tau)) {
-            for &x in c {
-                insert_high(hi, x);
-            }
-        }
+        push_extremes(&mut lo, &mut hi, c, c);
     }
-    for &x in tail {
-        insert_high(hi, x);
+    if !tail.is_empty() {
+        // Missing lanes get values that never enter their side.
+        let mut for_lo = [f32::INFINITY; 8];
+        let mut for_hi = [f32::NEG_INFINITY; 8];
+        for_lo[..tail.len()].copy_from_slice(tail);
+        for_hi[..tail.len()].copy_from_slice(tail);
+        push_extremes(&mut lo, &mut hi, &for_lo, &for_hi);
     }
-    // Sum in the sorted band's (ascending) order.
-    let low = lo.iter().map(|&x| x as f64).sum::<f64>() / k as f64;
-    let high = hi.iter().rev().map(|&x| x as f64).sum::<f64>() / k as f64;
+    // Take the band's extremes off the lanes' heads, smallest (largest)
+    // first, and sum them in the sorted band's (ascending) order.
+    let mut low = [0.0f32; K];
+    let mut high = [0.0f32; K];
+    for r in 0..K {
+        low[r] = pop_head(&mut lo, |a, b| a < b, f32::INFINITY);
+        high[r] = pop_head(&mut hi, |a, b| a > b, f32::NEG_INFINITY);
+    }
+    let low = low.iter().map(|&x| x as f64).sum::<f64>() / K as f64;
+    let high = high.iter().rev().map(|&x| x as f64).sum::<f64>() / K as f64;
     (low, high)
 }
 
-/// Insert `x` into the ascending `lo` (k smallest so far) if it beats its
-/// last element.
-#[inline]
-fn insert_low(lo: &mut [f32], x: f32) {
-    let k = lo.len();
-    if x < lo[k - 1] {
-        let mut i = k - 1;
-        while i > 0 && lo[i - 1] > x {
-            lo[i] = lo[i - 1];
-            i -= 1;
+/// Push a chunk through both per-lane networks (`for_lo` into the smallest,
+/// `for_hi` into the largest): at each level the more extreme value stays and
+/// the other moves down, so each lane's column stays sorted and keeps its K
+/// most extreme values so far. Each output is its own comparison (a plain
+/// min or max): a shared comparison for both outputs became branches.
+#[inline(always)] // compiled into its caller's AVX2 copy too
+fn push_extremes<const K: usize>(
+    lo: &mut [[f32; 8]; K],
+    hi: &mut [[f32; 8]; K],
+    for_lo: &[f32; 8],
+    for_hi: &[f32; 8],
+) {
+    let (mut down_lo, mut down_hi) = (*for_lo, *for_hi);
+    for level in 0..K {
+        let (l, h) = (&mut lo[level], &mut hi[level]);
+        for i in 0..8 {
+            let (a, x) = (l[i], down_lo[i]);
+            l[i] = if x < a { x } else { a };
+            down_lo[i] = if x > a { x } else { a };
+            let (b, y) = (h[i], down_hi[i]);
+            h[i] = if y > b { y } else { b };
+            down_hi[i] = if y < b { y } else { b };
         }
-        lo[i] = x;
     }
 }
 
-/// Insert `x` into the descending `hi` (k largest so far) if it beats its
-/// last element.
-#[inline]
-fn insert_high(hi: &mut [f32], x: f32) {
-    let k = hi.len();
-    if x > hi[k - 1] {
-        let mut i = k - 1;
-        while i > 0 && hi[i - 1] < x {
-            hi[i] = hi[i - 1];
-            i -= 1;
-        }
-        hi[i] = x;
+/// Remove and return the most extreme head (by `better`) of the lanes'
+/// sorted columns, shifting that lane's column up and refilling its end with
+/// `empty`. The first lane holding the extreme is taken, so equal values are
+/// taken one at a time. Both searches are selects, not branches (which lane
+/// wins is unpredictable).
+#[inline(always)] // compiled into its caller's AVX2 copy too
+fn pop_head<const K: usize>(
+    cols: &mut [[f32; 8]; K],
+    better: impl Fn(f32, f32) -> bool,
+    empty: f32,
+) -> f32 {
+    let heads = cols[0];
+    let head = heads
+        .iter()
+        .fold(empty, |b, &x| if better(x, b) { x } else { b });
+    let lane = (0..8)
+        .rev()
+        .fold(0, |at, l| if heads[l] == head { l } else { at });
+    for i in 0..K - 1 {
+        cols[i][lane] = cols[i + 1][lane];
     }
+    cols[K - 1][lane] = empty;
+    head
 }
 
 /// Minimum and maximum of a non-empty slice, in 8 lanes so it vectorises.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn min_max(v: &[f32]) -> (f32, f32) {
     let mut lo = [f32::INFINITY; 8];
     let mut hi = [f32::NEG_INFINITY; 8];

@@ -9,21 +9,27 @@
 //! each frame adds four block sums. Unlike a sliding running sum this cannot
 //! drift, so a silent stretch after a loud one still gives exactly 0.
 
+use super::simd::avx2_dispatch;
 use super::{stft::n_frames, HOP, N_FFT};
 
 /// Amplitude at or below which a sample counts as zero for crossings
 /// (librosa `zero_crossings(threshold=1e-10)`).
 const ZC_THRESHOLD: f32 = 1e-10;
 
-/// Zero-crossing rate per frame (frame 2048, hop 512, centred, edge padding).
-///
-/// librosa pads with `mode="edge"`, so the padding repeats the first/last
-/// sample and adds no crossings; a crossing at sample `i` (between `y[i-1]`
-/// and `y[i]`) counts in a frame when both samples are inside it. Samples with
-/// |y| ≤ 1e-10 count as zero and zero counts as positive (`zero_pos=True`).
-/// The rate is crossings / 2048 (librosa's mean over the frame).
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-pub fn zero_crossing_rate(y: &[f32]) -> Vec<f32> {
+avx2_dispatch! {
+    /// Zero-crossing rate per frame (frame 2048, hop 512, centred, edge padding).
+    ///
+    /// librosa pads with `mode="edge"`, so the padding repeats the first/last
+    /// sample and adds no crossings; a crossing at sample `i` (between `y[i-1]`
+    /// and `y[i]`) counts in a frame when both samples are inside it. Samples with
+    /// |y| ≤ 1e-10 count as zero and zero counts as positive (`zero_pos=True`).
+    /// The rate is crossings / 2048 (librosa's mean over the frame).
+    pub fn zero_crossing_rate(y: &[f32]) -> Vec<f32>
+        => zero_crossing_rate_avx2, zero_crossing_rate_portable
+}
+
+#[inline(always)]
+fn zero_crossing_rate_portable(y: &[f32]) -> Vec<f32> {
     let n = n_frames(y.len());
     let len = y.len();
     // negative[i]: the sign bit librosa compares after thresholding.
@@ -70,13 +76,18 @@ pub fn zero_crossing_rate(y: &[f32]) -> Vec<f32> {
         .collect()
 }
 
-/// Root-mean-square energy per frame (frame 2048, hop 512, centred, zero padding).
-///
-/// Sums of squares are accumulated in float64 per 512-sample block; librosa
-/// accumulates in float32, which differs from the exact value by ~1e-6
-/// relative.
-#[inline(always)] // compiled into frame_features' AVX2 copy too
-pub fn rms(y: &[f32]) -> Vec<f32> {
+avx2_dispatch! {
+    /// Root-mean-square energy per frame (frame 2048, hop 512, centred, zero padding).
+    ///
+    /// Sums of squares are accumulated in float64 per 512-sample block; librosa
+    /// accumulates in float32, which differs from the exact value by ~1e-6
+    /// relative.
+    pub fn rms(y: &[f32]) -> Vec<f32>
+        => rms_avx2, rms_portable
+}
+
+#[inline(always)]
+fn rms_portable(y: &[f32]) -> Vec<f32> {
     let n = n_frames(y.len());
     let blocks: Vec<f64> = y.chunks(HOP).map(sum_squares).collect();
     let block = |b: isize| -> f64 {
@@ -97,7 +108,7 @@ pub fn rms(y: &[f32]) -> Vec<f32> {
 
 /// Σ x² in float64 over 8 independent lanes (vectorisable; one running
 /// float64 sum would wait on the add latency every sample).
-#[inline(always)] // compiled into frame_features' AVX2 copy too
+#[inline(always)] // compiled into its caller's AVX2 copy too
 fn sum_squares(c: &[f32]) -> f64 {
     let mut acc = [0.0f64; 8];
     let chunks = c.chunks_exact(8);
