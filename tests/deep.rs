@@ -86,10 +86,11 @@ fn log_mel_matches_librosa() {
             .sum::<f64>()
             / want.len() as f64;
         eprintln!("{name}: {} frames, max |diff| {diff:.2e}, mean {mean:.2e}", got.frames);
-        // Values span 0–5; float16 rounding of S can flip one step
-        // (≤ 2.2e-4 after the log) where f32 sums differ in the last bit.
-        assert!(diff <= 5e-4, "{name}: max |diff| {diff}");
-        assert!(mean <= 1e-5, "{name}: mean |diff| {mean}");
+        // Bit-identical on the development machine; values span 0–5, and a
+        // last-bit difference in a sum elsewhere could flip one float16 step
+        // of S (≤ 2.2e-4 after the log) in a rare cell.
+        assert!(diff <= 2.5e-4, "{name}: max |diff| {diff}");
+        assert!(mean <= 1e-6, "{name}: mean |diff| {mean}");
     }
 }
 
@@ -122,9 +123,11 @@ fn log_mel_through_resampler_matches_librosa() {
         let below = worst[..90].iter().fold(0.0f32, |a, &b| a.max(b));
         eprintln!("{name}: max |diff| {overall:.2e} (bands 0–89: {below:.2e}), mean {mean:.2e}");
         eprintln!("{name}: worst per band, top 8: {:?}", &worst[88..]);
-        assert!(below <= 0.01, "{name}: bands 0–89 differ by {below}");
-        assert!(overall <= 0.05, "{name}: max |diff| {overall}");
-        assert!(mean <= 2e-3, "{name}: mean |diff| {mean}");
+        // Measured: bands 0–89 ≤ 3.4e-3; the top bands (7.4–8 kHz, the
+        // resamplers' transition band) ≤ 0.027; mean ≤ 3.1e-4.
+        assert!(below <= 0.005, "{name}: bands 0–89 differ by {below}");
+        assert!(overall <= 0.04, "{name}: max |diff| {overall}");
+        assert!(mean <= 1e-3, "{name}: mean |diff| {mean}");
     }
 }
 
@@ -170,8 +173,9 @@ fn embeddings_match_reference() {
         let cos = cosine(&got.embedding, &want);
         let tags = max_abs_diff(&got.tags, &want_tags);
         eprintln!("{name}: cosine {cos:.6}, tags max |diff| {tags:.4}");
-        assert!(cos >= 0.999, "{name}: cosine {cos}");
-        assert!(tags <= 0.02, "{name}: tags differ by {tags}");
+        // The bar is 0.999; measured ≥ 0.999997, so guard the margin.
+        assert!(cos >= 0.9999, "{name}: cosine {cos}");
+        assert!(tags <= 0.005, "{name}: tags differ by {tags}");
         assert!(got.tags.iter().all(|t| (0.0..=1.0).contains(t)));
     }
 }
