@@ -108,7 +108,11 @@ fn main() {
     );
     let mel = frontend::log_mel(&y);
     let patches = mel.patches();
-    println!("30-s window: {} frames, {} patches", mel.frames, mel.n_patches());
+    println!(
+        "30-s window: {} frames, {} patches",
+        mel.frames,
+        mel.n_patches()
+    );
 
     report(
         "network alone, one patch",

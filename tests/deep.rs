@@ -62,7 +62,10 @@ fn cosine(a: &[f32], b: &[f32]) -> f64 {
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 /// The STFT, mel, float16 and log steps alone: the clip's samples taken as a
@@ -85,7 +88,10 @@ fn log_mel_matches_librosa() {
             .map(|(a, b)| (a - b).abs() as f64)
             .sum::<f64>()
             / want.len() as f64;
-        eprintln!("{name}: {} frames, max |diff| {diff:.2e}, mean {mean:.2e}", got.frames);
+        eprintln!(
+            "{name}: {} frames, max |diff| {diff:.2e}, mean {mean:.2e}",
+            got.frames
+        );
         // Bit-identical on the development machine; values span 0–5, and a
         // last-bit difference in a sum elsewhere could flip one float16 step
         // of S (≤ 2.2e-4 after the log) in a rare cell.
@@ -168,8 +174,16 @@ fn embeddings_match_reference() {
         let want = array(&e["embedding"]);
         let want_tags = array(&e["tags"]);
         assert_eq!(got.embedding.len(), EMBEDDING_DIM);
-        assert_eq!(got.patches, e["patches"].as_u64().unwrap() as usize, "{name}");
-        assert_eq!(got.repeat_padded, e["repeat_padded"].as_bool().unwrap(), "{name}");
+        assert_eq!(
+            got.patches,
+            e["patches"].as_u64().unwrap() as usize,
+            "{name}"
+        );
+        assert_eq!(
+            got.repeat_padded,
+            e["repeat_padded"].as_bool().unwrap(),
+            "{name}"
+        );
         let cos = cosine(&got.embedding, &want);
         let tags = max_abs_diff(&got.tags, &want_tags);
         eprintln!("{name}: cosine {cos:.6}, tags max |diff| {tags:.4}");
@@ -240,7 +254,9 @@ fn partial_patches_are_rejected() {
     let mel = frontend::log_mel(&clip("song.wav"));
     let all = shared().run(mel.patches()).unwrap();
     assert_eq!(all.patches, 3);
-    let second = shared().run(&mel.patches()[PATCH_LEN..2 * PATCH_LEN]).unwrap();
+    let second = shared()
+        .run(&mel.patches()[PATCH_LEN..2 * PATCH_LEN])
+        .unwrap();
     let row = &all.mean_pool[POOL_DIM..2 * POOL_DIM];
     assert!(max_abs_diff(row, &second.mean_pool) <= 1e-5);
     assert_eq!(PATCH_LEN, PATCH_FRAMES * N_MELS);
@@ -286,8 +302,14 @@ fn corrupted_model_files_are_rejected() {
         let err = DeepModel::from_path(&path).unwrap_err();
         let msg = err.to_string();
         eprintln!("{name}: {msg}");
-        assert!(matches!(err, DeepError::ModelInvalid { .. }), "{name}: {msg}");
-        assert!(msg.contains(name), "{name}: message must name the file: {msg}");
+        assert!(
+            matches!(err, DeepError::ModelInvalid { .. }),
+            "{name}: {msg}"
+        );
+        assert!(
+            msg.contains(name),
+            "{name}: message must name the file: {msg}"
+        );
         assert!(msg.contains(needle), "{name}: {msg}");
     }
 }

@@ -15,7 +15,10 @@ fn missing_override_model_is_reported() {
         let err = DeepAccumulator::new().unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, DeepError::ModelIo { .. }), "{msg}");
-        assert!(msg.contains("gone.onnx") && msg.contains("cannot read"), "{msg}");
+        assert!(
+            msg.contains("gone.onnx") && msg.contains("cannot read"),
+            "{msg}"
+        );
     }
     // The rest of the analysis does not depend on the model.
     let y: Vec<f32> = (0..22050).map(|i| (i as f32 * 0.05).sin() * 0.3).collect();

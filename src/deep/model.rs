@@ -196,7 +196,11 @@ fn build_plan(bytes: &[u8], batch: usize) -> TractResult<Plan> {
         .with_input_fact(0, f32::fact([batch, PATCH_FRAMES, N_MELS]).into())?
         .into_typed()?;
     let widths = [POOL_DIM, POOL_DIM, PENULTIMATE_DIM, N_TAGS];
-    for (outlet, (name, width)) in model.output_outlets()?.iter().zip(OUTPUTS.iter().zip(widths)) {
+    for (outlet, (name, width)) in model
+        .output_outlets()?
+        .iter()
+        .zip(OUTPUTS.iter().zip(widths))
+    {
         let fact = model.outlet_fact(*outlet)?;
         let shape: Vec<TDim> = fact.shape.iter().cloned().collect();
         let want: Vec<TDim> = vec![batch.into(), width.into()];
