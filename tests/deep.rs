@@ -114,8 +114,8 @@ fn log_mel_through_resampler_matches_librosa() {
         // Per band: worst difference over frames.
         let mut worst = [0.0f32; N_MELS];
         for (g, w) in got.data.chunks_exact(N_MELS).zip(want.chunks_exact(N_MELS)) {
-            for b in 0..N_MELS {
-                worst[b] = worst[b].max((g[b] - w[b]).abs());
+            for ((m, a), b) in worst.iter_mut().zip(g).zip(w) {
+                *m = m.max((a - b).abs());
             }
         }
         let mean = got

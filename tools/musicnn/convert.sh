@@ -22,7 +22,4 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install -q --upgrade pip
 "$venv/bin/pip" install -q -r "$here/requirements.txt"
-# tf2onnx numbers its constants in set-iteration order: fix Python's hash
-# seed so the same inputs give the same bytes.
-export PYTHONHASHSEED=0
 exec "$venv/bin/python" "$here/convert.py" "$@"
