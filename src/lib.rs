@@ -6,6 +6,8 @@
 
 pub mod analysis;
 pub mod audio;
+#[cfg(feature = "embeddings")]
+pub mod deep;
 pub mod demo;
 pub mod eval;
 pub mod export;

@@ -72,26 +72,38 @@ pub struct MonoResampler {
     total_out: u64,
     /// Source rate.
     rate_in: u32,
+    /// Output rate.
+    rate_out: u32,
 }
 
 impl MonoResampler {
     /// A resampler from `rate_in` Hz to [`TARGET_RATE`]; a pass-through when the
     /// source is already at the target rate.
     pub fn new(rate_in: u32) -> Result<Self, String> {
-        if !(MIN_RATE..=MAX_RATE).contains(&rate_in) {
-            // A damaged header could claim 4 GHz or 1 Hz; the FFT blocks would not fit in memory.
-            return Err(format!("implausible sample rate {rate_in} Hz"));
+        Self::between(rate_in, TARGET_RATE)
+    }
+
+    /// A resampler from `rate_in` Hz to `rate_out` Hz with the same soxr-HQ
+    /// response (band edges are fractions of the lower Nyquist), e.g. the
+    /// deep embedding's 22050 → 16000 Hz.
+    pub fn between(rate_in: u32, rate_out: u32) -> Result<Self, String> {
+        for rate in [rate_in, rate_out] {
+            if !(MIN_RATE..=MAX_RATE).contains(&rate) {
+                // A damaged header could claim 4 GHz or 1 Hz; the FFT blocks would not fit in memory.
+                return Err(format!("implausible sample rate {rate} Hz"));
+            }
         }
-        let inner = if rate_in == TARGET_RATE {
+        let inner = if rate_in == rate_out {
             None
         } else {
-            Some(FftState::new(rate_in))
+            Some(FftState::new(rate_in, rate_out))
         };
         Ok(Self {
             inner,
             total_in: 0,
             total_out: 0,
             rate_in,
+            rate_out,
         })
     }
 
@@ -130,9 +142,9 @@ impl MonoResampler {
         Ok(())
     }
 
-    /// Output length for the input seen so far: `ceil(n · 22050 / sr)`.
+    /// Output length for the input seen so far: `ceil(n · rate_out / rate_in)`.
     fn expected_len(&self) -> u64 {
-        let num = self.total_in as u128 * TARGET_RATE as u128;
+        let num = self.total_in as u128 * self.rate_out as u128;
         num.div_ceil(self.rate_in as u128) as u64
     }
 }
@@ -208,9 +220,9 @@ struct Sizes {
 /// is the largest multiple of `min_in` whose filtered output, `half` samples
 /// wider on each side, fits the FFT circle without wrapping onto itself, at
 /// both rates.
-fn block_sizes(rate_in: usize, half: usize) -> Sizes {
-    let g = gcd(rate_in, TARGET_RATE as usize);
-    let (min_in, min_out) = (rate_in / g, TARGET_RATE as usize / g);
+fn block_sizes(rate_in: usize, rate_out: usize, half: usize) -> Sizes {
+    let g = gcd(rate_in, rate_out);
+    let (min_in, min_out) = (rate_in / g, rate_out / g);
     let taps = 2 * half + 1;
     let want = MIN_FFT_IN.max(MIN_FFT_PER_TAP * taps);
     let smooth = |mut v: usize| {
@@ -277,16 +289,16 @@ struct FftState {
 }
 
 impl FftState {
-    fn new(rate_in: u32) -> Self {
+    fn new(rate_in: u32, rate_out: u32) -> Self {
         let rate_in = rate_in as usize;
-        let target = TARGET_RATE as usize;
+        let target = rate_out as usize;
         // The filter works at the input rate; its band edges are fractions of
         // the lower Nyquist (output's when downsampling, input's when upsampling,
         // where it removes the images — soxr does the same).
         let ratio = target.min(rate_in) as f64 / rate_in as f64;
         let h = design_lowpass(CUTOFF * ratio, TRANSITION * ratio);
         let half = h.len() / 2;
-        let sz = block_sizes(rate_in, half);
+        let sz = block_sizes(rate_in, target, half);
 
         let mut planner = RealFftPlanner::<f32>::new();
         let fwd = planner.plan_fft_forward(sz.n_in);
@@ -461,13 +473,38 @@ mod tests {
     }
 
     #[test]
+    fn other_output_rate() {
+        // 22050 → 16000 Hz (the deep embedding's rate): exact length,
+        // time-aligned, and what lies above the new Nyquist is gone.
+        let input = sine(22050, 440.0, 22050);
+        let mut r = MonoResampler::between(22050, 16000).unwrap();
+        let mut out = Vec::new();
+        for c in input.chunks(1000) {
+            r.push(c, &mut out).unwrap();
+        }
+        r.finish(&mut out).unwrap();
+        assert_eq!(out.len(), 16000);
+        let ideal = sine(16000, 440.0, 16000);
+        for i in 8000..8200 {
+            assert!((out[i] - ideal[i]).abs() < 0.01, "i {i}");
+        }
+        let mut r = MonoResampler::between(22050, 16000).unwrap();
+        let mut alias = Vec::new();
+        r.push(&sine(22050, 9000.0, 22050), &mut alias).unwrap();
+        r.finish(&mut alias).unwrap();
+        let rms = (alias[2000..14000].iter().map(|v| v * v).sum::<f32>() / 12000.0).sqrt();
+        assert!(rms < 1e-3, "alias rms {rms}");
+        assert!(MonoResampler::between(22050, 10).is_err());
+    }
+
+    #[test]
     fn block_sizes_hold_the_filter_without_wrapping() {
         for rate in [
             8000usize, 11025, 16000, 32000, 44100, 48000, 96000, 192000, 44101,
         ] {
             let ratio = 22050.0f64.min(rate as f64) / rate as f64;
             let half = design_lowpass(CUTOFF * ratio, TRANSITION * ratio).len() / 2;
-            let sz = block_sizes(rate, half);
+            let sz = block_sizes(rate, 22050, half);
             // Same ratio on both sides, even FFT sizes.
             assert_eq!(sz.n_in * 22050, sz.n_out * rate, "{rate}: {sz:?}");
             assert_eq!(sz.len_in * 22050, sz.len_out * rate, "{rate}: {sz:?}");

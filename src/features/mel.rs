@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use super::matrix::dot;
 use super::simd::avx2_dispatch;
 use super::stft::Spectrogram;
-use super::{Matrix, N_BINS, N_FFT, SR};
+use super::{Matrix, N_FFT, SR};
 
 /// Number of mel bands (librosa default).
 pub const N_MELS: usize = 128;
@@ -60,13 +60,19 @@ fn mel_to_hz(m: f64) -> f64 {
 /// Build the filterbank exactly as librosa `filters.mel` does (in f64, then
 /// rounded to f32 like librosa's `dtype=np.float32`).
 fn build_filterbank() -> Vec<MelFilter> {
+    slaney_filterbank(SR, N_FFT, N_MELS)
+}
+
+/// librosa `filters.mel(sr, n_fft, n_mels, fmin=0, fmax=sr/2, htk=False,
+/// norm='slaney')` for any size, stored sparsely.
+pub fn slaney_filterbank(sr: u32, n_fft: usize, n_mels: usize) -> Vec<MelFilter> {
     // numpy `rfftfreq(n, d=1/sr)` computes k * (1 / (n * d)); mirror the
     // rounding so weights that are exactly zero in librosa stay zero here.
-    let val = 1.0 / (N_FFT as f64 * (1.0 / SR as f64));
-    let fftfreqs: Vec<f64> = (0..N_BINS).map(|k| k as f64 * val).collect();
+    let val = 1.0 / (n_fft as f64 * (1.0 / sr as f64));
+    let fftfreqs: Vec<f64> = (0..n_fft / 2 + 1).map(|k| k as f64 * val).collect();
     // `mel_frequencies(n_mels + 2, fmin=0, fmax=sr/2)`: np.linspace in mel.
-    let (lo, hi) = (hz_to_mel(0.0), hz_to_mel(SR as f64 / 2.0));
-    let n = N_MELS + 2;
+    let (lo, hi) = (hz_to_mel(0.0), hz_to_mel(sr as f64 / 2.0));
+    let n = n_mels + 2;
     let step = (hi - lo) / (n - 1) as f64;
     let mel_f: Vec<f64> = (0..n)
         .map(|i| {
@@ -75,7 +81,7 @@ fn build_filterbank() -> Vec<MelFilter> {
             mel_to_hz(m)
         })
         .collect();
-    (0..N_MELS)
+    (0..n_mels)
         .map(|i| {
             let fdiff_lo = mel_f[i + 1] - mel_f[i];
             let fdiff_hi = mel_f[i + 2] - mel_f[i + 1];

@@ -1,0 +1,149 @@
+//! Timing of the deep embedding (plain `std::time`, no harness):
+//! `cargo bench --bench deep`. One core (tract runs on the calling thread);
+//! prints medians in thread CPU time, as the machine is shared (wall time
+//! would count other processes' time slices), with wall time beside it.
+//!
+//! `DEEP_BENCH=batch` also compares network batch sizes.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use musim::deep::frontend::{self, PATCH_LEN};
+use musim::deep::{DeepAccumulator, DeepModel};
+
+#[repr(C)]
+struct Timespec {
+    sec: i64,
+    nsec: i64,
+}
+
+extern "C" {
+    fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+}
+
+/// CPU time consumed by this thread (Linux `CLOCK_THREAD_CPUTIME_ID`), or
+/// wall time elsewhere.
+fn cpu_now(wall: Instant) -> Duration {
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; the call only writes it.
+    if cfg!(target_os = "linux") && unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0
+    {
+        Duration::new(ts.sec as u64, ts.nsec as u32)
+    } else {
+        wall.elapsed()
+    }
+}
+
+/// Median (CPU, wall) time of `runs` calls of `f`.
+fn median(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
+    let epoch = Instant::now();
+    let mut t: Vec<(Duration, Duration)> = (0..runs)
+        .map(|_| {
+            let (s, w) = (cpu_now(epoch), Instant::now());
+            f();
+            (cpu_now(epoch) - s, w.elapsed())
+        })
+        .collect();
+    t.sort();
+    t[runs / 2]
+}
+
+fn report(what: &str, (cpu, wall): (Duration, Duration)) {
+    println!(
+        "{what:<52} {:>9.2} ms CPU {:>9.2} ms wall",
+        cpu.as_secs_f64() * 1e3,
+        wall.as_secs_f64() * 1e3
+    );
+}
+
+/// A deterministic test signal: two tones, a pulse train and noise.
+fn clip(seconds: usize) -> Vec<f32> {
+    let sr = 22050.0f32;
+    let mut state = 0x1234_5678u32;
+    (0..seconds * 22050)
+        .map(|i| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let noise = (state as f32 / u32::MAX as f32 - 0.5) * 0.1;
+            let t = i as f32 / sr;
+            let pulse = if i % 11025 < 300 { 0.5 } else { 0.0 };
+            0.3 * (2.0 * std::f32::consts::PI * 220.0 * t).sin()
+                + 0.2 * (2.0 * std::f32::consts::PI * 660.0 * t).sin()
+                + pulse
+                + noise
+        })
+        .collect()
+}
+
+fn main() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/models/musicnn-msd.onnx"
+    ))
+    .expect("the model file");
+    let y = clip(30);
+
+    report(
+        "load + optimise the model (once per process)",
+        median(3, || {
+            black_box(DeepModel::built_in().unwrap());
+        }),
+    );
+    let model = Arc::new(DeepModel::built_in().unwrap());
+
+    report(
+        "resample 22050 → 16000 Hz, 30 s",
+        median(21, || {
+            black_box(frontend::resample_to_16k(black_box(&y)));
+        }),
+    );
+    report(
+        "log-mel front end, 30 s (resample + STFT + mel + log)",
+        median(21, || {
+            black_box(frontend::log_mel(black_box(&y)));
+        }),
+    );
+    let mel = frontend::log_mel(&y);
+    let patches = mel.patches();
+    println!(
+        "30-s window: {} frames, {} patches",
+        mel.frames,
+        mel.n_patches()
+    );
+
+    report(
+        "network alone, one patch",
+        median(11, || {
+            black_box(model.run(&patches[..PATCH_LEN]).unwrap());
+        }),
+    );
+    report(
+        "network alone, 10 patches",
+        median(5, || {
+            black_box(model.run(black_box(patches)).unwrap());
+        }),
+    );
+    report(
+        "embedding of one 30-s window (front end + network)",
+        median(5, || {
+            let mut acc = DeepAccumulator::with_model(model.clone());
+            acc.push_window(black_box(&y)).unwrap();
+            black_box(acc.finish().unwrap());
+        }),
+    );
+
+    if std::env::var("DEEP_BENCH").as_deref() == Ok("batch") {
+        for batch in [1usize, 2, 5, 10] {
+            let m = DeepModel::from_bytes(&bytes, "bench", batch).unwrap();
+            report(
+                &format!("network, 10 patches in batches of {batch}"),
+                median(5, || {
+                    black_box(m.run(black_box(patches)).unwrap());
+                }),
+            );
+        }
+    }
+}
