@@ -104,7 +104,7 @@ fn main() {
         let total = t_space + t_kmeans + t_graph + t_pr;
         let bar = match profile {
             Profile::Seed => "bar ≤ 2 s",
-            Profile::Musim => "bar ≤ 10 s with mutual proximity",
+            Profile::Musim | Profile::Deep | Profile::Fused => "bar ≤ 10 s with mutual proximity",
         };
         println!(
             "  {profile}: space (z-score{}) {:.3} s · K-Means k=10 ({} clusters) {:.3} s · kNN graph k=10 {:.3} s · PageRank {:.4} s ({} nodes) · total {:.2} s ({bar})",

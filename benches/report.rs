@@ -126,6 +126,7 @@ pub fn synthetic_model(n: usize, g: usize, long: bool) -> Model {
             mtime_ns: 1,
             label: Some(genres[l].clone()),
             duration_s: 30.0,
+            tags: Vec::new(),
         })
         .collect();
     let clusters = (0..g as u32)

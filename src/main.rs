@@ -32,8 +32,9 @@ struct Cli {
     #[arg(long, global = true)]
     whole: bool,
     /// Similarity profile: musim (default: richer descriptors, timbre
-    /// model, mutual proximity) or seed (librosa fingerprint, cosine).
-    /// Kept with the model when not given.
+    /// model, mutual proximity), seed (librosa fingerprint, cosine), deep
+    /// (musicnn embedding, cosine) or fused (musim + deep). Kept with the
+    /// model when not given.
     #[arg(long, global = true, value_name = "PROFILE")]
     similarity: Option<musim::similarity::Profile>,
     /// Length of the explorer's audio previews (`p`), seconds.
@@ -46,7 +47,12 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Analyse the library incrementally (only new and changed files).
-    Index,
+    Index {
+        /// Also compute the deep (musicnn) embeddings the `deep` and
+        /// `fused` profiles use (about 1 s per 30-s window per core).
+        #[arg(long)]
+        deep: bool,
+    },
     /// Export every analysed track's fingerprint.
     Export {
         /// Output format.
@@ -187,7 +193,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo { out, force }) => demo(out, force),
-        Some(Command::Index) => index_library(&open(library, index)?, false),
+        Some(Command::Index { deep }) => {
+            let session = open(library, index)?;
+            let code = index_library(&session, false)?;
+            if code != ExitCode::SUCCESS || !(deep || session.profile().needs_embeddings()) {
+                return Ok(code);
+            }
+            embed_library(&session)
+        }
         Some(Command::Train { k, force }) => train(&open(library, index)?, k, force),
         Some(Command::Report { output, compare }) => {
             report(&open(library, index)?, &output, &compare)
@@ -257,17 +270,42 @@ fn demo(out: Option<PathBuf>, force: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The Ctrl-C flag of long runs (indexing, embedding), installed once.
+fn cancel_flag() -> Arc<AtomicBool> {
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    FLAG.get_or_init(|| {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&cancel);
+        // First Ctrl-C: finish the files in flight and save; second: quit now
+        // (the index on disk is intact either way, writes are atomic).
+        let _ = ctrlc::set_handler(move || {
+            if flag.swap(true, Ordering::SeqCst) {
+                std::process::exit(i32::from(INTERRUPTED));
+            }
+            eprintln!("musim-tui: interrupted; finishing files in progress and saving what was done (Ctrl-C again to quit now)");
+        });
+        cancel
+    })
+    .clone()
+}
+
+/// Give the library's tracks their deep embeddings (progress on stderr).
+fn embed_library(session: &Session) -> Result<ExitCode> {
+    let cancel = cancel_flag();
+    let progress = musim::library::progress::for_stderr();
+    let report = session.embed(progress.as_ref(), &cancel)?;
+    if report.embedded > 0 || !report.failed.is_empty() || report.interrupted {
+        eprintln!("musim-tui: {}", report.summary());
+    }
+    Ok(if report.interrupted {
+        ExitCode::from(INTERRUPTED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn index_library(session: &Session, library_summary: bool) -> Result<ExitCode> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&cancel);
-    // First Ctrl-C: finish the files in flight and save; second: quit now
-    // (the index on disk is intact either way, writes are atomic).
-    let _ = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(i32::from(INTERRUPTED));
-        }
-        eprintln!("musim-tui: interrupted; finishing files in progress and saving what was analysed (Ctrl-C again to quit now)");
-    });
+    let cancel = cancel_flag();
     let progress = musim::library::progress::for_stderr();
     let report = session.index(progress.as_ref(), &cancel)?;
     let text = summary::run_summary(&report);
@@ -296,6 +334,12 @@ fn model(
     use musim::model::progress::StderrStages;
     if force {
         let _ = std::fs::remove_file(musim::model::store::model_path(&session.index_path));
+    }
+    if session.profile().needs_embeddings() {
+        let code = embed_library(session)?;
+        if code != ExitCode::SUCCESS {
+            anyhow::bail!("deep embeddings were interrupted; the model was not rebuilt");
+        }
     }
     let stages = StderrStages::new();
     let cancel = AtomicBool::new(false);
@@ -384,6 +428,12 @@ fn report(
         return Ok(code);
     }
     let m = model(session, None, false)?;
+    if compare.iter().any(|p| p.needs_embeddings()) && !m.params.similarity.needs_embeddings() {
+        let code = embed_library(session)?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
+    }
     let index = session.load()?;
     let mut ctx = musim::report::Context::of_index(&index);
     if !compare.is_empty() {

@@ -12,12 +12,14 @@
 
 pub mod frontend;
 pub mod model;
+pub mod track;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 pub use frontend::{log_mel, LogMel};
 pub use model::{DeepModel, PatchOutputs, MODEL_ENV};
+pub use track::{embed_file, EmbedError};
 
 use frontend::PATCH_LEN;
 use model::{N_TAGS, POOL_DIM};

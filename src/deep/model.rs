@@ -58,6 +58,8 @@ pub struct DeepModel {
     plan: Plan,
     batch: usize,
     origin: String,
+    /// Identity of the weights: embeddings from other weights do not mix.
+    id: String,
 }
 
 impl std::fmt::Debug for DeepModel {
@@ -100,6 +102,11 @@ impl DeepModel {
             plan,
             batch,
             origin: origin.to_string(),
+            id: format!(
+                "musicnn {} bytes fnv {:016x}",
+                bytes.len(),
+                crate::library::fnv1a64(bytes)
+            ),
         };
         // One silent patch: proves the graph runs and gives finite outputs.
         let check = model.run(&vec![0.0; PATCH_LEN])?;
@@ -117,6 +124,11 @@ impl DeepModel {
             ));
         }
         Ok(model)
+    }
+
+    /// Identity of the weights (size and hash of the ONNX file).
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     /// Where the model came from ("built-in model" or its path).

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::atomic::{write_atomic, WriteError};
+use super::deep::DeepTable;
 use super::framed::{self, FrameError};
 use super::paths::show;
 use crate::analysis::Windows;
@@ -16,7 +17,7 @@ use crate::features::{analyzer::SEGMENT_SECONDS, fingerprint, HOP, N_FFT, SR};
 /// First bytes of every index file.
 pub const MAGIC: &[u8; 8] = b"MUSIMIDX";
 /// Version of the file layout; bump when [`Index`] changes shape.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Parameters the fingerprints depend on; a mismatch invalidates them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +142,8 @@ pub struct Index {
     pub header: Header,
     /// Entries, sorted by path.
     pub entries: Vec<Entry>,
+    /// Deep embeddings of the entries (filled by the embedding pass).
+    pub deep: DeepTable,
 }
 
 /// Why an existing index could not be used.
@@ -192,6 +195,7 @@ impl Index {
         Index {
             header: Header::current(root),
             entries: Vec::new(),
+            deep: DeepTable::default(),
         }
     }
 

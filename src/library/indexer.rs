@@ -191,6 +191,7 @@ fn load_previous(job: &Job<'_>, current: &Header) -> (Previous, Option<Index>, b
                         Previous::Stale(msg),
                         Some(Index {
                             entries: vec![],
+                            deep: Default::default(),
                             ..old
                         }),
                         false,
@@ -301,10 +302,13 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     let mut failures: Vec<(String, Vec<Failure>)> = groups.into_iter().collect();
     failures.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
 
-    let index = Index {
+    let mut index = Index {
         header,
         entries: slots.into_iter().flatten().collect(),
+        deep: old.map(|o| o.deep).unwrap_or_default(),
     };
+    // Embeddings of files that changed or went away no longer count.
+    index.deep.retain_valid(&index.entries);
     let attempted = outcomes.len();
     let saved = if interrupted && attempted == 0 {
         Saved::KeptOld("interrupted before any file was analysed".into())

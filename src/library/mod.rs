@@ -9,6 +9,9 @@
 pub mod add;
 pub mod atomic;
 pub mod choice;
+pub mod deep;
+#[cfg(feature = "embeddings")]
+pub mod embed;
 pub mod framed;
 pub mod fs;
 pub mod index;

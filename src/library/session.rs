@@ -52,6 +52,13 @@ pub enum SessionError {
     /// Writing the export to stdout failed.
     #[error("cannot write the export: {0}")]
     Stdout(std::io::Error),
+    /// The embedding pass could not run.
+    #[cfg(feature = "embeddings")]
+    #[error(transparent)]
+    Embed(#[from] super::embed::EmbedPassError),
+    /// A deep profile was asked of a build without embeddings.
+    #[error("the {0} similarity profile needs musim built with the `embeddings` feature (on by default; this build has it off)")]
+    NoEmbeddings(Profile),
 }
 
 /// The library and index a command works on.
@@ -164,6 +171,38 @@ impl Session {
                 index: self.index_path.clone(),
             }),
         }
+    }
+
+    /// The similarity profile a model of this session uses: `--similarity`,
+    /// else the stored model's, else the default.
+    pub fn profile(&self) -> Profile {
+        self.similarity.unwrap_or_else(|| {
+            crate::model::store::read(&crate::model::store::model_path(&self.index_path))
+                .map(|m| m.params.similarity)
+                .unwrap_or_default()
+        })
+    }
+
+    /// Give every analysed track its deep embedding (feature `embeddings`);
+    /// what is already embedded is reused.
+    #[cfg(feature = "embeddings")]
+    pub fn embed(
+        &self,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<super::deep::EmbedReport, SessionError> {
+        self.load()?;
+        Ok(super::embed::run(&self.index_path, progress, cancel)?)
+    }
+
+    /// Without the `embeddings` feature there is nothing to embed with.
+    #[cfg(not(feature = "embeddings"))]
+    pub fn embed(
+        &self,
+        _progress: &dyn Progress,
+        _cancel: &AtomicBool,
+    ) -> Result<super::deep::EmbedReport, SessionError> {
+        Err(SessionError::NoEmbeddings(self.profile()))
     }
 
     /// The current model of the library (the stored one if up to date,

@@ -90,6 +90,8 @@ pub struct Track {
     pub label: Option<String>,
     /// Duration, seconds.
     pub duration_s: f64,
+    /// The deep model's 50 tag scores when the track has an embedding.
+    pub tags: Vec<f32>,
 }
 
 impl Track {
@@ -189,8 +191,17 @@ pub fn content_key(index: &Index, params: &ModelParams) -> u64 {
     if let Ok(p) = postcard::to_allocvec(params) {
         bytes.extend_from_slice(&p);
     }
+    let deep = params.similarity.needs_embeddings();
     for e in &index.entries {
         let Some(values) = e.values() else { continue };
+        // Tags are part of the model whatever the profile.
+        bytes.push(u8::from(index.deep.tags(e).is_some()));
+        if deep {
+            bytes.extend_from_slice(index.deep.model.as_bytes());
+            for v in index.deep.embedding(e).unwrap_or(&[]) {
+                bytes.extend_from_slice(&v.to_bits().to_le_bytes());
+            }
+        }
         bytes.extend_from_slice(&e.path);
         bytes.push(0);
         bytes.extend_from_slice(&e.size.to_le_bytes());
@@ -223,6 +234,9 @@ pub fn build(
     let dims = names.len();
     let mut tracks = Vec::new();
     let mut raw: Vec<&[f32]> = Vec::new();
+    let needs_deep = params.similarity.needs_embeddings();
+    let mut embeddings: Vec<&[f32]> = Vec::new();
+    let mut without_embedding = 0usize;
     for e in &index.entries {
         let Some(values) = e.values() else { continue };
         let crate::library::index::Outcome::Analysed { duration_s, .. } = e.outcome else {
@@ -232,20 +246,43 @@ pub fn build(
         if values.len() != dims {
             continue;
         }
+        // The deep profiles leave out tracks whose embedding failed.
+        if needs_deep {
+            match index.deep.embedding(e) {
+                Some(emb) => embeddings.push(emb),
+                None => {
+                    without_embedding += 1;
+                    continue;
+                }
+            }
+        }
         tracks.push(Track {
             path: e.path.clone(),
             size: e.size,
             mtime_ns: e.mtime_ns,
             label: e.label.clone(),
             duration_s,
+            tags: index.deep.tags(e).map(<[f32]>::to_vec).unwrap_or_default(),
         });
         raw.push(values);
+    }
+    if tracks.is_empty() && without_embedding > 0 {
+        return Err(SpaceError::NoEmbeddings(
+            params.similarity,
+            "no track of the library has one yet (run `musim-tui index --deep`)",
+        )
+        .into());
     }
     if tracks.is_empty() {
         return Err(ModelError::Empty);
     }
     progress(Stage::Normalise);
-    let space = Space::build(params.similarity, names, &raw)?;
+    let space = Space::build_with(
+        params.similarity,
+        names,
+        &raw,
+        needs_deep.then_some(embeddings.as_slice()),
+    )?;
     let z = &space.z;
     check()?;
 

@@ -16,7 +16,7 @@ use crate::library::paths::show;
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"MUSIMMDL";
 /// Version of the model layout; bump when [`Model`] changes shape.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Where the model of the index at `index_path` lives.
 pub fn model_path(index_path: &Path) -> PathBuf {

@@ -43,6 +43,30 @@ pub enum QueryError {
         /// Query dimensions.
         query: usize,
     },
+    /// The deep embedding the profile needs could not be computed.
+    #[error("{0}")]
+    Embedding(String),
+}
+
+/// Tags shown for a query: the 5 strongest of the deep model's 50, in order.
+pub fn top_tags(scores: &[f32]) -> Vec<(String, f32)> {
+    #[cfg(feature = "embeddings")]
+    {
+        let names = crate::deep::tag_names();
+        let mut t: Vec<(String, f32)> = names
+            .iter()
+            .zip(scores)
+            .map(|(n, &s)| (n.to_string(), s))
+            .collect();
+        t.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        t.truncate(5);
+        t
+    }
+    #[cfg(not(feature = "embeddings"))]
+    {
+        let _ = scores;
+        Vec::new()
+    }
 }
 
 /// A similar track.
@@ -120,6 +144,8 @@ pub struct QueryResult {
     pub why: Vec<Why>,
     /// Decoder warnings (e.g. truncation).
     pub warnings: Vec<String>,
+    /// The deep model's strongest MSD tags ("rock 0.71"), when known.
+    pub tags: Vec<(String, f32)>,
 }
 
 /// Check that `path` can be a query (exists, is not a folder) before any
@@ -153,11 +179,12 @@ pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, Q
             return Ok(r);
         }
     }
-    let (p, a) = analyse_point(model, path)?;
+    let (p, a, tags) = analyse_point(model, path)?;
     let mut r = query_point(model, &p, own, k);
     r.source = show(path);
     r.duration_s = a.duration_s;
     r.warnings = a.warnings;
+    r.tags = top_tags(&tags);
     Ok(r)
 }
 
@@ -173,15 +200,51 @@ pub fn library_row(model: &Model, path: &Path) -> Option<usize> {
 pub fn analyse_point(
     model: &Model,
     path: &Path,
-) -> Result<(Point, crate::analysis::TrackAnalysis), QueryError> {
+) -> Result<(Point, crate::analysis::TrackAnalysis, Vec<f32>), QueryError> {
     let a = analyze_file_with(path, &model.windows)?;
-    match model.space.point(&a.fingerprint.values) {
-        Ok(p) => Ok((p, a)),
+    let (embedding, tags) = if model.space.profile.needs_embeddings() {
+        let (e, t) = embed_query(path, &model.windows)?;
+        (Some(e), t)
+    } else {
+        (None, Vec::new())
+    };
+    match model
+        .space
+        .point_with(&a.fingerprint.values, embedding.as_deref())
+    {
+        Ok(p) => Ok((p, a, tags)),
         Err(SpaceError::Dimensions { want, got }) => Err(QueryError::Dimensions {
             model: want,
             query: got,
         }),
+        Err(e @ SpaceError::NoEmbeddings(..)) => Err(QueryError::Embedding(e.to_string())),
     }
+}
+
+/// The deep embedding and tag scores of a query file.
+#[cfg(feature = "embeddings")]
+fn embed_query(
+    path: &Path,
+    windows: &crate::analysis::Windows,
+) -> Result<(Vec<f32>, Vec<f32>), QueryError> {
+    let model = crate::deep::model::shared().map_err(|e| QueryError::Embedding(e.to_string()))?;
+    match crate::deep::embed_file(path, windows, model) {
+        Ok(d) => Ok((d.embedding, d.tags)),
+        Err(crate::deep::EmbedError::Audio(e)) => Err(e.into()),
+        Err(e) => Err(QueryError::Embedding(e.to_string())),
+    }
+}
+
+/// Without the `embeddings` feature a deep model cannot be queried.
+#[cfg(not(feature = "embeddings"))]
+fn embed_query(
+    _path: &Path,
+    _windows: &crate::analysis::Windows,
+) -> Result<(Vec<f32>, Vec<f32>), QueryError> {
+    Err(QueryError::Embedding(
+        "this model uses deep embeddings, and this musim was built without the `embeddings` feature"
+            .into(),
+    ))
 }
 
 /// Fetch `url` with yt-dlp and query the downloaded audio. The download
@@ -306,6 +369,10 @@ pub fn query_point(model: &Model, p: &Point, own: Option<usize>, k: usize) -> Qu
         similar,
         why,
         warnings: Vec::new(),
+        tags: own
+            .and_then(|i| model.tracks.get(i))
+            .map(|t| top_tags(&t.tags))
+            .unwrap_or_default(),
     }
 }
 

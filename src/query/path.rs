@@ -52,7 +52,7 @@ fn resolve(model: &Model, path: &Path) -> Result<End, QueryError> {
     if let Some(i) = super::library_row(model, path) {
         return Ok(End::Track(i));
     }
-    let (p, _) = super::analyse_point(model, path)?;
+    let (p, _, _) = super::analyse_point(model, path)?;
     let near = neighbours(model, &p, None, model.params.neighbours.max(1));
     Ok(End::Outside {
         point: Box::new(p),

@@ -106,6 +106,10 @@ pub fn render(r: &QueryResult) -> String {
             parts.join(" · ")
         );
     }
+    if !r.tags.is_empty() {
+        let parts: Vec<String> = r.tags.iter().map(|(t, s)| format!("{t} {s:.2}")).collect();
+        let _ = writeln!(o, "tags (musicnn, MSD): {}", parts.join(", "));
+    }
     for w in &r.warnings {
         let _ = writeln!(o, "warning: {w}");
     }

@@ -30,17 +30,28 @@ pub struct ProfileScores {
     pub seconds: f64,
 }
 
-/// Scores of each of `profiles` on the analysed tracks of `index`.
+/// Scores of each of `profiles` on the analysed tracks of `index` (when a
+/// profile needs deep embeddings, every profile is scored on the tracks
+/// that have one, so the figures compare like with like).
 pub fn compare(index: &Index, profiles: &[Profile]) -> Result<Vec<ProfileScores>, SpaceError> {
     let names = &index.header.feature_names;
+    let any_deep = profiles.iter().any(|p| p.needs_embeddings());
     let mut rows: Vec<&[f32]> = Vec::new();
+    let mut embeddings: Vec<&[f32]> = Vec::new();
     let mut labels: Vec<Option<&str>> = Vec::new();
     for e in &index.entries {
         if let Outcome::Analysed { values, .. } = &e.outcome {
-            if values.len() == names.len() {
-                rows.push(values);
-                labels.push(e.label.as_deref());
+            if values.len() != names.len() {
+                continue;
             }
+            if any_deep {
+                let Some(emb) = index.deep.embedding(e) else {
+                    continue;
+                };
+                embeddings.push(emb);
+            }
+            rows.push(values);
+            labels.push(e.label.as_deref());
         }
     }
     let labelled: Vec<usize> = (0..rows.len()).filter(|&i| labels[i].is_some()).collect();
@@ -56,7 +67,7 @@ pub fn compare(index: &Index, profiles: &[Profile]) -> Result<Vec<ProfileScores>
         .iter()
         .map(|&p| {
             let started = std::time::Instant::now();
-            let space = Space::build(p, names, &rows)?;
+            let space = Space::build_with(p, names, &rows, any_deep.then_some(&embeddings[..]))?;
             let graph = space.knn_graph(HUBNESS_K);
             let seconds = started.elapsed().as_secs_f64();
             let (mut p5, mut p10, mut acc) = (None, None, None);

@@ -313,6 +313,14 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
                 "musim: 1 − mutual-proximity fusion of L1 on z-scored descriptors and timbre KL"
                     .to_string()
             }
+            crate::similarity::Profile::Deep => {
+                "deep: cosine on z-scored musicnn embeddings".to_string()
+            }
+            crate::similarity::Profile::Fused => format!(
+                "fused: 1 − mutual-proximity fusion of musim ({:.0} %) and the musicnn embedding's cosine distance ({:.0} %)",
+                100.0 * (1.0 - crate::similarity::FUSED_DEEP_WEIGHT),
+                100.0 * crate::similarity::FUSED_DEEP_WEIGHT
+            ),
         },
         knn_k: opts.knn_k,
         precision_k: opts.precision_k.clone(),

@@ -9,7 +9,12 @@
 //!   track compared by symmetrised KL divergence; both made comparable and
 //!   hub-free by mutual proximity and fused 50/50. Similarity = 1 − the
 //!   fused distance, in 0..1.
+//! * `deep` — the musicnn embedding (feature `embeddings`), constant
+//!   dimensions dropped, z-scored, cosine similarity.
+//! * `fused` — `musim` and the embedding's cosine distance, all three made
+//!   comparable by mutual proximity and fused ([`FUSED_DEEP_WEIGHT`]).
 
+pub mod deep;
 pub mod gaussian;
 pub mod kernels;
 pub mod proximity;
@@ -32,18 +37,34 @@ pub enum Profile {
     /// Richer descriptors, timbre Gaussian, mutual proximity.
     #[default]
     Musim,
+    /// The deep (musicnn) embedding, cosine.
+    Deep,
+    /// `musim` fused with the deep embedding through mutual proximity.
+    Fused,
 }
 
 impl Profile {
     /// Every profile, default first.
-    pub const ALL: [Profile; 2] = [Profile::Musim, Profile::Seed];
+    pub const ALL: [Profile; 4] = [Profile::Musim, Profile::Seed, Profile::Deep, Profile::Fused];
 
     /// Its name on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Profile::Seed => "seed",
             Profile::Musim => "musim",
+            Profile::Deep => "deep",
+            Profile::Fused => "fused",
         }
+    }
+
+    /// True when the profile needs the tracks' deep embeddings.
+    pub fn needs_embeddings(self) -> bool {
+        matches!(self, Profile::Deep | Profile::Fused)
+    }
+
+    /// True when similarity goes through mutual proximity.
+    fn uses_proximity(self) -> bool {
+        matches!(self, Profile::Musim | Profile::Fused)
     }
 
     /// A one-line description.
@@ -53,6 +74,8 @@ impl Profile {
             Profile::Musim => {
                 "fingerprint + deltas + rhythm (L1) fused with a timbre Gaussian (KL), mutual proximity"
             }
+            Profile::Deep => "musicnn deep embedding (MSD-trained), z-scored cosine",
+            Profile::Fused => "musim fused with the musicnn embedding, mutual proximity",
         }
     }
 }
@@ -69,7 +92,9 @@ impl std::str::FromStr for Profile {
         Profile::ALL
             .into_iter()
             .find(|p| p.name() == s)
-            .ok_or_else(|| format!("unknown similarity profile {s:?} (known: musim, seed)"))
+            .ok_or_else(|| {
+                format!("unknown similarity profile {s:?} (known: musim, seed, deep, fused)")
+            })
     }
 }
 
@@ -78,7 +103,8 @@ impl std::str::FromStr for Profile {
 pub struct Neighbour {
     /// Row of the neighbour.
     pub index: u32,
-    /// Similarity: cosine (−1..1) for `seed`, 1 − fused distance (0..1) for `musim`.
+    /// Similarity: cosine (−1..1) for `seed` and `deep`, 1 − fused distance
+    /// (0..1) for `musim` and `fused`.
     pub similarity: f32,
 }
 
@@ -93,7 +119,14 @@ pub enum SpaceError {
         /// Values the track has.
         got: usize,
     },
+    /// The profile needs deep embeddings that are not there.
+    #[error("the {0} similarity profile needs deep embeddings, and {1}")]
+    NoEmbeddings(Profile, &'static str),
 }
+
+/// Share of the deep embedding's proximity in the `fused` distance (the
+/// rest is split evenly between the descriptor and timbre distances).
+pub const FUSED_DEEP_WEIGHT: f64 = 0.5;
 
 /// The tracks of a library in one profile's terms, ready to compare.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,6 +161,10 @@ pub struct Space {
     /// Prepared Gaussians; not stored.
     #[serde(skip)]
     gauss: Vec<Prepared>,
+    /// Length of a deep embedding (`deep`, `fused`).
+    deep_len: u32,
+    /// The embedding part of `fused`.
+    deep: Option<deep::DeepPart>,
 }
 
 /// A track placed in a space: a library row or a new (query) track.
@@ -139,6 +176,8 @@ pub struct Point {
     gauss: Option<Prepared>,
     vector_spread: Spread,
     timbre_spread: Spread,
+    /// Unit-length deep vector and its spread (`fused`).
+    deep: Option<(Vec<f32>, Spread)>,
 }
 
 /// Positions of the profile's vector dimensions and of the timbre Gaussian
@@ -164,7 +203,7 @@ fn layout(profile: Profile, names: &[String]) -> (Vec<u32>, Option<u32>) {
             }
             (dims, None)
         }
-        Profile::Musim => {
+        Profile::Musim | Profile::Fused | Profile::Deep => {
             let has_log = names.iter().any(|n| n == "tempo_log");
             let dims = (0..names.len())
                 .filter(|&i| !(is_timbre(i) || has_log && names[i] == "tempo"))
@@ -178,15 +217,52 @@ fn layout(profile: Profile, names: &[String]) -> (Vec<u32>, Option<u32>) {
 impl Space {
     /// Build the space of `rows` (full index rows, named `names`).
     pub fn build(profile: Profile, names: &[String], rows: &[&[f32]]) -> Result<Space, SpaceError> {
+        Self::build_with(profile, names, rows, None)
+    }
+
+    /// [`Space::build`] with each row's deep embedding, which the `deep`
+    /// and `fused` profiles need.
+    pub fn build_with(
+        profile: Profile,
+        names: &[String],
+        rows: &[&[f32]],
+        embeddings: Option<&[&[f32]]>,
+    ) -> Result<Space, SpaceError> {
         if let Some(bad) = rows.iter().find(|r| r.len() != names.len()) {
             return Err(SpaceError::Dimensions {
                 want: names.len(),
                 got: bad.len(),
             });
         }
-        let (dims, timbre_at) = layout(profile, names);
+        let emb: &[&[f32]] = match (profile.needs_embeddings(), embeddings) {
+            (false, _) => &[],
+            (true, None) => {
+                return Err(SpaceError::NoEmbeddings(
+                    profile,
+                    "the library's tracks have none",
+                ))
+            }
+            (true, Some(e)) => {
+                let want = e.first().map_or(0, |r| r.len());
+                if e.len() != rows.len() || want == 0 {
+                    return Err(SpaceError::NoEmbeddings(profile, "not every track has one"));
+                }
+                if let Some(bad) = e.iter().find(|r| r.len() != want) {
+                    return Err(SpaceError::Dimensions {
+                        want,
+                        got: bad.len(),
+                    });
+                }
+                e
+            }
+        };
+        let (dims, timbre_at) = match profile {
+            Profile::Deep => (deep::live_dims(emb), None),
+            _ => layout(profile, names),
+        };
+        let source: &[&[f32]] = if profile == Profile::Deep { emb } else { rows };
         let pick = |r: &[f32]| -> Vec<f32> { dims.iter().map(|&d| r[d as usize]).collect() };
-        let picked: Vec<Vec<f32>> = rows.iter().map(|r| pick(r)).collect();
+        let picked: Vec<Vec<f32>> = source.iter().map(|r| pick(r)).collect();
         let picked_refs: Vec<&[f32]> = picked.iter().map(|v| v.as_slice()).collect();
         let normalizer = Normalizer::fit(&picked_refs, dims.len());
         let z: Vec<Vec<f32>> = picked.iter().map(|r| normalizer.apply(r)).collect();
@@ -206,12 +282,17 @@ impl Space {
         centre
             .iter_mut()
             .for_each(|c| *c /= timbre.len().max(1) as f64);
+        let row_len = names.len() as u32;
+        let names = match profile {
+            Profile::Deep => dims.iter().map(|d| format!("deep[{d}]")).collect(),
+            _ => dims.iter().map(|&d| names[d as usize].clone()).collect(),
+        };
         let mut space = Space {
             profile,
-            names: dims.iter().map(|&d| names[d as usize].clone()).collect(),
+            names,
             dims,
             timbre_at,
-            row_len: names.len() as u32,
+            row_len,
             normalizer,
             z,
             timbre,
@@ -221,10 +302,15 @@ impl Space {
             sample: Vec::new(),
             unit: Vec::new(),
             gauss: Vec::new(),
+            deep_len: emb.first().map_or(0, |r| r.len() as u32),
+            deep: (profile == Profile::Fused).then(|| deep::DeepPart::build(emb)),
         };
         space.restore();
-        if profile == Profile::Musim {
+        if profile.uses_proximity() {
             space.sample = proximity::sample(space.len());
+            if let Some(d) = space.deep.as_mut() {
+                d.set_spreads(&space.sample);
+            }
             let rows: Vec<usize> = (0..space.len()).collect();
             let spreads: Vec<(Spread, Spread)> = rows
                 .par_chunks(BLOCK)
@@ -339,33 +425,76 @@ impl Space {
                 .get(i)
                 .copied()
                 .unwrap_or(Spread { mean: 0.0, sd: 1.0 }),
+            deep: self.deep.as_ref().and_then(|d| {
+                let s = d
+                    .spread
+                    .get(i)
+                    .copied()
+                    .unwrap_or(Spread { mean: 0.0, sd: 1.0 });
+                Some((d.unit.get(i)?.clone(), s))
+            }),
         }
     }
 
     /// A new track, from its full index row (e.g. a query's analysis).
     pub fn point(&self, values: &[f32]) -> Result<Point, SpaceError> {
+        self.point_with(values, None)
+    }
+
+    /// A new track from its index row and deep embedding (which the `deep`
+    /// and `fused` profiles need).
+    pub fn point_with(
+        &self,
+        values: &[f32],
+        embedding: Option<&[f32]>,
+    ) -> Result<Point, SpaceError> {
         if values.len() != self.row_len as usize {
             return Err(SpaceError::Dimensions {
                 want: self.row_len as usize,
                 got: values.len(),
             });
         }
-        let picked: Vec<f32> = self.dims.iter().map(|&d| values[d as usize]).collect();
+        let emb = match (self.profile.needs_embeddings(), embedding) {
+            (false, _) => &[][..],
+            (true, None) => {
+                return Err(SpaceError::NoEmbeddings(self.profile, "the track has none"))
+            }
+            (true, Some(e)) if e.len() != self.deep_len as usize => {
+                return Err(SpaceError::Dimensions {
+                    want: self.deep_len as usize,
+                    got: e.len(),
+                })
+            }
+            (true, Some(e)) => e,
+        };
+        let source = if self.profile == Profile::Deep {
+            emb
+        } else {
+            values
+        };
+        let picked: Vec<f32> = self.dims.iter().map(|&d| source[d as usize]).collect();
         let z = self.normalizer.apply(&picked);
         let gauss = self.timbre_at.and_then(|t| {
             let t = t as usize;
             gaussian::prepare(&values[t..t + TIMBRE_STORED], &self.centre)
         });
-        let (vector_spread, timbre_spread) = match self.profile {
-            Profile::Musim => self.spreads(&z, gauss.as_ref(), None),
-            Profile::Seed => (Spread { mean: 0.0, sd: 1.0 }, Spread { mean: 0.0, sd: 1.0 }),
+        let (vector_spread, timbre_spread) = if self.profile.uses_proximity() {
+            self.spreads(&z, gauss.as_ref(), None)
+        } else {
+            (Spread { mean: 0.0, sd: 1.0 }, Spread { mean: 0.0, sd: 1.0 })
         };
+        let deep = self.deep.as_ref().map(|d| {
+            let u = d.vector(emb);
+            let s = d.spread_of(&u, &self.sample, None);
+            (u, s)
+        });
         Ok(Point {
             unit: kernels::unit(&z),
             z,
             gauss,
             vector_spread,
             timbre_spread,
+            deep,
         })
     }
 
@@ -373,8 +502,8 @@ impl Space {
     #[inline]
     pub fn similarity(&self, p: &Point, j: usize) -> f32 {
         match self.profile {
-            Profile::Seed => kernels::dot(&p.unit, &self.unit[j]),
-            Profile::Musim => {
+            Profile::Seed | Profile::Deep => kernels::dot(&p.unit, &self.unit[j]),
+            Profile::Musim | Profile::Fused => {
                 let dv = kernels::l1(&p.z, &self.z[j]);
                 let mv = proximity::distance(dv, &p.vector_spread, &self.vector_spread[j]);
                 let mt = match (&p.gauss, self.gauss.get(j)) {
@@ -385,7 +514,16 @@ impl Space {
                     ),
                     _ => mv,
                 };
-                (1.0 - 0.5 * (mv + mt)) as f32
+                let hand = 0.5 * (mv + mt);
+                let fused = match (&p.deep, &self.deep) {
+                    (Some((u, s)), Some(d)) => {
+                        let md =
+                            proximity::distance(deep::distance(u, &d.unit[j]), s, &d.spread[j]);
+                        (1.0 - FUSED_DEEP_WEIGHT) * hand + FUSED_DEEP_WEIGHT * md
+                    }
+                    _ => hand,
+                };
+                (1.0 - fused) as f32
             }
         }
     }
@@ -405,7 +543,7 @@ impl Space {
 
     /// Each track's `k` most similar other tracks.
     pub fn knn_graph(&self, k: usize) -> Vec<Vec<Neighbour>> {
-        if self.profile == Profile::Seed {
+        if !self.profile.uses_proximity() {
             return crate::model::gram::map_rows_with_dots(&self.unit, |i, dots| {
                 let all = dots
                     .iter()

@@ -190,6 +190,12 @@ impl Runtime {
                     app.job = None;
                     app.set_model(m);
                 }
+                Msg::Interim(m) => {
+                    app.set_model(m);
+                    app.notice = Some(
+                        "map from the fast features; deep embeddings are being computed".into(),
+                    );
+                }
                 Msg::Trained(Err(e)) => {
                     app.job = None;
                     if app.model.is_none() {

@@ -25,6 +25,9 @@ pub enum Msg {
     },
     /// Training ended: the new model, or why there is none.
     Trained(Result<Arc<Model>, String>),
+    /// A model to explore while the job goes on (the fast profile's, while
+    /// deep embeddings are computed).
+    Interim(Arc<Model>),
     /// Training was cancelled (the old model stays).
     TrainCancelled,
     /// The demo library is ready: switch to it.
@@ -47,13 +50,27 @@ struct ChannelProgress {
     tx: Sender<Msg>,
     total: AtomicU64,
     done: AtomicU64,
+    /// What is being done ("indexing", "deep embeddings").
+    what: &'static str,
+}
+
+impl ChannelProgress {
+    fn new(tx: Sender<Msg>, what: &'static str) -> Self {
+        ChannelProgress {
+            tx,
+            total: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+            what,
+        }
+    }
 }
 
 impl Progress for ChannelProgress {
     fn start(&self, total: u64) {
         self.total.store(total, Ordering::Relaxed);
+        self.done.store(0, Ordering::Relaxed);
         let _ = self.tx.send(Msg::Job {
-            label: format!("indexing {total} files"),
+            label: format!("{} 0/{total}", self.what),
             fraction: Some(0.0),
         });
     }
@@ -62,7 +79,7 @@ impl Progress for ChannelProgress {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         let total = self.total.load(Ordering::Relaxed).max(1);
         let _ = self.tx.send(Msg::Job {
-            label: format!("indexing {done}/{total}"),
+            label: format!("{} {done}/{total}", self.what),
             fraction: Some(done as f64 / total as f64),
         });
     }
@@ -80,11 +97,7 @@ impl Progress for ChannelProgress {
 /// Rescan and re-index what changed, then bring the model up to date.
 pub fn spawn_train(session: Session, tx: Sender<Msg>, cancel: Arc<AtomicBool>) {
     std::thread::spawn(move || {
-        let progress = ChannelProgress {
-            tx: tx.clone(),
-            total: AtomicU64::new(0),
-            done: AtomicU64::new(0),
-        };
+        let progress = ChannelProgress::new(tx.clone(), "indexing");
         let _ = tx.send(Msg::Job {
             label: "scanning the library".into(),
             fraction: None,
@@ -96,6 +109,10 @@ pub fn spawn_train(session: Session, tx: Sender<Msg>, cancel: Arc<AtomicBool>) {
                 return;
             }
             Ok(_) => {
+                if let Err(e) = embed_in_background(&session, &tx, &cancel) {
+                    let _ = tx.send(e);
+                    return;
+                }
                 let stage = |s: Stage| {
                     let (label, fraction) = match s {
                         Stage::Normalise => ("model: normalising".to_string(), None),
@@ -120,6 +137,48 @@ pub fn spawn_train(session: Session, tx: Sender<Msg>, cancel: Arc<AtomicBool>) {
         };
         let _ = tx.send(Msg::Trained(outcome));
     });
+}
+
+/// For a profile that needs deep embeddings: when some are missing, put
+/// the fast profile's map up at once (not saved), then compute them. `Err`
+/// is the message that ends the job (cancelled, or the pass failed).
+fn embed_in_background(
+    session: &Session,
+    tx: &Sender<Msg>,
+    cancel: &AtomicBool,
+) -> Result<(), Msg> {
+    let profile = session.profile();
+    if !profile.needs_embeddings() {
+        return Ok(());
+    }
+    let missing = session.load().map_or(0, |i| {
+        i.entries
+            .iter()
+            .filter(|e| e.values().is_some() && i.deep.get(e).is_none())
+            .count()
+    });
+    if missing == 0 {
+        return Ok(());
+    }
+    if let Ok(index) = session.load() {
+        let params = crate::model::ModelParams {
+            similarity: crate::similarity::Profile::Musim,
+            ..Default::default()
+        };
+        let _ = tx.send(Msg::Job {
+            label: "model (musim, while deep embeddings wait)".into(),
+            fraction: None,
+        });
+        if let Ok(m) = crate::model::build(&index, &params, &|_| {}, cancel) {
+            let _ = tx.send(Msg::Interim(Arc::new(m)));
+        }
+    }
+    let progress = ChannelProgress::new(tx.clone(), "deep embeddings");
+    match session.embed(&progress, cancel) {
+        Ok(r) if r.interrupted => Err(Msg::TrainCancelled),
+        Ok(_) => Ok(()),
+        Err(e) => Err(Msg::Trained(Err(e.to_string()))),
+    }
 }
 
 /// Generate the demo library if needed, then hand over its session.

@@ -1,0 +1,129 @@
+//! The embedding pass: give every analysed track of an index its deep
+//! embedding (feature `embeddings`). It runs after the fast analysis, on
+//! the same windows, reuses what is already embedded, and saves atomically;
+//! Ctrl-C keeps what was done.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+
+use super::atomic::WriteError;
+use super::deep::{DeepRecord, DeepRow, EmbedReport};
+use super::index::{Index, LoadError};
+use super::paths::{from_bytes, show};
+use super::progress::Progress;
+use crate::deep::{embed_file, DeepError};
+
+/// Why the pass could not run at all (a track that fails is recorded, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedPassError {
+    /// The model could not be loaded; the other profiles still work.
+    #[error("{0}; the musim and seed similarity profiles still work")]
+    Model(DeepError),
+    /// The index could not be read.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// There is no index yet.
+    #[error("no index at {}; run `musim-tui index` first", show(.0))]
+    NotIndexed(PathBuf),
+    /// The index could not be written.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// Embed the analysed tracks of the index at `index_path` that have no
+/// current embedding, and save it.
+pub fn run(
+    index_path: &Path,
+    progress: &dyn Progress,
+    cancel: &AtomicBool,
+) -> Result<EmbedReport, EmbedPassError> {
+    let model = crate::deep::model::shared().map_err(EmbedPassError::Model)?;
+    let mut index =
+        Index::load(index_path)?.ok_or_else(|| EmbedPassError::NotIndexed(index_path.into()))?;
+    let mut report = EmbedReport::default();
+    if index.deep.model != model.id() {
+        report.model_changed = !index.deep.rows.is_empty();
+        index.deep.rows.clear();
+        index.deep.model = model.id().to_string();
+    }
+    let before = index.deep.clone();
+    index.deep.retain_valid(&index.entries);
+    let todo: Vec<usize> = (0..index.entries.len())
+        .filter(|&i| {
+            let e = &index.entries[i];
+            e.values().is_some() && index.deep.get(e).is_none()
+        })
+        .collect();
+    report.reused = index.analysed() - todo.len();
+    if todo.is_empty() {
+        if index.deep != before {
+            index.save(index_path)?;
+        }
+        return Ok(report);
+    }
+    let windows = index.header.params.windows;
+    progress.start(todo.len() as u64);
+    let rows: Vec<DeepRow> = todo
+        .par_iter()
+        .filter_map(|&i| {
+            if cancel.load(Ordering::SeqCst) {
+                return None;
+            }
+            let e = index.entries.get(i)?;
+            let path = from_bytes(&e.path);
+            let m = model.clone();
+            let record = match catch_unwind(AssertUnwindSafe(|| embed_file(&path, &windows, m))) {
+                Ok(Ok(d)) => DeepRecord::Embedded {
+                    embedding: d.embedding,
+                    tags: d.tags,
+                    patches: d.patches as u32,
+                    repeat_padded: d.repeat_padded,
+                },
+                Ok(Err(err)) => DeepRecord::Failed {
+                    reason: err.to_string(),
+                },
+                Err(_) => DeepRecord::Failed {
+                    reason: format!("{}: internal error while embedding", show(&path)),
+                },
+            };
+            progress.advance(&path);
+            Some(DeepRow {
+                path: e.path.clone(),
+                size: e.size,
+                mtime_ns: e.mtime_ns,
+                record,
+            })
+        })
+        .collect();
+    progress.finish();
+    report.interrupted = rows.len() < todo.len();
+    for r in &rows {
+        match &r.record {
+            DeepRecord::Embedded { repeat_padded, .. } => {
+                report.embedded += 1;
+                report.padded += usize::from(*repeat_padded);
+            }
+            DeepRecord::Failed { reason } => report
+                .failed
+                .push((super::paths::show_bytes(&r.path), reason.clone())),
+        }
+    }
+    // The index may have been re-indexed meanwhile: add to what is on disk
+    // now when it is the same library and windows; rows of files that
+    // changed meanwhile drop out.
+    let mut target = match Index::load(index_path) {
+        Ok(Some(now)) if now.header.params == index.header.params => now,
+        _ => index,
+    };
+    if target.deep.model != model.id() {
+        target.deep.rows.clear();
+        target.deep.model = model.id().to_string();
+    }
+    target.deep.insert(rows);
+    target.deep.retain_valid(&target.entries);
+    target.save(index_path)?;
+    Ok(report)
+}
