@@ -135,6 +135,55 @@ fn main() {
         }),
     );
 
+    // Whole tracks with the deep profile: the fast analysis plus the
+    // embedding on the same windows, default patch budget.
+    if let Some(dir) = std::env::var_os("MUSIM_BENCH_TRACKS") {
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| {
+            p.extension()
+                .is_some_and(|e| e == "ogg" || e == "mp3" || e == "flac" || e == "wav")
+        });
+        files.sort();
+        let windows = musim::analysis::Windows::default();
+        let epoch = Instant::now();
+        let mut per_track: Vec<(f64, f64, f64)> = Vec::new();
+        for p in &files {
+            let c0 = cpu_now(epoch);
+            let Ok(a) = musim::analysis::analyze_file_with(p, &windows) else {
+                continue;
+            };
+            let c1 = cpu_now(epoch);
+            let Ok(d) = musim::deep::embed_file(p, &windows, model.clone()) else {
+                continue;
+            };
+            let c2 = cpu_now(epoch);
+            let _ = (a, d);
+            per_track.push((
+                (c2 - c0).as_secs_f64(),
+                (c1 - c0).as_secs_f64(),
+                (c2 - c1).as_secs_f64(),
+            ));
+        }
+        if !per_track.is_empty() {
+            per_track.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let (med, max) = (
+                per_track[per_track.len() / 2],
+                per_track[per_track.len() - 1],
+            );
+            println!(
+                "full track with the deep profile (analysis + embedding, {} patches at most, 1 core): median {:.2} s CPU ({:.2} + {:.2}), max {:.2} s, {} tracks",
+                musim::deep::track::patch_budget(),
+                med.0,
+                med.1,
+                med.2,
+                max.0,
+                per_track.len()
+            );
+        }
+    }
+
     if std::env::var("DEEP_BENCH").as_deref() == Ok("batch") {
         for batch in [1usize, 2, 5, 10] {
             let m = DeepModel::from_bytes(&bytes, "bench", batch).unwrap();

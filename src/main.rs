@@ -292,7 +292,7 @@ fn cancel_flag() -> Arc<AtomicBool> {
 /// Give the library's tracks their deep embeddings (progress on stderr).
 fn embed_library(session: &Session) -> Result<ExitCode> {
     let cancel = cancel_flag();
-    let progress = musim::library::progress::for_stderr();
+    let progress = musim::library::progress::for_stderr_doing(musim::library::progress::EMBEDDING);
     let report = session.embed(progress.as_ref(), &cancel)?;
     if report.embedded > 0 || !report.failed.is_empty() || report.interrupted {
         eprintln!("musim-tui: {}", report.summary());

@@ -242,6 +242,32 @@ fn windows_tails_and_short_tracks() {
     assert!(DeepAccumulator::with_model(model).finish().is_err());
 }
 
+/// A patch budget runs evenly spaced patches of a window and averages
+/// exactly those.
+#[test]
+fn patch_budget_picks_evenly_spaced_patches() {
+    let model = shared();
+    let song = clip("song.wav"); // 10 s: 3 patches
+    let mel = frontend::log_mel(&song);
+    assert_eq!(mel.n_patches(), 3);
+    // At most 1 of 3: the middle one.
+    let mut acc = DeepAccumulator::with_model(model.clone());
+    acc.push_window_at_most(&song, 1).unwrap();
+    let one = acc.finish().unwrap();
+    assert_eq!(one.patches, 1);
+    let middle = model.run(&mel.patches()[PATCH_LEN..2 * PATCH_LEN]).unwrap();
+    assert!(max_abs_diff(&one.embedding[..POOL_DIM], &middle.mean_pool) <= 1e-5);
+    assert!(max_abs_diff(&one.embedding[POOL_DIM..], &middle.max_pool) <= 1e-5);
+    // A budget at least the window's patches changes nothing.
+    let mut acc = DeepAccumulator::with_model(model.clone());
+    acc.push_window_at_most(&song, 3).unwrap();
+    let all = acc.finish().unwrap();
+    let mut acc = DeepAccumulator::with_model(model);
+    acc.push_window(&song).unwrap();
+    assert_eq!(all, acc.finish().unwrap());
+    assert_eq!(all.patches, 3);
+}
+
 /// Bad input to the network call itself.
 #[test]
 fn partial_patches_are_rejected() {

@@ -101,6 +101,14 @@ impl DeepAccumulator {
     /// Add one analysis window (mono 22050 Hz, typically up to 30 s): its
     /// whole 3-s patches go through the network; its tail is dropped.
     pub fn push_window(&mut self, y_22050: &[f32]) -> Result<(), DeepError> {
+        self.push_window_at_most(y_22050, usize::MAX)
+    }
+
+    /// [`Self::push_window`] running at most `max` of the window's whole
+    /// patches through the network, evenly spaced over it (the network is
+    /// nearly all the cost, and the mean over a long track's patches
+    /// changes little when it has fewer of them).
+    pub fn push_window_at_most(&mut self, y_22050: &[f32], max: usize) -> Result<(), DeepError> {
         let mel = log_mel(y_22050);
         if mel.n_patches() == 0 {
             if self.patches == 0 && mel.frames > self.short.as_ref().map_or(0, |m| m.frames) {
@@ -109,7 +117,19 @@ impl DeepAccumulator {
             return Ok(());
         }
         self.short = None;
-        let out = self.model.run(mel.patches())?;
+        let n = mel.n_patches();
+        let out = if n <= max {
+            self.model.run(mel.patches())?
+        } else {
+            let max = max.max(1);
+            let all = mel.patches();
+            let mut picked = Vec::with_capacity(max * PATCH_LEN);
+            for k in 0..max {
+                let i = (2 * k + 1) * n / (2 * max);
+                picked.extend_from_slice(&all[i * PATCH_LEN..(i + 1) * PATCH_LEN]);
+            }
+            self.model.run(&picked)?
+        };
         self.add(&out);
         Ok(())
     }

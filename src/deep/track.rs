@@ -25,8 +25,37 @@ pub enum EmbedError {
     },
 }
 
+/// Most 3-s patches the network runs per track by default: every patch of
+/// a 30-s clip (10) and of a 1-min one (20), 3 per window of a long track
+/// (18 of its 60). The network is ~0.09 s per patch on one core, so this
+/// bounds a track near 1.7 s; `MUSIM_DEEP_PATCH_BUDGET` changes it (0: no
+/// limit).
+pub const PATCH_BUDGET: usize = 20;
+
+/// The patch budget in force (see [`PATCH_BUDGET`]; `usize::MAX` = none).
+pub fn patch_budget() -> usize {
+    match std::env::var("MUSIM_DEEP_PATCH_BUDGET")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        Some(0) => usize::MAX,
+        Some(n) => n,
+        None => PATCH_BUDGET,
+    }
+}
+
+/// What an embedding depends on besides the audio: the weights and the
+/// patch budget (embeddings made otherwise are not mixed with these).
+pub fn identity(model: &DeepModel) -> String {
+    match patch_budget() {
+        usize::MAX => format!("{}; every patch", model.id()),
+        b => format!("{}; at most {b} patches per track", model.id()),
+    }
+}
+
 /// The deep embedding of `path`: a long track's analysis windows, or a
-/// short one whole, fed to the network in pieces of `windows.seconds`.
+/// short one whole, fed to the network in pieces of `windows.seconds`
+/// (at most [`patch_budget`] patches in all, spread evenly over them).
 pub fn embed_file(
     path: &Path,
     windows: &Windows,
@@ -39,7 +68,19 @@ pub fn embed_file(
     let mut stream = audio::open(path)?;
     let mut acc = DeepAccumulator::with_model(model);
     let len = windows.seconds.max(1) as usize * SR as usize;
-    match windows.starts(stream.info().duration_s) {
+    let starts = windows.starts(stream.info().duration_s);
+    let pieces = match (&starts, stream.info().duration_s) {
+        (Some(s), _) => s.len(),
+        (None, Some(d)) if d.is_finite() && d > 0.0 => {
+            (d / f64::from(windows.seconds.max(1))).ceil() as usize
+        }
+        _ => 1,
+    };
+    let quota = match patch_budget() {
+        usize::MAX => usize::MAX,
+        b => (b / pieces.max(1)).max(1),
+    };
+    match starts {
         Some(starts) => {
             for &t in &starts {
                 if !stream.seek_to(t)? {
@@ -49,7 +90,7 @@ pub fn embed_file(
                 if w.is_empty() {
                     break;
                 }
-                acc.push_window(&w).map_err(deep)?;
+                acc.push_window_at_most(&w, quota).map_err(deep)?;
             }
         }
         None => loop {
@@ -57,7 +98,7 @@ pub fn embed_file(
             if w.is_empty() {
                 break;
             }
-            acc.push_window(&w).map_err(deep)?;
+            acc.push_window_at_most(&w, quota).map_err(deep)?;
         },
     }
     match acc.finish() {

@@ -145,7 +145,9 @@ impl EmbedReport {
             ));
         }
         if self.model_changed {
-            s.push_str("; the deep model changed, so every track was embedded again");
+            s.push_str(
+                "; the deep model or patch budget changed, so every track was embedded again",
+            );
         }
         if self.interrupted {
             s.push_str("; interrupted (what was done is saved)");

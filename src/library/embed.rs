@@ -44,10 +44,11 @@ pub fn run(
     let mut index =
         Index::load(index_path)?.ok_or_else(|| EmbedPassError::NotIndexed(index_path.into()))?;
     let mut report = EmbedReport::default();
-    if index.deep.model != model.id() {
+    let identity = crate::deep::track::identity(&model);
+    if index.deep.model != identity {
         report.model_changed = !index.deep.rows.is_empty();
         index.deep.rows.clear();
-        index.deep.model = model.id().to_string();
+        index.deep.model = identity.clone();
     }
     let before = index.deep.clone();
     index.deep.retain_valid(&index.entries);
@@ -118,9 +119,9 @@ pub fn run(
         Ok(Some(now)) if now.header.params == index.header.params => now,
         _ => index,
     };
-    if target.deep.model != model.id() {
+    if target.deep.model != identity {
         target.deep.rows.clear();
-        target.deep.model = model.id().to_string();
+        target.deep.model = identity;
     }
     target.deep.insert(rows);
     target.deep.retain_valid(&target.entries);

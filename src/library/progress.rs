@@ -35,17 +35,30 @@ impl Progress for Silent {
     fn note(&self, _msg: &str) {}
 }
 
+/// What a run does to each file, for progress text: ("analysing", "analysed").
+pub type Verb = (&'static str, &'static str);
+
+/// Analysing files (the index run).
+pub const ANALYSING: Verb = ("analysing", "analysed");
+/// Computing deep embeddings.
+pub const EMBEDDING: Verb = ("embedding", "embedded");
+
 /// A progress bar on stderr: count, rate, ETA.
 #[derive(Debug)]
-pub struct Bar(ProgressBar);
+pub struct Bar(ProgressBar, Verb);
 
 impl Bar {
     /// A hidden bar until [`Progress::start`].
     pub fn new() -> Self {
-        Bar(ProgressBar::with_draw_target(
-            None,
-            ProgressDrawTarget::stderr(),
-        ))
+        Self::doing(ANALYSING)
+    }
+
+    /// A hidden bar for a run that does `verb` to each file.
+    pub fn doing(verb: Verb) -> Self {
+        Bar(
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+            verb,
+        )
     }
 }
 
@@ -58,9 +71,10 @@ impl Default for Bar {
 impl Progress for Bar {
     fn start(&self, total: u64) {
         self.0.set_length(total);
-        let style = ProgressStyle::with_template(
-            "{spinner} analysing [{bar:30}] {pos}/{len} files · {per_sec} · ETA {eta} {wide_msg}",
-        )
+        let style = ProgressStyle::with_template(&format!(
+            "{{spinner}} {} [{{bar:30}}] {{pos}}/{{len}} files · {{per_sec}} · ETA {{eta}} {{wide_msg}}",
+            self.1 .0
+        ))
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
         self.0.set_style(style);
@@ -88,16 +102,23 @@ pub struct LogLines {
     done: AtomicU64,
     started: Mutex<Option<(Instant, Instant)>>,
     every: Duration,
+    verb: Verb,
 }
 
 impl LogLines {
     /// Log at most once per `every`.
     pub fn new(every: Duration) -> Self {
+        Self::doing(every, ANALYSING)
+    }
+
+    /// Log at most once per `every`, for a run that does `verb` to each file.
+    pub fn doing(every: Duration, verb: Verb) -> Self {
         LogLines {
             total: AtomicU64::new(0),
             done: AtomicU64::new(0),
             started: Mutex::new(None),
             every,
+            verb,
         }
     }
 }
@@ -109,7 +130,7 @@ impl Progress for LogLines {
         if let Ok(mut s) = self.started.lock() {
             *s = Some((now, now));
         }
-        eprintln!("musim-tui: analysing {total} files");
+        eprintln!("musim-tui: {} {total} files", self.verb.0);
     }
 
     fn advance(&self, _path: &Path) {
@@ -132,7 +153,10 @@ impl Progress for LogLines {
         } else {
             0.0
         };
-        eprintln!("musim-tui: analysed {done}/{total} files ({rate:.1}/s, ETA {eta:.0} s)");
+        eprintln!(
+            "musim-tui: {} {done}/{total} files ({rate:.1}/s, ETA {eta:.0} s)",
+            self.verb.1
+        );
     }
 
     fn finish(&self) {}
@@ -140,9 +164,14 @@ impl Progress for LogLines {
 
 /// The right reporter for stderr: a bar on a terminal, log lines otherwise.
 pub fn for_stderr() -> Box<dyn Progress> {
+    for_stderr_doing(ANALYSING)
+}
+
+/// [`for_stderr`] for a run that does `verb` to each file.
+pub fn for_stderr_doing(verb: Verb) -> Box<dyn Progress> {
     if std::io::stderr().is_terminal() {
-        Box::new(Bar::new())
+        Box::new(Bar::doing(verb))
     } else {
-        Box::new(LogLines::new(Duration::from_secs(5)))
+        Box::new(LogLines::doing(Duration::from_secs(5), verb))
     }
 }

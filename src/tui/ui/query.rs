@@ -111,10 +111,19 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
                     )
                 })
                 .collect();
-            head.push(Line::from(Span::styled(
-                format!("why: {}", why.join(" · ")),
-                Style::default().fg(Color::Gray),
-            )));
+            if !why.is_empty() {
+                head.push(Line::from(Span::styled(
+                    format!("why: {}", why.join(" · ")),
+                    Style::default().fg(Color::Gray),
+                )));
+            }
+            if !r.tags.is_empty() {
+                let tags: Vec<String> = r.tags.iter().map(|(t, v)| format!("{t} {v:.2}")).collect();
+                head.push(Line::from(Span::styled(
+                    format!("tags: {}", tags.join(", ")),
+                    Style::default().fg(Color::Gray),
+                )));
+            }
             let split = Layout::default()
                 .direction(Direction::Vertical)
                 .constraints([Constraint::Length(head.len() as u16), Constraint::Min(0)])
