@@ -27,8 +27,11 @@ fn p_without_a_sound_device_says_so_and_the_explorer_carries_on() {
     );
     let t = Tmux::start("previews", 150, 30, &shell);
     // The demo library (10 styles × 2 tracks) is generated, indexed, modelled.
-    let s = t.wait_for("clusters (10)", 180);
-    assert!(s.contains("20 tracks"), "{s}");
+    // (A capture can catch a frame half drawn: wait for the status bar's
+    // count, drawn last, rather than for the cluster list.)
+    t.wait_for("clusters (10)", 180);
+    let s = t.wait_for("20 tracks", 30);
+    assert!(s.contains("clusters (10)"), "{s}");
     assert!(s.contains("♪ p: preview"), "{s}");
 
     t.keys(&["p"]);

@@ -74,8 +74,18 @@ fn awkward_signals_are_regularised_never_nan() {
         assert!(r.iter().all(|v| v.is_finite()));
     }
     let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+    // The deep profiles: embeddings that do not vary at all (every
+    // dimension "dead") must still give finite similarities.
+    let flat = vec![0.25f32; 1506];
+    let embeddings: Vec<&[f32]> = rows.iter().map(|_| flat.as_slice()).collect();
     for profile in Profile::ALL {
-        let space = Space::build(profile, feature_names(), &refs).unwrap();
+        if profile.needs_embeddings() {
+            assert!(matches!(
+                Space::build(profile, feature_names(), &refs),
+                Err(musim::similarity::SpaceError::NoEmbeddings(..))
+            ));
+        }
+        let space = Space::build_with(profile, feature_names(), &refs, Some(&embeddings)).unwrap();
         let g = space.knn_graph(3);
         for ns in &g {
             assert_eq!(ns.len(), 3);
@@ -85,11 +95,11 @@ fn awkward_signals_are_regularised_never_nan() {
             );
         }
         for r in &rows {
-            let p = space.point(r).unwrap();
+            let p = space.point_with(r, Some(&flat)).unwrap();
             for j in 0..space.len() {
                 let s = space.similarity(&p, j);
                 assert!(s.is_finite(), "{profile}: {s}");
-                if profile == Profile::Musim {
+                if matches!(profile, Profile::Musim | Profile::Fused) {
                     assert!((0.0..=1.0).contains(&s), "{s}");
                 }
             }

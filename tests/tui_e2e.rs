@@ -119,9 +119,11 @@ fn explorer_in_a_pseudo_terminal() {
     );
 
     // It opens, indexes and trains in the background, then shows clusters.
-    let s = t.wait_for("clusters (2)", 120);
+    t.wait_for("clusters (2)", 120);
+    // The status bar is drawn last: waiting for it avoids a half-drawn capture.
+    let s = t.wait_for("8 tracks", 30);
     assert!(s.contains("map · colour: genre"), "{s}");
-    assert!(s.contains("8 tracks"), "{s}");
+    assert!(s.contains("clusters (2)"), "{s}");
 
     // Browse: focus clusters, open one, move down.
     t.keys(&["Tab", "Enter", "Down"]);

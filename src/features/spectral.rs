@@ -308,10 +308,7 @@ impl Moments {
             }
             // Separate simple loops again: one loop mixing the f64 sums with
             // the mantissa split stayed scalar.
-            let mut bsum = 0.0f64;
-            for l in 0..LANES {
-                bsum += s[l] as f64;
-            }
+            let bsum: f64 = s.iter().map(|&v| v as f64).sum();
             for l in 0..LANES {
                 s64[l] += s[l] as f64;
                 sf64[l] += sf[l] as f64;

@@ -109,8 +109,8 @@ pub fn spawn_train(session: Session, tx: Sender<Msg>, cancel: Arc<AtomicBool>) {
                 return;
             }
             Ok(_) => {
-                if let Err(e) = embed_in_background(&session, &tx, &cancel) {
-                    let _ = tx.send(e);
+                if let Some(end) = embed_in_background(&session, &tx, &cancel) {
+                    let _ = tx.send(end);
                     return;
                 }
                 let stage = |s: Stage| {
@@ -140,16 +140,12 @@ pub fn spawn_train(session: Session, tx: Sender<Msg>, cancel: Arc<AtomicBool>) {
 }
 
 /// For a profile that needs deep embeddings: when some are missing, put
-/// the fast profile's map up at once (not saved), then compute them. `Err`
-/// is the message that ends the job (cancelled, or the pass failed).
-fn embed_in_background(
-    session: &Session,
-    tx: &Sender<Msg>,
-    cancel: &AtomicBool,
-) -> Result<(), Msg> {
+/// the fast profile's map up at once (not saved), then compute them.
+/// `Some` is the message that ends the job (cancelled, or the pass failed).
+fn embed_in_background(session: &Session, tx: &Sender<Msg>, cancel: &AtomicBool) -> Option<Msg> {
     let profile = session.profile();
     if !profile.needs_embeddings() {
-        return Ok(());
+        return None;
     }
     let missing = session.load().map_or(0, |i| {
         i.entries
@@ -158,7 +154,7 @@ fn embed_in_background(
             .count()
     });
     if missing == 0 {
-        return Ok(());
+        return None;
     }
     if let Ok(index) = session.load() {
         let params = crate::model::ModelParams {
@@ -175,9 +171,9 @@ fn embed_in_background(
     }
     let progress = ChannelProgress::new(tx.clone(), "deep embeddings");
     match session.embed(&progress, cancel) {
-        Ok(r) if r.interrupted => Err(Msg::TrainCancelled),
-        Ok(_) => Ok(()),
-        Err(e) => Err(Msg::Trained(Err(e.to_string()))),
+        Ok(r) if r.interrupted => Some(Msg::TrainCancelled),
+        Ok(_) => None,
+        Err(e) => Some(Msg::Trained(Err(e.to_string()))),
     }
 }
 
