@@ -7,7 +7,7 @@
 //!       = uₐ·v_b + u_b·vₐ + cₐ + c_b − 2d, with
 //! u = [P (off-diagonal doubled), −2Pμ], v = [Σ + μμᵀ, μ], c = μᵀPμ.
 
-use super::kernels::{self, Rows, LANES64};
+use super::kernels::{self, Isa, Rows, LANES64};
 use crate::features::timbre::{tri_index, DIMS, STORED};
 
 /// Length of the `u` and `v` vectors (their values; they are stored
@@ -150,8 +150,8 @@ pub fn prepare(g: &[f32], centre: &[f64]) -> Option<Prepared> {
 /// Symmetrised KL divergence of two prepared Gaussians (≥ 0); exactly
 /// symmetric in a and b.
 #[inline(always)]
-pub fn skl(a: View, b: View) -> f64 {
-    let cross = kernels::cross64(a.u, a.v, b.u, b.v);
+pub fn skl(isa: Isa, a: View, b: View) -> f64 {
+    let cross = kernels::cross64(isa, a.u, a.v, b.u, b.v);
     (0.5 * (cross + (a.c + b.c)) - DIMS as f64).max(0.0)
 }
 
@@ -160,8 +160,8 @@ pub fn skl(a: View, b: View) -> f64 {
 /// everything); the logarithm keeps the per-track distance statistics of
 /// mutual proximity meaningful.
 #[inline(always)]
-pub fn distance(a: View, b: View) -> f64 {
-    super::fastmath::ln_1p(skl(a, b))
+pub fn distance(isa: Isa, a: View, b: View) -> f64 {
+    super::fastmath::ln_1p(skl(isa, a, b))
 }
 
 /// Inverse of a symmetric positive definite `DIMS × DIMS` matrix by
@@ -286,19 +286,19 @@ mod tests {
         let centre = vec![47.0; DIMS];
         let (pa, pb) = (prepare(&a, &centre).unwrap(), prepare(&b, &centre).unwrap());
         let want = direct(&a, &b);
-        let got = skl(pa.view(), pb.view());
+        let got = skl(Isa::base(), pa.view(), pb.view());
         assert!((got - want).abs() < 1e-6 * want.max(1.0), "{got} vs {want}");
-        assert!(skl(pa.view(), pa.view()).abs() < 1e-6);
-        assert_eq!(skl(pa.view(), pb.view()), skl(pb.view(), pa.view()));
+        assert!(skl(Isa::base(), pa.view(), pa.view()).abs() < 1e-6);
+        assert_eq!(skl(Isa::base(), pa.view(), pb.view()), skl(Isa::base(), pb.view(), pa.view()));
         // Any centre gives the same divergence.
         let other = vec![0.0; DIMS];
         let (qa, qb) = (prepare(&a, &other).unwrap(), prepare(&b, &other).unwrap());
-        assert!((skl(qa.view(), qb.view()) - got).abs() < 1e-6 * got);
+        assert!((skl(Isa::base(), qa.view(), qb.view()) - got).abs() < 1e-6 * got);
         // The flat table holds the same Gaussians.
         let table = Table::new(&[pa.clone(), pb.clone()]);
         assert_eq!(table.prepared(1), Some(pb.clone()));
         assert!(table.get(2).is_none());
-        assert_eq!(skl(table.get(0).unwrap(), table.get(1).unwrap()), got);
+        assert_eq!(skl(Isa::base(), table.get(0).unwrap(), table.get(1).unwrap()), got);
     }
 
     #[test]
@@ -321,12 +321,12 @@ mod tests {
         for a in &all {
             assert!(a.u.iter().chain(&a.v).all(|v| v.is_finite()) && a.c.is_finite());
             for b in &all {
-                let d = distance(a.view(), b.view());
+                let d = distance(Isa::base(), a.view(), b.view());
                 assert!(d.is_finite() && d >= 0.0, "{d}");
             }
         }
         // Still a metric-like order: the tone is nearer music than silence is.
-        assert!(distance(all[1].view(), all[2].view()) < distance(all[0].view(), all[2].view()));
+        assert!(distance(Isa::base(), all[1].view(), all[2].view()) < distance(Isa::base(), all[0].view(), all[2].view()));
         assert!(prepare(&[0.0; 5], &centre).is_none());
     }
 }

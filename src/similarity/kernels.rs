@@ -68,7 +68,8 @@ impl<T: Copy + Default> Rows<T> {
 /// Sum of 8 f64 lanes as a balanced tree (short dependency chains).
 #[inline(always)]
 fn sum8(a: [f64; 8]) -> f64 {
-    ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]))
+    let h = [a[0] + a[4], a[1] + a[5], a[2] + a[6], a[3] + a[7]];
+    (h[0] + h[2]) + (h[1] + h[3])
 }
 
 /// Dot product in f64.
@@ -87,26 +88,18 @@ pub fn dot64(a: &[f64], b: &[f64]) -> f64 {
     sum8(acc) + tail
 }
 
-/// `au·bv + bu·av` in one pass over the four vectors; exactly symmetric
-/// in swapping a and b.
+/// `au·bv + bu·av`; exactly symmetric in swapping a and b, and the same
+/// to the bit in every build (`isa`).
 #[inline(always)]
-pub fn cross64(au: &[f64], av: &[f64], bu: &[f64], bv: &[f64]) -> f64 {
-    let n = au.len().min(av.len()).min(bu.len()).min(bv.len());
-    let (cau, rau) = au[..n].as_chunks::<LANES64>();
-    let (cav, rav) = av[..n].as_chunks::<LANES64>();
-    let (cbu, rbu) = bu[..n].as_chunks::<LANES64>();
-    let (cbv, rbv) = bv[..n].as_chunks::<LANES64>();
-    let mut ab = [0.0f64; LANES64];
-    let mut ba = [0.0f64; LANES64];
-    for (((xu, xv), yu), yv) in cau.iter().zip(cav).zip(cbu).zip(cbv) {
-        for l in 0..LANES64 {
-            ab[l] += xu[l] * yv[l];
-            ba[l] += yu[l] * xv[l];
-        }
+pub fn cross64(isa: Isa, au: &[f64], av: &[f64], bu: &[f64], bv: &[f64]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if isa.avx2 {
+        // SAFETY: an `Isa` with `avx2` set comes only from `with_simd`,
+        // after it found the CPU has AVX2.
+        return unsafe { x86::cross64(au, av, bu, bv) };
     }
-    let tail_ab: f64 = rau.iter().zip(rbv).map(|(x, y)| x * y).sum();
-    let tail_ba: f64 = rbu.iter().zip(rav).map(|(x, y)| x * y).sum();
-    (sum8(ab) + tail_ab) + (sum8(ba) + tail_ba)
+    let _ = isa;
+    dot64(au, bv) + dot64(bu, av)
 }
 
 /// L1 (Manhattan) distance over the common length of `a` and `b`;
@@ -130,11 +123,27 @@ pub fn l1(a: &[f32], b: &[f32]) -> f64 {
     sum8(h) + f64::from(tail)
 }
 
-/// `f()`, compiled for AVX2 when the CPU has it (x86-64 only; elsewhere,
+/// Which build of the kernels runs. LLVM vectorises the f64 dot products
+/// of the baseline build only two lanes wide, so AVX2 has its own version
+/// of them; it adds in the same order, so results do not depend on it.
+#[derive(Debug, Clone, Copy)]
+pub struct Isa {
+    /// The CPU has AVX2 and the caller is compiled for it.
+    avx2: bool,
+}
+
+impl Isa {
+    /// The baseline build (any CPU).
+    pub fn base() -> Isa {
+        Isa { avx2: false }
+    }
+}
+
+/// `f(isa)`, compiled for AVX2 when the CPU has it (x86-64 only; elsewhere,
 /// and on older CPUs, the baseline build). `f` and the kernels it calls
 /// must be inlined into it to benefit, hence `#[inline(always)]` on them.
 #[inline(always)]
-pub fn with_simd<R>(f: impl FnOnce() -> R) -> R {
+pub fn with_simd<R>(f: impl FnOnce(Isa) -> R) -> R {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") {
@@ -143,14 +152,59 @@ pub fn with_simd<R>(f: impl FnOnce() -> R) -> R {
             return unsafe { avx2(f) };
         }
     }
-    f()
+    f(Isa::base())
 }
 
-/// `f()` with AVX2 code generation.
+/// `f(isa)` with AVX2 code generation.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn avx2<R>(f: impl FnOnce() -> R) -> R {
-    f()
+fn avx2<R>(f: impl FnOnce(Isa) -> R) -> R {
+    f(Isa { avx2: true })
+}
+
+/// AVX2 versions of the f64 kernels: the same lanes (two registers of
+/// four for eight lanes), the same multiply-then-add (no FMA) and the same
+/// reduction tree as [`dot64`], so the same results to the bit.
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    /// `a · b` as [`super::dot64`] computes it.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn dot(a: &[f64], b: &[f64]) -> f64 {
+        let n = a.len().min(b.len());
+        let (ca, ra) = a[..n].as_chunks::<8>();
+        let (cb, rb) = b[..n].as_chunks::<8>();
+        let mut lo = _mm256_setzero_pd();
+        let mut hi = _mm256_setzero_pd();
+        for (x, y) in ca.iter().zip(cb) {
+            // SAFETY: x and y are arrays of 8 f64, read unaligned.
+            let (x0, x1, y0, y1) = unsafe {
+                (
+                    _mm256_loadu_pd(x.as_ptr()),
+                    _mm256_loadu_pd(x.as_ptr().add(4)),
+                    _mm256_loadu_pd(y.as_ptr()),
+                    _mm256_loadu_pd(y.as_ptr().add(4)),
+                )
+            };
+            lo = _mm256_add_pd(lo, _mm256_mul_pd(x0, y0));
+            hi = _mm256_add_pd(hi, _mm256_mul_pd(x1, y1));
+        }
+        // h[l] = acc[l] + acc[l + 4]; g = [h0 + h2, h1 + h3]; g0 + g1.
+        let h = _mm256_add_pd(lo, hi);
+        let g = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd::<1>(h));
+        let sum = _mm_cvtsd_f64(g) + _mm_cvtsd_f64(_mm_unpackhi_pd(g, g));
+        let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+        sum + tail
+    }
+
+    /// [`super::cross64`] with AVX2.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub fn cross64(au: &[f64], av: &[f64], bu: &[f64], bv: &[f64]) -> f64 {
+        dot(au, bv) + dot(bu, av)
+    }
 }
 
 #[cfg(test)]
@@ -177,16 +231,23 @@ mod tests {
 
     #[test]
     fn dot_and_cross_products() {
+        let cross = |au: &[f64], av: &[f64], bu: &[f64], bv: &[f64]| {
+            let simd = with_simd(|isa| cross64(isa, au, av, bu, bv));
+            let base = cross64(Isa::base(), au, av, bu, bv);
+            // Every build adds in the same order.
+            assert_eq!(simd.to_bits(), base.to_bits());
+            simd
+        };
         let v = |s: f64| -> Vec<f64> { (0..21).map(|i| ((i as f64 + s) * 0.7).sin()).collect() };
         let (au, av, bu, bv) = (v(0.0), v(1.0), v(2.0), v(3.0));
         let plain = |x: &[f64], y: &[f64]| -> f64 { x.iter().zip(y).map(|(a, b)| a * b).sum() };
         assert!((dot64(&au, &bv) - plain(&au, &bv)).abs() < 1e-12);
         let want = plain(&au, &bv) + plain(&bu, &av);
-        assert!((cross64(&au, &av, &bu, &bv) - want).abs() < 1e-12);
+        assert!((cross(&au, &av, &bu, &bv) - want).abs() < 1e-12);
         // Exactly symmetric, also with padding.
-        assert_eq!(cross64(&au, &av, &bu, &bv), cross64(&bu, &bv, &au, &av));
+        assert_eq!(cross(&au, &av, &bu, &bv), cross(&bu, &bv, &au, &av));
         let p = |x: &[f64]| padded(x, LANES64);
-        let got = cross64(&p(&au), &p(&av), &p(&bu), &p(&bv));
+        let got = cross(&p(&au), &p(&av), &p(&bu), &p(&bv));
         assert!((got - want).abs() < 1e-12);
     }
 
@@ -198,6 +259,6 @@ mod tests {
         assert_eq!(rows.row(0), &[1.0, 2.0, 3.0, 0.0]);
         assert_eq!(rows.row(1), &[4.0, 0.0, 0.0, 0.0]);
         assert!(rows.row(2).is_empty());
-        assert_eq!(with_simd(|| l1(rows.row(0), rows.row(1))), 3.0 + 2.0 + 3.0);
+        assert_eq!(with_simd(|_| l1(rows.row(0), rows.row(1))), 3.0 + 2.0 + 3.0);
     }
 }

@@ -26,7 +26,7 @@ use crate::features::fingerprint::seed_names;
 use crate::features::timbre::{DIMS as TIMBRE_DIMS, STORED as TIMBRE_STORED};
 use crate::model::normalize::Normalizer;
 use gaussian::Prepared;
-use kernels::{with_simd, Rows, LANES32};
+use kernels::{with_simd, Isa, Rows, LANES32};
 use proximity::Spread;
 
 /// A similarity profile.
@@ -340,13 +340,13 @@ impl Space {
     /// the distances pair by pair, then the logarithm over the whole run
     /// so it vectorises.
     #[inline(always)]
-    fn raw_into(&self, q: &Probe, cols: impl Iterator<Item = usize>, s: &mut Scratch) {
+    fn raw_into(&self, isa: Isa, q: &Probe, cols: impl Iterator<Item = usize>, s: &mut Scratch) {
         s.dv.clear();
         s.dt.clear();
         for j in cols {
             s.dv.push(kernels::l1(q.z, self.zp.row(j)));
             s.dt.push(match (q.gauss, self.gauss.get(j)) {
-                (Some(a), Some(b)) => gaussian::skl(a, b),
+                (Some(a), Some(b)) => gaussian::skl(isa, a, b),
                 _ => 0.0,
             });
         }
@@ -358,7 +358,7 @@ impl Space {
     /// Similarities of `q` to library rows `cols` into `out` (one per
     /// row), equal bit for bit to [`Space::similarity`] pair by pair.
     #[inline(always)]
-    fn sims_into(&self, q: &Probe, cols: Range<usize>, s: &mut Scratch, out: &mut [f32]) {
+    fn sims_into(&self, isa: Isa, q: &Probe, cols: Range<usize>, s: &mut Scratch, out: &mut [f32]) {
         let out = &mut out[..cols.len()];
         if self.profile == Profile::Seed {
             for (o, j) in out.iter_mut().zip(cols) {
@@ -366,7 +366,7 @@ impl Space {
             }
             return;
         }
-        self.raw_into(q, cols.clone(), s);
+        self.raw_into(isa, q, cols.clone(), s);
         let timbre = q.gauss.is_some() && self.gauss.get(cols.start).is_some();
         let raw = s.dv.iter().zip(&s.dt);
         match (
@@ -394,11 +394,11 @@ impl Space {
         let mut out = vec![0.0f32; n];
         with_simd(
             #[inline(always)]
-            || {
+            |isa| {
                 let mut s = Scratch::default();
                 for (c, chunk) in out.chunks_mut(RUN).enumerate() {
                     let start = c * RUN;
-                    self.sims_into(q, start..start + chunk.len(), &mut s, chunk);
+                    self.sims_into(isa, q, start..start + chunk.len(), &mut s, chunk);
                 }
             },
         );
@@ -408,8 +408,8 @@ impl Space {
     /// Spread sums (Σd, Σd², Σt, Σt²) and count of `q`'s distances to the
     /// sample rows `chunk`, leaving out row `own`.
     #[inline(always)]
-    fn sample_sums(&self, q: &Probe, chunk: &[u32], own: Option<usize>, s: &mut Scratch, acc: &mut [f64; 4], count: &mut usize) {
-        self.raw_into(q, chunk.iter().map(|&c| c as usize), s);
+    fn sample_sums(&self, isa: Isa, q: &Probe, chunk: &[u32], own: Option<usize>, s: &mut Scratch, acc: &mut [f64; 4], count: &mut usize) {
+        self.raw_into(isa, q, chunk.iter().map(|&c| c as usize), s);
         for ((&dv, &dt), &c) in s.dv.iter().zip(&s.dt).zip(chunk) {
             if Some(c as usize) == own {
                 continue;
@@ -426,11 +426,11 @@ impl Space {
     fn spreads(&self, q: &Probe) -> (Spread, Spread) {
         let (acc, n) = with_simd(
             #[inline(always)]
-            || {
+            |isa| {
                 let mut s = Scratch::default();
                 let (mut acc, mut n) = ([0.0f64; 4], 0usize);
                 for chunk in self.sample.chunks(RUN) {
-                    self.sample_sums(q, chunk, None, &mut s, &mut acc, &mut n);
+                    self.sample_sums(isa, q, chunk, None, &mut s, &mut acc, &mut n);
                 }
                 (acc, n)
             },
@@ -450,11 +450,11 @@ impl Space {
         let mut count = vec![0usize; block.len()];
         with_simd(
             #[inline(always)]
-            || {
+            |isa| {
                 let mut s = Scratch::default();
                 for chunk in self.sample.chunks(RUN) {
                     for ((&i, a), c) in block.iter().zip(&mut acc).zip(&mut count) {
-                        self.sample_sums(&self.row_probe(i), chunk, Some(i), &mut s, a, c);
+                        self.sample_sums(isa, &self.row_probe(i), chunk, Some(i), &mut s, a, c);
                     }
                 }
             },
@@ -520,7 +520,7 @@ impl Space {
             Profile::Musim => {
                 let dv = kernels::l1(q.z, self.zp.row(j));
                 let (dt, timbre) = match (q.gauss, self.gauss.get(j)) {
-                    (Some(a), Some(b)) => (gaussian::distance(a, b), true),
+                    (Some(a), Some(b)) => (gaussian::distance(Isa::base(), a, b), true),
                     _ => (0.0, false),
                 };
                 let spread = |v: &[Spread]| v.get(j).copied().unwrap_or(NO_SPREAD);
@@ -571,7 +571,7 @@ impl Space {
         knn::symmetric(self.len(), k, |rows, cols, s: &mut Scratch, emit| {
             with_simd(
                 #[inline(always)]
-                || {
+                |isa| {
                     let mut out = vec![0.0f32; cols.len()];
                     for i in rows {
                         let from = cols.start.max(i + 1);
@@ -579,7 +579,7 @@ impl Space {
                             continue;
                         }
                         let out = &mut out[..cols.end - from];
-                        self.sims_into(&self.row_probe(i), from..cols.end, s, out);
+                        self.sims_into(isa, &self.row_probe(i), from..cols.end, s, out);
                         for (j, &v) in (from..cols.end).zip(out.iter()) {
                             emit(i, j, v);
                         }
@@ -598,12 +598,12 @@ impl Space {
         let probes: Vec<Probe> = points.iter().map(Point::probe).collect();
         with_simd(
             #[inline(always)]
-            || {
+            |isa| {
                 let mut s = Scratch::default();
                 for start in (0..n).step_by(BLOCK) {
                     let cols = start..(start + BLOCK).min(n);
                     for (q, row) in probes.iter().zip(out.iter_mut()) {
-                        self.sims_into(q, cols.clone(), &mut s, &mut row[cols.clone()]);
+                        self.sims_into(isa, q, cols.clone(), &mut s, &mut row[cols.clone()]);
                     }
                 }
             },
