@@ -14,6 +14,43 @@ const ROUND: f64 = 6_755_399_441_055_744.0;
 const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
 const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 
+/// 1/k! for k = 0..=12: the Taylor series of e^r.
+const EXP_TAYLOR: [f64; 13] = [
+    1.0,
+    1.0,
+    1.0 / 2.0,
+    1.0 / 6.0,
+    1.0 / 24.0,
+    1.0 / 120.0,
+    1.0 / 720.0,
+    1.0 / 5040.0,
+    1.0 / 40_320.0,
+    1.0 / 362_880.0,
+    1.0 / 3_628_800.0,
+    1.0 / 39_916_800.0,
+    1.0 / 479_001_600.0,
+];
+
+/// 1/(2k + 1) for k = 0..=9: atanh(s)/s as a series in s².
+const ATANH_SERIES: [f64; 10] = [
+    1.0,
+    1.0 / 3.0,
+    1.0 / 5.0,
+    1.0 / 7.0,
+    1.0 / 9.0,
+    1.0 / 11.0,
+    1.0 / 13.0,
+    1.0 / 15.0,
+    1.0 / 17.0,
+    1.0 / 19.0,
+];
+
+/// Σ c[k]·xᵏ by Horner's rule (the loop unrolls: the length is a constant).
+#[inline(always)]
+fn horner<const N: usize>(x: f64, c: &[f64; N]) -> f64 {
+    c.iter().rev().fold(0.0, |p, &ck| ck + x * p)
+}
+
 /// e^x, for x in about −708..709 (clamped there: far-out arguments give
 /// the smallest normal or a large finite value instead of 0 or ∞).
 #[inline(always)]
@@ -24,19 +61,7 @@ pub fn exp(x: f64) -> f64 {
     let k = kr - ROUND;
     let r = (x - k * LN2_HI) - k * LN2_LO;
     // e^r by its Taylor series to r¹² (error < 2e-17 for |r| ≤ 0.35).
-    let p = 1.0
-        + r * (1.0
-            + r * (1.0 / 2.0
-                + r * (1.0 / 6.0
-                    + r * (1.0 / 24.0
-                        + r * (1.0 / 120.0
-                            + r * (1.0 / 720.0
-                                + r * (1.0 / 5040.0
-                                    + r * (1.0 / 40_320.0
-                                        + r * (1.0 / 362_880.0
-                                            + r * (1.0 / 3_628_800.0
-                                                + r * (1.0 / 39_916_800.0
-                                                    + r * (1.0 / 479_001_600.0))))))))))));
+    let p = horner(r, &EXP_TAYLOR);
     // 2^k from k's bits (k in −1022..1023 after the clamp).
     let k_bits = kr.to_bits().wrapping_sub(ROUND.to_bits());
     let scale = f64::from_bits(k_bits.wrapping_add(1023) << 52);
@@ -51,7 +76,9 @@ const SQRT_HALF_BITS: u64 = 0x3fe6_a09e_667f_3bcd;
 fn ln(x: f64) -> f64 {
     // x = m · 2^e with m in [√½, √2) (the offset makes the exponent field
     // roll over at √2 rather than at 2).
-    let ix = x.to_bits().wrapping_add(0x3ff0_0000_0000_0000 - SQRT_HALF_BITS);
+    let ix = x
+        .to_bits()
+        .wrapping_add(0x3ff0_0000_0000_0000 - SQRT_HALF_BITS);
     let e_field = ix >> 52;
     let m = f64::from_bits((ix & 0x000f_ffff_ffff_ffff).wrapping_add(SQRT_HALF_BITS));
     // e as a double without an integer conversion: 2⁵² + e_field, minus
@@ -60,16 +87,7 @@ fn ln(x: f64) -> f64 {
     // ln m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.1716.
     let f = m - 1.0;
     let s = f / (2.0 + f);
-    let s2 = s * s;
-    let series = 1.0
-        + s2 * (1.0 / 3.0
-            + s2 * (1.0 / 5.0
-                + s2 * (1.0 / 7.0
-                    + s2 * (1.0 / 9.0
-                        + s2 * (1.0 / 11.0
-                            + s2 * (1.0 / 13.0
-                                + s2 * (1.0 / 15.0
-                                    + s2 * (1.0 / 17.0 + s2 * (1.0 / 19.0)))))))));
+    let series = horner(s * s, &ATANH_SERIES);
     e * LN2_HI + (2.0 * s * series + e * LN2_LO)
 }
 

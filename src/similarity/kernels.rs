@@ -11,8 +11,9 @@ pub use crate::features::matrix::dot;
 /// Lanes of the f32 kernels (four AVX2 registers: four independent chains
 /// of additions in flight).
 pub const LANES32: usize = 32;
-/// Lanes of the f64 kernels (two AVX2 registers per sum).
-pub const LANES64: usize = 8;
+/// Lanes of the f64 kernels (one AVX2 register per sum; several sums run
+/// side by side instead, see [`cross64x4`]).
+pub const LANES64: usize = 4;
 
 /// `v` scaled to unit length (a zero vector stays zero).
 pub fn unit(v: &[f32]) -> Vec<f32> {
@@ -69,7 +70,14 @@ impl<T: Copy + Default> Rows<T> {
 #[inline(always)]
 fn sum8(a: [f64; 8]) -> f64 {
     let h = [a[0] + a[4], a[1] + a[5], a[2] + a[6], a[3] + a[7]];
-    (h[0] + h[2]) + (h[1] + h[3])
+    sum4(h)
+}
+
+/// Sum of 4 f64 lanes: (a0 + a2) + (a1 + a3), as an AVX2 register is
+/// reduced.
+#[inline(always)]
+fn sum4(a: [f64; 4]) -> f64 {
+    (a[0] + a[2]) + (a[1] + a[3])
 }
 
 /// Dot product in f64.
@@ -85,7 +93,7 @@ pub fn dot64(a: &[f64], b: &[f64]) -> f64 {
         }
     }
     let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    sum8(acc) + tail
+    sum4(acc) + tail
 }
 
 /// `au·bv + bu·av`; exactly symmetric in swapping a and b, and the same
@@ -100,6 +108,19 @@ pub fn cross64(isa: Isa, au: &[f64], av: &[f64], bu: &[f64], bv: &[f64]) -> f64 
     }
     let _ = isa;
     dot64(au, bv) + dot64(bu, av)
+}
+
+/// [`cross64`] of `a` with four `b`s at once (`a` is read once for all
+/// four, and the eight sums keep the AVX2 adders busy); the same results
+/// to the bit.
+#[inline(always)]
+pub fn cross64x4(isa: Isa, au: &[f64], av: &[f64], bu: [&[f64]; 4], bv: [&[f64]; 4]) -> [f64; 4] {
+    #[cfg(target_arch = "x86_64")]
+    if isa.avx2 {
+        // SAFETY: as in `cross64`.
+        return unsafe { x86::cross64x4(au, av, bu, bv) };
+    }
+    [0, 1, 2, 3].map(|c| cross64(isa, au, av, bu[c], bv[c]))
 }
 
 /// L1 (Manhattan) distance over the common length of `a` and `b`;
@@ -162,48 +183,87 @@ fn avx2<R>(f: impl FnOnce(Isa) -> R) -> R {
     f(Isa { avx2: true })
 }
 
-/// AVX2 versions of the f64 kernels: the same lanes (two registers of
-/// four for eight lanes), the same multiply-then-add (no FMA) and the same
-/// reduction tree as [`dot64`], so the same results to the bit.
+/// AVX2 versions of the f64 kernels: the same lanes (one register), the
+/// same multiply-then-add (no FMA) and the same reduction tree as
+/// [`dot64`], so the same results to the bit.
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
 
-    /// `a · b` as [`super::dot64`] computes it.
+    /// Four lanes summed as [`super::sum4`] does.
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn dot(a: &[f64], b: &[f64]) -> f64 {
-        let n = a.len().min(b.len());
-        let (ca, ra) = a[..n].as_chunks::<8>();
-        let (cb, rb) = b[..n].as_chunks::<8>();
-        let mut lo = _mm256_setzero_pd();
-        let mut hi = _mm256_setzero_pd();
-        for (x, y) in ca.iter().zip(cb) {
-            // SAFETY: x and y are arrays of 8 f64, read unaligned.
-            let (x0, x1, y0, y1) = unsafe {
+    fn sum4(a: __m256d) -> f64 {
+        let g = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd::<1>(a));
+        _mm_cvtsd_f64(g) + _mm_cvtsd_f64(_mm_unpackhi_pd(g, g))
+    }
+
+    /// `a · b` over the first `n` values as [`super::dot64`] adds the
+    /// tail.
+    #[inline(always)]
+    fn tail(a: &[f64], b: &[f64], from: usize, n: usize) -> f64 {
+        let (a, b) = (a.get(from..n).unwrap_or(&[]), b.get(from..n).unwrap_or(&[]));
+        a.iter().zip(b).map(|(x, y)| x * y).sum()
+    }
+
+    /// `au·bv_c + bu_c·av` for C vectors b at once, each as
+    /// [`super::cross64`] computes it.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn cross_cols<const C: usize>(
+        au: &[f64],
+        av: &[f64],
+        bu: [&[f64]; C],
+        bv: [&[f64]; C],
+    ) -> [f64; C] {
+        let mut n = au.len().min(av.len());
+        for c in 0..C {
+            n = n.min(bu[c].len()).min(bv[c].len());
+        }
+        let whole = n - n % 4;
+        let mut ab = [_mm256_setzero_pd(); C];
+        let mut ba = [_mm256_setzero_pd(); C];
+        for o in (0..whole).step_by(4) {
+            // SAFETY: o + 4 ≤ n, at most every slice's length.
+            let (u, v) = unsafe {
                 (
-                    _mm256_loadu_pd(x.as_ptr()),
-                    _mm256_loadu_pd(x.as_ptr().add(4)),
-                    _mm256_loadu_pd(y.as_ptr()),
-                    _mm256_loadu_pd(y.as_ptr().add(4)),
+                    _mm256_loadu_pd(au.as_ptr().add(o)),
+                    _mm256_loadu_pd(av.as_ptr().add(o)),
                 )
             };
-            lo = _mm256_add_pd(lo, _mm256_mul_pd(x0, y0));
-            hi = _mm256_add_pd(hi, _mm256_mul_pd(x1, y1));
+            for c in 0..C {
+                // SAFETY: as above.
+                let (bu, bv) = unsafe {
+                    (
+                        _mm256_loadu_pd(bu[c].as_ptr().add(o)),
+                        _mm256_loadu_pd(bv[c].as_ptr().add(o)),
+                    )
+                };
+                ab[c] = _mm256_add_pd(ab[c], _mm256_mul_pd(u, bv));
+                ba[c] = _mm256_add_pd(ba[c], _mm256_mul_pd(bu, v));
+            }
         }
-        // h[l] = acc[l] + acc[l + 4]; g = [h0 + h2, h1 + h3]; g0 + g1.
-        let h = _mm256_add_pd(lo, hi);
-        let g = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd::<1>(h));
-        let sum = _mm_cvtsd_f64(g) + _mm_cvtsd_f64(_mm_unpackhi_pd(g, g));
-        let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-        sum + tail
+        let mut out = [0.0; C];
+        for c in 0..C {
+            let x = sum4(ab[c]) + tail(au, bv[c], whole, n);
+            let y = sum4(ba[c]) + tail(bu[c], av, whole, n);
+            out[c] = x + y;
+        }
+        out
     }
 
     /// [`super::cross64`] with AVX2.
     #[target_feature(enable = "avx2")]
     #[inline]
     pub fn cross64(au: &[f64], av: &[f64], bu: &[f64], bv: &[f64]) -> f64 {
-        dot(au, bv) + dot(bu, av)
+        cross_cols::<1>(au, av, [bu], [bv])[0]
+    }
+
+    /// [`super::cross64x4`] with AVX2.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub fn cross64x4(au: &[f64], av: &[f64], bu: [&[f64]; 4], bv: [&[f64]; 4]) -> [f64; 4] {
+        cross_cols::<4>(au, av, bu, bv)
     }
 }
 
@@ -216,7 +276,11 @@ mod tests {
         let a: Vec<f32> = (0..79).map(|i| i as f32 * 0.5).collect();
         let b: Vec<f32> = (0..79).map(|i| (i as f32 - 3.0).powi(2) * 0.1).collect();
         let want: f64 = a.iter().zip(&b).map(|(x, y)| (x - y).abs() as f64).sum();
-        assert!((l1(&a, &b) - want).abs() < 1e-3 * want, "{} vs {want}", l1(&a, &b));
+        assert!(
+            (l1(&a, &b) - want).abs() < 1e-3 * want,
+            "{} vs {want}",
+            l1(&a, &b)
+        );
         assert_eq!(l1(&a, &a), 0.0);
         assert_eq!(l1(&a, &b), l1(&b, &a));
         assert_eq!(l1(&a, &b[..3]), l1(&a[..3], &b[..3]));
@@ -248,6 +312,19 @@ mod tests {
         assert_eq!(cross(&au, &av, &bu, &bv), cross(&bu, &bv, &au, &av));
         let p = |x: &[f64]| padded(x, LANES64);
         let got = cross(&p(&au), &p(&av), &p(&bu), &p(&bv));
+        // Four at once: the same to the bit, in every build.
+        let bs: Vec<(Vec<f64>, Vec<f64>)> = (0..4)
+            .map(|c| (v(5.0 + c as f64), v(c as f64 - 3.0)))
+            .collect();
+        let bu4 = [0, 1, 2, 3].map(|c| bs[c].0.as_slice());
+        let bv4 = [0, 1, 2, 3].map(|c| bs[c].1.as_slice());
+        let simd = with_simd(|isa| cross64x4(isa, &au, &av, bu4, bv4));
+        let base = cross64x4(Isa::base(), &au, &av, bu4, bv4);
+        for c in 0..4 {
+            let one = cross(&au, &av, bu4[c], bv4[c]);
+            assert_eq!(simd[c].to_bits(), one.to_bits());
+            assert_eq!(base[c].to_bits(), one.to_bits());
+        }
         assert!((got - want).abs() < 1e-12);
     }
 

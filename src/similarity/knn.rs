@@ -123,7 +123,16 @@ mod tests {
 
     #[test]
     fn equals_row_by_row_search_with_ties() {
-        for (n, k) in [(0, 3), (1, 3), (2, 1), (5, 10), (97, 0), (97, 5), (150, 12), (300, 10)] {
+        for (n, k) in [
+            (0, 3),
+            (1, 3),
+            (2, 1),
+            (5, 10),
+            (97, 0),
+            (97, 5),
+            (150, 12),
+            (300, 10),
+        ] {
             let got = symmetric(n, k, |rows, cols, _: &mut (), emit| {
                 for i in rows {
                     for j in cols.clone().filter(|&j| j > i) {

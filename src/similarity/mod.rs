@@ -335,20 +335,40 @@ impl Space {
         }
     }
 
-    /// Raw distances of `q` to library rows `cols` into `s` (vector L1,
-    /// and timbre distance when both sides have Gaussians, else 0): first
-    /// the distances pair by pair, then the logarithm over the whole run
-    /// so it vectorises.
+    /// Raw distances of `q` to the `len` library rows `col(0..len)` into
+    /// `s` (vector L1, and timbre distance when both sides have Gaussians,
+    /// else 0): first the distances pair by pair (divergences four rows at
+    /// a time), then the logarithm over the whole run so it vectorises.
     #[inline(always)]
-    fn raw_into(&self, isa: Isa, q: &Probe, cols: impl Iterator<Item = usize>, s: &mut Scratch) {
+    fn raw_into(
+        &self,
+        isa: Isa,
+        q: &Probe,
+        len: usize,
+        col: impl Fn(usize) -> usize,
+        s: &mut Scratch,
+    ) {
         s.dv.clear();
+        s.dv.extend((0..len).map(|k| kernels::l1(q.z, self.zp.row(col(k)))));
         s.dt.clear();
-        for j in cols {
-            s.dv.push(kernels::l1(q.z, self.zp.row(j)));
-            s.dt.push(match (q.gauss, self.gauss.get(j)) {
-                (Some(a), Some(b)) => gaussian::skl(isa, a, b),
-                _ => 0.0,
-            });
+        s.dt.resize(len, 0.0);
+        if let Some(a) = q.gauss {
+            let mut k = 0;
+            while k + 4 <= len {
+                let g = [0, 1, 2, 3].map(|c| self.gauss.get(col(k + c)));
+                if let [Some(b0), Some(b1), Some(b2), Some(b3)] = g {
+                    let d = gaussian::skl_x4(isa, a, [b0, b1, b2, b3]);
+                    s.dt[k..k + 4].copy_from_slice(&d);
+                } else {
+                    break;
+                }
+                k += 4;
+            }
+            for (k, d) in s.dt.iter_mut().enumerate().skip(k) {
+                if let Some(b) = self.gauss.get(col(k)) {
+                    *d = gaussian::skl(isa, a, b);
+                }
+            }
         }
         for d in &mut s.dt {
             *d = fastmath::ln_1p(*d);
@@ -366,7 +386,7 @@ impl Space {
             }
             return;
         }
-        self.raw_into(isa, q, cols.clone(), s);
+        self.raw_into(isa, q, cols.len(), |k| cols.start + k, s);
         let timbre = q.gauss.is_some() && self.gauss.get(cols.start).is_some();
         let raw = s.dv.iter().zip(&s.dt);
         match (
@@ -408,8 +428,17 @@ impl Space {
     /// Spread sums (Σd, Σd², Σt, Σt²) and count of `q`'s distances to the
     /// sample rows `chunk`, leaving out row `own`.
     #[inline(always)]
-    fn sample_sums(&self, isa: Isa, q: &Probe, chunk: &[u32], own: Option<usize>, s: &mut Scratch, acc: &mut [f64; 4], count: &mut usize) {
-        self.raw_into(isa, q, chunk.iter().map(|&c| c as usize), s);
+    fn sample_sums(
+        &self,
+        isa: Isa,
+        q: &Probe,
+        chunk: &[u32],
+        own: Option<usize>,
+        s: &mut Scratch,
+        acc: &mut [f64; 4],
+        count: &mut usize,
+    ) {
+        self.raw_into(isa, q, chunk.len(), |k| chunk[k] as usize, s);
         for ((&dv, &dt), &c) in s.dv.iter().zip(&s.dt).zip(chunk) {
             if Some(c as usize) == own {
                 continue;
@@ -826,7 +855,10 @@ mod tests {
                 (gt.mean, t.mean, t.mean),
                 (gt.sd, t.sd, t.mean),
             ] {
-                assert!((got - want).abs() <= 1e-7 * scale, "row {i}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() <= 1e-7 * scale,
+                    "row {i}: {got} vs {want}"
+                );
             }
         }
         let (vs, ts) = (&space.vector_spread, &space.timbre_spread);
@@ -857,7 +889,10 @@ mod tests {
                 .collect();
             let plain_list = best(all, 10);
             same_lists += usize::from(
-                plain_list.iter().map(|nb| nb.index).eq(list.iter().map(|nb| nb.index)),
+                plain_list
+                    .iter()
+                    .map(|nb| nb.index)
+                    .eq(list.iter().map(|nb| nb.index)),
             );
             // Where the lists differ, only by near-ties: the k-th best
             // similarities agree.
