@@ -11,8 +11,8 @@
 /// held in the low mantissa bits.
 const ROUND: f64 = 6_755_399_441_055_744.0;
 /// ln 2 split in two so k·ln 2 is subtracted without rounding error.
-const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
 /// 1/k! for k = 0..=12: the Taylor series of e^r.
 const EXP_TAYLOR: [f64; 13] = [

@@ -181,6 +181,27 @@ struct Probe<'a> {
 /// The spread of a track that has none (seed, or no timbre Gaussian).
 const NO_SPREAD: Spread = Spread { mean: 0.0, sd: 1.0 };
 
+/// Running sums of a track's distances to the sample.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    /// Σd and Σd² of the vector distances.
+    v: [f64; 2],
+    /// Σd and Σd² of the timbre distances.
+    t: [f64; 2],
+    /// Number of distances.
+    n: usize,
+}
+
+impl Sums {
+    /// The vector and timbre spreads.
+    fn spreads(&self) -> (Spread, Spread) {
+        (
+            Spread::from_sums(self.n, self.v[0], self.v[1]),
+            Spread::from_sums(self.n, self.t[0], self.t[1]),
+        )
+    }
+}
+
 /// Scratch arrays of the batch kernels: raw distances of one probe to a
 /// run of library rows.
 #[derive(Debug, Default)]
@@ -425,78 +446,64 @@ impl Space {
         out
     }
 
-    /// Spread sums (Σd, Σd², Σt, Σt²) and count of `q`'s distances to the
-    /// sample rows `chunk`, leaving out row `own`.
+    /// Adds `q`'s distances to the sample rows `chunk`, leaving out row
+    /// `own`, to `sums`.
     #[inline(always)]
     fn sample_sums(
         &self,
         isa: Isa,
-        q: &Probe,
+        (q, own): (&Probe, Option<usize>),
         chunk: &[u32],
-        own: Option<usize>,
         s: &mut Scratch,
-        acc: &mut [f64; 4],
-        count: &mut usize,
+        sums: &mut Sums,
     ) {
         self.raw_into(isa, q, chunk.len(), |k| chunk[k] as usize, s);
         for ((&dv, &dt), &c) in s.dv.iter().zip(&s.dt).zip(chunk) {
             if Some(c as usize) == own {
                 continue;
             }
-            acc[0] += dv;
-            acc[1] += dv * dv;
-            acc[2] += dt;
-            acc[3] += dt * dt;
-            *count += 1;
+            sums.v[0] += dv;
+            sums.v[1] += dv * dv;
+            sums.t[0] += dt;
+            sums.t[1] += dt * dt;
+            sums.n += 1;
         }
     }
 
     /// Distance spreads of a new track against the sample.
     fn spreads(&self, q: &Probe) -> (Spread, Spread) {
-        let (acc, n) = with_simd(
+        let sums = with_simd(
             #[inline(always)]
             |isa| {
                 let mut s = Scratch::default();
-                let (mut acc, mut n) = ([0.0f64; 4], 0usize);
+                let mut sums = Sums::default();
                 for chunk in self.sample.chunks(RUN) {
-                    self.sample_sums(isa, q, chunk, None, &mut s, &mut acc, &mut n);
+                    self.sample_sums(isa, (q, None), chunk, &mut s, &mut sums);
                 }
-                (acc, n)
+                sums
             },
         );
-        let t = match q.gauss {
-            Some(_) => Spread::from_sums(n, acc[2], acc[3]),
-            None => NO_SPREAD,
-        };
-        (Spread::from_sums(n, acc[0], acc[1]), t)
+        let (v, t) = sums.spreads();
+        (v, if q.gauss.is_some() { t } else { NO_SPREAD })
     }
 
     /// Distance spreads of library rows `block` against the sample
     /// (leaving each row out of its own), walking the sample in runs so
     /// each run is loaded from memory once per block, not once per track.
     fn spreads_block(&self, block: &[usize]) -> Vec<(Spread, Spread)> {
-        let mut acc = vec![[0.0f64; 4]; block.len()];
-        let mut count = vec![0usize; block.len()];
+        let mut sums = vec![Sums::default(); block.len()];
         with_simd(
             #[inline(always)]
             |isa| {
                 let mut s = Scratch::default();
                 for chunk in self.sample.chunks(RUN) {
-                    for ((&i, a), c) in block.iter().zip(&mut acc).zip(&mut count) {
-                        self.sample_sums(isa, &self.row_probe(i), chunk, Some(i), &mut s, a, c);
+                    for (&i, sums) in block.iter().zip(&mut sums) {
+                        self.sample_sums(isa, (&self.row_probe(i), Some(i)), chunk, &mut s, sums);
                     }
                 }
             },
         );
-        acc.iter()
-            .zip(&count)
-            .map(|(a, &n)| {
-                (
-                    Spread::from_sums(n, a[0], a[1]),
-                    Spread::from_sums(n, a[2], a[3]),
-                )
-            })
-            .collect()
+        sums.iter().map(Sums::spreads).collect()
     }
 
     /// Library track `i` as a point.
@@ -800,7 +807,7 @@ mod tests {
             let mut raw = rows[42].clone();
             raw.iter_mut().take(20).for_each(|v| *v += 0.3);
             let p = space.point(&raw).unwrap();
-            let skip = |j: usize| j % 3 == 0;
+            let skip = |j: usize| j.is_multiple_of(3);
             let all = (0..space.len())
                 .filter(|&j| !skip(j))
                 .map(|j| Neighbour {
