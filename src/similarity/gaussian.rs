@@ -7,20 +7,85 @@
 //!       = uₐ·v_b + u_b·vₐ + cₐ + c_b − 2d, with
 //! u = [P (off-diagonal doubled), −2Pμ], v = [Σ + μμᵀ, μ], c = μᵀPμ.
 
+use super::kernels::{self, Isa, Rows, LANES64};
 use crate::features::timbre::{tri_index, DIMS, STORED};
 
-/// Length of the `u` and `v` vectors.
+/// Length of the `u` and `v` vectors (their values; they are stored
+/// zero-padded to [`PADDED`]).
 pub const LEN: usize = STORED;
+/// Stored length of the `u` and `v` vectors: [`LEN`] rounded up to whole
+/// kernel lanes.
+pub const PADDED: usize = LEN.div_ceil(LANES64) * LANES64;
 
 /// A track's Gaussian, prepared for [`skl`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Prepared {
-    /// Precision part.
+    /// Precision part ([`PADDED`] values).
     pub u: Vec<f64>,
-    /// Moment part.
+    /// Moment part ([`PADDED`] values).
     pub v: Vec<f64>,
     /// μᵀPμ.
     pub c: f64,
+}
+
+impl Prepared {
+    /// A view for [`skl`].
+    pub fn view(&self) -> View<'_> {
+        View {
+            u: &self.u,
+            v: &self.v,
+            c: self.c,
+        }
+    }
+}
+
+/// A prepared Gaussian wherever it is stored.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    /// Precision part.
+    pub u: &'a [f64],
+    /// Moment part.
+    pub v: &'a [f64],
+    /// μᵀPμ.
+    pub c: f64,
+}
+
+/// Many prepared Gaussians in flat storage.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    u: Rows<f64>,
+    v: Rows<f64>,
+    c: Vec<f64>,
+}
+
+impl Table {
+    /// The table of `gaussians`.
+    pub fn new(gaussians: &[Prepared]) -> Table {
+        Table {
+            u: Rows::new(gaussians.iter().map(|g| g.u.as_slice()), PADDED, LANES64),
+            v: Rows::new(gaussians.iter().map(|g| g.v.as_slice()), PADDED, LANES64),
+            c: gaussians.iter().map(|g| g.c).collect(),
+        }
+    }
+
+    /// Gaussian `i`, if there is one.
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> Option<View<'_>> {
+        Some(View {
+            c: *self.c.get(i)?,
+            u: self.u.row(i),
+            v: self.v.row(i),
+        })
+    }
+
+    /// A copy of Gaussian `i`.
+    pub fn prepared(&self, i: usize) -> Option<Prepared> {
+        self.get(i).map(|g| Prepared {
+            u: g.u.to_vec(),
+            v: g.v.to_vec(),
+            c: g.c,
+        })
+    }
 }
 
 /// Smallest variance added to the diagonal (MFCC units², ≈ dB²): a
@@ -62,8 +127,8 @@ pub fn prepare(g: &[f32], centre: &[f64]) -> Option<Prepared> {
         .map(|i| (0..DIMS).map(|j| p[i * DIMS + j] * mu[j]).sum())
         .collect();
     let c = mu.iter().zip(&pmu).map(|(a, b)| a * b).sum();
-    let mut u = vec![0.0f64; LEN];
-    let mut v = vec![0.0f64; LEN];
+    let mut u = vec![0.0f64; PADDED];
+    let mut v = vec![0.0f64; PADDED];
     for i in 0..DIMS {
         for j in i..DIMS {
             let t = DIMS + tri_index(i, j);
@@ -82,21 +147,34 @@ pub fn prepare(g: &[f32], centre: &[f64]) -> Option<Prepared> {
     Some(Prepared { u, v, c })
 }
 
-/// Symmetrised KL divergence of two prepared Gaussians (≥ 0).
-#[inline]
-pub fn skl(a: &Prepared, b: &Prepared) -> f64 {
-    let ab = super::kernels::dot64(&a.u, &b.v);
-    let ba = super::kernels::dot64(&b.u, &a.v);
-    (0.5 * (ab + ba + a.c + b.c) - DIMS as f64).max(0.0)
+/// Symmetrised KL divergence of two prepared Gaussians (≥ 0); exactly
+/// symmetric in a and b.
+#[inline(always)]
+pub fn skl(isa: Isa, a: View, b: View) -> f64 {
+    skl_of(kernels::cross64(isa, a.u, a.v, b.u, b.v), a.c, b.c)
+}
+
+/// [`skl`] from the cross product `a.u·b.v + b.u·a.v` and the two `c`s.
+#[inline(always)]
+pub fn skl_of(cross: f64, ac: f64, bc: f64) -> f64 {
+    (0.5 * (cross + (ac + bc)) - DIMS as f64).max(0.0)
+}
+
+/// [`skl`] of `a` with four Gaussians at once (see
+/// [`kernels::cross64x4`]); the same results to the bit.
+#[inline(always)]
+pub fn skl_x4(isa: Isa, a: View, b: [View; 4]) -> [f64; 4] {
+    let cross = kernels::cross64x4(isa, a.u, a.v, b.map(|g| g.u), b.map(|g| g.v));
+    [0, 1, 2, 3].map(|c| skl_of(cross[c], a.c, b[c].c))
 }
 
 /// The timbre distance used for similarity: log(1 + SKL). The divergence
 /// has a very long tail (a near-silent track is thousands away from
 /// everything); the logarithm keeps the per-track distance statistics of
 /// mutual proximity meaningful.
-#[inline]
-pub fn distance(a: &Prepared, b: &Prepared) -> f64 {
-    skl(a, b).ln_1p()
+#[inline(always)]
+pub fn distance(isa: Isa, a: View, b: View) -> f64 {
+    super::fastmath::ln_1p(skl(isa, a, b))
 }
 
 /// Inverse of a symmetric positive definite `DIMS × DIMS` matrix by
@@ -221,14 +299,25 @@ mod tests {
         let centre = vec![47.0; DIMS];
         let (pa, pb) = (prepare(&a, &centre).unwrap(), prepare(&b, &centre).unwrap());
         let want = direct(&a, &b);
-        let got = skl(&pa, &pb);
+        let got = skl(Isa::base(), pa.view(), pb.view());
         assert!((got - want).abs() < 1e-6 * want.max(1.0), "{got} vs {want}");
-        assert!(skl(&pa, &pa).abs() < 1e-6);
-        assert!((skl(&pa, &pb) - skl(&pb, &pa)).abs() < 1e-9);
+        assert!(skl(Isa::base(), pa.view(), pa.view()).abs() < 1e-6);
+        assert_eq!(
+            skl(Isa::base(), pa.view(), pb.view()),
+            skl(Isa::base(), pb.view(), pa.view())
+        );
         // Any centre gives the same divergence.
         let other = vec![0.0; DIMS];
         let (qa, qb) = (prepare(&a, &other).unwrap(), prepare(&b, &other).unwrap());
-        assert!((skl(&qa, &qb) - got).abs() < 1e-6 * got);
+        assert!((skl(Isa::base(), qa.view(), qb.view()) - got).abs() < 1e-6 * got);
+        // The flat table holds the same Gaussians.
+        let table = Table::new(&[pa.clone(), pb.clone()]);
+        assert_eq!(table.prepared(1), Some(pb.clone()));
+        assert!(table.get(2).is_none());
+        assert_eq!(
+            skl(Isa::base(), table.get(0).unwrap(), table.get(1).unwrap()),
+            got
+        );
     }
 
     #[test]
@@ -251,12 +340,15 @@ mod tests {
         for a in &all {
             assert!(a.u.iter().chain(&a.v).all(|v| v.is_finite()) && a.c.is_finite());
             for b in &all {
-                let d = distance(a, b);
+                let d = distance(Isa::base(), a.view(), b.view());
                 assert!(d.is_finite() && d >= 0.0, "{d}");
             }
         }
         // Still a metric-like order: the tone is nearer music than silence is.
-        assert!(distance(&all[1], &all[2]) < distance(&all[0], &all[2]));
+        assert!(
+            distance(Isa::base(), all[1].view(), all[2].view())
+                < distance(Isa::base(), all[0].view(), all[2].view())
+        );
         assert!(prepare(&[0.0; 5], &centre).is_none());
     }
 }

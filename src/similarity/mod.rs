@@ -15,9 +15,14 @@
 //!   comparable by mutual proximity and fused ([`FUSED_DEEP_WEIGHT`]).
 
 pub mod deep;
+pub mod fastmath;
 pub mod gaussian;
 pub mod kernels;
+mod knn;
 pub mod proximity;
+
+use std::cmp::Ordering;
+use std::ops::Range;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -26,6 +31,7 @@ use crate::features::fingerprint::seed_names;
 use crate::features::timbre::{DIMS as TIMBRE_DIMS, STORED as TIMBRE_STORED};
 use crate::model::normalize::Normalizer;
 use gaussian::Prepared;
+use kernels::{with_simd, Isa, Rows, LANES32};
 use proximity::Spread;
 
 /// A similarity profile.
@@ -158,9 +164,12 @@ pub struct Space {
     /// Unit-length `z` (seed: cosine = dot product); not stored.
     #[serde(skip)]
     unit: Vec<Vec<f32>>,
-    /// Prepared Gaussians; not stored.
+    /// `z` in flat zero-padded rows for the kernels; not stored.
     #[serde(skip)]
-    gauss: Vec<Prepared>,
+    zp: Rows<f32>,
+    /// Prepared Gaussians in flat rows; not stored.
+    #[serde(skip)]
+    gauss: gaussian::Table,
     /// Length of a deep embedding (`deep`, `fused`).
     deep_len: u32,
     /// The embedding part of `fused`.
@@ -172,12 +181,77 @@ pub struct Space {
 pub struct Point {
     /// Z-scored vector.
     pub z: Vec<f32>,
+    /// `z` zero-padded like the space's rows.
+    zp: Vec<f32>,
     unit: Vec<f32>,
     gauss: Option<Prepared>,
     vector_spread: Spread,
     timbre_spread: Spread,
     /// Unit-length deep vector and its spread (`fused`).
     deep: Option<(Vec<f32>, Spread)>,
+}
+
+impl Point {
+    /// What the kernels need of it.
+    fn probe(&self) -> Probe<'_> {
+        Probe {
+            z: &self.zp,
+            unit: &self.unit,
+            gauss: self.gauss.as_ref().map(Prepared::view),
+            vector_spread: self.vector_spread,
+            timbre_spread: self.timbre_spread,
+            deep: self.deep.as_ref().map(|(u, s)| (u.as_slice(), *s)),
+        }
+    }
+}
+
+/// One side of the pairs the kernels compare: a point or a library row,
+/// without copying it.
+#[derive(Debug, Clone, Copy)]
+struct Probe<'a> {
+    /// Padded z-scored vector.
+    z: &'a [f32],
+    /// Unit-length z (seed).
+    unit: &'a [f32],
+    gauss: Option<gaussian::View<'a>>,
+    vector_spread: Spread,
+    timbre_spread: Spread,
+    /// Unit-length deep vector and its spread (`fused`).
+    deep: Option<(&'a [f32], Spread)>,
+}
+
+/// The spread of a track that has none (seed, or no timbre Gaussian).
+const NO_SPREAD: Spread = Spread { mean: 0.0, sd: 1.0 };
+
+/// Running sums of a track's distances to the sample.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    /// Σd and Σd² of the vector distances.
+    v: [f64; 2],
+    /// Σd and Σd² of the timbre distances.
+    t: [f64; 2],
+    /// Number of distances.
+    n: usize,
+}
+
+impl Sums {
+    /// The vector and timbre spreads.
+    fn spreads(&self) -> (Spread, Spread) {
+        (
+            Spread::from_sums(self.n, self.v[0], self.v[1]),
+            Spread::from_sums(self.n, self.t[0], self.t[1]),
+        )
+    }
+}
+
+/// Scratch arrays of the batch kernels: raw distances of one probe to a
+/// run of library rows.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// L1 distances of the z-scored vectors.
+    dv: Vec<f64>,
+    /// Timbre distances (0 without Gaussians).
+    dt: Vec<f64>,
 }
 
 /// Positions of the profile's vector dimensions and of the timbre Gaussian
@@ -301,7 +375,8 @@ impl Space {
             timbre_spread: Vec::new(),
             sample: Vec::new(),
             unit: Vec::new(),
-            gauss: Vec::new(),
+            zp: Rows::default(),
+            gauss: gaussian::Table::default(),
             deep_len: emb.first().map_or(0, |r| r.len() as u32),
             deep: (profile == Profile::Fused).then(|| deep::DeepPart::build(emb)),
         };
@@ -324,11 +399,13 @@ impl Space {
     /// Recompute what is not stored (after loading).
     pub fn restore(&mut self) {
         self.unit = self.z.iter().map(|r| kernels::unit(r)).collect();
-        self.gauss = self
+        self.zp = Rows::new(self.z.iter().map(Vec::as_slice), self.dims.len(), LANES32);
+        let gauss: Vec<Prepared> = self
             .timbre
             .iter()
             .map(|g| gaussian::prepare(g, &self.centre).unwrap_or_else(|| self.flat_gaussian()))
             .collect();
+        self.gauss = gaussian::Table::new(&gauss);
     }
 
     /// A stand-in for a Gaussian that cannot be prepared (never happens for
@@ -340,8 +417,8 @@ impl Space {
             g[TIMBRE_DIMS + crate::features::timbre::tri_index(i, i)] = 1.0;
         }
         gaussian::prepare(&g, &self.centre).unwrap_or(Prepared {
-            u: vec![0.0; gaussian::LEN],
-            v: vec![0.0; gaussian::LEN],
+            u: vec![0.0; gaussian::PADDED],
+            v: vec![0.0; gaussian::PADDED],
             c: 0.0,
         })
     }
@@ -356,83 +433,203 @@ impl Space {
         self.z.is_empty()
     }
 
-    /// Distance spreads of a track against the sample (leaving out `own`).
-    fn spreads(&self, z: &[f32], g: Option<&Prepared>, own: Option<usize>) -> (Spread, Spread) {
-        let others = || {
-            self.sample
-                .iter()
-                .map(|&s| s as usize)
-                .filter(move |&s| Some(s) != own)
-        };
-        let v = Spread::of(others().map(|s| kernels::l1(z, &self.z[s])));
-        let t = match g {
-            Some(g) => Spread::of(others().map(|s| gaussian::distance(g, &self.gauss[s]))),
-            None => Spread { mean: 0.0, sd: 1.0 },
-        };
-        (v, t)
+    /// Library row `i` for the kernels.
+    #[inline(always)]
+    fn row_probe(&self, i: usize) -> Probe<'_> {
+        Probe {
+            z: self.zp.row(i),
+            unit: self.unit.get(i).map_or(&[], Vec::as_slice),
+            gauss: self.gauss.get(i),
+            vector_spread: self.vector_spread.get(i).copied().unwrap_or(NO_SPREAD),
+            timbre_spread: self.timbre_spread.get(i).copied().unwrap_or(NO_SPREAD),
+            deep: self.deep.as_ref().and_then(|d| {
+                let sp = d.spread.get(i).copied().unwrap_or(NO_SPREAD);
+                Some((d.unit.get(i)?.as_slice(), sp))
+            }),
+        }
     }
 
-    /// [`Space::spreads`] of library rows `block`, walking the sample once
-    /// for the whole block (each sample row is loaded from memory once per
-    /// block, not once per track).
-    fn spreads_block(&self, block: &[usize]) -> Vec<(Spread, Spread)> {
-        let mut acc = vec![[0.0f64; 4]; block.len()];
-        let mut count = vec![0usize; block.len()];
-        for &s in &self.sample {
-            let s = s as usize;
-            let (zs, gs) = (&self.z[s], self.gauss.get(s));
-            for (b, &i) in block.iter().enumerate() {
-                if i == s {
-                    continue;
+    /// `fused`: the hand-crafted similarity `hand` combined with the deep
+    /// embedding's mutual proximity to row `j` (other profiles: `hand`).
+    #[inline(always)]
+    fn with_deep(&self, hand: f32, q: &Probe, j: usize) -> f32 {
+        let (Some((u, sp)), Some(d)) = (q.deep, &self.deep) else {
+            return hand;
+        };
+        let (Some(v), Some(dsp)) = (d.unit.get(j), d.spread.get(j)) else {
+            return hand;
+        };
+        let md = proximity::distance(deep::distance(u, v), &sp, dsp);
+        let hd = 1.0 - f64::from(hand);
+        (1.0 - ((1.0 - FUSED_DEEP_WEIGHT) * hd + FUSED_DEEP_WEIGHT * md)) as f32
+    }
+
+    /// Raw distances of `q` to the `len` library rows `col(0..len)` into
+    /// `s` (vector L1, and timbre distance when both sides have Gaussians,
+    /// else 0): first the distances pair by pair (divergences four rows at
+    /// a time), then the logarithm over the whole run so it vectorises.
+    #[inline(always)]
+    fn raw_into(
+        &self,
+        isa: Isa,
+        q: &Probe,
+        len: usize,
+        col: impl Fn(usize) -> usize,
+        s: &mut Scratch,
+    ) {
+        s.dv.clear();
+        s.dv.extend((0..len).map(|k| kernels::l1(q.z, self.zp.row(col(k)))));
+        s.dt.clear();
+        s.dt.resize(len, 0.0);
+        if let Some(a) = q.gauss {
+            let mut k = 0;
+            while k + 4 <= len {
+                let g = [0, 1, 2, 3].map(|c| self.gauss.get(col(k + c)));
+                if let [Some(b0), Some(b1), Some(b2), Some(b3)] = g {
+                    let d = gaussian::skl_x4(isa, a, [b0, b1, b2, b3]);
+                    s.dt[k..k + 4].copy_from_slice(&d);
+                } else {
+                    break;
                 }
-                let dv = kernels::l1(&self.z[i], zs);
-                let dt = match (self.gauss.get(i), gs) {
-                    (Some(a), Some(g)) => gaussian::distance(a, g),
-                    _ => 0.0,
-                };
-                let a = &mut acc[b];
-                a[0] += dv;
-                a[1] += dv * dv;
-                a[2] += dt;
-                a[3] += dt * dt;
-                count[b] += 1;
+                k += 4;
+            }
+            for (k, d) in s.dt.iter_mut().enumerate().skip(k) {
+                if let Some(b) = self.gauss.get(col(k)) {
+                    *d = gaussian::skl(isa, a, b);
+                }
             }
         }
-        acc.iter()
-            .zip(&count)
-            .map(|(a, &n)| {
-                (
-                    Spread::from_sums(n, a[0], a[1]),
-                    Spread::from_sums(n, a[2], a[3]),
-                )
-            })
-            .collect()
+        for d in &mut s.dt {
+            *d = fastmath::ln_1p(*d);
+        }
+    }
+
+    /// Similarities of `q` to library rows `cols` into `out` (one per
+    /// row), equal bit for bit to [`Space::similarity`] pair by pair.
+    #[inline(always)]
+    fn sims_into(&self, isa: Isa, q: &Probe, cols: Range<usize>, s: &mut Scratch, out: &mut [f32]) {
+        let out = &mut out[..cols.len()];
+        if !self.profile.uses_proximity() {
+            for (o, j) in out.iter_mut().zip(cols) {
+                *o = kernels::dot(q.unit, self.unit.get(j).map_or(&[], Vec::as_slice));
+            }
+            return;
+        }
+        self.raw_into(isa, q, cols.len(), |k| cols.start + k, s);
+        let timbre = q.gauss.is_some() && self.gauss.get(cols.start).is_some();
+        let raw = s.dv.iter().zip(&s.dt);
+        match (
+            self.vector_spread.get(cols.clone()),
+            self.timbre_spread.get(cols.clone()),
+        ) {
+            (Some(vs), Some(ts)) => {
+                for (((o, (&dv, &dt)), v), t) in out.iter_mut().zip(raw).zip(vs).zip(ts) {
+                    *o = fuse(dv, dt, timbre, q, v, t);
+                }
+            }
+            // No spreads (never for a built space): as `similarity` does.
+            _ => {
+                for (o, (&dv, &dt)) in out.iter_mut().zip(raw) {
+                    *o = fuse(dv, dt, timbre, q, &NO_SPREAD, &NO_SPREAD);
+                }
+            }
+        }
+        if self.deep.is_some() {
+            for (o, j) in out.iter_mut().zip(cols) {
+                *o = self.with_deep(*o, q, j);
+            }
+        }
+    }
+
+    /// Similarities of `q` to every library row, in runs that keep the
+    /// kernels' scratch small.
+    fn sims_all(&self, q: &Probe) -> Vec<f32> {
+        let n = self.len();
+        let mut out = vec![0.0f32; n];
+        with_simd(
+            #[inline(always)]
+            |isa| {
+                let mut s = Scratch::default();
+                for (c, chunk) in out.chunks_mut(RUN).enumerate() {
+                    let start = c * RUN;
+                    self.sims_into(isa, q, start..start + chunk.len(), &mut s, chunk);
+                }
+            },
+        );
+        out
+    }
+
+    /// Adds `q`'s distances to the sample rows `chunk`, leaving out row
+    /// `own`, to `sums`.
+    #[inline(always)]
+    fn sample_sums(
+        &self,
+        isa: Isa,
+        (q, own): (&Probe, Option<usize>),
+        chunk: &[u32],
+        s: &mut Scratch,
+        sums: &mut Sums,
+    ) {
+        self.raw_into(isa, q, chunk.len(), |k| chunk[k] as usize, s);
+        for ((&dv, &dt), &c) in s.dv.iter().zip(&s.dt).zip(chunk) {
+            if Some(c as usize) == own {
+                continue;
+            }
+            sums.v[0] += dv;
+            sums.v[1] += dv * dv;
+            sums.t[0] += dt;
+            sums.t[1] += dt * dt;
+            sums.n += 1;
+        }
+    }
+
+    /// Distance spreads of a new track against the sample.
+    fn spreads(&self, q: &Probe) -> (Spread, Spread) {
+        let sums = with_simd(
+            #[inline(always)]
+            |isa| {
+                let mut s = Scratch::default();
+                let mut sums = Sums::default();
+                for chunk in self.sample.chunks(RUN) {
+                    self.sample_sums(isa, (q, None), chunk, &mut s, &mut sums);
+                }
+                sums
+            },
+        );
+        let (v, t) = sums.spreads();
+        (v, if q.gauss.is_some() { t } else { NO_SPREAD })
+    }
+
+    /// Distance spreads of library rows `block` against the sample
+    /// (leaving each row out of its own), walking the sample in runs so
+    /// each run is loaded from memory once per block, not once per track.
+    fn spreads_block(&self, block: &[usize]) -> Vec<(Spread, Spread)> {
+        let mut sums = vec![Sums::default(); block.len()];
+        with_simd(
+            #[inline(always)]
+            |isa| {
+                let mut s = Scratch::default();
+                for chunk in self.sample.chunks(RUN) {
+                    for (&i, sums) in block.iter().zip(&mut sums) {
+                        self.sample_sums(isa, (&self.row_probe(i), Some(i)), chunk, &mut s, sums);
+                    }
+                }
+            },
+        );
+        sums.iter().map(Sums::spreads).collect()
     }
 
     /// Library track `i` as a point.
     pub fn row_point(&self, i: usize) -> Point {
+        let q = self.row_probe(i);
         Point {
             z: self.z[i].clone(),
-            unit: self.unit[i].clone(),
-            gauss: self.gauss.get(i).cloned(),
-            vector_spread: self
-                .vector_spread
-                .get(i)
-                .copied()
-                .unwrap_or(Spread { mean: 0.0, sd: 1.0 }),
-            timbre_spread: self
-                .timbre_spread
-                .get(i)
-                .copied()
-                .unwrap_or(Spread { mean: 0.0, sd: 1.0 }),
-            deep: self.deep.as_ref().and_then(|d| {
-                let s = d
-                    .spread
-                    .get(i)
-                    .copied()
-                    .unwrap_or(Spread { mean: 0.0, sd: 1.0 });
-                Some((d.unit.get(i)?.clone(), s))
-            }),
+            zp: q.z.to_vec(),
+            unit: q.unit.to_vec(),
+            gauss: self.gauss.prepared(i),
+            vector_spread: q.vector_spread,
+            timbre_spread: q.timbre_spread,
+            deep: q.deep.map(|(u, sp)| (u.to_vec(), sp)),
         }
     }
 
@@ -478,52 +675,50 @@ impl Space {
             let t = t as usize;
             gaussian::prepare(&values[t..t + TIMBRE_STORED], &self.centre)
         });
-        let (vector_spread, timbre_spread) = if self.profile.uses_proximity() {
-            self.spreads(&z, gauss.as_ref(), None)
-        } else {
-            (Spread { mean: 0.0, sd: 1.0 }, Spread { mean: 0.0, sd: 1.0 })
-        };
         let deep = self.deep.as_ref().map(|d| {
             let u = d.vector(emb);
-            let s = d.spread_of(&u, &self.sample, None);
-            (u, s)
+            let sp = d.spread_of(&u, &self.sample, None);
+            (u, sp)
         });
-        Ok(Point {
+        let mut point = Point {
+            zp: kernels::padded(&z, LANES32),
             unit: kernels::unit(&z),
             z,
             gauss,
-            vector_spread,
-            timbre_spread,
+            vector_spread: NO_SPREAD,
+            timbre_spread: NO_SPREAD,
             deep,
-        })
+        };
+        if self.profile.uses_proximity() {
+            (point.vector_spread, point.timbre_spread) = self.spreads(&point.probe());
+        }
+        Ok(point)
     }
 
     /// Similarity of point `p` to library track `j`.
     #[inline]
     pub fn similarity(&self, p: &Point, j: usize) -> f32 {
+        let q = p.probe();
         match self.profile {
-            Profile::Seed | Profile::Deep => kernels::dot(&p.unit, &self.unit[j]),
+            Profile::Seed | Profile::Deep => {
+                kernels::dot(q.unit, self.unit.get(j).map_or(&[], Vec::as_slice))
+            }
             Profile::Musim | Profile::Fused => {
-                let dv = kernels::l1(&p.z, &self.z[j]);
-                let mv = proximity::distance(dv, &p.vector_spread, &self.vector_spread[j]);
-                let mt = match (&p.gauss, self.gauss.get(j)) {
-                    (Some(a), Some(b)) => proximity::distance(
-                        gaussian::distance(a, b),
-                        &p.timbre_spread,
-                        &self.timbre_spread[j],
-                    ),
-                    _ => mv,
+                let dv = kernels::l1(q.z, self.zp.row(j));
+                let (dt, timbre) = match (q.gauss, self.gauss.get(j)) {
+                    (Some(a), Some(b)) => (gaussian::distance(Isa::base(), a, b), true),
+                    _ => (0.0, false),
                 };
-                let hand = 0.5 * (mv + mt);
-                let fused = match (&p.deep, &self.deep) {
-                    (Some((u, s)), Some(d)) => {
-                        let md =
-                            proximity::distance(deep::distance(u, &d.unit[j]), s, &d.spread[j]);
-                        (1.0 - FUSED_DEEP_WEIGHT) * hand + FUSED_DEEP_WEIGHT * md
-                    }
-                    _ => hand,
-                };
-                (1.0 - fused) as f32
+                let spread = |v: &[Spread]| v.get(j).copied().unwrap_or(NO_SPREAD);
+                let hand = fuse(
+                    dv,
+                    dt,
+                    timbre,
+                    &q,
+                    &spread(&self.vector_spread),
+                    &spread(&self.timbre_spread),
+                );
+                self.with_deep(hand, &q, j)
             }
         }
     }
@@ -531,17 +726,20 @@ impl Space {
     /// The `k` tracks most similar to `p`, best first (ties by lower row),
     /// leaving out rows for which `skip` is true.
     pub fn top_k(&self, p: &Point, k: usize, skip: impl Fn(usize) -> bool) -> Vec<Neighbour> {
-        let all = (0..self.len())
-            .filter(|&j| !skip(j))
-            .map(|j| Neighbour {
+        let all = self
+            .sims_all(&p.probe())
+            .into_iter()
+            .enumerate()
+            .filter(|&(j, _)| !skip(j))
+            .map(|(j, s)| Neighbour {
                 index: j as u32,
-                similarity: self.similarity(p, j),
+                similarity: s,
             })
             .collect();
         best(all, k)
     }
 
-    /// Each track's `k` most similar other tracks.
+    /// Each track's `k` most similar other tracks (ties by lower row).
     pub fn knn_graph(&self, k: usize) -> Vec<Vec<Neighbour>> {
         if !self.profile.uses_proximity() {
             return crate::model::gram::map_rows_with_dots(&self.unit, |i, dots| {
@@ -556,29 +754,26 @@ impl Space {
                 best(all.collect(), k)
             });
         }
-        let rows: Vec<usize> = (0..self.len()).collect();
-        rows.par_chunks(BLOCK)
-            .flat_map_iter(|block| {
-                let points: Vec<Point> = block.iter().map(|&i| self.row_point(i)).collect();
-                let sims = self.similarities_block(&points);
-                block
-                    .iter()
-                    .zip(sims)
-                    .map(|(&i, row)| {
-                        let all = row
-                            .into_iter()
-                            .enumerate()
-                            .filter(|&(j, _)| j != i)
-                            .map(|(j, s)| Neighbour {
-                                index: j as u32,
-                                similarity: s,
-                            })
-                            .collect();
-                        best(all, k)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect()
+        // The similarity is exactly symmetric: each pair once, for both rows.
+        knn::symmetric(self.len(), k, |rows, cols, s: &mut Scratch, emit| {
+            with_simd(
+                #[inline(always)]
+                |isa| {
+                    let mut out = vec![0.0f32; cols.len()];
+                    for i in rows {
+                        let from = cols.start.max(i + 1);
+                        if from >= cols.end {
+                            continue;
+                        }
+                        let out = &mut out[..cols.end - from];
+                        self.sims_into(isa, &self.row_probe(i), from..cols.end, s, out);
+                        for (j, &v) in (from..cols.end).zip(out.iter()) {
+                            emit(i, j, v);
+                        }
+                    }
+                },
+            )
+        })
     }
 
     /// Similarities of each of `points` to every library track, walking
@@ -587,38 +782,65 @@ impl Space {
     pub fn similarities_block(&self, points: &[Point]) -> Vec<Vec<f32>> {
         let n = self.len();
         let mut out = vec![vec![0.0f32; n]; points.len()];
-        for j in 0..n {
-            for (p, row) in points.iter().zip(out.iter_mut()) {
-                row[j] = self.similarity(p, j);
-            }
-        }
+        let probes: Vec<Probe> = points.iter().map(Point::probe).collect();
+        with_simd(
+            #[inline(always)]
+            |isa| {
+                let mut s = Scratch::default();
+                for start in (0..n).step_by(BLOCK) {
+                    let cols = start..(start + BLOCK).min(n);
+                    for (q, row) in probes.iter().zip(out.iter_mut()) {
+                        self.sims_into(isa, q, cols.clone(), &mut s, &mut row[cols.clone()]);
+                    }
+                }
+            },
+        );
         out
     }
 
     /// Distances (1 − similarity) from track `i` to every other track, as
     /// (distance, row) pairs, for leave-one-out evaluation.
     pub fn distances_from(&self, i: usize, out: &mut Vec<(f64, usize)>) {
-        let p = self.row_point(i);
         out.clear();
         out.extend(
-            (0..self.len())
-                .filter(|&j| j != i)
-                .map(|j| (1.0 - self.similarity(&p, j) as f64, j)),
+            self.sims_all(&self.row_probe(i))
+                .into_iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(j, s)| (1.0 - s as f64, j)),
         );
     }
 }
+
+/// The fused similarity of a pair from its raw distances: 1 − the mean of
+/// the two mutual-proximity distances (the vector one twice without
+/// timbre). Exactly symmetric in the pair's two sides.
+#[inline(always)]
+fn fuse(dv: f64, dt: f64, timbre: bool, q: &Probe, v: &Spread, t: &Spread) -> f32 {
+    let mv = proximity::distance(dv, &q.vector_spread, v);
+    let mt = proximity::distance(dt, &q.timbre_spread, t);
+    let mt = if timbre { mt } else { mv };
+    (1.0 - 0.5 * (mv + mt)) as f32
+}
+
+/// Library rows per run of the one-probe kernels (their scratch stays in
+/// the L1 cache).
+const RUN: usize = 64;
 
 /// Tracks per block of [`Space::similarities_block`]: their data (≈ 4 KB
 /// each) stays in the L2 cache while the library streams past.
 const BLOCK: usize = 32;
 
+/// Neighbour order: more similar first, ties by lower index.
+#[inline(always)]
+fn order(a: &Neighbour, b: &Neighbour) -> Ordering {
+    b.similarity
+        .total_cmp(&a.similarity)
+        .then(a.index.cmp(&b.index))
+}
+
 /// The `k` most similar of `all`, best first, ties by lower index.
 pub fn best(mut all: Vec<Neighbour>, k: usize) -> Vec<Neighbour> {
-    let order = |a: &Neighbour, b: &Neighbour| {
-        b.similarity
-            .total_cmp(&a.similarity)
-            .then(a.index.cmp(&b.index))
-    };
     if k < all.len() {
         if k == 0 {
             return Vec::new();
@@ -628,4 +850,226 @@ pub fn best(mut all: Vec<Neighbour>, k: usize) -> Vec<Neighbour> {
     }
     all.sort_by(order);
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::fingerprint::{feature_names, timbre_offset};
+    use crate::features::timbre::tri_index;
+
+    /// `n` synthetic index rows: descriptors around 12 group centres and a
+    /// timbre Gaussian per track (group mean + noise, positive variances,
+    /// mild correlations); every fifth track duplicates an earlier one, so
+    /// there are exact ties.
+    fn rows(n: usize) -> Vec<Vec<f32>> {
+        let mut s = 11u64;
+        let mut r = move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 33) as f64 / (1u64 << 31) as f64 - 0.5) as f32
+        };
+        let d = timbre_offset();
+        let centres: Vec<Vec<f32>> = (0..12)
+            .map(|_| (0..d + TIMBRE_DIMS).map(|_| r() * 6.0).collect())
+            .collect();
+        let mut out: Vec<Vec<f32>> = Vec::new();
+        for i in 0..n {
+            if i % 5 == 4 {
+                out.push(out[i / 2].clone());
+                continue;
+            }
+            let c = &centres[i % centres.len()];
+            let mut row: Vec<f32> = c[..d].iter().map(|v| v + r() * 4.0).collect();
+            row.extend(c[d..].iter().map(|v| 10.0 * v + r() * 8.0));
+            let mut cov = vec![0.0f32; TIMBRE_STORED - TIMBRE_DIMS];
+            for t in 0..TIMBRE_DIMS {
+                cov[tri_index(t, t)] = 20.0 + 10.0 * (c[d + t].abs() + r());
+                if t + 1 < TIMBRE_DIMS {
+                    cov[tri_index(t, t + 1)] = 3.0 * r();
+                }
+            }
+            row.extend(cov);
+            out.push(row);
+        }
+        out
+    }
+
+    /// A stand-in deep embedding of a row: 40 values that follow it, and
+    /// 20 dead units.
+    fn embedding(row: &[f32]) -> Vec<f32> {
+        let mut e: Vec<f32> = row[..40].iter().map(|v| (0.1 * v).sin()).collect();
+        e.extend([0.5f32; 20]);
+        e
+    }
+
+    fn space(profile: Profile, rows: &[Vec<f32>]) -> Space {
+        let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+        let emb: Vec<Vec<f32>> = rows.iter().map(|r| embedding(r)).collect();
+        let emb: Vec<&[f32]> = emb.iter().map(Vec::as_slice).collect();
+        Space::build_with(profile, feature_names(), &refs, Some(&emb)).unwrap()
+    }
+
+    /// Row-by-row search with the per-pair `similarity`.
+    fn brute_graph(space: &Space, k: usize) -> Vec<Vec<Neighbour>> {
+        (0..space.len())
+            .map(|i| {
+                let p = space.row_point(i);
+                let all = (0..space.len())
+                    .filter(|&j| j != i)
+                    .map(|j| Neighbour {
+                        index: j as u32,
+                        similarity: space.similarity(&p, j),
+                    })
+                    .collect();
+                best(all, k)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batch_paths_equal_the_per_pair_similarity_exactly() {
+        // The batch kernels (AVX2 where the CPU has it, two phases, each
+        // pair once in the graph) add in the same order as the per-pair
+        // path (baseline build), so the results are identical bit for bit.
+        let rows = rows(300);
+        for profile in Profile::ALL {
+            let space = space(profile, &rows);
+            let graph = space.knn_graph(10);
+            let brute = brute_graph(&space, 10);
+            assert!(graph.iter().all(|l| l.len() == 10));
+            for (i, (got, want)) in graph.iter().zip(&brute).enumerate() {
+                match profile {
+                    Profile::Musim | Profile::Fused => assert_eq!(got, want, "row {i}"),
+                    // seed's and deep's graphs come from f32 matrix products
+                    // (another summation order): equal values to rounding.
+                    Profile::Seed | Profile::Deep => {
+                        for (a, b) in got.iter().zip(want) {
+                            assert!((a.similarity - b.similarity).abs() < 1e-5, "row {i}");
+                        }
+                    }
+                }
+            }
+            let points: Vec<Point> = [0, 7, 150, 299].map(|i| space.row_point(i)).to_vec();
+            let block = space.similarities_block(&points);
+            for (p, got) in points.iter().zip(&block) {
+                let want: Vec<f32> = (0..space.len()).map(|j| space.similarity(p, j)).collect();
+                assert_eq!(got, &want, "{profile}");
+            }
+            let mut dist = Vec::new();
+            space.distances_from(7, &mut dist);
+            assert_eq!(dist.len(), space.len() - 1);
+            for &(d, j) in &dist {
+                assert_ne!(j, 7);
+                assert_eq!(d, 1.0 - block[1][j] as f64);
+            }
+            // A new track (a perturbed row): top_k against the brute force.
+            let mut raw = rows[42].clone();
+            raw.iter_mut().take(20).for_each(|v| *v += 0.3);
+            let p = space.point_with(&raw, Some(&embedding(&raw))).unwrap();
+            let skip = |j: usize| j.is_multiple_of(3);
+            let all = (0..space.len())
+                .filter(|&j| !skip(j))
+                .map(|j| Neighbour {
+                    index: j as u32,
+                    similarity: space.similarity(&p, j),
+                })
+                .collect();
+            assert_eq!(space.top_k(&p, 10, skip), best(all, 10), "{profile}");
+        }
+    }
+
+    /// P(D ≤ d) with libm's erfc.
+    fn cdf(s: &Spread, d: f64) -> f64 {
+        0.5 * libm::erfc((s.mean - d) / (s.sd * std::f64::consts::SQRT_2))
+    }
+
+    #[test]
+    fn musim_kernels_match_the_definition() {
+        // The similarity written out plainly (f64 sums in index order,
+        // std ln_1p, libm erfc, spreads from the definition) against the
+        // kernels: equal within 5e-7 (the fast erfc's 1.2e-7 relative
+        // error dominates), and the same neighbour lists.
+        let rows = rows(300);
+        let space = space(Profile::Musim, &rows);
+        let n = space.len();
+        let l1 = |i: usize, j: usize| -> f64 {
+            space.z[i]
+                .iter()
+                .zip(&space.z[j])
+                .map(|(a, b)| (f64::from(*a) - f64::from(*b)).abs())
+                .sum()
+        };
+        let gauss: Vec<Prepared> = (0..n).map(|i| space.gauss.prepared(i).unwrap()).collect();
+        let timbre = |i: usize, j: usize| -> f64 {
+            let (a, b) = (&gauss[i], &gauss[j]);
+            let ab: f64 = a.u.iter().zip(&b.v).map(|(x, y)| x * y).sum();
+            let ba: f64 = b.u.iter().zip(&a.v).map(|(x, y)| x * y).sum();
+            (0.5 * (ab + ba + a.c + b.c) - TIMBRE_DIMS as f64)
+                .max(0.0)
+                .ln_1p()
+        };
+        // Spreads against the sample, leaving the track itself out.
+        for i in [0, 1, 123, 299] {
+            let others = space.sample.iter().map(|&s| s as usize).filter(|&s| s != i);
+            let v = Spread::of(others.clone().map(|s| l1(i, s)));
+            let t = Spread::of(others.map(|s| timbre(i, s)));
+            let (gv, gt) = (space.vector_spread[i], space.timbre_spread[i]);
+            // The kernels sum |Δz| in f32 lanes: relative rounding ~1e-8.
+            for (got, want, scale) in [
+                (gv.mean, v.mean, v.mean),
+                (gv.sd, v.sd, v.mean),
+                (gt.mean, t.mean, t.mean),
+                (gt.sd, t.sd, t.mean),
+            ] {
+                assert!(
+                    (got - want).abs() <= 1e-7 * scale,
+                    "row {i}: {got} vs {want}"
+                );
+            }
+        }
+        let (vs, ts) = (&space.vector_spread, &space.timbre_spread);
+        let mp = |d: f64, x: &Spread, y: &Spread| {
+            let (a, b) = (cdf(x, d), cdf(y, d));
+            a + b - a * b
+        };
+        let plain = |i: usize, j: usize| -> f64 {
+            let mv = mp(l1(i, j), &vs[i], &vs[j]);
+            let mt = mp(timbre(i, j), &ts[i], &ts[j]);
+            1.0 - 0.5 * (mv + mt)
+        };
+        let graph = space.knn_graph(10);
+        let mut worst = 0.0f64;
+        let mut same_lists = 0;
+        for (i, list) in graph.iter().enumerate() {
+            let p = space.row_point(i);
+            let want: Vec<f64> = (0..n).map(|j| plain(i, j)).collect();
+            for (j, &w) in want.iter().enumerate() {
+                worst = worst.max((f64::from(space.similarity(&p, j)) - w).abs());
+            }
+            let all = (0..n)
+                .filter(|&j| j != i)
+                .map(|j| Neighbour {
+                    index: j as u32,
+                    similarity: want[j] as f32,
+                })
+                .collect();
+            let plain_list = best(all, 10);
+            same_lists += usize::from(
+                plain_list
+                    .iter()
+                    .map(|nb| nb.index)
+                    .eq(list.iter().map(|nb| nb.index)),
+            );
+            // Where the lists differ, only by near-ties: the k-th best
+            // similarities agree.
+            for (a, b) in plain_list.iter().zip(list) {
+                assert!((a.similarity - b.similarity).abs() < 2e-6, "row {i}");
+            }
+        }
+        // Measured: largest difference 1.05e-7, all 300 lists identical.
+        assert!(worst < 5e-7, "largest difference {worst:e}");
+        assert_eq!(same_lists, n, "lists identical");
+    }
 }

@@ -49,7 +49,7 @@ impl Spread {
     }
 
     /// P(D ≤ d) for this track's distance distribution.
-    #[inline]
+    #[inline(always)]
     pub fn cdf(&self, d: f64) -> f64 {
         0.5 * erfc((self.mean - d) / (self.sd * std::f64::consts::SQRT_2))
     }
@@ -59,7 +59,7 @@ impl Spread {
 /// everywhere (Chebyshev fit, Numerical Recipes `erfcc`): one `exp`
 /// instead of libm's several branches; mutual proximity evaluates it twice
 /// per pair of tracks, 10⁸ times for a 10 000-track graph.
-#[inline]
+#[inline(always)]
 pub fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
@@ -71,7 +71,7 @@ pub fn erfc(x: f64) -> f64 {
                         + t * (0.278_868_07
                             + t * (-1.135_203_98
                                 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let r = t * poly.exp();
+    let r = t * super::fastmath::exp(poly);
     if x >= 0.0 {
         r
     } else {
@@ -87,7 +87,7 @@ pub fn sample(n: usize) -> Vec<u32> {
 
 /// Mutual-proximity distance in 0..1: 1 − P(D_x > d)·P(D_y > d), written
 /// as a + b − ab with a, b the two CDFs so near pairs keep their precision.
-#[inline]
+#[inline(always)]
 pub fn distance(d: f64, x: &Spread, y: &Spread) -> f64 {
     let (a, b) = (x.cdf(d), y.cdf(d));
     (a + b - a * b).clamp(0.0, 1.0)
