@@ -26,11 +26,10 @@ pub enum EmbedError {
 }
 
 /// Most 3-s patches the network runs per track by default: every patch of
-/// a 30-s clip (10) and of a 1-min one (20), 3 per window of a long track
-/// (18 of its 60). The network is ~0.09 s per patch on one core, so this
+/// a 30-s clip (10), 3 per window of a long track (18 of its 60). The network is ~0.09 s per patch on one core, so this
 /// bounds a track near 1.7 s; `MUSIM_DEEP_PATCH_BUDGET` changes it (0: no
 /// limit).
-pub const PATCH_BUDGET: usize = 20;
+pub const PATCH_BUDGET: usize = 18;
 
 /// The patch budget in force (see [`PATCH_BUDGET`]; `usize::MAX` = none).
 pub fn patch_budget() -> usize {
@@ -76,13 +75,26 @@ pub fn embed_file(
         }
         _ => 1,
     };
-    let quota = match patch_budget() {
-        usize::MAX => usize::MAX,
-        b => (b / pieces.max(1)).max(1),
+    let budget = patch_budget();
+    // Piece p's share: ⌊(p+1)·B/P⌋ − ⌊p·B/P⌋, so the shares add up to the
+    // budget B and, in a track with more pieces than B (a long track
+    // analysed whole), some pieces get none.
+    let share = |p: usize| -> usize {
+        if budget > 1 << 20 {
+            return usize::MAX;
+        }
+        let n = pieces.max(1);
+        ((p + 1) * budget / n).saturating_sub(p * budget / n)
+    };
+    let mut push = |p: usize, w: &[f32]| -> Result<(), EmbedError> {
+        match share(p) {
+            0 => Ok(()),
+            max => acc.push_window_at_most(w, max).map_err(deep),
+        }
     };
     match starts {
         Some(starts) => {
-            for &t in &starts {
+            for (p, &t) in starts.iter().enumerate() {
                 if !stream.seek_to(t)? {
                     break;
                 }
@@ -90,16 +102,20 @@ pub fn embed_file(
                 if w.is_empty() {
                     break;
                 }
-                acc.push_window_at_most(&w, quota).map_err(deep)?;
+                push(p, &w)?;
             }
         }
-        None => loop {
-            let w = read(&mut stream, len)?;
-            if w.is_empty() {
-                break;
+        None => {
+            let mut p = 0;
+            loop {
+                let w = read(&mut stream, len)?;
+                if w.is_empty() {
+                    break;
+                }
+                push(p, &w)?;
+                p += 1;
             }
-            acc.push_window_at_most(&w, quota).map_err(deep)?;
-        },
+        }
     }
     match acc.finish() {
         Err(DeepError::NoAudio) => Err(AudioError::NoAudio {
