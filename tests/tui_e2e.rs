@@ -5,72 +5,12 @@
 
 mod cli_support;
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-
+use cli_support::tmux::{self, Tmux};
 use cli_support::{wav, Env, BIN};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        self.cmd(&args);
-    }
-
-    fn wait_for(&self, what: &str, secs: u64) -> String {
-        let t = Instant::now();
-        loop {
-            let s = self.screen();
-            if s.contains(what) {
-                return s;
-            }
-            assert!(
-                t.elapsed() < Duration::from_secs(secs),
-                "waited for {what:?}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.cmd(&["kill-server"]);
-    }
-}
-
-fn have_tmux() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
 
 #[test]
 fn explorer_in_a_pseudo_terminal() {
-    if !have_tmux() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "tmux is required under CI=true (.ci/run installs it)"
-        );
-        eprintln!("SKIPPED: tmux not installed (install tmux to run this test)");
+    if !tmux::available() {
         return;
     }
     let env = Env::new();
@@ -89,9 +29,6 @@ fn explorer_in_a_pseudo_terminal() {
     }
     let query = env.path("to query.wav");
     wav(&query, 3300.0, 2.0);
-    let t = Tmux {
-        socket: format!("musim-test-{}", std::process::id()),
-    };
     let shell = format!(
         "cd '{}' && HOME='{}' XDG_CONFIG_HOME='{}/.config' XDG_DATA_HOME='{}/.local/share' '{}' --library '{}'; echo EXITED:$?; stty -a | tr ' ' '\\n' | grep -x -e -icanon -e icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 60",
         env.cwd.display(),
@@ -101,22 +38,7 @@ fn explorer_in_a_pseudo_terminal() {
         BIN,
         lib.display()
     );
-    let out = t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &shell,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let t = Tmux::start("test", 100, 30, &shell);
 
     // It opens, indexes and trains in the background, then shows clusters.
     t.wait_for("clusters (2)", 120);
