@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::audio::{self, AudioError, MonoStream};
+use crate::audio::{self, AudioError};
 use crate::features::{fingerprint::Fingerprint, Analyzer, SR};
 
 /// Which parts of a track are analysed.
@@ -106,7 +106,7 @@ pub fn analyze_file_with(path: &Path, windows: &Windows) -> Result<TrackAnalysis
                 if !stream.seek_to(t)? {
                     break;
                 }
-                decoded += push_window(&mut stream, &mut an, len)?;
+                decoded += stream.take(len, |c| an.push(c))?;
                 an.end_segment();
             }
             if decoded == 0 {
@@ -138,24 +138,6 @@ pub fn analyze_file_with(path: &Path, windows: &Windows) -> Result<TrackAnalysis
         fingerprint: an.finish(),
         warnings,
     })
-}
-
-/// Feed up to `len` samples from the stream's position; how many there were.
-fn push_window(
-    stream: &mut MonoStream,
-    an: &mut Analyzer,
-    len: usize,
-) -> Result<usize, AudioError> {
-    let mut got = 0;
-    while got < len {
-        let Some(chunk) = stream.next_chunk()? else {
-            break;
-        };
-        let take = chunk.len().min(len - got);
-        an.push(&chunk[..take]);
-        got += take;
-    }
-    Ok(got)
 }
 
 #[cfg(test)]

@@ -284,6 +284,21 @@ impl MonoStream {
         &self.warnings
     }
 
+    /// Hand up to `len` samples from the current position to `f`, chunk by
+    /// chunk (an analysis window); how many there were.
+    pub fn take(&mut self, len: usize, mut f: impl FnMut(&[f32])) -> Result<usize, AudioError> {
+        let mut got = 0;
+        while got < len {
+            let Some(chunk) = self.next_chunk()? else {
+                break;
+            };
+            let n = chunk.len().min(len - got);
+            f(&chunk[..n]);
+            got += n;
+        }
+        Ok(got)
+    }
+
     /// Next chunk of mono 22050 Hz samples (about 2 s); `None` at the end.
     pub fn next_chunk(&mut self) -> Result<Option<Vec<f32>>, AudioError> {
         while self.out.len() - self.pos < CHUNK_SAMPLES && !self.done {

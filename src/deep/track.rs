@@ -129,12 +129,6 @@ pub fn embed_file(
 /// Up to `len` samples from the stream's position.
 fn read(stream: &mut MonoStream, len: usize) -> Result<Vec<f32>, AudioError> {
     let mut w = Vec::with_capacity(len);
-    while w.len() < len {
-        let Some(chunk) = stream.next_chunk()? else {
-            break;
-        };
-        let take = chunk.len().min(len - w.len());
-        w.extend_from_slice(&chunk[..take]);
-    }
+    stream.take(len, |c| w.extend_from_slice(c))?;
     Ok(w)
 }

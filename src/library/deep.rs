@@ -79,18 +79,23 @@ impl DeepTable {
         }
     }
 
-    /// Keep only the rows of analysed `entries` whose file is unchanged.
-    pub fn retain_valid(&mut self, entries: &[Entry]) {
+    /// Keep only the rows of analysed `entries` whose file is unchanged;
+    /// true when the table changed.
+    pub fn retain_valid(&mut self, entries: &[Entry]) -> bool {
         let valid: std::collections::HashMap<&[u8], (u64, i64)> = entries
             .iter()
             .filter(|e| e.values().is_some())
             .map(|e| (e.path.as_slice(), (e.size, e.mtime_ns)))
             .collect();
+        let before = self.rows.len();
         self.rows
             .retain(|r| valid.get(r.path.as_slice()) == Some(&(r.size, r.mtime_ns)));
-        if self.rows.is_empty() {
+        let mut changed = self.rows.len() != before;
+        if self.rows.is_empty() && !self.model.is_empty() {
             self.model.clear();
+            changed = true;
         }
+        changed
     }
 
     /// Add or replace rows, keeping the table sorted by path.

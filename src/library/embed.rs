@@ -45,13 +45,13 @@ pub fn run(
         Index::load(index_path)?.ok_or_else(|| EmbedPassError::NotIndexed(index_path.into()))?;
     let mut report = EmbedReport::default();
     let identity = crate::deep::track::identity(&model);
-    if index.deep.model != identity {
+    let mut changed = index.deep.model != identity;
+    if changed {
         report.model_changed = !index.deep.rows.is_empty();
         index.deep.rows.clear();
         index.deep.model = identity.clone();
     }
-    let before = index.deep.clone();
-    index.deep.retain_valid(&index.entries);
+    changed |= index.deep.retain_valid(&index.entries);
     let todo: Vec<usize> = (0..index.entries.len())
         .filter(|&i| {
             let e = &index.entries[i];
@@ -60,7 +60,7 @@ pub fn run(
         .collect();
     report.reused = index.analysed() - todo.len();
     if todo.is_empty() {
-        if index.deep != before {
+        if changed {
             index.save(index_path)?;
         }
         return Ok(report);

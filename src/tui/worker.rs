@@ -147,28 +147,30 @@ fn embed_in_background(session: &Session, tx: &Sender<Msg>, cancel: &AtomicBool)
     if !profile.needs_embeddings() {
         return None;
     }
-    let missing = session.load().map_or(0, |i| {
-        i.entries
-            .iter()
-            .filter(|e| e.values().is_some() && i.deep.get(e).is_none())
-            .count()
-    });
+    // No index: the embedding pass would have nothing to do.
+    let Ok(index) = session.load() else {
+        return None;
+    };
+    let missing = index
+        .entries
+        .iter()
+        .filter(|e| e.values().is_some() && index.deep.get(e).is_none())
+        .count();
     if missing == 0 {
         return None;
     }
-    if let Ok(index) = session.load() {
-        let params = crate::model::ModelParams {
-            similarity: crate::similarity::Profile::Musim,
-            ..Default::default()
-        };
-        let _ = tx.send(Msg::Job {
-            label: "model (musim, while deep embeddings wait)".into(),
-            fraction: None,
-        });
-        if let Ok(m) = crate::model::build(&index, &params, &|_| {}, cancel) {
-            let _ = tx.send(Msg::Interim(Arc::new(m)));
-        }
+    let params = crate::model::ModelParams {
+        similarity: crate::similarity::Profile::Musim,
+        ..Default::default()
+    };
+    let _ = tx.send(Msg::Job {
+        label: "model (musim, while deep embeddings wait)".into(),
+        fraction: None,
+    });
+    if let Ok(m) = crate::model::build(&index, &params, &|_| {}, cancel) {
+        let _ = tx.send(Msg::Interim(Arc::new(m)));
     }
+    drop(index);
     let progress = ChannelProgress::new(tx.clone(), "deep embeddings");
     match session.embed(&progress, cancel) {
         Ok(r) if r.interrupted => Some(Msg::TrainCancelled),
