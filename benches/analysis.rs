@@ -20,13 +20,10 @@ use std::time::{Duration, Instant};
 
 use musim::analysis::{analyze_file, analyze_file_with, Windows};
 
-const SR: u32 = 22050;
+#[path = "support/cpu.rs"]
+mod cpu;
 
-#[repr(C)]
-struct Timespec {
-    sec: i64,
-    nsec: i64,
-}
+const SR: u32 = 22050;
 
 #[repr(C)]
 struct Timeval {
@@ -43,22 +40,12 @@ struct Rusage {
 }
 
 extern "C" {
-    fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
     fn getrusage(who: i32, usage: *mut Rusage) -> i32;
 }
 
-/// CPU time consumed by this thread (Linux `CLOCK_THREAD_CPUTIME_ID`); zero
-/// where unavailable.
+/// CPU time consumed by this thread; zero where unavailable.
 fn thread_cpu() -> Duration {
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    let mut ts = Timespec { sec: 0, nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec; the call only writes it.
-    if cfg!(target_os = "linux") && unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0
-    {
-        Duration::new(ts.sec as u64, ts.nsec as u32)
-    } else {
-        Duration::ZERO
-    }
+    cpu::thread_cpu().unwrap_or(Duration::ZERO)
 }
 
 /// User + system CPU time of all waited-for child processes (Linux

@@ -12,28 +12,13 @@ use std::time::{Duration, Instant};
 use musim::deep::frontend::{self, PATCH_LEN};
 use musim::deep::{DeepAccumulator, DeepModel};
 
-#[repr(C)]
-struct Timespec {
-    sec: i64,
-    nsec: i64,
-}
+#[path = "support/cpu.rs"]
+mod cpu;
 
-extern "C" {
-    fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
-}
-
-/// CPU time consumed by this thread (Linux `CLOCK_THREAD_CPUTIME_ID`), or
-/// wall time elsewhere.
+/// CPU time consumed by this thread, or wall time since `wall` where it is
+/// unavailable.
 fn cpu_now(wall: Instant) -> Duration {
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    let mut ts = Timespec { sec: 0, nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec; the call only writes it.
-    if cfg!(target_os = "linux") && unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0
-    {
-        Duration::new(ts.sec as u64, ts.nsec as u32)
-    } else {
-        wall.elapsed()
-    }
+    cpu::thread_cpu().unwrap_or_else(|| wall.elapsed())
 }
 
 /// Median (CPU, wall) time of `runs` calls of `f`.
