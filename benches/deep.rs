@@ -1,15 +1,16 @@
 //! Timing of the deep embedding (plain `std::time`, no harness):
-//! `cargo bench --bench deep`. One core (tract runs on the calling thread);
+//! `cargo bench --bench deep`. One core (the network runs on the calling thread);
 //! prints medians in thread CPU time, as the machine is shared (wall time
 //! would count other processes' time slices), with wall time beside it.
 //!
-//! `DEEP_BENCH=batch` also compares network batch sizes.
+//! `DEEP_BENCH=portable` also times the network on its portable kernels.
 
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use musim::deep::frontend::{self, PATCH_LEN};
+use musim::deep::kernels::Kernels;
 use musim::deep::{DeepAccumulator, DeepModel};
 
 #[path = "support/cpu.rs"]
@@ -169,15 +170,15 @@ fn main() {
         }
     }
 
-    if std::env::var("DEEP_BENCH").as_deref() == Ok("batch") {
-        for batch in [1usize, 2, 5, 10] {
-            let m = DeepModel::from_bytes(&bytes, "bench", batch).unwrap();
-            report(
-                &format!("network, 10 patches in batches of {batch}"),
-                median(5, || {
-                    black_box(m.run(black_box(patches)).unwrap());
-                }),
-            );
-        }
+    if std::env::var("DEEP_BENCH").as_deref() == Ok("portable") {
+        let m = DeepModel::from_bytes(&bytes, "bench")
+            .unwrap()
+            .with_kernels(Kernels::Portable);
+        report(
+            "network, 10 patches, portable kernels",
+            median(3, || {
+                black_box(m.run(black_box(patches)).unwrap());
+            }),
+        );
     }
 }

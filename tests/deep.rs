@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use musim::deep::frontend::{self, N_MELS, PATCH_FRAMES, PATCH_LEN};
+use musim::deep::kernels::Kernels;
 use musim::deep::model::{self, N_TAGS, PENULTIMATE_DIM, POOL_DIM};
 use musim::deep::{DeepAccumulator, DeepError, DeepModel, EMBEDDING_DIM};
 use serde_json::Value;
@@ -137,14 +138,25 @@ fn log_mel_through_resampler_matches_librosa() {
     }
 }
 
-/// The network alone: tract on the reference log-mel patch against
-/// TensorFlow's outputs.
+/// The network alone, on its fast and its portable kernels: the reference
+/// log-mel patch against TensorFlow's outputs.
 #[test]
 fn network_matches_tensorflow() {
     let r = reference();
     let e = &r["tracks"]["chirp"];
     let mel = array(&e["log_mel"]);
-    let out = shared().run(&mel[..PATCH_LEN]).unwrap();
+    let portable = DeepModel::built_in()
+        .unwrap()
+        .with_kernels(Kernels::Portable);
+    for model in [&*shared(), &portable] {
+        let out = model.run(&mel[..PATCH_LEN]).unwrap();
+        eprintln!("{model:?}");
+        check_outputs(e, &out);
+    }
+}
+
+/// One patch's four outputs against the reference entry's.
+fn check_outputs(e: &Value, out: &musim::deep::PatchOutputs) {
     assert_eq!(out.patches, 1);
     for (name, got, width) in [
         ("max_pool", &out.max_pool, POOL_DIM),

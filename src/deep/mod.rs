@@ -1,5 +1,6 @@
 //! The deep embedding: musicnn's MSD network (Pons & Serra 2019, ISC licence)
-//! run in pure Rust by tract, on the log-mel front end it was trained with.
+//! run in pure Rust (its weights read from the ONNX file, the layers written
+//! out in `net.rs`), on the log-mel front end it was trained with.
 //!
 //! Per track: the mean over every 3-s patch of `[mean_pool | max_pool]`
 //! (1506 values), and the mean of the 50 MSD tag scores. Feed analysis
@@ -11,7 +12,10 @@
 //! once, shared). The model file and its provenance: `assets/models/`.
 
 pub mod frontend;
+pub mod kernels;
 pub mod model;
+pub mod net;
+pub mod onnx;
 pub mod track;
 
 use std::path::PathBuf;

@@ -1,20 +1,19 @@
-//! The musicnn network (ONNX, run by tract): loaded once, optimised for a
-//! fixed batch of patches, shared by every thread.
+//! The musicnn network: its weights read from the ONNX file once, run by
+//! [`super::net`], shared by every thread.
 //!
 //! The model is embedded in the binary; `MUSIM_DEEP_MODEL` names another file
 //! (a re-export, or to test what a missing or damaged file does). Loading
-//! checks the interface (input `melspec:0` [N, 187, 96]; outputs `max_pool`,
-//! `mean_pool` [N, 753], `penultimate` [N, 200], `taggram` [N, 50]) and runs
-//! one silent patch, so a wrong or damaged file is reported at load time, by
+//! checks the interface (input `melspec:0`; outputs `max_pool`, `mean_pool`,
+//! `penultimate`, `taggram`), every weight's shape, and runs one silent patch, so a wrong or damaged file is reported at load time, by
 //! name, and never reaches the analysis.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use tract_onnx::prelude::*;
-
 use super::frontend::{N_MELS, PATCH_FRAMES, PATCH_LEN};
-use super::DeepError;
+use super::kernels::Kernels;
+use super::net::{self, Network, Scratch};
+use super::{onnx, DeepError};
 
 /// Environment variable naming a model file to use instead of the built-in one.
 pub const MODEL_ENV: &str = "MUSIM_DEEP_MODEL";
@@ -23,15 +22,11 @@ pub const INPUT: &str = "melspec:0";
 /// Names of the outputs, in the order [`PatchOutputs`] holds them.
 pub const OUTPUTS: [&str; 4] = ["max_pool", "mean_pool", "penultimate", "taggram"];
 /// Width of `max_pool` and `mean_pool`.
-pub const POOL_DIM: usize = 753;
+pub const POOL_DIM: usize = net::POOL;
 /// Width of `penultimate`.
-pub const PENULTIMATE_DIM: usize = 200;
+pub const PENULTIMATE_DIM: usize = net::PENULTIMATE;
 /// Number of tags (width of `taggram`).
-pub const N_TAGS: usize = 50;
-/// Patches per network call. One 30-s window is 10 patches, but tract runs
-/// this graph about 3× slower per patch in batches of 2, 5 or 10 than one at
-/// a time (`DEEP_BENCH=batch cargo bench --bench deep`).
-pub const BATCH: usize = 1;
+pub const N_TAGS: usize = net::TAGS;
 
 /// The built-in model: musicnn MSD, converted by `tools/musicnn/convert.py`.
 static BUILT_IN: &[u8] = include_bytes!("../../assets/models/musicnn-msd.onnx");
@@ -51,12 +46,9 @@ pub struct PatchOutputs {
     pub taggram: Vec<f32>,
 }
 
-type Plan = TypedSimplePlan<TypedModel>;
-
-/// A loaded, optimised musicnn network.
+/// A loaded musicnn network.
 pub struct DeepModel {
-    plan: Plan,
-    batch: usize,
+    network: Network,
     origin: String,
     /// Identity of the weights: embeddings from other weights do not mix.
     id: String,
@@ -66,7 +58,7 @@ impl std::fmt::Debug for DeepModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeepModel")
             .field("origin", &self.origin)
-            .field("batch", &self.batch)
+            .field("kernels", &self.network.kernels())
             .finish()
     }
 }
@@ -74,7 +66,7 @@ impl std::fmt::Debug for DeepModel {
 impl DeepModel {
     /// The built-in model.
     pub fn built_in() -> Result<Self, DeepError> {
-        Self::from_bytes(BUILT_IN, "built-in model", BATCH)
+        Self::from_bytes(BUILT_IN, "built-in model")
     }
 
     /// The model in the ONNX file at `path`.
@@ -83,12 +75,11 @@ impl DeepModel {
             path: path.to_path_buf(),
             detail: e.to_string(),
         })?;
-        Self::from_bytes(&bytes, &path.display().to_string(), BATCH)
+        Self::from_bytes(&bytes, &path.display().to_string())
     }
 
-    /// A model from ONNX bytes, optimised for `batch` patches per call;
-    /// `origin` names it in messages.
-    pub fn from_bytes(bytes: &[u8], origin: &str, batch: usize) -> Result<Self, DeepError> {
+    /// A model from ONNX bytes; `origin` names it in messages.
+    pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Self, DeepError> {
         let invalid = |detail: String| DeepError::ModelInvalid {
             origin: origin.to_string(),
             detail,
@@ -96,11 +87,22 @@ impl DeepModel {
         if bytes.is_empty() {
             return Err(invalid("the file is empty".into()));
         }
-        let batch = batch.max(1);
-        let plan = build_plan(bytes, batch).map_err(|e| invalid(format!("{e:#}")))?;
+        let file = onnx::parse(bytes).map_err(invalid)?;
+        if file.inputs != [INPUT] {
+            return Err(invalid(format!(
+                "expected one input {INPUT}, found {:?}",
+                file.inputs
+            )));
+        }
+        if let Some(missing) = OUTPUTS
+            .iter()
+            .find(|o| !file.outputs.iter().any(|n| n == *o))
+        {
+            return Err(invalid(format!("it has no output {missing}")));
+        }
+        let network = Network::load(&file).map_err(invalid)?;
         let model = Self {
-            plan,
-            batch,
+            network,
             origin: origin.to_string(),
             id: format!(
                 "musicnn {} bytes fnv {:016x}",
@@ -108,7 +110,7 @@ impl DeepModel {
                 crate::library::fnv1a64(bytes)
             ),
         };
-        // One silent patch: proves the graph runs and gives finite outputs.
+        // One silent patch: proves the weights give finite outputs.
         let check = model.run(&vec![0.0; PATCH_LEN])?;
         let finite = [
             &check.max_pool,
@@ -124,6 +126,14 @@ impl DeepModel {
             ));
         }
         Ok(model)
+    }
+
+    /// The same model on other kernels (tests compare AVX2 and portable).
+    pub fn with_kernels(self, kernels: Kernels) -> Self {
+        Self {
+            network: self.network.with_kernels(kernels),
+            ..self
+        }
     }
 
     /// Identity of the weights (size and hash of the ONNX file).
@@ -150,81 +160,16 @@ impl DeepModel {
             patches: n,
             ..Default::default()
         };
-        for chunk in patches.chunks(self.batch * PATCH_LEN) {
-            self.run_batch(chunk, &mut out)?;
+        let mut scratch = Scratch::default();
+        for patch in patches.chunks_exact(PATCH_LEN) {
+            let o = self.network.run(patch, &mut scratch);
+            out.max_pool.extend_from_slice(&o.max_pool);
+            out.mean_pool.extend_from_slice(&o.mean_pool);
+            out.penultimate.extend_from_slice(&o.penultimate);
+            out.taggram.extend_from_slice(&o.taggram);
         }
         Ok(out)
     }
-
-    /// One call of the network on up to `batch` patches (a short last batch
-    /// is padded with silence and its extra rows dropped).
-    fn run_batch(&self, chunk: &[f32], out: &mut PatchOutputs) -> Result<(), DeepError> {
-        let n = chunk.len() / PATCH_LEN;
-        let mut data = chunk.to_vec();
-        data.resize(self.batch * PATCH_LEN, 0.0);
-        let input = Tensor::from_shape(&[self.batch, PATCH_FRAMES, N_MELS], &data)
-            .map_err(|e| DeepError::Inference(format!("{e:#}")))?;
-        let result = self
-            .plan
-            .run(tvec!(input.into()))
-            .map_err(|e| DeepError::Inference(format!("{}: {e:#}", self.origin)))?;
-        let widths = [POOL_DIM, POOL_DIM, PENULTIMATE_DIM, N_TAGS];
-        let sinks = [
-            &mut out.max_pool,
-            &mut out.mean_pool,
-            &mut out.penultimate,
-            &mut out.taggram,
-        ];
-        for (((value, width), sink), name) in result.iter().zip(widths).zip(sinks).zip(OUTPUTS) {
-            let view = value
-                .as_slice::<f32>()
-                .map_err(|e| DeepError::Inference(format!("output {name}: {e:#}")))?;
-            if view.len() != self.batch * width {
-                return Err(DeepError::Inference(format!(
-                    "output {name} has {} values, expected {}",
-                    view.len(),
-                    self.batch * width
-                )));
-            }
-            sink.extend_from_slice(&view[..n * width]);
-        }
-        Ok(())
-    }
-}
-
-/// Parse, type, check and optimise the ONNX graph for `batch` patches.
-fn build_plan(bytes: &[u8], batch: usize) -> TractResult<Plan> {
-    let mut model = tract_onnx::onnx().model_for_read(&mut &bytes[..])?;
-    let inputs = model.input_outlets()?.len();
-    if inputs != 1 {
-        anyhow::bail!("expected one input ({INPUT}), found {inputs}");
-    }
-    let name = &model.node(model.input_outlets()?[0].node).name;
-    if name != INPUT && format!("{name}:0") != INPUT {
-        anyhow::bail!("expected the input {INPUT}, found {name}");
-    }
-    model.set_output_names(OUTPUTS)?;
-    let model = model
-        .with_input_fact(0, f32::fact([batch, PATCH_FRAMES, N_MELS]).into())?
-        .into_typed()?;
-    let widths = [POOL_DIM, POOL_DIM, PENULTIMATE_DIM, N_TAGS];
-    for (outlet, (name, width)) in model
-        .output_outlets()?
-        .iter()
-        .zip(OUTPUTS.iter().zip(widths))
-    {
-        let fact = model.outlet_fact(*outlet)?;
-        let shape: Vec<TDim> = fact.shape.iter().cloned().collect();
-        let want: Vec<TDim> = vec![batch.into(), width.into()];
-        if fact.datum_type != f32::datum_type() || shape != want {
-            anyhow::bail!(
-                "output {name} is {:?} {:?}, expected f32 [{batch}, {width}]",
-                fact.datum_type,
-                shape
-            );
-        }
-    }
-    model.into_optimized()?.into_runnable()
 }
 
 /// The shared model: `$MUSIM_DEEP_MODEL` if set, else the built-in one;
