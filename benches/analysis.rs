@@ -183,7 +183,7 @@ fn bench_clips(tmp: &Path) {
 
 fn bench_tracks(tmp: &Path) {
     let tracks = match std::env::var_os("MUSIM_BENCH_TRACKS") {
-        Some(d) => files_in(Path::new(&d), &["ogg", "mp3"])
+        Some(d) => files_in(Path::new(&d), &["ogg", "mp3", "flac", "wav"])
             .into_iter()
             .take(12)
             .collect::<Vec<_>>(),
@@ -244,7 +244,17 @@ fn bench_tracks(tmp: &Path) {
         let a = analyze_file(p).expect("analysis");
         per_track.push(t.elapsed().as_secs_f64());
         per_cpu.push((thread_cpu() - c).as_secs_f64());
-        long += usize::from(Windows::default().starts(Some(a.duration_s)).is_some());
+        let windowed = Windows::default().starts(Some(a.duration_s)).is_some();
+        long += usize::from(windowed);
+        if std::env::var_os("MUSIM_BENCH_PER_TRACK").is_some() {
+            println!(
+                "  {:.3} s CPU  {:6.1} s of audio, {}  {}",
+                per_cpu[per_cpu.len() - 1],
+                a.duration_s,
+                if windowed { "6 windows" } else { "whole" },
+                p.display()
+            );
+        }
     }
     per_track.sort_by(f64::total_cmp);
     per_cpu.sort_by(f64::total_cmp);

@@ -26,9 +26,10 @@ pub enum EmbedError {
 }
 
 /// Most 3-s patches the network runs per track by default: every patch of
-/// a 30-s clip (10), 3 per window of a long track (18 of its 60). The network is ~0.09 s per patch on one core, so this
-/// bounds a track near 1.7 s; `MUSIM_DEEP_PATCH_BUDGET` changes it (0: no
-/// limit).
+/// a 30-s clip (10), 3 per window of a long track (18 of its 60). On real
+/// music every patch instead scored the same (README, "Deep embedding") for
+/// 3.3× the network time (~0.02 s per patch on one core);
+/// `MUSIM_DEEP_PATCH_BUDGET` changes it (0: no limit).
 pub const PATCH_BUDGET: usize = 18;
 
 /// The patch budget in force (see [`PATCH_BUDGET`]; `usize::MAX` = none).
