@@ -66,6 +66,35 @@ impl Kernels {
         }
     }
 
+    /// Like [`Self::gemm`], but instead of storing `C` (m × 16·blocks), its
+    /// column-wise max and min over the m rows, into `hi` and `lo`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn gemm_extremes(
+        self,
+        a: &[f32],
+        lda: usize,
+        m: usize,
+        k: usize,
+        b: &[f32],
+        blocks: usize,
+        hi: &mut [f32],
+        lo: &mut [f32],
+    ) {
+        assert!(m > 0, "extremes of no rows");
+        assert!(a.len() >= (m - 1) * lda + k, "A too short");
+        assert!(b.len() >= blocks * k * NB, "B too short");
+        assert!(
+            hi.len() >= blocks * NB && lo.len() >= blocks * NB,
+            "outputs too short"
+        );
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: sizes checked above; the CPU has AVX2 and FMA (detect).
+            Self::Avx2Fma => unsafe { avx2::gemm_extremes(a, lda, m, k, b, blocks, hi, lo) },
+            _ => portable::gemm_extremes(a, lda, m, k, b, blocks, hi, lo),
+        }
+    }
+
     /// For rows `t..t+rows` of the output, the complex products summed over
     /// the kernel's 7 time taps, per frequency bin and filter block.
     ///
@@ -167,6 +196,29 @@ mod portable {
                     }
                 }
                 c[i * ldc + jb * NB..i * ldc + (jb + 1) * NB].copy_from_slice(&acc);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn gemm_extremes(
+        a: &[f32],
+        lda: usize,
+        m: usize,
+        k: usize,
+        b: &[f32],
+        blocks: usize,
+        hi: &mut [f32],
+        lo: &mut [f32],
+    ) {
+        let mut row = vec![0.0f32; blocks * NB];
+        hi[..blocks * NB].fill(f32::NEG_INFINITY);
+        lo[..blocks * NB].fill(f32::INFINITY);
+        for i in 0..m {
+            gemm(&a[i * lda..], lda, 1, k, b, blocks, &mut row, blocks * NB);
+            for ((h, l), &v) in hi.iter_mut().zip(lo.iter_mut()).zip(&row) {
+                *h = h.max(v);
+                *l = l.min(v);
             }
         }
     }
@@ -290,6 +342,80 @@ mod avx2 {
         c: *mut f32,
         ldc: usize,
     ) {
+        let acc = tile_sums::<R>(a, lda, k, b);
+        for (r, row) in acc.iter().enumerate() {
+            _mm256_storeu_ps(c.add(r * ldc), row[0]);
+            _mm256_storeu_ps(c.add(r * ldc + 8), row[1]);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn gemm_extremes(
+        a: &[f32],
+        lda: usize,
+        m: usize,
+        k: usize,
+        b: &[f32],
+        blocks: usize,
+        hi: &mut [f32],
+        lo: &mut [f32],
+    ) {
+        let (a, b) = (a.as_ptr(), b.as_ptr());
+        for jb in 0..blocks {
+            let bb = b.add(jb * k * NB);
+            let mut ext = [
+                [_mm256_set1_ps(f32::NEG_INFINITY); 2],
+                [_mm256_set1_ps(f32::INFINITY); 2],
+            ];
+            let mut i = 0;
+            while i + 6 <= m {
+                tile_extremes::<6>(a.add(i * lda), lda, k, bb, &mut ext);
+                i += 6;
+            }
+            match m - i {
+                1 => tile_extremes::<1>(a.add(i * lda), lda, k, bb, &mut ext),
+                2 => tile_extremes::<2>(a.add(i * lda), lda, k, bb, &mut ext),
+                3 => tile_extremes::<3>(a.add(i * lda), lda, k, bb, &mut ext),
+                4 => tile_extremes::<4>(a.add(i * lda), lda, k, bb, &mut ext),
+                5 => tile_extremes::<5>(a.add(i * lda), lda, k, bb, &mut ext),
+                _ => {}
+            }
+            _mm256_storeu_ps(hi.as_mut_ptr().add(jb * NB), ext[0][0]);
+            _mm256_storeu_ps(hi.as_mut_ptr().add(jb * NB + 8), ext[0][1]);
+            _mm256_storeu_ps(lo.as_mut_ptr().add(jb * NB), ext[1][0]);
+            _mm256_storeu_ps(lo.as_mut_ptr().add(jb * NB + 8), ext[1][1]);
+        }
+    }
+
+    /// [`tile`], folding the R rows into the running column max and min.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn tile_extremes<const R: usize>(
+        a: *const f32,
+        lda: usize,
+        k: usize,
+        b: *const f32,
+        ext: &mut [[__m256; 2]; 2],
+    ) {
+        let acc = tile_sums::<R>(a, lda, k, b);
+        for row in &acc {
+            for h in 0..2 {
+                ext[0][h] = _mm256_max_ps(ext[0][h], row[h]);
+                ext[1][h] = _mm256_min_ps(ext[1][h], row[h]);
+            }
+        }
+    }
+
+    /// The R × 16 sums of a tile, in registers.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn tile_sums<const R: usize>(
+        a: *const f32,
+        lda: usize,
+        k: usize,
+        b: *const f32,
+    ) -> [[__m256; 2]; R] {
         let mut acc = [[_mm256_setzero_ps(); 2]; R];
         for p in 0..k {
             let b0 = _mm256_loadu_ps(b.add(p * NB));
@@ -300,10 +426,7 @@ mod avx2 {
                 row[1] = _mm256_fmadd_ps(av, b1, row[1]);
             }
         }
-        for (r, row) in acc.iter().enumerate() {
-            _mm256_storeu_ps(c.add(r * ldc), row[0]);
-            _mm256_storeu_ps(c.add(r * ldc + 8), row[1]);
-        }
+        acc
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -506,6 +629,21 @@ mod tests {
             .map(|q| a[4 * lda + q] * b[2 * k * NB + q * NB + 5])
             .sum();
         assert!((c2[4 * blocks * NB + 2 * NB + 5] - naive).abs() < 1e-5);
+
+        // gemm_extremes: the column max and min of the same product.
+        for kernels in [fast, p] {
+            let (mut hi, mut lo) = (vec![0.0; blocks * NB], vec![0.0; blocks * NB]);
+            kernels.gemm_extremes(&a, lda, m, k, &b, blocks, &mut hi, &mut lo);
+            for j in 0..blocks * NB {
+                let col = (0..m).map(|i| c2[i * blocks * NB + j]);
+                let want_hi = col.clone().fold(f32::NEG_INFINITY, f32::max);
+                let want_lo = col.fold(f32::INFINITY, f32::min);
+                assert!(
+                    (hi[j] - want_hi).abs() < 1e-5 && (lo[j] - want_lo).abs() < 1e-5,
+                    "{kernels:?} {j}"
+                );
+            }
+        }
 
         // spectral products: 5 rows (two pairs and one single).
         let (bins, s_stride, rows) = (4, 9, 5);

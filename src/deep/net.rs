@@ -502,25 +502,19 @@ impl Network {
             );
             for r in 0..rows {
                 let y = &s.products[r * per_row..(r + 1) * per_row];
-                k.gemm(
+                let mut hi = [0.0; T_BLOCKS * NB];
+                let mut lo = [0.0; T_BLOCKS * NB];
+                k.gemm_extremes(
                     &tb.inverse,
                     2 * BINS,
                     tb.positions,
                     2 * BINS,
                     y,
                     T_BLOCKS,
-                    &mut s.values,
-                    T_BLOCKS * NB,
+                    &mut hi,
+                    &mut lo,
                 );
                 let out = &mut s.features[(3 + t + r) * FRONT + column..][..TIMBRAL];
-                let mut hi = [f32::NEG_INFINITY; T_BLOCKS * NB];
-                let mut lo = [f32::INFINITY; T_BLOCKS * NB];
-                for row in s.values.chunks_exact(T_BLOCKS * NB).take(tb.positions) {
-                    for ((h, l), &v) in hi.iter_mut().zip(lo.iter_mut()).zip(row) {
-                        *h = h.max(v);
-                        *l = l.min(v);
-                    }
-                }
                 for (c, v) in out.iter_mut().enumerate() {
                     *v = pooled(&tb.bn, &tb.bias, c, hi[c], lo[c]);
                 }
@@ -544,7 +538,6 @@ pub struct Scratch {
     padded: Vec<f32>,
     spectra: Vec<f32>,
     products: Vec<f32>,
-    values: Vec<f32>,
     hi: Vec<f32>,
     lo: Vec<f32>,
     features: Vec<f32>,
@@ -558,7 +551,6 @@ impl Default for Scratch {
             padded: vec![0.0; PADDED * BANDS],
             spectra: vec![0.0; PADDED * S_STRIDE],
             products: vec![0.0; 2 * T_BLOCKS * 2 * BINS * NB],
-            values: vec![0.0; BANDS * T_BLOCKS * NB],
             hi: vec![0.0; FRAMES * TEMPORAL],
             lo: vec![0.0; FRAMES * TEMPORAL],
             features: vec![0.0; PADDED * FRONT],
@@ -625,6 +617,7 @@ mod tests {
             state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             *v = (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
         }
+        let mut values = vec![0.0; BANDS * T_BLOCKS * NB];
         for kernels in [Kernels::detect(), Kernels::Portable] {
             kernels.gemm(
                 &s.padded,
@@ -654,7 +647,7 @@ mod tests {
                 2 * BINS,
                 &s.products,
                 T_BLOCKS,
-                &mut s.values,
+                &mut values,
                 T_BLOCKS * NB,
             );
             for c in [0, 17, 203] {
@@ -666,7 +659,7 @@ mod tests {
                                 * kernel[(c * TAPS + d) * width + df] as f64;
                         }
                     }
-                    let got = s.values[pos * T_BLOCKS * NB + c] as f64;
+                    let got = values[pos * T_BLOCKS * NB + c] as f64;
                     assert!(
                         (got - direct).abs() < 1e-4 * (1.0 + direct.abs()),
                         "{kernels:?} c {c} f {pos}: {got} vs {direct}"
