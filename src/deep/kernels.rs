@@ -185,18 +185,27 @@ mod portable {
         c: &mut [f32],
         ldc: usize,
     ) {
-        for i in 0..m {
-            let row = &a[i * lda..i * lda + k];
+        // Four rows at a time: each B row loaded serves four sums.
+        let mut i = 0;
+        while i < m {
+            let rows = 4.min(m - i);
             for jb in 0..blocks {
-                let mut acc = [0.0f32; NB];
                 let blk = &b[jb * k * NB..(jb + 1) * k * NB];
-                for (&av, bp) in row.iter().zip(blk.chunks_exact(NB)) {
-                    for (s, &bv) in acc.iter_mut().zip(bp) {
-                        *s += av * bv;
+                let mut acc = [[0.0f32; NB]; 4];
+                for (p, bp) in blk.chunks_exact(NB).enumerate() {
+                    for (r, row) in acc.iter_mut().enumerate().take(rows) {
+                        let av = a[(i + r) * lda + p];
+                        for (s, &bv) in row.iter_mut().zip(bp) {
+                            *s += av * bv;
+                        }
                     }
                 }
-                c[i * ldc + jb * NB..i * ldc + (jb + 1) * NB].copy_from_slice(&acc);
+                for (r, row) in acc.iter().enumerate().take(rows) {
+                    let at = (i + r) * ldc + jb * NB;
+                    c[at..at + NB].copy_from_slice(row);
+                }
             }
+            i += rows;
         }
     }
 
@@ -211,15 +220,21 @@ mod portable {
         hi: &mut [f32],
         lo: &mut [f32],
     ) {
-        let mut row = vec![0.0f32; blocks * NB];
-        hi[..blocks * NB].fill(f32::NEG_INFINITY);
-        lo[..blocks * NB].fill(f32::INFINITY);
-        for i in 0..m {
-            gemm(&a[i * lda..], lda, 1, k, b, blocks, &mut row, blocks * NB);
-            for ((h, l), &v) in hi.iter_mut().zip(lo.iter_mut()).zip(&row) {
-                *h = h.max(v);
-                *l = l.min(v);
+        let width = blocks * NB;
+        let mut rows = vec![0.0f32; 4 * width];
+        hi[..width].fill(f32::NEG_INFINITY);
+        lo[..width].fill(f32::INFINITY);
+        let mut i = 0;
+        while i < m {
+            let n = 4.min(m - i);
+            gemm(&a[i * lda..], lda, n, k, b, blocks, &mut rows, width);
+            for row in rows.chunks_exact(width).take(n) {
+                for ((h, l), &v) in hi.iter_mut().zip(lo.iter_mut()).zip(row) {
+                    *h = h.max(v);
+                    *l = l.min(v);
+                }
             }
+            i += n;
         }
     }
 
@@ -275,18 +290,21 @@ mod portable {
         for (c, taps) in w.chunks_exact(k).enumerate() {
             for t in 0..frames {
                 let (d0, d1) = tap_range(t, k, lo, frames);
-                let mut acc = [0.0f32; BANDS];
-                for (d, &wd) in taps.iter().enumerate().take(d1).skip(d0) {
-                    let row = &x[(t + d - lo) * BANDS..][..BANDS];
-                    for (s, &v) in acc.iter_mut().zip(row) {
-                        *s += wd * v;
+                // Register-sized pieces of 16 bands.
+                let (mut hi, mut lo_v) = (f32::NEG_INFINITY, f32::INFINITY);
+                for f0 in (0..BANDS).step_by(16) {
+                    let mut acc = [0.0f32; 16];
+                    for (d, &wd) in taps.iter().enumerate().take(d1).skip(d0) {
+                        let row = &x[(t + d - lo) * BANDS + f0..][..16];
+                        for (s, &v) in acc.iter_mut().zip(row) {
+                            *s += wd * v;
+                        }
+                    }
+                    for v in acc {
+                        hi = hi.max(v);
+                        lo_v = lo_v.min(v);
                     }
                 }
-                let (hi, lo_v) = acc
-                    .iter()
-                    .fold((f32::NEG_INFINITY, f32::INFINITY), |(h, l), &v| {
-                        (h.max(v), l.min(v))
-                    });
                 max[t * stride + c] = hi;
                 min[t * stride + c] = lo_v;
             }
