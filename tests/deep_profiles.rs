@@ -150,6 +150,20 @@ fn deep_and_fused_models_queries_and_comparison() {
     assert_eq!(tags.len(), 5);
     let scores: Vec<f64> = tags.iter().map(|t| t[1].as_f64().unwrap()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    // Shared tags: at most 3, each at least 0.05 and no more than the
+    // query's own score for that tag.
+    let shared = v["shared_tags"].as_array().unwrap();
+    assert!(shared.len() <= 3, "{shared:?}");
+    for t in shared {
+        let (name, score) = (t[0].as_str().unwrap(), t[1].as_f64().unwrap());
+        assert!(score >= 0.05, "{shared:?}");
+        if let Some(own) = tags.iter().find(|o| o[0].as_str() == Some(name)) {
+            assert!(
+                score <= own[1].as_f64().unwrap() + 1e-6,
+                "{shared:?} vs {tags:?}"
+            );
+        }
+    }
 
     // All four profiles side by side, on the same tracks.
     let out = env.path("report");

@@ -48,6 +48,33 @@ pub enum QueryError {
     Embedding(String),
 }
 
+/// Tags a query shares with its neighbours: per tag, the lower of the
+/// query's score and its neighbours' mean score (both must have it), the 3
+/// highest of at least 0.05, strongest first. Empty when either side has no
+/// tag scores.
+pub fn shared_tags(query: &[f32], neighbours: &[&[f32]]) -> Vec<(String, f32)> {
+    let rows: Vec<&[f32]> = neighbours
+        .iter()
+        .copied()
+        .filter(|t| !t.is_empty() && t.len() == query.len())
+        .collect();
+    if query.is_empty() || rows.is_empty() {
+        return Vec::new();
+    }
+    let shared: Vec<f32> = query
+        .iter()
+        .enumerate()
+        .map(|(j, &q)| {
+            let mean = rows.iter().map(|r| r[j]).sum::<f32>() / rows.len() as f32;
+            q.min(mean)
+        })
+        .collect();
+    let mut t = top_tags(&shared);
+    t.retain(|(_, v)| *v >= 0.05);
+    t.truncate(3);
+    t
+}
+
 /// Tags shown for a query: the 5 strongest of the deep model's 50, in order.
 pub fn top_tags(scores: &[f32]) -> Vec<(String, f32)> {
     #[cfg(feature = "embeddings")]
@@ -146,6 +173,9 @@ pub struct QueryResult {
     pub warnings: Vec<String>,
     /// The deep model's strongest MSD tags ("rock 0.71"), when known.
     pub tags: Vec<(String, f32)>,
+    /// Tags it shares with its neighbours (see [`shared_tags`]): what the
+    /// deep profile, whose dimensions have no names, can say about why.
+    pub shared_tags: Vec<(String, f32)>,
 }
 
 /// Check that `path` can be a query (exists, is not a folder) before any
@@ -185,7 +215,17 @@ pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, Q
     r.duration_s = a.duration_s;
     r.warnings = a.warnings;
     r.tags = top_tags(&tags);
+    r.shared_tags = shared_tags(&tags, &neighbour_tags(model, &r));
     Ok(r)
+}
+
+/// The stored tag scores of a result's similar tracks.
+fn neighbour_tags<'a>(model: &'a Model, r: &QueryResult) -> Vec<&'a [f32]> {
+    r.similar
+        .iter()
+        .filter_map(|s| model.tracks.get(s.track as usize))
+        .map(|t| t.tags.as_slice())
+        .collect()
 }
 
 /// The model row of the library track at `path` (compared canonically).
@@ -356,7 +396,7 @@ pub fn query_point(model: &Model, p: &Point, own: Option<usize>, k: usize) -> Qu
             agreement,
         })
         .collect();
-    QueryResult {
+    let mut result = QueryResult {
         source: String::new(),
         title: None,
         duration_s: 0.0,
@@ -373,7 +413,12 @@ pub fn query_point(model: &Model, p: &Point, own: Option<usize>, k: usize) -> Qu
             .and_then(|i| model.tracks.get(i))
             .map(|t| top_tags(&t.tags))
             .unwrap_or_default(),
+        shared_tags: Vec::new(),
+    };
+    if let Some(t) = own.and_then(|i| model.tracks.get(i)) {
+        result.shared_tags = shared_tags(&t.tags, &neighbour_tags(model, &result));
     }
+    result
 }
 
 /// Weighted vote of the labelled neighbours (weight = similarity, floored
@@ -421,5 +466,35 @@ fn map_position(model: &Model, near: &[(Neighbour, Vec<u32>)]) -> [f32; 2] {
         [(x / w) as f32, (y / w) as f32]
     } else {
         [0.0, 0.0]
+    }
+}
+
+#[cfg(all(test, feature = "embeddings"))]
+mod tests {
+    use super::*;
+
+    /// A tag is shared when both the query and its neighbours score it:
+    /// the lower of the two counts, and faint ones are left out.
+    #[test]
+    fn shared_tags_need_both_sides() {
+        let names = crate::deep::tag_names();
+        let mut q = vec![0.0f32; names.len()];
+        let (mut a, mut b) = (q.clone(), q.clone());
+        q[0] = 0.7; // rock: strong in the query, faint in the neighbours
+        a[0] = 0.02;
+        q[9] = 0.5; // jazz: both
+        a[9] = 0.4;
+        b[9] = 0.2;
+        q[3] = 0.2; // indie: both, the query lower
+        a[3] = 0.2;
+        b[3] = 0.3;
+        b[1] = 0.9; // pop: the neighbours only
+        let got = shared_tags(&q, &[&a, &b]);
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["jazz", "indie"], "{got:?}");
+        assert!((got[0].1 - 0.3).abs() < 1e-6 && (got[1].1 - 0.2).abs() < 1e-6);
+        // No tags on either side: nothing to say.
+        assert!(shared_tags(&[], &[&a]).is_empty());
+        assert!(shared_tags(&q, &[&[]]).is_empty());
     }
 }

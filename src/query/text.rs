@@ -110,6 +110,14 @@ pub fn render(r: &QueryResult) -> String {
         let parts: Vec<String> = r.tags.iter().map(|(t, s)| format!("{t} {s:.2}")).collect();
         let _ = writeln!(o, "tags (musicnn, MSD): {}", parts.join(", "));
     }
+    if !r.shared_tags.is_empty() {
+        let parts: Vec<String> = r
+            .shared_tags
+            .iter()
+            .map(|(t, s)| format!("{t} {s:.2}"))
+            .collect();
+        let _ = writeln!(o, "tags shared with its neighbours: {}", parts.join(", "));
+    }
     for w in &r.warnings {
         let _ = writeln!(o, "warning: {w}");
     }

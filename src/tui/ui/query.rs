@@ -111,9 +111,21 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
                     )
                 })
                 .collect();
+            // The deep profile's dimensions have no feature groups: its
+            // "why" is the tags the query shares with its neighbours.
+            let shared: Vec<String> = r
+                .shared_tags
+                .iter()
+                .map(|(t, v)| format!("{t} {v:.2}"))
+                .collect();
             if !why.is_empty() {
                 head.push(Line::from(Span::styled(
                     format!("why: {}", why.join(" · ")),
+                    Style::default().fg(Color::Gray),
+                )));
+            } else if !shared.is_empty() {
+                head.push(Line::from(Span::styled(
+                    format!("why (shared tags): {}", shared.join(", ")),
                     Style::default().fg(Color::Gray),
                 )));
             }
