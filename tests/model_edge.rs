@@ -217,6 +217,11 @@ fn stored_model_is_reused_rebuilt_when_stale_and_never_trusted_when_damaged() {
         "parameters of the stored model are kept"
     );
     assert_eq!(again.model, first.model);
+    // The parameters alone, read without decoding the tracks.
+    assert_eq!(
+        musim::model::store::read_params(&mp).unwrap(),
+        first.model.params
+    );
 
     // The library changed: rebuilt.
     let mut changed = idx.clone();
@@ -239,6 +244,10 @@ fn stored_model_is_reused_rebuilt_when_stale_and_never_trusted_when_damaged() {
         (older, "was written by an older musim (format 0)"),
     ] {
         std::fs::write(&mp, &bytes).unwrap();
+        match musim::model::store::read_params(&mp) {
+            Err(Stale::Unusable(msg)) => assert!(msg.contains(why), "{msg}"),
+            other => panic!("{other:?}"),
+        }
         let r = ensure(&changed, &idx_path, None, &|_| {}, &no).unwrap();
         match r.rebuilt {
             Some(Stale::Unusable(msg)) => {

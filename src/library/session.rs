@@ -177,8 +177,8 @@ impl Session {
     /// else the stored model's, else the default.
     pub fn profile(&self) -> Profile {
         self.similarity.unwrap_or_else(|| {
-            crate::model::store::read(&crate::model::store::model_path(&self.index_path))
-                .map(|m| m.params.similarity)
+            crate::model::store::read_params(&crate::model::store::model_path(&self.index_path))
+                .map(|p| p.similarity)
                 .unwrap_or_default()
         })
     }

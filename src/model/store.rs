@@ -60,26 +60,47 @@ pub fn encode(model: &Model) -> Result<Vec<u8>, postcard::Error> {
 
 /// Read the model at `path`, whatever library state it was built for.
 pub fn read(path: &Path) -> Result<Model, Stale> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Stale::Missing),
-        Err(e) => {
-            return Err(Stale::Unusable(format!(
-                "model {} cannot be read ({e})",
-                show(path)
-            )))
-        }
-    };
-    let unusable = |why: String| Stale::Unusable(format!("model {} {why}", show(path)));
-    let payload = framed::decode(&bytes, MAGIC, FORMAT_VERSION).map_err(|e| match e {
-        FrameError::Foreign => unusable("is not a musim model".into()),
-        FrameError::Older(v) => unusable(format!("was written by an older musim (format {v})")),
-        FrameError::Newer(v) => unusable(format!("was written by a newer musim (format {v})")),
-        FrameError::Corrupt(d) => unusable(format!("is corrupt ({d})")),
-    })?;
-    let model: Model = postcard::from_bytes(payload)
-        .map_err(|e| unusable(format!("is corrupt (cannot decode: {e})")))?;
+    let bytes = read_framed(path)?;
+    let model: Model = postcard::from_bytes(payload(&bytes, path)?)
+        .map_err(|e| unusable(path, format!("is corrupt (cannot decode: {e})")))?;
     Ok(model.restore())
+}
+
+/// The parameters (similarity profile included) of the model at `path`,
+/// without decoding its tracks and space: [`Model`] starts with its key
+/// and parameters, and postcard lays a struct's fields out in order.
+pub fn read_params(path: &Path) -> Result<ModelParams, Stale> {
+    let bytes = read_framed(path)?;
+    let ((_key, params), _rest) =
+        postcard::take_from_bytes::<(u64, ModelParams)>(payload(&bytes, path)?)
+            .map_err(|e| unusable(path, format!("is corrupt (cannot decode: {e})")))?;
+    Ok(params)
+}
+
+/// The bytes of the model file at `path`.
+fn read_framed(path: &Path) -> Result<Vec<u8>, Stale> {
+    std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Stale::Missing,
+        _ => Stale::Unusable(format!("model {} cannot be read ({e})", show(path))),
+    })
+}
+
+/// A model file's payload, its frame checked.
+fn payload<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a [u8], Stale> {
+    framed::decode(bytes, MAGIC, FORMAT_VERSION).map_err(|e| match e {
+        FrameError::Foreign => unusable(path, "is not a musim model".into()),
+        FrameError::Older(v) => {
+            unusable(path, format!("was written by an older musim (format {v})"))
+        }
+        FrameError::Newer(v) => {
+            unusable(path, format!("was written by a newer musim (format {v})"))
+        }
+        FrameError::Corrupt(d) => unusable(path, format!("is corrupt ({d})")),
+    })
+}
+
+fn unusable(path: &Path, why: String) -> Stale {
+    Stale::Unusable(format!("model {} {why}", show(path)))
 }
 
 /// Write `model` atomically to `path`.
