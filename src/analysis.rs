@@ -96,9 +96,42 @@ pub fn analyze_file(path: &Path) -> Result<TrackAnalysis, AudioError> {
 /// Decode `path` (streaming, so memory does not grow with the track's
 /// length) and compute its fingerprint, over `windows` of a long track.
 pub fn analyze_file_with(path: &Path, windows: &Windows) -> Result<TrackAnalysis, AudioError> {
+    analyze_file_observed(path, windows, &mut |_| {})
+}
+
+/// What [`analyze_file_observed`] decodes, as it goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Decoded<'a> {
+    /// Before any sample: the file's duration, if known, and whether the
+    /// track is read in windows (else whole).
+    Start {
+        /// Duration of the whole file, seconds.
+        duration_s: Option<f64>,
+        /// True when only windows are decoded.
+        windowed: bool,
+    },
+    /// Samples (mono 22050 Hz), in order.
+    Samples(&'a [f32]),
+    /// The end of one window (windowed tracks only).
+    WindowEnd,
+}
+
+/// [`analyze_file_with`], showing `observe` everything it decodes, so that
+/// another description (the deep embedding) can be made from the same
+/// decoding instead of decoding the file again.
+pub fn analyze_file_observed(
+    path: &Path,
+    windows: &Windows,
+    observe: &mut dyn FnMut(Decoded<'_>),
+) -> Result<TrackAnalysis, AudioError> {
     let mut stream = audio::open(path)?;
     let mut an = Analyzer::new();
-    let duration_s = match windows.starts(stream.info().duration_s) {
+    let starts = windows.starts(stream.info().duration_s);
+    observe(Decoded::Start {
+        duration_s: stream.info().duration_s,
+        windowed: starts.is_some(),
+    });
+    let duration_s = match starts {
         Some(starts) => {
             let len = windows.seconds as usize * SR as usize;
             let mut decoded = 0usize;
@@ -106,8 +139,12 @@ pub fn analyze_file_with(path: &Path, windows: &Windows) -> Result<TrackAnalysis
                 if !stream.seek_to(t)? {
                     break;
                 }
-                decoded += stream.take(len, |c| an.push(c))?;
+                decoded += stream.take(len, |c| {
+                    an.push(c);
+                    observe(Decoded::Samples(c));
+                })?;
                 an.end_segment();
+                observe(Decoded::WindowEnd);
             }
             if decoded == 0 {
                 return Err(AudioError::NoAudio {
@@ -119,6 +156,7 @@ pub fn analyze_file_with(path: &Path, windows: &Windows) -> Result<TrackAnalysis
         None => {
             while let Some(chunk) = stream.next_chunk()? {
                 an.push(&chunk);
+                observe(Decoded::Samples(&chunk));
             }
             if an.samples() == 0 {
                 return Err(AudioError::NoAudio {

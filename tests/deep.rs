@@ -395,3 +395,42 @@ fn damage_anywhere_never_panics() {
     // detectable (the file has no checksum).
     assert!(rejected >= 20, "{rejected} rejected, {accepted} accepted");
 }
+
+/// One decoding for both descriptions (a deep query) gives exactly what the
+/// two separate passes give: a 70-s track read whole (a partial last
+/// piece) and a 4-min one read in windows.
+#[test]
+fn analysis_and_embedding_from_one_decoding_match_two_passes() {
+    use musim::analysis::{analyze_file_with, Windows};
+    use musim::deep::track::analyze_and_embed;
+    let model = shared();
+    let song = clip("song.wav");
+    let dir = tempfile::tempdir().unwrap();
+    for seconds in [70usize, 240] {
+        let path = dir.path().join(format!("t{seconds}.wav"));
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 22050,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut w = hound::WavWriter::create(&path, spec).unwrap();
+        for i in 0..seconds * 22050 {
+            // The song, its level drifting so that every piece differs.
+            let gain = 0.5 + 0.4 * (i as f32 / 22050.0 / 17.0).sin();
+            w.write_sample(song[i % song.len()] * gain).unwrap();
+        }
+        w.finalize().unwrap();
+        let windows = Windows::default();
+        let a = analyze_file_with(&path, &windows).unwrap();
+        let e = musim::deep::embed_file(&path, &windows, model.clone()).unwrap();
+        let (a2, e2) = analyze_and_embed(&path, &windows, model.clone()).unwrap();
+        assert_eq!(a.fingerprint.values, a2.fingerprint.values, "{seconds} s");
+        assert_eq!(a.duration_s, a2.duration_s);
+        assert_eq!(e, e2.unwrap(), "{seconds} s");
+        // 70 s: pieces of 30, 30 and 10 s get 6 + 6 + 3 of the 18 patches;
+        // 4 min: 3 in each of the 6 windows.
+        let expect_patches = if seconds == 70 { 15 } else { 18 };
+        assert_eq!(e.patches, expect_patches, "{seconds} s");
+    }
+}

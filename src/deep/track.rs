@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{DeepAccumulator, DeepEmbedding, DeepError, DeepModel};
-use crate::analysis::Windows;
+use crate::analysis::{analyze_file_observed, Decoded, TrackAnalysis, Windows};
 use crate::audio::{self, AudioError, MonoStream};
 use crate::features::SR;
 
@@ -66,36 +66,13 @@ pub fn embed_file(
         source,
     };
     let mut stream = audio::open(path)?;
-    let mut acc = DeepAccumulator::with_model(model);
-    let len = windows.seconds.max(1) as usize * SR as usize;
-    let starts = windows.starts(stream.info().duration_s);
-    let pieces = match (&starts, stream.info().duration_s) {
-        (Some(s), _) => s.len(),
-        (None, Some(d)) if d.is_finite() && d > 0.0 => {
-            (d / f64::from(windows.seconds.max(1))).ceil() as usize
-        }
-        _ => 1,
-    };
-    let budget = patch_budget();
-    // Piece p's share: ⌊(p+1)·B/P⌋ − ⌊p·B/P⌋, so the shares add up to the
-    // budget B and, in a track with more pieces than B (a long track
-    // analysed whole), some pieces get none.
-    let share = |p: usize| -> usize {
-        if budget > 1 << 20 {
-            return usize::MAX;
-        }
-        let n = pieces.max(1);
-        ((p + 1) * budget / n).saturating_sub(p * budget / n)
-    };
-    let mut push = |p: usize, w: &[f32]| -> Result<(), EmbedError> {
-        match share(p) {
-            0 => Ok(()),
-            max => acc.push_window_at_most(w, max).map_err(deep),
-        }
-    };
+    let duration = stream.info().duration_s;
+    let starts = windows.starts(duration);
+    let mut feed = Feeder::new(model, windows, duration, starts.as_ref().map(Vec::len));
+    let len = feed.len;
     match starts {
         Some(starts) => {
-            for (p, &t) in starts.iter().enumerate() {
+            for &t in &starts {
                 if !stream.seek_to(t)? {
                     break;
                 }
@@ -103,27 +80,177 @@ pub fn embed_file(
                 if w.is_empty() {
                     break;
                 }
-                push(p, &w)?;
+                feed.piece(&w).map_err(deep)?;
             }
         }
-        None => {
-            let mut p = 0;
-            loop {
-                let w = read(&mut stream, len)?;
-                if w.is_empty() {
-                    break;
-                }
-                push(p, &w)?;
-                p += 1;
+        None => loop {
+            let w = read(&mut stream, len)?;
+            if w.is_empty() {
+                break;
             }
-        }
+            feed.piece(&w).map_err(deep)?;
+        },
     }
-    match acc.finish() {
-        Err(DeepError::NoAudio) => Err(AudioError::NoAudio {
+    feed.finish(path)
+}
+
+/// The analysis and the deep embedding of `path` from one decoding (the
+/// same pieces, so the same results, as [`crate::analysis::analyze_file_with`]
+/// and [`embed_file`]). The analysis fails only on audio errors; the
+/// embedding's own failure is returned beside it.
+pub fn analyze_and_embed(
+    path: &Path,
+    windows: &Windows,
+    model: Arc<DeepModel>,
+) -> Result<(TrackAnalysis, Result<DeepEmbedding, EmbedError>), AudioError> {
+    let mut feed: Option<Feeder> = None;
+    let mut piece = Vec::new();
+    let mut windowed = false;
+    let mut failed: Option<DeepError> = None;
+    let analysis = analyze_file_observed(path, windows, &mut |d| {
+        let Some(f) = feed.as_mut() else {
+            if let Decoded::Start {
+                duration_s,
+                windowed: w,
+            } = d
+            {
+                windowed = w;
+                let count = windows.starts(duration_s).map(|s| s.len());
+                feed = Some(Feeder::new(model.clone(), windows, duration_s, count));
+            }
+            return;
+        };
+        if failed.is_some() {
+            return;
+        }
+        let mut push = |f: &mut Feeder, w: &[f32]| {
+            if let Err(e) = f.piece(w) {
+                failed = Some(e);
+            }
+        };
+        match d {
+            Decoded::Start { .. } => {}
+            Decoded::Samples(c) if windowed => piece.extend_from_slice(c),
+            // Whole: cut the stream into pieces of exactly `len` samples,
+            // as `embed_file` reads them.
+            Decoded::Samples(mut c) => {
+                while !c.is_empty() {
+                    let room = f.len - piece.len();
+                    let (head, rest) = c.split_at(room.min(c.len()));
+                    piece.extend_from_slice(head);
+                    c = rest;
+                    if piece.len() == f.len {
+                        push(f, &piece);
+                        piece.clear();
+                    }
+                }
+            }
+            Decoded::WindowEnd => {
+                if !piece.is_empty() {
+                    push(f, &piece);
+                }
+                piece.clear();
+            }
+        }
+    })?;
+    let embedding = match (feed, failed) {
+        (_, Some(e)) => Err(EmbedError::Deep {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+        (Some(mut f), None) => {
+            let tail = if piece.is_empty() {
+                Ok(())
+            } else {
+                f.piece(&piece)
+            };
+            match tail {
+                Ok(()) => f.finish(path),
+                Err(e) => Err(EmbedError::Deep {
+                    path: path.to_path_buf(),
+                    source: e,
+                }),
+            }
+        }
+        (None, None) => Err(AudioError::NoAudio {
             path: path.to_path_buf(),
         }
         .into()),
-        r => r.map_err(deep),
+    };
+    Ok((analysis, embedding))
+}
+
+/// Feeds a track's pieces, in order, to an accumulator under the patch
+/// budget.
+struct Feeder {
+    acc: DeepAccumulator,
+    /// Samples per piece.
+    len: usize,
+    /// Pieces the track will have (for the budget's shares).
+    pieces: usize,
+    budget: usize,
+    /// Index of the next piece.
+    next: usize,
+}
+
+impl Feeder {
+    /// For a track of `duration` read in `windows` (`count` of them), or
+    /// whole when `count` is `None`.
+    fn new(
+        model: Arc<DeepModel>,
+        windows: &Windows,
+        duration: Option<f64>,
+        count: Option<usize>,
+    ) -> Self {
+        let pieces = match (count, duration) {
+            (Some(n), _) => n,
+            (None, Some(d)) if d.is_finite() && d > 0.0 => {
+                (d / f64::from(windows.seconds.max(1))).ceil() as usize
+            }
+            _ => 1,
+        };
+        Self {
+            acc: DeepAccumulator::with_model(model),
+            len: windows.seconds.max(1) as usize * SR as usize,
+            pieces,
+            budget: patch_budget(),
+            next: 0,
+        }
+    }
+
+    /// Piece p's share: ⌊(p+1)·B/P⌋ − ⌊p·B/P⌋, so the shares add up to the
+    /// budget B and, in a track with more pieces than B (a long track
+    /// analysed whole), some pieces get none.
+    fn share(&self, p: usize) -> usize {
+        if self.budget > 1 << 20 {
+            return usize::MAX;
+        }
+        let n = self.pieces.max(1);
+        ((p + 1) * self.budget / n).saturating_sub(p * self.budget / n)
+    }
+
+    /// The next piece.
+    fn piece(&mut self, w: &[f32]) -> Result<(), DeepError> {
+        let share = self.share(self.next);
+        self.next += 1;
+        match share {
+            0 => Ok(()),
+            max => self.acc.push_window_at_most(w, max),
+        }
+    }
+
+    /// The embedding; no audio at all is the file's audio error.
+    fn finish(self, path: &Path) -> Result<DeepEmbedding, EmbedError> {
+        match self.acc.finish() {
+            Err(DeepError::NoAudio) => Err(AudioError::NoAudio {
+                path: path.to_path_buf(),
+            }
+            .into()),
+            r => r.map_err(|source| EmbedError::Deep {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
     }
 }
 

@@ -241,12 +241,11 @@ pub fn analyse_point(
     model: &Model,
     path: &Path,
 ) -> Result<(Point, crate::analysis::TrackAnalysis, Vec<f32>), QueryError> {
-    let a = analyze_file_with(path, &model.windows)?;
-    let (embedding, tags) = if model.space.profile.needs_embeddings() {
-        let (e, t) = embed_query(path, &model.windows)?;
-        (Some(e), t)
+    let (a, embedding, tags) = if model.space.profile.needs_embeddings() {
+        let (a, e, t) = analyse_and_embed(path, &model.windows)?;
+        (a, Some(e), t)
     } else {
-        (None, Vec::new())
+        (analyze_file_with(path, &model.windows)?, None, Vec::new())
     };
     match model
         .space
@@ -261,15 +260,17 @@ pub fn analyse_point(
     }
 }
 
-/// The deep embedding and tag scores of a query file.
+/// The analysis, deep embedding and tag scores of a query file, from one
+/// decoding.
 #[cfg(feature = "embeddings")]
-fn embed_query(
+fn analyse_and_embed(
     path: &Path,
     windows: &crate::analysis::Windows,
-) -> Result<(Vec<f32>, Vec<f32>), QueryError> {
+) -> Result<(crate::analysis::TrackAnalysis, Vec<f32>, Vec<f32>), QueryError> {
     let model = crate::deep::model::shared().map_err(|e| QueryError::Embedding(e.to_string()))?;
-    match crate::deep::embed_file(path, windows, model) {
-        Ok(d) => Ok((d.embedding, d.tags)),
+    let (a, deep) = crate::deep::track::analyze_and_embed(path, windows, model)?;
+    match deep {
+        Ok(d) => Ok((a, d.embedding, d.tags)),
         Err(crate::deep::EmbedError::Audio(e)) => Err(e.into()),
         Err(e) => Err(QueryError::Embedding(e.to_string())),
     }
@@ -277,10 +278,10 @@ fn embed_query(
 
 /// Without the `embeddings` feature a deep model cannot be queried.
 #[cfg(not(feature = "embeddings"))]
-fn embed_query(
+fn analyse_and_embed(
     _path: &Path,
     _windows: &crate::analysis::Windows,
-) -> Result<(Vec<f32>, Vec<f32>), QueryError> {
+) -> Result<(crate::analysis::TrackAnalysis, Vec<f32>, Vec<f32>), QueryError> {
     Err(QueryError::Embedding(
         "this model uses deep embeddings, and this musim was built without the `embeddings` feature"
             .into(),
