@@ -195,6 +195,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Demo { out, force }) => demo(out, force),
         Some(Command::Index { deep }) => {
             let session = open(library, index)?;
+            embed_ahead(&session, deep);
             let code = index_library(&session, false)?;
             if code != ExitCode::SUCCESS || !(deep || session.profile().needs_embeddings()) {
                 return Ok(code);
@@ -289,6 +290,14 @@ fn cancel_flag() -> Arc<AtomicBool> {
     .clone()
 }
 
+/// When the command will need deep embeddings (`also`, or the session's
+/// profile), make them while indexing, from the same decoding.
+fn embed_ahead(session: &Session, also: bool) {
+    if also || session.profile().needs_embeddings() {
+        session.ahead.want();
+    }
+}
+
 /// Give the library's tracks their deep embeddings (progress on stderr).
 fn embed_library(session: &Session) -> Result<ExitCode> {
     let cancel = cancel_flag();
@@ -380,6 +389,7 @@ fn keys() -> Result<ExitCode> {
 /// No subcommand (not on a terminal): bring the library's index and model up to date and show
 /// them (the explorer opens here once it exists).
 fn start(session: &Session) -> Result<ExitCode> {
+    embed_ahead(session, false);
     let code = index_library(session, true)?;
     if code != ExitCode::SUCCESS {
         return Ok(code);
@@ -405,6 +415,7 @@ fn is_empty_library(e: &anyhow::Error) -> bool {
 }
 
 fn train(session: &Session, k: Option<usize>, force: bool) -> Result<ExitCode> {
+    embed_ahead(session, false);
     let code = index_library(session, false)?;
     if code != ExitCode::SUCCESS {
         return Ok(code);
@@ -423,6 +434,7 @@ fn report(
     output: &std::path::Path,
     compare: &[musim::similarity::Profile],
 ) -> Result<ExitCode> {
+    embed_ahead(session, compare.iter().any(|p| p.needs_embeddings()));
     let code = index_library(session, false)?;
     if code != ExitCode::SUCCESS {
         return Ok(code);

@@ -293,3 +293,45 @@ fn explorer_embeds_in_the_background() {
     assert_eq!(m.params.similarity, musim::similarity::Profile::Deep);
     assert_eq!(m.len(), 8);
 }
+
+/// A command that will need the embeddings makes them while indexing, from
+/// the same decoding: the embedding pass then needs no file at all (shown
+/// by deleting one before it runs), and gives what embedding the file
+/// afresh gives.
+#[test]
+fn embeddings_made_while_indexing_are_used_by_the_embedding_pass() {
+    use musim::library::progress::Silent;
+    use musim::library::session::Session;
+    use std::sync::atomic::AtomicBool;
+    let env = Env::new();
+    let lib = library(&env);
+    let idx = env.path("lib.idx");
+    let session = Session::open(Some(&lib), Some(&idx)).unwrap();
+    let no = AtomicBool::new(false);
+    session.ahead.want();
+    let report = session.index(&Silent, &no).unwrap();
+    assert_eq!(report.index.analysed(), 12);
+    let kept = lib.join("high/high1.wav");
+    let fresh = musim::deep::embed_file(
+        &kept,
+        &musim::analysis::Windows::default(),
+        musim::deep::model::shared().unwrap(),
+    )
+    .unwrap();
+    std::fs::remove_file(lib.join("low/low2.wav")).unwrap();
+    let r = session.embed(&Silent, &no).unwrap();
+    assert_eq!(r.embedded, 12, "{}", r.summary());
+    assert!(r.failed.is_empty(), "{}", r.summary());
+    let index = Index::load(&idx).unwrap().unwrap();
+    let entry = index
+        .entries
+        .iter()
+        .find(|e| e.path.ends_with(b"high/high1.wav"))
+        .unwrap();
+    match index.deep.get(entry) {
+        Some(DeepRecord::Embedded { embedding, .. }) => assert_eq!(*embedding, fresh.embedding),
+        other => panic!("{other:?}"),
+    }
+    // Handed out once: a second pass has nothing new to use or to do.
+    assert!(session.ahead.take().is_empty());
+}

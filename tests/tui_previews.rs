@@ -91,6 +91,7 @@ fn runtime(lib: &Lib) -> Runtime {
         index_path: lib.index.clone(),
         windows: None,
         similarity: None,
+        ahead: Default::default(),
     })
 }
 

@@ -35,8 +35,12 @@ pub enum EmbedPassError {
 
 /// Embed the analysed tracks of the index at `index_path` that have no
 /// current embedding, and save it.
+/// `ahead` holds embeddings already made while indexing (see
+/// [`super::session::EmbedAhead`]); each is used for the entry of the same
+/// path, size and mtime instead of decoding the file again.
 pub fn run(
     index_path: &Path,
+    ahead: Vec<DeepRow>,
     progress: &dyn Progress,
     cancel: &AtomicBool,
 ) -> Result<EmbedReport, EmbedPassError> {
@@ -66,6 +70,8 @@ pub fn run(
         return Ok(report);
     }
     let windows = index.header.params.windows;
+    let ahead: std::collections::HashMap<&[u8], &DeepRow> =
+        ahead.iter().map(|r| (r.path.as_slice(), r)).collect();
     progress.start(todo.len() as u64);
     let rows: Vec<DeepRow> = todo
         .par_iter()
@@ -75,6 +81,13 @@ pub fn run(
             }
             let e = index.entries.get(i)?;
             let path = from_bytes(&e.path);
+            if let Some(row) = ahead
+                .get(e.path.as_slice())
+                .filter(|r| r.size == e.size && r.mtime_ns == e.mtime_ns)
+            {
+                progress.advance(&path);
+                return Some((*row).clone());
+            }
             let m = model.clone();
             let record = match catch_unwind(AssertUnwindSafe(|| embed_file(&path, &windows, m))) {
                 Ok(Ok(d)) => DeepRecord::Embedded {

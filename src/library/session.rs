@@ -73,6 +73,50 @@ pub struct Session {
     pub windows: Option<Windows>,
     /// `--similarity`; `None` keeps the stored model's profile.
     pub similarity: Option<Profile>,
+    /// Deep embeddings made during indexing, for the embedding pass.
+    pub ahead: EmbedAhead,
+}
+
+/// Deep embeddings made while indexing, from the same decoding as the
+/// analysis ([`crate::deep::track::analyze_and_embed`]), waiting for the
+/// embedding pass. Off unless [`EmbedAhead::want`] is called: the explorer
+/// indexes without them so that its map is there at once.
+#[derive(Debug, Clone, Default)]
+pub struct EmbedAhead(std::sync::Arc<std::sync::Mutex<Ahead>>);
+
+#[derive(Debug, Default)]
+struct Ahead {
+    wanted: bool,
+    rows: Vec<super::deep::DeepRow>,
+}
+
+impl EmbedAhead {
+    /// Embed new files while indexing them (a command that will need the
+    /// embeddings anyway).
+    pub fn want(&self) {
+        self.lock().wanted = true;
+    }
+
+    /// Whether [`EmbedAhead::want`] was called.
+    pub fn wanted(&self) -> bool {
+        self.lock().wanted
+    }
+
+    #[cfg(feature = "embeddings")]
+    fn push(&self, row: super::deep::DeepRow) {
+        self.lock().rows.push(row);
+    }
+
+    /// The embeddings made so far (they are handed out once).
+    pub fn take(&self) -> Vec<super::deep::DeepRow> {
+        std::mem::take(&mut self.lock().rows)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ahead> {
+        // A poisoned lock only means a thread panicked mid-push; the rows
+        // are still whole values.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl Session {
@@ -92,6 +136,7 @@ impl Session {
             index_path,
             windows: None,
             similarity: None,
+            ahead: EmbedAhead::default(),
         })
     }
 
@@ -107,6 +152,7 @@ impl Session {
                 index_path: i.to_path_buf(),
                 windows: None,
                 similarity: None,
+                ahead: EmbedAhead::default(),
             }),
             _ => Session::open(library, index),
         }
@@ -129,6 +175,16 @@ impl Session {
         cancel: &AtomicBool,
     ) -> Result<Report, SessionError> {
         let windows = self.windows();
+        #[cfg(feature = "embeddings")]
+        if self.ahead.wanted() {
+            // A model that cannot be loaded is reported by the embedding
+            // pass; the analysis goes on without it.
+            if let Ok(model) = crate::deep::model::shared() {
+                let ahead = self.ahead.clone();
+                let analyze = move |p: &Path| analyze_embedding_ahead(p, &windows, &model, &ahead);
+                return self.index_with(&analyze, windows, progress, cancel);
+            }
+        }
         let analyze = move |p: &Path| crate::analysis::analyze_file_with(p, &windows);
         self.index_with(&analyze, windows, progress, cancel)
     }
@@ -192,7 +248,12 @@ impl Session {
         cancel: &AtomicBool,
     ) -> Result<super::deep::EmbedReport, SessionError> {
         self.load()?;
-        Ok(super::embed::run(&self.index_path, progress, cancel)?)
+        Ok(super::embed::run(
+            &self.index_path,
+            self.ahead.take(),
+            progress,
+            cancel,
+        )?)
     }
 
     /// Without the `embeddings` feature there is nothing to embed with.
@@ -266,4 +327,39 @@ fn default_demo() -> Result<PathBuf, crate::demo::DemoError> {
     let r = ensure_library(&dir, &spec, false, &|d, t| progress.tick(d, t));
     progress.finish();
     Ok(r?.root)
+}
+
+/// Analyse `path` and keep its deep embedding, made from the same decoding,
+/// for the embedding pass (with the file's size and mtime before the
+/// analysis, so a file changed meanwhile is embedded again).
+#[cfg(feature = "embeddings")]
+fn analyze_embedding_ahead(
+    path: &Path,
+    windows: &Windows,
+    model: &std::sync::Arc<crate::deep::DeepModel>,
+    ahead: &EmbedAhead,
+) -> Result<crate::analysis::TrackAnalysis, crate::audio::AudioError> {
+    use super::deep::{DeepRecord, DeepRow};
+    let meta = std::fs::metadata(path).ok().map(|m| super::fs::convert(&m));
+    let (analysis, deep) = crate::deep::track::analyze_and_embed(path, windows, model.clone())?;
+    if let Some(m) = meta {
+        let record = match deep {
+            Ok(d) => DeepRecord::Embedded {
+                embedding: d.embedding,
+                tags: d.tags,
+                patches: d.patches as u32,
+                repeat_padded: d.repeat_padded,
+            },
+            Err(e) => DeepRecord::Failed {
+                reason: e.to_string(),
+            },
+        };
+        ahead.push(DeepRow {
+            path: super::paths::to_bytes(path),
+            size: m.size,
+            mtime_ns: m.mtime_ns,
+            record,
+        });
+    }
+    Ok(analysis)
 }
