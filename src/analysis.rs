@@ -102,13 +102,13 @@ pub fn analyze_file_with(path: &Path, windows: &Windows) -> Result<TrackAnalysis
 /// What [`analyze_file_observed`] decodes, as it goes.
 #[derive(Debug, Clone, Copy)]
 pub enum Decoded<'a> {
-    /// Before any sample: the file's duration, if known, and whether the
-    /// track is read in windows (else whole).
+    /// Before any sample: the file's duration, if known, and how the
+    /// track is read.
     Start {
         /// Duration of the whole file, seconds.
         duration_s: Option<f64>,
-        /// True when only windows are decoded.
-        windowed: bool,
+        /// Number of windows decoded, or `None` for the whole track.
+        windows: Option<usize>,
     },
     /// Samples (mono 22050 Hz), in order.
     Samples(&'a [f32]),
@@ -129,7 +129,7 @@ pub fn analyze_file_observed(
     let starts = windows.starts(stream.info().duration_s);
     observe(Decoded::Start {
         duration_s: stream.info().duration_s,
-        windowed: starts.is_some(),
+        windows: starts.as_ref().map(Vec::len),
     });
     let duration_s = match starts {
         Some(starts) => {

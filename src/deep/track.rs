@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{DeepAccumulator, DeepEmbedding, DeepError, DeepModel};
 use crate::analysis::{analyze_file_observed, Decoded, TrackAnalysis, Windows};
-use crate::audio::{self, AudioError, MonoStream};
+use crate::audio::{self, AudioError};
 use crate::features::SR;
 
 /// Why a file's embedding could not be computed.
@@ -61,35 +61,30 @@ pub fn embed_file(
     windows: &Windows,
     model: Arc<DeepModel>,
 ) -> Result<DeepEmbedding, EmbedError> {
-    let deep = |source| EmbedError::Deep {
-        path: path.to_path_buf(),
-        source,
-    };
     let mut stream = audio::open(path)?;
     let duration = stream.info().duration_s;
     let starts = windows.starts(duration);
     let mut feed = Feeder::new(model, windows, duration, starts.as_ref().map(Vec::len));
-    let len = feed.len;
     match starts {
         Some(starts) => {
             for &t in &starts {
-                if !stream.seek_to(t)? {
+                if feed.failed() || !stream.seek_to(t)? {
                     break;
                 }
-                let w = read(&mut stream, len)?;
-                if w.is_empty() {
+                if stream.take(feed.len, |c| feed.samples(c))? == 0 {
                     break;
                 }
-                feed.piece(&w).map_err(deep)?;
+                feed.window_end();
             }
         }
-        None => loop {
-            let w = read(&mut stream, len)?;
-            if w.is_empty() {
-                break;
+        None => {
+            while let Some(chunk) = stream.next_chunk()? {
+                if feed.failed() {
+                    break;
+                }
+                feed.samples(&chunk);
             }
-            feed.piece(&w).map_err(deep)?;
-        },
+        }
     }
     feed.finish(path)
 }
@@ -104,75 +99,24 @@ pub fn analyze_and_embed(
     model: Arc<DeepModel>,
 ) -> Result<(TrackAnalysis, Result<DeepEmbedding, EmbedError>), AudioError> {
     let mut feed: Option<Feeder> = None;
-    let mut piece = Vec::new();
-    let mut windowed = false;
-    let mut failed: Option<DeepError> = None;
-    let analysis = analyze_file_observed(path, windows, &mut |d| {
-        let Some(f) = feed.as_mut() else {
-            if let Decoded::Start {
+    let analysis = analyze_file_observed(path, windows, &mut |d| match (d, feed.as_mut()) {
+        (
+            Decoded::Start {
                 duration_s,
-                windowed: w,
-            } = d
-            {
-                windowed = w;
-                let count = windows.starts(duration_s).map(|s| s.len());
-                feed = Some(Feeder::new(model.clone(), windows, duration_s, count));
-            }
-            return;
-        };
-        if failed.is_some() {
-            return;
+                windows: count,
+            },
+            _,
+        ) => {
+            feed = Some(Feeder::new(model.clone(), windows, duration_s, count));
         }
-        let mut push = |f: &mut Feeder, w: &[f32]| {
-            if let Err(e) = f.piece(w) {
-                failed = Some(e);
-            }
-        };
-        match d {
-            Decoded::Start { .. } => {}
-            Decoded::Samples(c) if windowed => piece.extend_from_slice(c),
-            // Whole: cut the stream into pieces of exactly `len` samples,
-            // as `embed_file` reads them.
-            Decoded::Samples(mut c) => {
-                while !c.is_empty() {
-                    let room = f.len - piece.len();
-                    let (head, rest) = c.split_at(room.min(c.len()));
-                    piece.extend_from_slice(head);
-                    c = rest;
-                    if piece.len() == f.len {
-                        push(f, &piece);
-                        piece.clear();
-                    }
-                }
-            }
-            Decoded::WindowEnd => {
-                if !piece.is_empty() {
-                    push(f, &piece);
-                }
-                piece.clear();
-            }
-        }
+        (Decoded::Samples(c), Some(f)) => f.samples(c),
+        (Decoded::WindowEnd, Some(f)) => f.window_end(),
+        _ => {}
     })?;
-    let embedding = match (feed, failed) {
-        (_, Some(e)) => Err(EmbedError::Deep {
-            path: path.to_path_buf(),
-            source: e,
-        }),
-        (Some(mut f), None) => {
-            let tail = if piece.is_empty() {
-                Ok(())
-            } else {
-                f.piece(&piece)
-            };
-            match tail {
-                Ok(()) => f.finish(path),
-                Err(e) => Err(EmbedError::Deep {
-                    path: path.to_path_buf(),
-                    source: e,
-                }),
-            }
-        }
-        (None, None) => Err(AudioError::NoAudio {
+    // The analysis succeeded, so the decoding started.
+    let embedding = match feed {
+        Some(f) => f.finish(path),
+        None => Err(AudioError::NoAudio {
             path: path.to_path_buf(),
         }
         .into()),
@@ -180,17 +124,24 @@ pub fn analyze_and_embed(
     Ok((analysis, embedding))
 }
 
-/// Feeds a track's pieces, in order, to an accumulator under the patch
-/// budget.
+/// Cuts a track's decoded samples into pieces — its windows, or pieces of
+/// `windows.seconds` of a track read whole — and feeds them, in order, to
+/// an accumulator under the patch budget.
 struct Feeder {
     acc: DeepAccumulator,
     /// Samples per piece.
     len: usize,
+    /// True when the pieces are windows (ended by [`Feeder::window_end`]).
+    windowed: bool,
     /// Pieces the track will have (for the budget's shares).
     pieces: usize,
     budget: usize,
     /// Index of the next piece.
     next: usize,
+    /// The piece being filled.
+    piece: Vec<f32>,
+    /// The first failure of the network; later pieces are skipped.
+    error: Option<DeepError>,
 }
 
 impl Feeder {
@@ -212,9 +163,12 @@ impl Feeder {
         Self {
             acc: DeepAccumulator::with_model(model),
             len: windows.seconds.max(1) as usize * SR as usize,
+            windowed: count.is_some(),
             pieces,
             budget: patch_budget(),
             next: 0,
+            piece: Vec::new(),
+            error: None,
         }
     }
 
@@ -229,19 +183,56 @@ impl Feeder {
         ((p + 1) * self.budget / n).saturating_sub(p * self.budget / n)
     }
 
-    /// The next piece.
-    fn piece(&mut self, w: &[f32]) -> Result<(), DeepError> {
-        let share = self.share(self.next);
-        self.next += 1;
-        match share {
-            0 => Ok(()),
-            max => self.acc.push_window_at_most(w, max),
+    /// Decoded samples, in order. A track read whole is cut into pieces of
+    /// exactly `len` samples, wherever the decoder's chunks end.
+    fn samples(&mut self, mut c: &[f32]) {
+        if self.windowed {
+            self.piece.extend_from_slice(c);
+            return;
+        }
+        while !c.is_empty() {
+            let (head, rest) = c.split_at((self.len - self.piece.len()).min(c.len()));
+            self.piece.extend_from_slice(head);
+            c = rest;
+            if self.piece.len() == self.len {
+                self.flush();
+            }
         }
     }
 
-    /// The embedding; no audio at all is the file's audio error.
-    fn finish(self, path: &Path) -> Result<DeepEmbedding, EmbedError> {
-        match self.acc.finish() {
+    /// The end of a window.
+    fn window_end(&mut self) {
+        self.flush();
+    }
+
+    /// Whether the network has failed (nothing more is worth decoding).
+    fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// Feed the piece filled so far, if any, and start the next.
+    fn flush(&mut self) {
+        if !self.piece.is_empty() && self.error.is_none() {
+            let share = self.share(self.next);
+            self.next += 1;
+            if share > 0 {
+                if let Err(e) = self.acc.push_window_at_most(&self.piece, share) {
+                    self.error = Some(e);
+                }
+            }
+        }
+        self.piece.clear();
+    }
+
+    /// The embedding (the last, partial piece included); no audio at all is
+    /// the file's audio error.
+    fn finish(mut self, path: &Path) -> Result<DeepEmbedding, EmbedError> {
+        self.flush();
+        let result = match self.error {
+            Some(e) => Err(e),
+            None => self.acc.finish(),
+        };
+        match result {
             Err(DeepError::NoAudio) => Err(AudioError::NoAudio {
                 path: path.to_path_buf(),
             }
@@ -252,11 +243,4 @@ impl Feeder {
             }),
         }
     }
-}
-
-/// Up to `len` samples from the stream's position.
-fn read(stream: &mut MonoStream, len: usize) -> Result<Vec<f32>, AudioError> {
-    let mut w = Vec::with_capacity(len);
-    stream.take(len, |c| w.extend_from_slice(c))?;
-    Ok(w)
 }
