@@ -317,6 +317,47 @@ mod avx2 {
     use super::{tap_range, BANDS, NB, TAPS};
     use std::arch::x86_64::*;
 
+    /// Runs `$tile` over rows `0..$m` in tiles of 6 rows, then one of the
+    /// 1–5 left: `$i` is the tile's first row and `$r` its row count, a
+    /// constant (the tile kernels take it as a const generic so their
+    /// accumulators stay in registers).
+    macro_rules! row_tiles {
+        ($m:expr, |$i:ident, $r:ident| $tile:expr) => {{
+            let m = $m;
+            let mut $i = 0;
+            while $i + 6 <= m {
+                {
+                    const $r: usize = 6;
+                    $tile;
+                }
+                $i += 6;
+            }
+            match m - $i {
+                1 => {
+                    const $r: usize = 1;
+                    $tile
+                }
+                2 => {
+                    const $r: usize = 2;
+                    $tile
+                }
+                3 => {
+                    const $r: usize = 3;
+                    $tile
+                }
+                4 => {
+                    const $r: usize = 4;
+                    $tile
+                }
+                5 => {
+                    const $r: usize = 5;
+                    $tile
+                }
+                _ => {}
+            }
+        }};
+    }
+
     #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn gemm(
@@ -333,19 +374,14 @@ mod avx2 {
         for jb in 0..blocks {
             let bb = b.add(jb * k * NB);
             let cb = c.add(jb * NB);
-            let mut i = 0;
-            while i + 6 <= m {
-                tile::<6>(a.add(i * lda), lda, k, bb, cb.add(i * ldc), ldc);
-                i += 6;
-            }
-            match m - i {
-                1 => tile::<1>(a.add(i * lda), lda, k, bb, cb.add(i * ldc), ldc),
-                2 => tile::<2>(a.add(i * lda), lda, k, bb, cb.add(i * ldc), ldc),
-                3 => tile::<3>(a.add(i * lda), lda, k, bb, cb.add(i * ldc), ldc),
-                4 => tile::<4>(a.add(i * lda), lda, k, bb, cb.add(i * ldc), ldc),
-                5 => tile::<5>(a.add(i * lda), lda, k, bb, cb.add(i * ldc), ldc),
-                _ => {}
-            }
+            row_tiles!(m, |i, R| tile::<R>(
+                a.add(i * lda),
+                lda,
+                k,
+                bb,
+                cb.add(i * ldc),
+                ldc
+            ));
         }
     }
 
@@ -386,19 +422,13 @@ mod avx2 {
                 [_mm256_set1_ps(f32::NEG_INFINITY); 2],
                 [_mm256_set1_ps(f32::INFINITY); 2],
             ];
-            let mut i = 0;
-            while i + 6 <= m {
-                tile_extremes::<6>(a.add(i * lda), lda, k, bb, &mut ext);
-                i += 6;
-            }
-            match m - i {
-                1 => tile_extremes::<1>(a.add(i * lda), lda, k, bb, &mut ext),
-                2 => tile_extremes::<2>(a.add(i * lda), lda, k, bb, &mut ext),
-                3 => tile_extremes::<3>(a.add(i * lda), lda, k, bb, &mut ext),
-                4 => tile_extremes::<4>(a.add(i * lda), lda, k, bb, &mut ext),
-                5 => tile_extremes::<5>(a.add(i * lda), lda, k, bb, &mut ext),
-                _ => {}
-            }
+            row_tiles!(m, |i, R| tile_extremes::<R>(
+                a.add(i * lda),
+                lda,
+                k,
+                bb,
+                &mut ext
+            ));
             _mm256_storeu_ps(hi.as_mut_ptr().add(jb * NB), ext[0][0]);
             _mm256_storeu_ps(hi.as_mut_ptr().add(jb * NB + 8), ext[0][1]);
             _mm256_storeu_ps(lo.as_mut_ptr().add(jb * NB), ext[1][0]);
