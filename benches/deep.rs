@@ -15,12 +15,11 @@ use musim::deep::{DeepAccumulator, DeepModel};
 
 #[path = "support/cpu.rs"]
 mod cpu;
+#[path = "support/signal.rs"]
+mod signal;
 
-/// CPU time consumed by this thread, or wall time since `wall` where it is
-/// unavailable.
-fn cpu_now(wall: Instant) -> Duration {
-    cpu::thread_cpu().unwrap_or_else(|| wall.elapsed())
-}
+use cpu::cpu_now;
+use signal::clip;
 
 /// Median (CPU, wall) time of `runs` calls of `f`.
 fn median(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
@@ -42,26 +41,6 @@ fn report(what: &str, (cpu, wall): (Duration, Duration)) {
         cpu.as_secs_f64() * 1e3,
         wall.as_secs_f64() * 1e3
     );
-}
-
-/// A deterministic test signal: two tones, a pulse train and noise.
-fn clip(seconds: usize) -> Vec<f32> {
-    let sr = 22050.0f32;
-    let mut state = 0x1234_5678u32;
-    (0..seconds * 22050)
-        .map(|i| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            let noise = (state as f32 / u32::MAX as f32 - 0.5) * 0.1;
-            let t = i as f32 / sr;
-            let pulse = if i % 11025 < 300 { 0.5 } else { 0.0 };
-            0.3 * (2.0 * std::f32::consts::PI * 220.0 * t).sin()
-                + 0.2 * (2.0 * std::f32::consts::PI * 660.0 * t).sin()
-                + pulse
-                + noise
-        })
-        .collect()
 }
 
 fn main() {

@@ -10,12 +10,11 @@ use musim::features::{chroma, mel, mfcc, rhythm, spectral, stft, temporal};
 
 #[path = "support/cpu.rs"]
 mod cpu;
+#[path = "support/signal.rs"]
+mod signal;
 
-/// CPU time consumed by this thread, or wall time since `wall` where it is
-/// unavailable.
-fn cpu_now(wall: Instant) -> Duration {
-    cpu::thread_cpu().unwrap_or_else(|| wall.elapsed())
-}
+use cpu::cpu_now;
+use signal::clip;
 
 /// Median CPU time of `runs` calls of `f`.
 fn median(runs: usize, mut f: impl FnMut()) -> Duration {
@@ -29,26 +28,6 @@ fn median(runs: usize, mut f: impl FnMut()) -> Duration {
         .collect();
     t.sort();
     t[runs / 2]
-}
-
-/// A deterministic 30-s test signal: two tones, a pulse train and noise.
-fn clip(seconds: usize) -> Vec<f32> {
-    let sr = 22050.0f32;
-    let mut state = 0x1234_5678u32;
-    (0..seconds * 22050)
-        .map(|i| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            let noise = (state as f32 / u32::MAX as f32 - 0.5) * 0.1;
-            let t = i as f32 / sr;
-            let pulse = if i % 11025 < 300 { 0.5 } else { 0.0 };
-            0.3 * (2.0 * std::f32::consts::PI * 220.0 * t).sin()
-                + 0.2 * (2.0 * std::f32::consts::PI * 660.0 * t).sin()
-                + pulse
-                + noise
-        })
-        .collect()
 }
 
 fn main() {

@@ -2,7 +2,7 @@
 //! counts other processes' time slices, CPU time much less so). Included by
 //! each bench with `#[path = "support/cpu.rs"] mod cpu;`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[repr(C)]
 struct Timespec {
@@ -22,4 +22,10 @@ pub fn thread_cpu() -> Option<Duration> {
     // SAFETY: `ts` is a valid, writable timespec; the call only writes it.
     (cfg!(target_os = "linux") && unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0)
         .then(|| Duration::new(ts.sec as u64, ts.nsec as u32))
+}
+
+/// [`thread_cpu`], or wall time since `wall` where it is unavailable.
+#[allow(dead_code)] // not every bench that includes this file uses it
+pub fn cpu_now(wall: Instant) -> Duration {
+    thread_cpu().unwrap_or_else(|| wall.elapsed())
 }
