@@ -69,6 +69,15 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
         .fold(0.0, f32::max)
 }
 
+fn mean_abs_diff(a: &[f32], b: &[f32]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs() as f64)
+        .sum::<f64>()
+        / b.len() as f64
+}
+
 /// The STFT, mel, float16 and log steps alone: the clip's samples taken as a
 /// 16 kHz signal, no resampling, against librosa. `tiny` (100 samples) and
 /// `small` (300) pad by reflection past both ends of the signal.
@@ -82,13 +91,7 @@ fn log_mel_matches_librosa() {
         let got = frontend::log_mel_16k(&source[..n]);
         assert_eq!(got.frames * N_MELS, want.len(), "{name}: frames");
         let diff = max_abs_diff(&got.data, &want);
-        let mean = got
-            .data
-            .iter()
-            .zip(&want)
-            .map(|(a, b)| (a - b).abs() as f64)
-            .sum::<f64>()
-            / want.len() as f64;
+        let mean = mean_abs_diff(&got.data, &want);
         eprintln!(
             "{name}: {} frames, max |diff| {diff:.2e}, mean {mean:.2e}",
             got.frames
@@ -119,13 +122,7 @@ fn log_mel_through_resampler_matches_librosa() {
                 *m = m.max((a - b).abs());
             }
         }
-        let mean = got
-            .data
-            .iter()
-            .zip(&want)
-            .map(|(a, b)| (a - b).abs() as f64)
-            .sum::<f64>()
-            / want.len() as f64;
+        let mean = mean_abs_diff(&got.data, &want);
         let overall = worst.iter().fold(0.0f32, |a, &b| a.max(b));
         let below = worst[..90].iter().fold(0.0f32, |a, &b| a.max(b));
         eprintln!("{name}: max |diff| {overall:.2e} (bands 0–89: {below:.2e}), mean {mean:.2e}");
