@@ -263,11 +263,8 @@ fn explorer_embeds_in_the_background() {
     }
     let idx = env.path("lib.idx");
     let shell = format!(
-        "cd '{}' && HOME='{}' XDG_CONFIG_HOME='{}/.config' XDG_DATA_HOME='{}/.local/share' '{}' --library '{}' --index '{}' --similarity deep; echo EXITED:$?; sleep 60",
-        env.cwd.display(),
-        env.home.display(),
-        env.home.display(),
-        env.home.display(),
+        "{} '{}' --library '{}' --index '{}' --similarity deep; echo EXITED:$?; sleep 60",
+        env.shell_prefix(),
         cli_support::BIN,
         lib.display(),
         idx.display()

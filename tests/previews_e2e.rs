@@ -18,12 +18,10 @@ fn p_without_a_sound_device_says_so_and_the_explorer_carries_on() {
     let alsa = env.path("alsa-empty.conf");
     std::fs::write(&alsa, "").unwrap();
     let shell = format!(
-        "cd '{}' && HOME='{h}' XDG_CONFIG_HOME='{h}/.config' XDG_DATA_HOME='{h}/.local/share' \
-         ALSA_CONFIG_PATH='{}' MUSIM_DEMO_TRACKS=2 MUSIM_DEMO_SECONDS=4 '{}'; echo EXITED:$?; sleep 60",
-        env.cwd.display(),
+        "{} ALSA_CONFIG_PATH='{}' MUSIM_DEMO_TRACKS=2 MUSIM_DEMO_SECONDS=4 '{}'; echo EXITED:$?; sleep 60",
+        env.shell_prefix(),
         alsa.display(),
         BIN,
-        h = env.home.display(),
     );
     let t = Tmux::start("previews", 150, 30, &shell);
     // The demo library (10 styles × 2 tracks) is generated, indexed, modelled.

@@ -30,11 +30,8 @@ fn explorer_in_a_pseudo_terminal() {
     let query = env.path("to query.wav");
     wav(&query, 3300.0, 2.0);
     let shell = format!(
-        "cd '{}' && HOME='{}' XDG_CONFIG_HOME='{}/.config' XDG_DATA_HOME='{}/.local/share' '{}' --library '{}'; echo EXITED:$?; stty -a | tr ' ' '\\n' | grep -x -e -icanon -e icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 60",
-        env.cwd.display(),
-        env.home.display(),
-        env.home.display(),
-        env.home.display(),
+        "{} '{}' --library '{}'; echo EXITED:$?; stty -a | tr ' ' '\\n' | grep -x -e -icanon -e icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 60",
+        env.shell_prefix(),
         BIN,
         lib.display()
     );

@@ -46,6 +46,18 @@ impl Env {
         }
     }
 
+    /// The start of a shell command line that runs in this environment, as
+    /// [`Env::run`] does (for tests that drive the explorer through tmux):
+    /// `cd CWD && HOME=… XDG_CONFIG_HOME=… XDG_DATA_HOME=…`, to be followed
+    /// by the command.
+    pub fn shell_prefix(&self) -> String {
+        let h = self.home.display();
+        format!(
+            "cd '{}' && HOME='{h}' XDG_CONFIG_HOME='{h}/.config' XDG_DATA_HOME='{h}/.local/share'",
+            self.cwd.display()
+        )
+    }
+
     /// A folder path inside the environment.
     pub fn path(&self, rel: &str) -> PathBuf {
         self.tmp.path().join(rel)
