@@ -273,14 +273,10 @@ impl<R> AuSource<R> {
 
     fn truncation_warning(&self) -> String {
         let rate = f64::from(self.rate);
-        let at = self.frames as f64 / rate;
-        match self.declared {
-            Some(d) => {
-                let total = d as f64 / self.frame_bytes as f64 / rate;
-                format!("truncated: decoding stopped at {at:.1} s (the header says {total:.1} s)")
-            }
-            None => format!("truncated: decoding stopped at {at:.1} s"),
-        }
+        let total = self
+            .declared
+            .map(|d| d as f64 / self.frame_bytes as f64 / rate);
+        super::truncation_warning(self.frames as f64 / rate, total, "header")
     }
 
     /// Decode whole frames of `data` and average the channels.

@@ -366,9 +366,10 @@ impl SymphoniaSource {
             let slack = (declared / 100).max(u64::from(self.rate) / 10);
             if !already && self.frames + slack < declared && self.rate > 0 {
                 let total = declared as f64 / f64::from(self.rate);
-                self.warnings.push(format!(
-                    "truncated: decoding stopped at {:.1} s (the file says {total:.1} s)",
-                    self.seconds()
+                self.warnings.push(super::truncation_warning(
+                    self.seconds(),
+                    Some(total),
+                    "file",
                 ));
             }
         }

@@ -360,6 +360,18 @@ impl MonoStream {
 
 /// Replace NaN/inf by 0 (features must never see them); returns how many.
 /// Branch-free per sample so it vectorises (it touches every sample).
+/// The warning for a file that ended before its declared length:
+/// `truncated: decoding stopped at 12.3 s (the file says 60.0 s)`, `by`
+/// naming what declared it ("file", "header").
+pub(crate) fn truncation_warning(at_s: f64, declared_s: Option<f64>, by: &str) -> String {
+    match declared_s {
+        Some(total) => {
+            format!("truncated: decoding stopped at {at_s:.1} s (the {by} says {total:.1} s)")
+        }
+        None => format!("truncated: decoding stopped at {at_s:.1} s"),
+    }
+}
+
 fn sanitize(block: &mut [f32]) -> u64 {
     let mut n = 0u64;
     for v in block.iter_mut() {

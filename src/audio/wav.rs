@@ -316,14 +316,10 @@ impl Source for WavSource {
 impl WavSource {
     fn truncation_warning(&self) -> String {
         let rate = f64::from(self.rate);
-        let at = self.frames as f64 / rate;
-        match self.declared {
-            Some(d) => {
-                let total = d as f64 / self.frame_bytes as f64 / rate;
-                format!("truncated: decoding stopped at {at:.1} s (the file says {total:.1} s)")
-            }
-            None => format!("truncated: decoding stopped at {at:.1} s"),
-        }
+        let total = self
+            .declared
+            .map(|d| d as f64 / self.frame_bytes as f64 / rate);
+        super::truncation_warning(self.frames as f64 / rate, total, "file")
     }
 
     /// Whole frames of `data` → channel means, as `decode::mix_into` computes
