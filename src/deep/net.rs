@@ -150,7 +150,6 @@ impl Timbral {
         )?;
         let bias = w.get(&format!("{conv}/BiasAdd/ReadVariableOp:0"), &[TIMBRAL])?;
         let n = BANDS as f64;
-        let angle = |q: usize, f: usize| 2.0 * std::f64::consts::PI * ((q * f) % BANDS) as f64 / n;
         // cos and sin of 2π·j/96, indexed by (q·f) mod 96.
         let (cos, sin): (Vec<f64>, Vec<f64>) = (0..BANDS)
             .map(|j| (angle(j, 1).cos(), angle(j, 1).sin()))
@@ -311,7 +310,7 @@ impl Network {
         let mut dft = vec![0.0f32; S_STRIDE * BANDS];
         for f in 0..BANDS {
             for q in 0..BINS {
-                let a = 2.0 * std::f64::consts::PI * ((q * f) % BANDS) as f64 / BANDS as f64;
+                let a = angle(q, f);
                 for (col, v) in [(2 * q, a.cos()), (2 * q + 1, -a.sin())] {
                     dft[(col / NB) * BANDS * NB + f * NB + col % NB] = v as f32;
                 }
@@ -522,6 +521,12 @@ impl Network {
             t += rows;
         }
     }
+}
+
+/// The phase 2π·q·f/96 of bin `q` at band `f` in the 96-point DFT, reduced
+/// mod 2π exactly (on the integer q·f) before the float division.
+fn angle(q: usize, f: usize) -> f64 {
+    2.0 * std::f64::consts::PI * ((q * f) % BANDS) as f64 / BANDS as f64
 }
 
 /// Max over frequency of `bn(relu(z + bias))` from the extremes of `z`:
