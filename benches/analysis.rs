@@ -1,6 +1,6 @@
 //! Analysis benchmarks (run: `cargo bench --bench analysis`).
 //!
-//! Prints per-item figures for the bars in DESIGN.md:
+//! Prints per-item figures for the speed bars:
 //! - features of a 30-s 22050 Hz mono WAV clip, decode included, one core;
 //! - full tracks (Ogg Vorbis, 44.1 kHz stereo): decode + resample + features per audio minute;
 //! - indexing N 30-s clips with all cores, and the unchanged re-run (via the CLI).

@@ -1,13 +1,16 @@
 //! Model benchmark (run: `cargo bench --bench model`).
 //!
 //! Synthetic index rows (20 Gaussian groups in the descriptor dimensions,
-//! plus a timbre Gaussian per track, like a labelled library) for N tracks
-//! (`MUSIM_BENCH_MODEL_N`, default 10 000), for each similarity profile:
-//! space (z-score; for musim also the Gaussians and the mutual-proximity
-//! spreads), K-Means (k = 10), kNN graph, PageRank — bars ≤ 2 s (seed) and
-//! ≤ 10 s (musim) on 2 cores; t-SNE at 1000 tracks (bar ≤ 5 s) and at N
-//! (`MUSIM_BENCH_TSNE_FULL=0` skips the large one); a query against N
-//! tracks (bar ≤ 150 ms on top of analysing the file).
+//! plus a timbre Gaussian per track, like a labelled library; for deep and
+//! fused a stand-in embedding) for each size in `MUSIM_BENCH_MODEL_N`
+//! (default `1000,10000,100000`) and each profile in `MUSIM_BENCH_PROFILES`
+//! (default all four): space (z-score; for musim and fused also the
+//! Gaussians and the mutual-proximity spreads), K-Means (k = 10), kNN graph,
+//! PageRank, each with the run's peak memory — bars at 10k ≤ 2 s (seed) and
+//! ≤ 10 s (musim) on 2 cores; then at the largest size, t-SNE at 1000
+//! tracks (bar ≤ 5 s) and at N (`MUSIM_BENCH_TSNE_FULL=0` skips the large
+//! one), and a query against N tracks (bar ≤ 150 ms on top of analysing
+//! the file).
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -20,6 +23,9 @@ use musim::model::tsne::{tsne, TsneParams};
 use musim::model::{build, graph, kmeans, ModelParams};
 use musim::query::query_point;
 use musim::similarity::{Profile, Space};
+
+#[path = "support/mem.rs"]
+mod mem;
 
 /// Dimensions of the descriptor part (before the timbre Gaussian).
 const DIMS: usize = timbre_offset();
@@ -67,24 +73,65 @@ fn secs(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
-fn main() {
-    let n: usize = std::env::var("MUSIM_BENCH_MODEL_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    let threads = rayon::current_num_threads();
-    let (rows, labels) = fingerprints(n);
-    let names = feature_names();
-    println!(
-        "model bench: {n} tracks × {} values ({DIMS} descriptors + timbre Gaussian), {threads} threads",
-        names.len()
-    );
-    let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+/// A stand-in musicnn embedding of a row: 426 live units that follow the
+/// row (as many as the real network has) and 1080 dead ones, constant.
+fn embedding(row: &[f32]) -> Vec<f32> {
+    let mut e: Vec<f32> = (0..426)
+        .map(|d| (0.3 * row[d % DIMS] + 0.01 * d as f32).sin())
+        .collect();
+    e.extend(std::iter::repeat_n(0.25f32, 1080));
+    e
+}
 
-    let mut musim_z = Vec::new();
-    for profile in [Profile::Seed, Profile::Musim] {
+/// Library sizes to run: `MUSIM_BENCH_MODEL_N` (comma-separated), default
+/// 1000, 10 000 and 100 000.
+fn sizes() -> Vec<usize> {
+    let spec = std::env::var("MUSIM_BENCH_MODEL_N").unwrap_or_else(|_| "1000,10000,100000".into());
+    let sizes: Vec<usize> = spec
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+        .collect();
+    if sizes.is_empty() {
+        eprintln!("model bench: MUSIM_BENCH_MODEL_N={spec:?} names no size (e.g. 1000,10000)");
+        std::process::exit(2);
+    }
+    sizes
+}
+
+/// Profiles to run: `MUSIM_BENCH_PROFILES` (comma-separated), default all.
+fn profiles() -> Vec<Profile> {
+    let all = [Profile::Seed, Profile::Musim, Profile::Deep, Profile::Fused];
+    match std::env::var("MUSIM_BENCH_PROFILES") {
+        Err(_) => all.to_vec(),
+        Ok(spec) => spec
+            .split(',')
+            .map(|p| {
+                p.trim().parse().unwrap_or_else(|e| {
+                    eprintln!("model bench: MUSIM_BENCH_PROFILES: {e}");
+                    std::process::exit(2);
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Each profile's phases at `n` tracks, with the peak memory of each run
+/// (the rows and embeddings themselves included). Returns the musim
+/// space's z-scored rows when it ran, for the map.
+fn profiles_at(n: usize, profiles: &[Profile]) -> Option<Vec<Vec<f32>>> {
+    let mut musim_z = None;
+    for &profile in profiles {
+        mem::reset_peak();
+        let (rows, _) = fingerprints(n);
+        let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+        let emb: Vec<Vec<f32>> = if profile.needs_embeddings() {
+            rows.iter().map(|r| embedding(r)).collect()
+        } else {
+            Vec::new()
+        };
+        let emb_refs: Vec<&[f32]> = emb.iter().map(Vec::as_slice).collect();
         let t = Instant::now();
-        let space = match Space::build(profile, names, &refs) {
+        let space = match Space::build_with(profile, feature_names(), &refs, Some(&emb_refs)) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("model bench: {e}");
@@ -102,26 +149,54 @@ fn main() {
         let pr = graph::pagerank(&knn);
         let t_pr = secs(t);
         let total = t_space + t_kmeans + t_graph + t_pr;
-        let bar = match profile {
-            Profile::Seed => "bar ≤ 2 s",
-            Profile::Musim | Profile::Deep | Profile::Fused => "bar ≤ 10 s with mutual proximity",
-        };
         println!(
-            "  {profile}: space (z-score{}) {:.3} s · K-Means k=10 ({} clusters) {:.3} s · kNN graph k=10 {:.3} s · PageRank {:.4} s ({} nodes) · total {:.2} s ({bar})",
-            if profile == Profile::Musim { ", Gaussians, MP spreads" } else { "" },
+            "  {n} {profile}: space {:.3} s · K-Means k=10 ({} clusters) {:.3} s · kNN graph k=10 {:.3} s · PageRank {:.4} s ({} nodes) · total {:.2} s · peak memory {}",
             t_space,
             clusters.k(),
             t_kmeans,
             t_graph,
             t_pr,
             pr.len(),
-            total
+            total,
+            mem::show_peak(),
         );
         if profile == Profile::Musim {
-            musim_z = space.z.clone();
+            musim_z = Some(space.z);
         }
     }
-    let z = musim_z;
+    musim_z
+}
+
+fn main() {
+    let threads = rayon::current_num_threads();
+    let names = feature_names();
+    let sizes = sizes();
+    let profiles = profiles();
+    println!(
+        "model bench: {} values per track ({DIMS} descriptors + timbre Gaussian; deep: 1506, 426 live), {threads} threads",
+        names.len()
+    );
+    println!("  per profile: space (z-score; musim/fused also Gaussians and mutual-proximity spreads), K-Means, kNN graph, PageRank; bars at 10k: seed ≤ 2 s, musim ≤ 10 s");
+    let mut musim_z = None;
+    for &n in &sizes {
+        musim_z = profiles_at(n, &profiles).or(musim_z);
+    }
+    // The map and the query at the largest size.
+    let n = sizes.iter().copied().max().unwrap_or(1000);
+    let (rows, labels) = fingerprints(n);
+    let z = match musim_z {
+        Some(z) => z,
+        None => {
+            let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+            match Space::build(Profile::Musim, names, &refs) {
+                Ok(s) => s.z,
+                Err(e) => {
+                    eprintln!("model bench: {e}");
+                    std::process::exit(1);
+                }
+            }
+        }
+    };
     let small: Vec<Vec<f32>> = z.iter().take(1000).cloned().collect();
     let t = Instant::now();
     let map = tsne(&small, &TsneParams::default(), &mut |_, _| true);

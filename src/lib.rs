@@ -5,6 +5,7 @@
 //! (scan, incremental index) → model / query / tui / report.
 
 pub mod analysis;
+pub mod app;
 pub mod audio;
 #[cfg(feature = "embeddings")]
 pub mod deep;
@@ -18,5 +19,6 @@ pub mod playback;
 pub mod query;
 pub mod report;
 pub mod similarity;
+pub mod store;
 pub mod tui;
 pub mod youtube;

@@ -1,5 +1,5 @@
 //! `musim-tui`: command-line entry point. Parsing and exit codes only; the
-//! work lives in `musim::library::session`.
+//! work lives in `musim::app::session`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
+use musim::app::session::Session;
+use musim::app::summary;
 use musim::export::Format;
-use musim::library::session::Session;
-use musim::library::summary;
 use musim::model::ModelParams;
 
 /// Music similarity and genre explorer.
@@ -257,7 +257,7 @@ fn demo(out: Option<PathBuf>, force: bool) -> Result<ExitCode> {
     let r = ensure_library(&dir, &spec, force, &|d, t| progress.tick(d, t));
     progress.finish();
     let r = r?;
-    let shown = musim::library::paths::show(&r.root);
+    let shown = musim::store::paths::show(&r.root);
     if r.generated {
         println!(
             "demo library: {} tracks in {} styles written to {shown} in {:.1} s",
@@ -301,7 +301,7 @@ fn embed_ahead(session: &Session, also: bool) {
 /// Give the library's tracks their deep embeddings (progress on stderr).
 fn embed_library(session: &Session) -> Result<ExitCode> {
     let cancel = cancel_flag();
-    let progress = musim::library::progress::for_stderr_doing(musim::library::progress::EMBEDDING);
+    let progress = musim::app::progress::for_stderr_doing(musim::app::progress::EMBEDDING);
     let report = session.embed(progress.as_ref(), &cancel)?;
     if report.embedded > 0 || !report.failed.is_empty() || report.interrupted {
         eprintln!("musim-tui: {}", report.summary());
@@ -315,7 +315,7 @@ fn embed_library(session: &Session) -> Result<ExitCode> {
 
 fn index_library(session: &Session, library_summary: bool) -> Result<ExitCode> {
     let cancel = cancel_flag();
-    let progress = musim::library::progress::for_stderr();
+    let progress = musim::app::progress::for_stderr();
     let report = session.index(progress.as_ref(), &cancel)?;
     let text = summary::run_summary(&report);
     if library_summary {
@@ -340,9 +340,9 @@ fn model(
     params: Option<&ModelParams>,
     force: bool,
 ) -> Result<musim::model::Model> {
-    use musim::model::progress::StderrStages;
+    use musim::app::stages::StderrStages;
     if force {
-        let _ = std::fs::remove_file(musim::model::store::model_path(&session.index_path));
+        let _ = std::fs::remove_file(musim::app::model_file::model_path(&session.index_path));
     }
     if session.profile().needs_embeddings() {
         let code = embed_library(session)?;
@@ -370,8 +370,8 @@ fn keys() -> Result<ExitCode> {
     use musim::tui::keymap::{render, user_file, Keymap};
     let (map, problems) = Keymap::load_user();
     match user_file() {
-        Some(f) if f.exists() => println!("# defaults + {}", musim::library::paths::show(&f)),
-        Some(f) => println!("# defaults (no {})", musim::library::paths::show(&f)),
+        Some(f) if f.exists() => println!("# defaults + {}", musim::store::paths::show(&f)),
+        Some(f) => println!("# defaults (no {})", musim::store::paths::show(&f)),
         None => println!("# defaults"),
     }
     println!("[keys]");
@@ -407,8 +407,8 @@ fn start(session: &Session) -> Result<ExitCode> {
 
 fn is_empty_library(e: &anyhow::Error) -> bool {
     matches!(
-        e.downcast_ref::<musim::library::session::SessionError>(),
-        Some(musim::library::session::SessionError::Model(
+        e.downcast_ref::<musim::app::session::SessionError>(),
+        Some(musim::app::session::SessionError::Model(
             musim::model::ModelError::Empty
         ))
     )
@@ -543,12 +543,12 @@ fn query_only(
             None => PathBuf::from(target),
         };
         let title = _download.as_ref().and_then(|d| d.title.clone());
-        let dest = musim::library::add::add(root, &source, title.as_deref())?;
+        let dest = musim::app::add::add(root, &source, title.as_deref())?;
         let cancel = AtomicBool::new(false);
-        let report = session.index(&musim::library::progress::Silent, &cancel)?;
+        let report = session.index(&musim::app::progress::Silent, &cancel)?;
         eprintln!(
             "musim-tui: added {} to the library ({} tracks indexed; the model updates on next use)",
-            musim::library::paths::show(&dest),
+            musim::store::paths::show(&dest),
             report.index.analysed()
         );
     }
@@ -654,7 +654,7 @@ fn play(
                     let path = s
                         .path
                         .as_deref()
-                        .map(musim::library::paths::show)
+                        .map(musim::store::paths::show)
                         .unwrap_or_default();
                     let note = notes.get(i).filter(|n| !n.is_empty());
                     let note = note.map_or(String::new(), |n| format!("  ({n})"));

@@ -1,4 +1,4 @@
-//! Every bad or unusual file from DESIGN.md's list in one library, indexed
+//! Every bad or unusual kind of file the founding design listed, in one library, indexed
 //! through the real CLI: each bad file gets a specific message naming it, and
 //! every usable file is still analysed with finite values.
 

@@ -272,7 +272,7 @@ fn explorer_embeds_in_the_background() {
     let t = cli_support::tmux::Tmux::start("deep", 100, 30, &shell);
     t.wait_for("clusters (2)", 180);
     // The deep model replaces the interim one once every track is embedded.
-    let model = musim::model::store::model_path(&idx);
+    let model = musim::app::model_file::model_path(&idx);
     let started = std::time::Instant::now();
     while !model.exists() {
         assert!(
@@ -286,7 +286,7 @@ fn explorer_embeds_in_the_background() {
     t.keys(&["q"]);
     t.wait_for("EXITED:0", 20);
     assert_eq!(embedded(&idx), 8);
-    let m = musim::model::store::read(&model).unwrap();
+    let m = musim::app::model_file::read(&model).unwrap();
     assert_eq!(m.params.similarity, musim::similarity::Profile::Deep);
     assert_eq!(m.len(), 8);
 }
@@ -297,8 +297,8 @@ fn explorer_embeds_in_the_background() {
 /// afresh gives.
 #[test]
 fn embeddings_made_while_indexing_are_used_by_the_embedding_pass() {
-    use musim::library::progress::Silent;
-    use musim::library::session::Session;
+    use musim::app::progress::Silent;
+    use musim::app::session::Session;
     use std::sync::atomic::AtomicBool;
     let env = Env::new();
     let lib = library(&env);

@@ -9,14 +9,14 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use musim::analysis::TrackAnalysis;
+use musim::app::progress::Silent;
+use musim::app::summary::{problem_count, run_summary};
 use musim::audio::AudioError;
 use musim::features::fingerprint::{dims, Fingerprint};
 use musim::library::fs::{Fs, Meta, RealFs};
 use musim::library::index::{Index, FORMAT_VERSION, MAGIC};
 use musim::library::indexer::{run, AnalyzeFn, IndexError, Job, Previous, Report, Saved};
-use musim::library::progress::Silent;
 use musim::library::scan::ProblemKind;
-use musim::library::summary::{problem_count, run_summary};
 
 /// A stand-in for the real analysis: reads the file for real (so real IO
 /// errors surface), fails on content starting with "BAD", panics on

@@ -5,12 +5,12 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+use musim::app::progress::Silent;
 use musim::demo::{self, DemoSpec, Style};
 use musim::eval::{nmi, precision_at_k_loo, Distance};
 use musim::features::fingerprint::SEED_DIMS;
 use musim::library::fs::RealFs;
 use musim::library::indexer::{self, real_analysis, Job};
-use musim::library::progress::Silent;
 use musim::model::{build, ModelParams};
 use musim::query::query_file;
 use musim::report::compare::{compare, ProfileScores};
@@ -147,7 +147,7 @@ fn demo_styles_cluster_neighbour_and_query_as_styles() {
     assert!(wrong.is_empty(), "wrong genre for fresh tracks: {wrong:?}");
 
     // A library track is not its own neighbour and keeps its own map spot.
-    let first = musim::library::paths::from_bytes(&model.tracks[0].path);
+    let first = musim::store::paths::from_bytes(&model.tracks[0].path);
     let r = query_file(&model, &first, 5).unwrap();
     assert_eq!(r.library_track, Some(0));
     assert!(r.similar.iter().all(|s| s.track != 0));

@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+use musim::app::model_file::{ensure, model_path, Stale};
 use musim::library::index::{Entry, Index, Outcome};
-use musim::model::store::{ensure, model_path, Stale};
 use musim::model::{build, KChoice, ModelError, ModelParams};
 use musim::query::{query_point, text::render};
 
@@ -219,7 +219,7 @@ fn stored_model_is_reused_rebuilt_when_stale_and_never_trusted_when_damaged() {
     assert_eq!(again.model, first.model);
     // The parameters alone, read without decoding the tracks.
     assert_eq!(
-        musim::model::store::read_params(&mp).unwrap(),
+        musim::app::model_file::read_params(&mp).unwrap(),
         first.model.params
     );
 
@@ -244,7 +244,7 @@ fn stored_model_is_reused_rebuilt_when_stale_and_never_trusted_when_damaged() {
         (older, "was written by an older musim (format 0)"),
     ] {
         std::fs::write(&mp, &bytes).unwrap();
-        match musim::model::store::read_params(&mp) {
+        match musim::app::model_file::read_params(&mp) {
             Err(Stale::Unusable(msg)) => assert!(msg.contains(why), "{msg}"),
             other => panic!("{other:?}"),
         }

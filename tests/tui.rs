@@ -10,10 +10,10 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
+use musim::app::progress::Silent;
+use musim::app::session::Session;
 use musim::library::fs::RealFs;
 use musim::library::indexer::{self, real_analysis, Job};
-use musim::library::progress::Silent;
-use musim::library::session::Session;
 use musim::model::{build, Model, ModelParams};
 use musim::tui::app::{App, ColourBy, Effect, Pane, QueryState};
 use musim::tui::event::{on_key, on_paste, Runtime};
@@ -107,9 +107,9 @@ fn key(code: KeyCode) -> KeyEvent {
 
 fn runtime(lib: &Lib) -> Runtime {
     Runtime::new(Session {
-        choice: Some(musim::library::choice::Choice {
+        choice: Some(musim::app::choice::Choice {
             root: lib.root.clone(),
-            source: musim::library::choice::Source::Flag,
+            source: musim::app::choice::Source::Flag,
         }),
         index_path: lib.index.clone(),
         windows: None,

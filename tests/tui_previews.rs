@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cli_support::wav;
+use musim::app::progress::Silent;
+use musim::app::session::Session;
 use musim::library::fs::RealFs;
 use musim::library::indexer::{self, real_analysis, Job};
-use musim::library::progress::Silent;
-use musim::library::session::Session;
 use musim::model::{build, Model, ModelParams};
 use musim::playback::engine::Output;
 use musim::playback::record::Clocked;
@@ -84,9 +84,9 @@ fn library() -> (Lib, Arc<Model>) {
 
 fn runtime(lib: &Lib) -> Runtime {
     Runtime::new(Session {
-        choice: Some(musim::library::choice::Choice {
+        choice: Some(musim::app::choice::Choice {
             root: lib.root.clone(),
-            source: musim::library::choice::Source::Flag,
+            source: musim::app::choice::Source::Flag,
         }),
         index_path: lib.index.clone(),
         windows: None,

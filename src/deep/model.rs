@@ -107,7 +107,7 @@ impl DeepModel {
             id: format!(
                 "musicnn {} bytes fnv {:016x}",
                 bytes.len(),
-                crate::library::fnv1a64(bytes)
+                crate::store::fnv1a64(bytes)
             ),
         };
         // One silent patch: proves the weights give finite outputs.

@@ -27,7 +27,7 @@ pub enum EmbedError {
 
 /// Most 3-s patches the network runs per track by default: every patch of
 /// a 30-s clip (10), 3 per window of a long track (18 of its 60). On real
-/// music every patch instead scored the same (README, "Deep embedding") for
+/// music every patch instead scored the same (docs/DEEP_MODEL.md, "Speed") for
 /// 3.3× the network time (~0.02 s per patch on one core);
 /// `MUSIM_DEEP_PATCH_BUDGET` changes it (0: no limit).
 pub const PATCH_BUDGET: usize = 18;

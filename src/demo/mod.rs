@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::library::paths::show;
+use crate::store::paths::show;
 pub use styles::Style;
 
 /// Version of the generator. Bump whenever the output changes: an existing
@@ -321,7 +321,7 @@ pub fn ensure_library(
     if exists {
         let _ = std::fs::remove_dir_all(&old);
     }
-    let _ = crate::library::atomic::sync_dir(&parent);
+    let _ = crate::store::atomic::sync_dir(&parent);
     Ok(Ensured {
         root: dir.to_path_buf(),
         generated: true,

@@ -16,7 +16,7 @@ impl Rng {
     /// gets its own sequence, so changing one part's draws does not reshuffle
     /// the others.
     pub fn for_track(style: &str, track: usize, stream: u64) -> Self {
-        let mut h = crate::library::fnv1a64(style.as_bytes());
+        let mut h = crate::store::fnv1a64(style.as_bytes());
         h ^= (track as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         h ^= stream.wrapping_mul(0xbf58_476d_1ce4_e5b9);
         let mut r = Rng(h);

@@ -1,18 +1,18 @@
 //! The index file: what musim knows about a library's tracks.
 //!
-//! Layout: [`super::framed`] with `MAGIC`, around a postcard of [`Index`].
+//! Layout: [`crate::store::framed`] with `MAGIC`, around a postcard of [`Index`].
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::atomic::{write_atomic, WriteError};
 use super::deep::DeepTable;
-use super::framed::{self, FrameError};
-use super::paths::show;
 use crate::analysis::Windows;
 use crate::features::{analyzer::SEGMENT_SECONDS, fingerprint, HOP, N_FFT, SR};
+use crate::store::atomic::{write_atomic, WriteError};
+use crate::store::framed::{self, FrameError};
+use crate::store::paths::show;
 
 /// First bytes of every index file.
 pub const MAGIC: &[u8; 8] = b"MUSIMIDX";
@@ -80,7 +80,7 @@ impl Header {
             feature_set_version: fingerprint::FEATURE_SET_VERSION,
             musim_version: env!("CARGO_PKG_VERSION").to_string(),
             params: AnalysisParams::with_windows(windows),
-            root: super::paths::to_bytes(root),
+            root: crate::store::paths::to_bytes(root),
             feature_names: fingerprint::feature_names().to_vec(),
         }
     }
@@ -123,7 +123,7 @@ pub struct Entry {
 impl Entry {
     /// The path for display.
     pub fn show_path(&self) -> String {
-        super::paths::show_bytes(&self.path)
+        crate::store::paths::show_bytes(&self.path)
     }
 
     /// The fingerprint values, if analysed.

@@ -12,15 +12,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use super::atomic::{check_writable, WriteError};
 use super::fs::Fs;
 use super::index::{Entry, Header, Index, LoadError, Outcome};
 use super::labels;
-use super::paths::{show, to_bytes};
 use super::progress::Progress;
 use super::scan::{scan, Scan, ScanError};
 use crate::analysis::{TrackAnalysis, Windows};
 use crate::audio::AudioError;
+use crate::store::atomic::{check_writable, WriteError};
+use crate::store::paths::{show, to_bytes};
 
 /// The analysis function: file → fingerprint.
 pub type AnalyzeFn<'f> = dyn Fn(&Path) -> Result<TrackAnalysis, AudioError> + Sync + 'f;
@@ -81,6 +81,17 @@ pub enum Previous {
     Stale(String),
     /// Unusable (message); being rebuilt.
     Unusable(String),
+}
+
+impl Previous {
+    /// Notes about the previous index, for stderr before the run's summary.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            Previous::Unusable(m) => Some(format!("{m}; rebuilding")),
+            Previous::Stale(m) => Some(format!("{m}; re-analysing everything")),
+            Previous::None | Previous::Usable => None,
+        }
+    }
 }
 
 /// Whether and how the index was saved.
@@ -225,7 +236,7 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     check_writable(job.index_path)?;
     let header = Header::with_windows(job.root, job.windows);
     let (previous, old, old_bad) = load_previous(job, &header);
-    if let Some(note) = super::summary::previous_note(&previous) {
+    if let Some(note) = previous.note() {
         job.progress.note(&note);
     }
     let old_had_value = old_bad || old.as_ref().is_some_and(|o| o.analysed() > 0);

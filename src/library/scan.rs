@@ -5,7 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::fs::{Fs, Kind, Meta};
-use super::paths::show;
+use crate::store::paths::show;
 
 /// File extensions treated as audio (compared case-insensitively).
 pub const AUDIO_EXTENSIONS: &[&str] = &[

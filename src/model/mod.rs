@@ -6,13 +6,9 @@
 
 pub mod archetype;
 pub mod describe;
-pub mod gram;
 pub mod graph;
 pub mod groups;
 pub mod kmeans;
-pub mod normalize;
-pub mod progress;
-pub mod store;
 pub mod tsne;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -97,7 +93,7 @@ pub struct Track {
 impl Track {
     /// Path for display.
     pub fn show_path(&self) -> String {
-        crate::library::paths::show_bytes(&self.path)
+        crate::store::paths::show_bytes(&self.path)
     }
 }
 
@@ -212,7 +208,7 @@ pub fn content_key(index: &Index, params: &ModelParams) -> u64 {
             bytes.extend_from_slice(&v.to_bits().to_le_bytes());
         }
     }
-    crate::library::fnv1a64(&bytes)
+    crate::store::fnv1a64(&bytes)
 }
 
 /// Build the model of `index`. `progress` is told the stage; `cancel`

@@ -99,26 +99,27 @@ fn affinities(rows: &[Vec<f32>], perplexity: f64) -> Sparse {
     // Candidates from fast f32 block products (|a|² + |b|² − 2a·b), then
     // the chosen neighbours' distances recomputed exactly in f64.
     let norms: Vec<f32> = rows.iter().map(|r| r.iter().map(|v| v * v).sum()).collect();
-    let conditional: Vec<Vec<(u32, f64)>> = super::gram::map_rows_with_dots(rows, |i, dots| {
-        let mut d: Vec<(f32, u32)> = dots
-            .iter()
-            .enumerate()
-            .filter(|&(j, _)| j != i)
-            .map(|(j, &g)| (norms[i] + norms[j] - 2.0 * g, j as u32))
-            .collect();
-        let by = |a: &(f32, u32), b: &(f32, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
-        if k < d.len() {
-            d.select_nth_unstable_by(k - 1, by);
-            d.truncate(k);
-        }
-        let mut d: Vec<(f64, u32)> = d
-            .iter()
-            .map(|&(_, j)| (sq_dist(&rows[i], &rows[j as usize]), j))
-            .collect();
-        d.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let w = perplexity_weights(&d, perp);
-        d.iter().zip(w).map(|(&(_, j), p)| (j, p)).collect()
-    });
+    let conditional: Vec<Vec<(u32, f64)>> =
+        crate::similarity::gram::map_rows_with_dots(rows, |i, dots| {
+            let mut d: Vec<(f32, u32)> = dots
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(j, &g)| (norms[i] + norms[j] - 2.0 * g, j as u32))
+                .collect();
+            let by = |a: &(f32, u32), b: &(f32, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+            if k < d.len() {
+                d.select_nth_unstable_by(k - 1, by);
+                d.truncate(k);
+            }
+            let mut d: Vec<(f64, u32)> = d
+                .iter()
+                .map(|&(_, j)| (sq_dist(&rows[i], &rows[j as usize]), j))
+                .collect();
+            d.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let w = perplexity_weights(&d, perp);
+            d.iter().zip(w).map(|(&(_, j), p)| (j, p)).collect()
+        });
     let mut triplets: Vec<(u32, u32, f64)> = Vec::with_capacity(2 * n * k);
     for (i, row) in conditional.iter().enumerate() {
         for &(j, p) in row {

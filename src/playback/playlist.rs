@@ -1,9 +1,9 @@
 //! Play lists from the model: a library track and its nearest neighbours,
 //! or a query and its similar tracks, in order of similarity.
 
-use crate::library::paths::from_bytes;
 use crate::model::Model;
 use crate::query::QueryResult;
+use crate::store::paths::from_bytes;
 
 use super::Item;
 

@@ -11,13 +11,13 @@ pub mod text;
 
 use crate::analysis::analyze_file_with;
 use crate::audio::AudioError;
-use crate::library::paths::{show, to_bytes};
 use crate::model::archetype::Archetype;
 use crate::model::graph::Neighbour;
 use crate::model::groups::{agreement, Group};
 use crate::model::kmeans::nearest_centroid;
 use crate::model::Model;
 use crate::similarity::{Point, SpaceError};
+use crate::store::paths::{show, to_bytes};
 
 /// Why a query could not be answered.
 #[derive(Debug, thiserror::Error)]

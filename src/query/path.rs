@@ -5,10 +5,10 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{neighbours, QueryError};
-use crate::library::paths::show;
 use crate::model::graph::{chain, Neighbour};
 use crate::model::Model;
 use crate::similarity::Point;
+use crate::store::paths::show;
 
 /// One step of a chain.
 #[derive(Debug, Clone, PartialEq, Serialize)]

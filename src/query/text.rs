@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::Path;
 
 use super::QueryResult;
-use crate::library::atomic::{write_atomic, WriteError};
 use crate::model::Model;
+use crate::store::atomic::{write_atomic, WriteError};
 
 /// "3:25" from seconds.
 pub fn clock(seconds: f64) -> String {

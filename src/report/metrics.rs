@@ -13,8 +13,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Score {
     /// The value, or `null` when it cannot be computed (see `reason`).
     pub value: Option<f64>,
-    /// What a random guess of the same shape scores (see the README's
-    /// design notes for each definition), or `null` when not defined.
+    /// What a random guess of the same shape scores (see docs/ARCHITECTURE.md,
+    /// "Evaluation", for each definition), or `null` when not defined.
     pub chance: Option<f64>,
     /// Why `value` is null.
     pub reason: Option<String>,

@@ -24,10 +24,10 @@ pub mod plot;
 use std::path::{Path, PathBuf};
 
 use crate::eval::{self, CHANCE_SHUFFLES};
-use crate::library::atomic::{write_atomic, WriteError};
-use crate::library::paths::show;
 use crate::model::{KChoice, Model};
 use crate::similarity::Space;
+use crate::store::atomic::{write_atomic, WriteError};
+use crate::store::paths::show;
 pub use metrics::Report;
 use metrics::{
     Classification, ClusterSummary, Clustering, Counts, GenreScore, MapQuality, Parameters,
@@ -85,7 +85,7 @@ impl Context {
     /// The context of an index: its root and failure count.
     pub fn of_index(index: &crate::library::index::Index) -> Context {
         Context {
-            library: Some(crate::library::paths::show_bytes(&index.header.root)),
+            library: Some(crate::store::paths::show_bytes(&index.header.root)),
             failed: index.failed(),
             comparison: Vec::new(),
         }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kernels;
 use super::proximity::Spread;
-use crate::model::normalize::Normalizer;
+use crate::similarity::normalize::Normalizer;
 
 /// Dimensions that vary over the library. About 1080 of musicnn's 1506
 /// pooled outputs are dead units (constant for any input): they carry no

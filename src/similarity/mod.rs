@@ -17,8 +17,10 @@
 pub mod deep;
 pub mod fastmath;
 pub mod gaussian;
+pub mod gram;
 pub mod kernels;
 mod knn;
+pub mod normalize;
 pub mod proximity;
 
 use std::cmp::Ordering;
@@ -29,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::fingerprint::seed_names;
 use crate::features::timbre::{DIMS as TIMBRE_DIMS, STORED as TIMBRE_STORED};
-use crate::model::normalize::Normalizer;
+use crate::similarity::normalize::Normalizer;
 use gaussian::Prepared;
 use kernels::{with_simd, Isa, Rows, LANES32};
 use proximity::Spread;
@@ -742,7 +744,7 @@ impl Space {
     /// Each track's `k` most similar other tracks (ties by lower row).
     pub fn knn_graph(&self, k: usize) -> Vec<Vec<Neighbour>> {
         if !self.profile.uses_proximity() {
-            return crate::model::gram::map_rows_with_dots(&self.unit, |i, dots| {
+            return crate::similarity::gram::map_rows_with_dots(&self.unit, |i, dots| {
                 let all = dots
                     .iter()
                     .enumerate()
@@ -839,17 +841,21 @@ fn order(a: &Neighbour, b: &Neighbour) -> Ordering {
         .then(a.index.cmp(&b.index))
 }
 
-/// The `k` most similar of `all`, best first, ties by lower index.
+/// The `k` most similar of `all`, best first, ties by lower index, in a
+/// vector of exactly that length.
 pub fn best(mut all: Vec<Neighbour>, k: usize) -> Vec<Neighbour> {
-    if k < all.len() {
-        if k == 0 {
-            return Vec::new();
-        }
-        all.select_nth_unstable_by(k - 1, order);
-        all.truncate(k);
+    let k = k.min(all.len());
+    if k == 0 {
+        return Vec::new();
     }
-    all.sort_by(order);
-    all
+    if k < all.len() {
+        all.select_nth_unstable_by(k - 1, order);
+    }
+    // A fresh vector: truncating `all` would keep its capacity, n entries
+    // per row, and a kNN graph would hold n² of them.
+    let mut top = all[..k].to_vec();
+    top.sort_by(order);
+    top
 }
 
 #[cfg(test)]
@@ -1071,5 +1077,44 @@ mod tests {
         // Measured: largest difference 1.05e-7, all 300 lists identical.
         assert!(worst < 5e-7, "largest difference {worst:e}");
         assert_eq!(same_lists, n, "lists identical");
+    }
+
+    /// Every profile's graph holds k neighbours per row and no more memory:
+    /// at 12 000 tracks a row that kept room for all n others (as the
+    /// unit-vector path once did) would make the graph 1.15 GB.
+    #[test]
+    fn knn_graph_rows_hold_only_k_neighbours() {
+        let k = 10;
+        for (profile, n) in [
+            (Profile::Seed, 12_000),
+            (Profile::Deep, 12_000),
+            (Profile::Musim, 1_200),
+            (Profile::Fused, 1_200),
+        ] {
+            let graph = space(profile, &rows(n)).knn_graph(k);
+            assert_eq!(graph.len(), n, "{profile}");
+            for (i, list) in graph.iter().enumerate() {
+                assert_eq!(list.len(), k, "{profile} row {i}");
+                assert_eq!(
+                    list.capacity(),
+                    k,
+                    "{profile} row {i}: room for {}",
+                    list.capacity()
+                );
+            }
+        }
+        assert!(best(
+            vec![
+                Neighbour {
+                    index: 0,
+                    similarity: 1.0
+                };
+                50
+            ],
+            0
+        )
+        .is_empty());
+        let few = best(Vec::with_capacity(1000), 10);
+        assert_eq!(few.capacity(), 0);
     }
 }

@@ -248,7 +248,7 @@ impl App {
         if s.phase == Phase::Idle {
             return None;
         }
-        let key = crate::library::paths::to_bytes(s.path.as_deref()?);
+        let key = crate::store::paths::to_bytes(s.path.as_deref()?);
         self.model
             .as_ref()?
             .tracks

@@ -15,7 +15,7 @@ use ratatui::layout::Rect;
 use super::app::{App, Effect, Job, PlayFrom, QueryState};
 use super::ui;
 use super::worker::{spawn_demo, spawn_query, spawn_train, Msg};
-use crate::library::session::Session;
+use crate::app::session::Session;
 use crate::playback::{self, Command, Event as PlayerEvent, Item, Player, PreviewOptions};
 use crate::youtube::Download;
 
@@ -211,7 +211,7 @@ impl Runtime {
                 Msg::Library(session) => {
                     self.session = *session;
                     if let Some(c) = &self.session.choice {
-                        app.library = crate::library::paths::show(&c.root);
+                        app.library = crate::store::paths::show(&c.root);
                     }
                     app.model = None;
                     app.selected = None;

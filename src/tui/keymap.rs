@@ -282,13 +282,13 @@ impl fmt::Display for KeymapProblem {
             Some(l) => write!(
                 f,
                 "{}, line {l}: {}",
-                crate::library::paths::show(&self.file),
+                crate::store::paths::show(&self.file),
                 self.message
             ),
             None => write!(
                 f,
                 "{}: {}",
-                crate::library::paths::show(&self.file),
+                crate::store::paths::show(&self.file),
                 self.message
             ),
         }
@@ -464,7 +464,7 @@ impl Keymap {
 
 /// Where the user's keymap lives.
 pub fn user_file() -> Option<PathBuf> {
-    crate::library::location::config_file().map(|c| c.with_file_name("keymap.toml"))
+    crate::store::location::config_file().map(|c| c.with_file_name("keymap.toml"))
 }
 
 /// The keymap as text (`musim-tui keys`).

@@ -17,9 +17,9 @@ pub mod worker;
 
 use std::sync::Arc;
 
-use crate::library::paths::show;
-use crate::library::session::Session;
-use crate::model::store::{model_path, read};
+use crate::app::model_file::{model_path, read};
+use crate::app::session::Session;
+use crate::store::paths::show;
 
 /// Open the explorer on `session`'s library: show the stored model at once
 /// (if any), bring index and model up to date in the background.

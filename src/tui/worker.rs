@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 
-use crate::library::progress::Progress;
-use crate::library::session::{Session, SessionError};
+use crate::app::progress::Progress;
+use crate::app::session::{Session, SessionError};
 use crate::model::{Model, ModelError, Stage};
 use crate::query::QueryResult;
 use crate::youtube::Download;

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::paths::show;
+use crate::store::paths::show;
 
 /// Why a file could not be added.
 #[derive(Debug, thiserror::Error)]

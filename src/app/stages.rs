@@ -3,9 +3,9 @@
 
 use std::sync::Mutex;
 
-use super::Stage;
+use crate::model::Stage;
 
-/// A reporter for [`super::build`] that writes to stderr.
+/// A reporter for [`crate::model::build`] that writes to stderr.
 #[derive(Debug, Default)]
 pub struct StderrStages {
     last: Mutex<Option<(Stage, usize)>>,

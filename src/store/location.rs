@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use directories::ProjectDirs;
 
-use super::fnv1a64;
+use super::hash::fnv1a64;
 use super::paths::{show, to_bytes};
 
 /// Why a default location could not be found or made.

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::fs::RealFs;
-use super::paths::show;
+use crate::library::fs::RealFs;
+use crate::store::paths::show;
 
 /// Where the library choice came from (for messages and the summary).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,7 +213,7 @@ fn check(dir: &Path, source: Source) -> Result<Choice, ChoiceError> {
 }
 
 fn holds_audio(dir: &Path) -> bool {
-    dir.is_dir() && super::scan::scan(&RealFs, dir).is_ok_and(|s| !s.files.is_empty())
+    dir.is_dir() && crate::library::scan::scan(&RealFs, dir).is_ok_and(|s| !s.files.is_empty())
 }
 
 #[cfg(test)]

@@ -9,12 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use super::atomic::WriteError;
-use super::deep::{DeepRecord, DeepRow, EmbedReport};
-use super::index::{Index, LoadError};
-use super::paths::{from_bytes, show};
 use super::progress::Progress;
 use crate::deep::{embed_file, DeepError};
+use crate::library::deep::{DeepRecord, DeepRow, EmbedReport};
+use crate::library::index::{Index, LoadError};
+use crate::store::atomic::WriteError;
+use crate::store::paths::{from_bytes, show};
 
 /// Why the pass could not run at all (a track that fails is recorded, not an error).
 #[derive(Debug, thiserror::Error)]
@@ -122,7 +122,7 @@ pub fn run(
             }
             DeepRecord::Failed { reason } => report
                 .failed
-                .push((super::paths::show_bytes(&r.path), reason.clone())),
+                .push((crate::store::paths::show_bytes(&r.path), reason.clone())),
         }
     }
     // The index may have been re-indexed meanwhile: add to what is on disk

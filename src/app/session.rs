@@ -6,19 +6,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use super::atomic::{write_atomic, WriteError};
 use super::choice::{choose_or_demo, Choice, ChoiceError};
-use super::fs::RealFs;
-use super::index::{Index, LoadError};
-use super::indexer::{self, AnalyzeFn, IndexError, Job, Report};
-use super::location::{config_file, default_index, LocationError};
-use super::paths::show;
 use super::progress::Progress;
 use crate::analysis::Windows;
+use crate::app::model_file::{ensure_with, Ensured};
 use crate::export::{self, Format};
-use crate::model::store::{ensure_with, Ensured};
+use crate::library::fs::RealFs;
+use crate::library::index::{Index, LoadError};
+use crate::library::indexer::{self, AnalyzeFn, IndexError, Job, Report};
 use crate::model::{ModelParams, Stage};
 use crate::similarity::Profile;
+use crate::store::atomic::{write_atomic, WriteError};
+use crate::store::location::{config_file, default_index, LocationError};
+use crate::store::paths::show;
 
 /// Why a command could not do its job (a user-facing, one-line message).
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +87,7 @@ pub struct EmbedAhead(std::sync::Arc<std::sync::Mutex<Ahead>>);
 #[derive(Debug, Default)]
 struct Ahead {
     wanted: bool,
-    rows: Vec<super::deep::DeepRow>,
+    rows: Vec<crate::library::deep::DeepRow>,
 }
 
 impl EmbedAhead {
@@ -103,12 +103,12 @@ impl EmbedAhead {
     }
 
     #[cfg(feature = "embeddings")]
-    fn push(&self, row: super::deep::DeepRow) {
+    fn push(&self, row: crate::library::deep::DeepRow) {
         self.lock().rows.push(row);
     }
 
     /// The embeddings made so far (they are handed out once).
-    pub fn take(&self) -> Vec<super::deep::DeepRow> {
+    pub fn take(&self) -> Vec<crate::library::deep::DeepRow> {
         std::mem::take(&mut self.lock().rows)
     }
 
@@ -233,9 +233,11 @@ impl Session {
     /// else the stored model's, else the default.
     pub fn profile(&self) -> Profile {
         self.similarity.unwrap_or_else(|| {
-            crate::model::store::read_params(&crate::model::store::model_path(&self.index_path))
-                .map(|p| p.similarity)
-                .unwrap_or_default()
+            crate::app::model_file::read_params(&crate::app::model_file::model_path(
+                &self.index_path,
+            ))
+            .map(|p| p.similarity)
+            .unwrap_or_default()
         })
     }
 
@@ -246,7 +248,7 @@ impl Session {
         &self,
         progress: &dyn Progress,
         cancel: &AtomicBool,
-    ) -> Result<super::deep::EmbedReport, SessionError> {
+    ) -> Result<crate::library::deep::EmbedReport, SessionError> {
         self.load()?;
         Ok(super::embed::run(
             &self.index_path,
@@ -262,7 +264,7 @@ impl Session {
         &self,
         _progress: &dyn Progress,
         _cancel: &AtomicBool,
-    ) -> Result<super::deep::EmbedReport, SessionError> {
+    ) -> Result<crate::library::deep::EmbedReport, SessionError> {
         Err(SessionError::NoEmbeddings(self.profile()))
     }
 
@@ -339,8 +341,10 @@ fn analyze_embedding_ahead(
     model: &std::sync::Arc<crate::deep::DeepModel>,
     ahead: &EmbedAhead,
 ) -> Result<crate::analysis::TrackAnalysis, crate::audio::AudioError> {
-    use super::deep::{DeepRecord, DeepRow};
-    let meta = std::fs::metadata(path).ok().map(|m| super::fs::convert(&m));
+    use crate::library::deep::{DeepRecord, DeepRow};
+    let meta = std::fs::metadata(path)
+        .ok()
+        .map(|m| crate::library::fs::convert(&m));
     let (analysis, deep) = crate::deep::track::analyze_and_embed(path, windows, model.clone())?;
     if let Some(m) = meta {
         let record = match deep {
@@ -355,7 +359,7 @@ fn analyze_embedding_ahead(
             },
         };
         ahead.push(DeepRow {
-            path: super::paths::to_bytes(path),
+            path: crate::store::paths::to_bytes(path),
             size: m.size,
             mtime_ns: m.mtime_ns,
             record,

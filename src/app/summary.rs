@@ -3,22 +3,13 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use super::index::Index;
-use super::indexer::{Previous, Report, Saved};
-use super::paths::show;
-use super::scan::ProblemKind;
+use crate::library::index::Index;
+use crate::library::indexer::{Report, Saved};
+use crate::library::scan::ProblemKind;
+use crate::store::paths::show;
 
 /// How many example paths to show per group.
 pub const EXAMPLES: usize = 3;
-
-/// Notes about the previous index, for stderr before the run's summary.
-pub fn previous_note(p: &Previous) -> Option<String> {
-    match p {
-        Previous::Unusable(m) => Some(format!("{m}; rebuilding")),
-        Previous::Stale(m) => Some(format!("{m}; re-analysing everything")),
-        Previous::None | Previous::Usable => None,
-    }
-}
 
 fn list(paths: &[String]) -> String {
     let mut s = paths
@@ -132,7 +123,7 @@ pub fn library_summary(index: &Index, index_path: &Path) -> String {
     let _ = writeln!(
         s,
         "library:   {}",
-        super::paths::show_bytes(&index.header.root)
+        crate::store::paths::show_bytes(&index.header.root)
     );
     let _ = writeln!(s, "index:     {}", show(index_path));
     let _ = writeln!(

@@ -7,11 +7,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use super::{build, content_key, Model, ModelError, ModelParams, Stage};
-use crate::library::atomic::write_atomic;
-use crate::library::framed::{self, FrameError};
 use crate::library::index::Index;
-use crate::library::paths::show;
+use crate::model::{build, content_key, Model, ModelError, ModelParams, Stage};
+use crate::store::atomic::write_atomic;
+use crate::store::framed::{self, FrameError};
+use crate::store::paths::show;
 
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"MUSIMMDL";
@@ -104,8 +104,8 @@ fn unusable(path: &Path, why: String) -> Stale {
 }
 
 /// Write `model` atomically to `path`.
-pub fn save(model: &Model, path: &Path) -> Result<(), crate::library::atomic::WriteError> {
-    let bytes = encode(model).map_err(|e| crate::library::atomic::WriteError::Io {
+pub fn save(model: &Model, path: &Path) -> Result<(), crate::store::atomic::WriteError> {
+    let bytes = encode(model).map_err(|e| crate::store::atomic::WriteError::Io {
         path: path.to_path_buf(),
         source: std::io::Error::other(format!("cannot encode the model: {e}")),
     })?;

@@ -5,7 +5,7 @@
 //! differs, and the checksum turns corruption into an explicit error instead
 //! of a plausible-looking mis-decode.
 
-use super::fnv1a64;
+use super::hash::fnv1a64;
 
 const PREFIX_LEN: usize = 8 + 4 + 8 + 8;
 
