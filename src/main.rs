@@ -4,12 +4,14 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
+use musim::app;
+use musim::app::pipeline::{Flow, Plan, Step};
+use musim::app::progress::Summary;
 use musim::app::session::Session;
-use musim::app::summary;
+use musim::app::signal::INTERRUPTED;
 use musim::export::Format;
 use musim::model::ModelParams;
 
@@ -140,9 +142,6 @@ enum ExportFormat {
     Json,
 }
 
-/// Exit code of a run interrupted by Ctrl-C (128 + SIGINT).
-const INTERRUPTED: u8 = 130;
-
 fn main() -> ExitCode {
     // The indexer contains a panic in one file's analysis and reports it in
     // the summary; the default hook would also print a (possibly enormous)
@@ -195,12 +194,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Demo { out, force }) => demo(out, force),
         Some(Command::Index { deep }) => {
             let session = open(library, index)?;
-            embed_ahead(&session, deep);
-            let code = index_library(&session, false)?;
-            if code != ExitCode::SUCCESS || !(deep || session.profile().needs_embeddings()) {
-                return Ok(code);
+            let plan = Plan {
+                index: true,
+                embed: deep || session.profile().needs_embeddings(),
+                ..Plan::default()
+            };
+            match pipeline(&session, &plan, Summary::Stdout)? {
+                Flow::Done { .. } => Ok(ExitCode::SUCCESS),
+                Flow::Interrupted(step) => interrupted(step, true),
             }
-            embed_library(&session)
         }
         Some(Command::Train { k, force }) => train(&open(library, index)?, k, force),
         Some(Command::Report { output, compare }) => {
@@ -271,99 +273,45 @@ fn demo(out: Option<PathBuf>, force: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The Ctrl-C flag of long runs (indexing, embedding), installed once.
-fn cancel_flag() -> Arc<AtomicBool> {
-    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
-    FLAG.get_or_init(|| {
-        let cancel = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&cancel);
-        // First Ctrl-C: finish the files in flight and save; second: quit now
-        // (the index on disk is intact either way, writes are atomic).
-        let _ = ctrlc::set_handler(move || {
-            if flag.swap(true, Ordering::SeqCst) {
-                std::process::exit(i32::from(INTERRUPTED));
-            }
-            eprintln!("musim-tui: interrupted; finishing files in progress and saving what was done (Ctrl-C again to quit now)");
-        });
-        cancel
-    })
-    .clone()
+/// Run `plan` with progress and summaries on stderr (`summary`: where the
+/// index summary goes). Ctrl-C: [`app::signal`].
+fn pipeline(session: &Session, plan: &Plan, summary: Summary) -> Result<Flow> {
+    let cancel = app::signal::interrupt_flag(Some(app::signal::SAVING));
+    Ok(app::pipeline::run(
+        session,
+        plan,
+        &app::progress::Stderr::new(summary),
+        &cancel,
+    )?)
 }
 
-/// When the command will need deep embeddings (`also`, or the session's
-/// profile), make them while indexing, from the same decoding.
-fn embed_ahead(session: &Session, also: bool) {
-    if also || session.profile().needs_embeddings() {
-        session.ahead.want();
+/// The exit code of a run that ended early at `step` (`explicit`: the
+/// command itself asked for embeddings, so stopping them is its result).
+fn interrupted(step: Step, explicit: bool) -> Result<ExitCode> {
+    match step {
+        Step::Embed if !explicit => {
+            anyhow::bail!("deep embeddings were interrupted; the model was not rebuilt")
+        }
+        Step::Model => anyhow::bail!("interrupted; the model was not rebuilt"),
+        Step::Index | Step::Embed => Ok(ExitCode::from(INTERRUPTED)),
     }
 }
 
-/// Give the library's tracks their deep embeddings (progress on stderr).
-fn embed_library(session: &Session) -> Result<ExitCode> {
-    let cancel = cancel_flag();
-    let progress = musim::app::progress::for_stderr_doing(musim::app::progress::EMBEDDING);
-    let report = session.embed(progress.as_ref(), &cancel)?;
-    if report.embedded > 0 || !report.failed.is_empty() || report.interrupted {
-        eprintln!("musim-tui: {}", report.summary());
-    }
-    Ok(if report.interrupted {
-        ExitCode::from(INTERRUPTED)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn index_library(session: &Session, library_summary: bool) -> Result<ExitCode> {
-    let cancel = cancel_flag();
-    let progress = musim::app::progress::for_stderr();
-    let report = session.index(progress.as_ref(), &cancel)?;
-    let text = summary::run_summary(&report);
-    if library_summary {
-        eprint!("{text}");
-        print!(
-            "{}",
-            summary::library_summary(&report.index, &report.index_path)
-        );
-    } else {
-        print!("{text}");
-    }
-    Ok(if report.interrupted {
-        ExitCode::from(INTERRUPTED)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-/// The model for `session`, rebuilt with progress on stderr when needed.
-fn model(
-    session: &Session,
-    params: Option<&ModelParams>,
-    force: bool,
-) -> Result<musim::model::Model> {
-    use musim::app::stages::StderrStages;
-    if force {
-        let _ = std::fs::remove_file(musim::app::model_file::model_path(&session.index_path));
-    }
-    if session.profile().needs_embeddings() {
-        let code = embed_library(session)?;
-        if code != ExitCode::SUCCESS {
-            anyhow::bail!("deep embeddings were interrupted; the model was not rebuilt");
+/// The model for `session` (embeddings first when its profile needs
+/// them), rebuilt with progress on stderr when needed.
+fn model(session: &Session) -> Result<musim::model::Model> {
+    let plan = Plan {
+        model: true,
+        ..Plan::default()
+    };
+    match pipeline(session, &plan, Summary::Stdout)? {
+        Flow::Done { model: Some(e), .. } => Ok(e.model),
+        Flow::Done { model: None, .. } => anyhow::bail!("no model was built"),
+        Flow::Interrupted(step) => {
+            interrupted(step, false)?;
+            anyhow::bail!("interrupted; the model was not rebuilt")
         }
     }
-    let stages = StderrStages::new();
-    let cancel = AtomicBool::new(false);
-    let started = std::time::Instant::now();
-    let e = session.model(params, &|s| stages.report(s), &cancel)?;
-    if let Some(why) = &e.rebuilt {
-        eprintln!(
-            "musim-tui: model built in {:.1} s ({why})",
-            started.elapsed().as_secs_f64()
-        );
-    }
-    if let Some(err) = &e.save_error {
-        eprintln!("musim-tui: warning: the model works but was not saved: {err}");
-    }
-    Ok(e.model)
 }
 
 fn keys() -> Result<ExitCode> {
@@ -389,13 +337,17 @@ fn keys() -> Result<ExitCode> {
 /// No subcommand (not on a terminal): bring the library's index and model up to date and show
 /// them (the explorer opens here once it exists).
 fn start(session: &Session) -> Result<ExitCode> {
-    embed_ahead(session, false);
-    let code = index_library(session, true)?;
-    if code != ExitCode::SUCCESS {
-        return Ok(code);
-    }
-    match model(session, None, false) {
-        Ok(m) => print!("{}", musim::model::describe::describe(&m)),
+    let plan = Plan {
+        index: true,
+        model: true,
+        ..Plan::default()
+    };
+    match pipeline(session, &plan, Summary::WithLibrary) {
+        Ok(Flow::Done { model: Some(e), .. }) => {
+            print!("{}", musim::model::describe::describe(&e.model))
+        }
+        Ok(Flow::Done { model: None, .. }) => {}
+        Ok(Flow::Interrupted(step)) => return interrupted(step, false),
         // An empty library is a valid state at start, not an error.
         Err(e) if is_empty_library(&e) => {
             println!("model:     none yet (the library has no analysed tracks; add audio files, or try `musim-tui demo`)")
@@ -415,18 +367,24 @@ fn is_empty_library(e: &anyhow::Error) -> bool {
 }
 
 fn train(session: &Session, k: Option<usize>, force: bool) -> Result<ExitCode> {
-    embed_ahead(session, false);
-    let code = index_library(session, false)?;
-    if code != ExitCode::SUCCESS {
-        return Ok(code);
-    }
-    let params = ModelParams {
-        k,
-        ..ModelParams::default()
+    let plan = Plan {
+        index: true,
+        model: true,
+        params: Some(ModelParams {
+            k,
+            ..ModelParams::default()
+        }),
+        force,
+        ..Plan::default()
     };
-    let m = model(session, Some(&params), force)?;
-    print!("{}", musim::model::describe::describe(&m));
-    Ok(ExitCode::SUCCESS)
+    match pipeline(session, &plan, Summary::Stdout)? {
+        Flow::Done { model: Some(e), .. } => {
+            print!("{}", musim::model::describe::describe(&e.model));
+            Ok(ExitCode::SUCCESS)
+        }
+        Flow::Done { model: None, .. } => Ok(ExitCode::SUCCESS),
+        Flow::Interrupted(step) => interrupted(step, false),
+    }
 }
 
 fn report(
@@ -434,18 +392,17 @@ fn report(
     output: &std::path::Path,
     compare: &[musim::similarity::Profile],
 ) -> Result<ExitCode> {
-    embed_ahead(session, compare.iter().any(|p| p.needs_embeddings()));
-    let code = index_library(session, false)?;
-    if code != ExitCode::SUCCESS {
-        return Ok(code);
-    }
-    let m = model(session, None, false)?;
-    if compare.iter().any(|p| p.needs_embeddings()) && !m.params.similarity.needs_embeddings() {
-        let code = embed_library(session)?;
-        if code != ExitCode::SUCCESS {
-            return Ok(code);
-        }
-    }
+    let plan = Plan {
+        index: true,
+        embed: compare.iter().any(|p| p.needs_embeddings()),
+        model: true,
+        ..Plan::default()
+    };
+    let m = match pipeline(session, &plan, Summary::Stdout)? {
+        Flow::Done { model: Some(e), .. } => e.model,
+        Flow::Done { model: None, .. } => return Ok(ExitCode::SUCCESS),
+        Flow::Interrupted(step) => return interrupted(step, plan.embed),
+    };
     let index = session.load()?;
     let mut ctx = musim::report::Context::of_index(&index);
     if !compare.is_empty() {
@@ -510,14 +467,12 @@ fn query_only(
         musim::query::check_file(std::path::Path::new(target))?;
         None
     };
-    let m = model(session, None, false)?;
+    let m = model(session)?;
     // Kept alive until the end so the downloaded audio exists meanwhile.
     let mut _download = None;
     let r = if let Some(url) = url {
-        let cancel = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&cancel);
         // Ctrl-C stops yt-dlp (in its own process group) and cleans up.
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+        let cancel = app::signal::interrupt_flag(None);
         eprintln!("musim-tui: fetching {url} with yt-dlp");
         let opts = musim::youtube::FetchOptions {
             cancel: Some(cancel),
@@ -563,7 +518,7 @@ fn chain(
 ) -> Result<ExitCode> {
     musim::query::check_file(from)?;
     musim::query::check_file(to)?;
-    let m = model(session, None, false)?;
+    let m = model(session)?;
     let steps = musim::query::path::find_chain(&m, from, to)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&steps)?);
@@ -596,7 +551,7 @@ fn play(
     // What to print beside each item: genre label and similarity.
     let mut items: Vec<(Item, String)> = Vec::new();
     if neighbours > 0 {
-        let m = model(&Session::open_for_reading(library, index)?, None, false)?;
+        let m = model(&Session::open_for_reading(library, index)?)?;
         for f in files {
             let r = musim::query::query_file(&m, f, neighbours)?;
             let first = r
@@ -621,9 +576,7 @@ fn play(
             .collect();
     }
     let (notes, list): (Vec<String>, Vec<Item>) = items.into_iter().map(|(i, n)| (n, i)).unzip();
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    let stop = app::signal::interrupt_flag(None);
     let (tx, rx) = std::sync::mpsc::channel();
     let player = Player::spawn(Box::new(device::open), opts, move |e| {
         let _ = tx.send(e);

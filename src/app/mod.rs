@@ -11,7 +11,9 @@ pub mod choice;
 #[cfg(feature = "embeddings")]
 pub mod embed;
 pub mod model_file;
+pub mod pipeline;
 pub mod progress;
 pub mod session;
+pub mod signal;
 pub mod stages;
 pub mod summary;

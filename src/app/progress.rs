@@ -151,3 +151,72 @@ pub fn for_stderr_doing(verb: Verb) -> Box<dyn Progress> {
         Box::new(LogLines::doing(Duration::from_secs(5), verb))
     }
 }
+
+/// Where the command line puts the index run's summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Summary {
+    /// On stdout (the command's own result: `index`, `train`, `report`).
+    Stdout,
+    /// On stderr, followed by the library summary on stdout (no command).
+    WithLibrary,
+}
+
+/// The command line's view of a pipeline run: bars or log lines on
+/// stderr, model stages, the summaries.
+#[derive(Debug)]
+pub struct Stderr {
+    summary: Summary,
+    stages: super::stages::StderrStages,
+}
+
+impl Stderr {
+    /// A view that puts the index summary where `summary` says.
+    pub fn new(summary: Summary) -> Self {
+        Stderr {
+            summary,
+            stages: super::stages::StderrStages::new(),
+        }
+    }
+}
+
+impl super::pipeline::Observer for Stderr {
+    fn files(&self, step: super::pipeline::Step) -> Box<dyn Progress + '_> {
+        match step {
+            super::pipeline::Step::Embed => for_stderr_doing(EMBEDDING),
+            _ => for_stderr(),
+        }
+    }
+
+    fn stage(&self, stage: crate::model::Stage) {
+        self.stages.report(stage);
+    }
+
+    fn indexed(&self, report: &crate::library::indexer::Report) {
+        let text = super::summary::run_summary(report);
+        match self.summary {
+            Summary::Stdout => print!("{text}"),
+            Summary::WithLibrary => {
+                eprint!("{text}");
+                print!(
+                    "{}",
+                    super::summary::library_summary(&report.index, &report.index_path)
+                );
+            }
+        }
+    }
+
+    fn embedded(&self, report: &crate::library::deep::EmbedReport) {
+        if report.embedded > 0 || !report.failed.is_empty() || report.interrupted {
+            eprintln!("musim-tui: {}", report.summary());
+        }
+    }
+
+    fn modelled(&self, ensured: &super::model_file::Ensured, seconds: f64) {
+        if let Some(why) = &ensured.rebuilt {
+            eprintln!("musim-tui: model built in {seconds:.1} s ({why})");
+        }
+        if let Some(err) = &ensured.save_error {
+            eprintln!("musim-tui: warning: the model works but was not saved: {err}");
+        }
+    }
+}

@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 
+use crate::app::pipeline::{self, Flow, Observer, Plan, Step};
 use crate::app::progress::Progress;
-use crate::app::session::{Session, SessionError};
-use crate::model::{Model, ModelError, Stage};
+use crate::app::session::Session;
+use crate::model::{Model, Stage};
 use crate::query::QueryResult;
 use crate::youtube::Download;
 
@@ -94,89 +95,73 @@ impl Progress for ChannelProgress {
     }
 }
 
+/// The explorer's view of a pipeline run: progress and results as
+/// channel messages.
+struct Channel {
+    tx: Sender<Msg>,
+}
+
+impl Observer for Channel {
+    fn files(&self, step: Step) -> Box<dyn Progress + '_> {
+        let what = match step {
+            Step::Embed => "deep embeddings",
+            Step::Index | Step::Model => "indexing",
+        };
+        Box::new(ChannelProgress::new(self.tx.clone(), what))
+    }
+
+    fn stage(&self, s: Stage) {
+        let (label, fraction) = match s {
+            Stage::Normalise => ("model: normalising".to_string(), None),
+            Stage::Cluster => ("model: clustering".to_string(), None),
+            Stage::Graph => ("model: similarity graph".to_string(), None),
+            Stage::Map(d, t) => (
+                "model: t-SNE map".to_string(),
+                Some(d as f64 / t.max(1) as f64),
+            ),
+        };
+        let _ = self.tx.send(Msg::Job { label, fraction });
+    }
+
+    /// For a profile that needs deep embeddings, the fast profile's map
+    /// is put up at once while they are computed.
+    fn wants_interim(&self) -> bool {
+        true
+    }
+
+    fn interim_started(&self) {
+        let _ = self.tx.send(Msg::Job {
+            label: "model (musim, while deep embeddings wait)".into(),
+            fraction: None,
+        });
+    }
+
+    fn interim(&self, model: Model) {
+        let _ = self.tx.send(Msg::Interim(Arc::new(model)));
+    }
+}
+
 /// Rescan and re-index what changed, then bring the model up to date.
 pub fn spawn_train(session: Session, tx: Sender<Msg>, cancel: Arc<AtomicBool>) {
     std::thread::spawn(move || {
-        let progress = ChannelProgress::new(tx.clone(), "indexing");
         let _ = tx.send(Msg::Job {
             label: "scanning the library".into(),
             fraction: None,
         });
-        let outcome = match session.index(&progress, &cancel) {
-            Err(e) => Err(e.to_string()),
-            Ok(report) if report.interrupted => {
-                let _ = tx.send(Msg::TrainCancelled);
-                return;
-            }
-            Ok(_) => {
-                if let Some(end) = embed_in_background(&session, &tx, &cancel) {
-                    let _ = tx.send(end);
-                    return;
-                }
-                let stage = |s: Stage| {
-                    let (label, fraction) = match s {
-                        Stage::Normalise => ("model: normalising".to_string(), None),
-                        Stage::Cluster => ("model: clustering".to_string(), None),
-                        Stage::Graph => ("model: similarity graph".to_string(), None),
-                        Stage::Map(d, t) => (
-                            "model: t-SNE map".to_string(),
-                            Some(d as f64 / t.max(1) as f64),
-                        ),
-                    };
-                    let _ = tx.send(Msg::Job { label, fraction });
-                };
-                match session.model(None, &stage, &cancel) {
-                    Ok(e) => Ok(Arc::new(e.model)),
-                    Err(SessionError::Model(ModelError::Cancelled)) => {
-                        let _ = tx.send(Msg::TrainCancelled);
-                        return;
-                    }
-                    Err(e) => Err(e.to_string()),
-                }
-            }
+        let plan = Plan {
+            index: true,
+            model: true,
+            ..Plan::default()
         };
-        let _ = tx.send(Msg::Trained(outcome));
+        let observer = Channel { tx: tx.clone() };
+        let msg = match pipeline::run(&session, &plan, &observer, &cancel) {
+            Ok(Flow::Done { model: Some(e), .. }) => Msg::Trained(Ok(Arc::new(e.model))),
+            Ok(Flow::Done { model: None, .. }) => Msg::Trained(Err("no model was built".into())),
+            Ok(Flow::Interrupted(_)) => Msg::TrainCancelled,
+            Err(e) => Msg::Trained(Err(e.to_string())),
+        };
+        let _ = tx.send(msg);
     });
-}
-
-/// For a profile that needs deep embeddings: when some are missing, put
-/// the fast profile's map up at once (not saved), then compute them.
-/// `Some` is the message that ends the job (cancelled, or the pass failed).
-fn embed_in_background(session: &Session, tx: &Sender<Msg>, cancel: &AtomicBool) -> Option<Msg> {
-    let profile = session.profile();
-    if !profile.needs_embeddings() {
-        return None;
-    }
-    // No index: the embedding pass would have nothing to do.
-    let Ok(index) = session.load() else {
-        return None;
-    };
-    let missing = index
-        .entries
-        .iter()
-        .filter(|e| e.values().is_some() && index.deep.get(e).is_none())
-        .count();
-    if missing == 0 {
-        return None;
-    }
-    let params = crate::model::ModelParams {
-        similarity: crate::similarity::Profile::Musim,
-        ..Default::default()
-    };
-    let _ = tx.send(Msg::Job {
-        label: "model (musim, while deep embeddings wait)".into(),
-        fraction: None,
-    });
-    if let Ok(m) = crate::model::build(&index, &params, &|_| {}, cancel) {
-        let _ = tx.send(Msg::Interim(Arc::new(m)));
-    }
-    drop(index);
-    let progress = ChannelProgress::new(tx.clone(), "deep embeddings");
-    match session.embed(&progress, cancel) {
-        Ok(r) if r.interrupted => Some(Msg::TrainCancelled),
-        Ok(_) => None,
-        Err(e) => Some(Msg::Trained(Err(e.to_string()))),
-    }
 }
 
 /// Generate the demo library if needed, then hand over its session.
