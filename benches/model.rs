@@ -16,11 +16,12 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+use musim::app::model_file::build;
 use musim::features::fingerprint::{feature_names, timbre_offset};
 use musim::features::timbre::{tri_index, DIMS as TD, STORED};
 use musim::library::index::{Entry, Index, Outcome};
 use musim::model::tsne::{tsne, TsneParams};
-use musim::model::{build, graph, kmeans, ModelParams};
+use musim::model::{graph, kmeans, ModelParams};
 use musim::query::query_point;
 use musim::similarity::{Profile, Space};
 

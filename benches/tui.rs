@@ -11,8 +11,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
+use musim::app::model_file::build;
 use musim::library::index::{Entry, Index, Outcome};
-use musim::model::{build, ModelParams};
+use musim::model::ModelParams;
 use musim::tui::app::App;
 use musim::tui::keymap::{Action, Keymap};
 use musim::tui::ui;

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -414,15 +413,7 @@ fn report(
         }
         ctx.comparison = musim::report::compare::compare(&index, &profiles)?;
         for c in &ctx.comparison {
-            let f = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.3}"));
-            println!(
-                "similarity {:<6} P@5 {}  P@10 {}  5-NN {}  hubness {:.2}",
-                c.profile,
-                f(c.precision_at_5),
-                f(c.precision_at_10),
-                f(c.knn_accuracy),
-                c.hubness
-            );
+            println!("{}", c.line());
         }
     }
     let started = std::time::Instant::now();
@@ -498,13 +489,10 @@ fn query_only(
             None => PathBuf::from(target),
         };
         let title = _download.as_ref().and_then(|d| d.title.clone());
-        let dest = musim::app::add::add(root, &source, title.as_deref())?;
-        let cancel = AtomicBool::new(false);
-        let report = session.index(&musim::app::progress::Silent, &cancel)?;
+        let (dest, tracks) = app::add::add_and_index(session, root, &source, title.as_deref())?;
         eprintln!(
-            "musim-tui: added {} to the library ({} tracks indexed; the model updates on next use)",
+            "musim-tui: added {} to the library ({tracks} tracks indexed; the model updates on next use)",
             musim::store::paths::show(&dest),
-            report.index.analysed()
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -543,88 +531,18 @@ fn play(
     neighbours: usize,
     seconds: f64,
 ) -> Result<ExitCode> {
-    use musim::playback::{device, playlist, Command, Event, Item, Phase, Player, PreviewOptions};
-    let opts = PreviewOptions::with_seconds(seconds).map_err(anyhow::Error::msg)?;
+    let opts =
+        musim::playback::PreviewOptions::with_seconds(seconds).map_err(anyhow::Error::msg)?;
     for f in files {
         musim::query::check_file(f)?;
     }
-    // What to print beside each item: genre label and similarity.
-    let mut items: Vec<(Item, String)> = Vec::new();
-    if neighbours > 0 {
-        let m = model(&Session::open_for_reading(library, index)?)?;
-        for f in files {
-            let r = musim::query::query_file(&m, f, neighbours)?;
-            let first = r
-                .library_track
-                .and_then(|t| playlist::track(&m, t as usize))
-                .unwrap_or_else(|| Item::file(f.clone()));
-            let genre = r.genre.as_ref().map_or(String::new(), |g| {
-                format!("{} {:.0}%", g.genre, g.confidence * 100.0)
-            });
-            items.push((first, genre));
-            for s in &r.similar {
-                if let Some(item) = playlist::track(&m, s.track as usize) {
-                    let label = s.label.as_deref().unwrap_or("-");
-                    items.push((item, format!("{label}, similarity {:.2}", s.similarity)));
-                }
-            }
-        }
-    } else {
-        items = files
-            .iter()
-            .map(|f| (Item::file(f.clone()), String::new()))
-            .collect();
-    }
-    let (notes, list): (Vec<String>, Vec<Item>) = items.into_iter().map(|(i, n)| (n, i)).unzip();
+    let model = match neighbours {
+        0 => None,
+        _ => Some(model(&Session::open_for_reading(library, index)?)?),
+    };
+    let items = app::play::list(files, model.as_ref(), neighbours)?;
     let stop = app::signal::interrupt_flag(None);
-    let (tx, rx) = std::sync::mpsc::channel();
-    let player = Player::spawn(Box::new(device::open), opts, move |e| {
-        let _ = tx.send(e);
-    });
-    player.send(Command::Play(list));
-    let mut started = false;
-    let mut shown = None;
-    let mut stopping = false;
-    loop {
-        if stop.load(Ordering::SeqCst) && !stopping {
-            stopping = true;
-            player.send(Command::Stop);
-        }
-        match rx.recv_timeout(std::time::Duration::from_millis(100)) {
-            Ok(Event::Failed(e)) => anyhow::bail!("{e}"),
-            Ok(Event::Message(m)) => eprintln!("musim-tui: {m}"),
-            Ok(Event::Status(s)) => {
-                if s.phase == Phase::Idle {
-                    if started {
-                        break;
-                    }
-                    continue;
-                }
-                started = true;
-                if s.phase == Phase::Playing && s.index != shown {
-                    shown = s.index;
-                    let i = s.index.unwrap_or(0);
-                    let path = s
-                        .path
-                        .as_deref()
-                        .map(musim::store::paths::show)
-                        .unwrap_or_default();
-                    let note = notes.get(i).filter(|n| !n.is_empty());
-                    let note = note.map_or(String::new(), |n| format!("  ({n})"));
-                    println!(
-                        "{:>3}/{}  {path}  {:.1} s{note}",
-                        i + 1,
-                        s.total,
-                        s.length_s
-                    );
-                }
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-    }
-    drop(player);
-    Ok(if stopping {
+    Ok(if app::play::play(items, opts, &stop)? {
         ExitCode::from(INTERRUPTED)
     } else {
         ExitCode::SUCCESS

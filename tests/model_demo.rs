@@ -5,13 +5,14 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+use musim::app::model_file::build;
 use musim::app::progress::Silent;
 use musim::demo::{self, DemoSpec, Style};
 use musim::eval::{nmi, precision_at_k_loo, Distance};
 use musim::features::fingerprint::SEED_DIMS;
 use musim::library::fs::RealFs;
 use musim::library::indexer::{self, real_analysis, Job};
-use musim::model::{build, ModelParams};
+use musim::model::ModelParams;
 use musim::query::query_file;
 use musim::report::compare::{compare, ProfileScores};
 use musim::similarity::Profile;

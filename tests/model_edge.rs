@@ -5,9 +5,10 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+use musim::app::model_file::build;
 use musim::app::model_file::{ensure, model_path, Stale};
 use musim::library::index::{Entry, Index, Outcome};
-use musim::model::{build, KChoice, ModelError, ModelParams};
+use musim::model::{KChoice, ModelError, ModelParams};
 use musim::query::{query_point, text::render};
 
 fn entry(path: &str, label: Option<&str>, values: Vec<f32>) -> Entry {

@@ -10,9 +10,10 @@ mod cli_support;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+use musim::app::model_file::build;
 use musim::eval::{self, Distance, CHANCE_SHUFFLES};
 use musim::library::index::{Entry, Index, Outcome};
-use musim::model::{build, Model, ModelParams};
+use musim::model::{Model, ModelParams};
 use musim::report::plot::style::{Rgb, INK};
 use musim::report::plot::{self, Align, Font, VAlign};
 use musim::report::{self, Context, Options, Report};

@@ -10,11 +10,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
+use musim::app::model_file::build;
 use musim::app::progress::Silent;
 use musim::app::session::Session;
 use musim::library::fs::RealFs;
 use musim::library::indexer::{self, real_analysis, Job};
-use musim::model::{build, Model, ModelParams};
+use musim::model::{Model, ModelParams};
 use musim::tui::app::{App, ColourBy, Effect, Pane, QueryState};
 use musim::tui::event::{on_key, on_paste, Runtime};
 use musim::tui::keymap::{Action, Keymap};

@@ -11,11 +11,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cli_support::wav;
+use musim::app::model_file::build;
 use musim::app::progress::Silent;
 use musim::app::session::Session;
 use musim::library::fs::RealFs;
 use musim::library::indexer::{self, real_analysis, Job};
-use musim::model::{build, Model, ModelParams};
+use musim::model::{Model, ModelParams};
 use musim::playback::engine::Output;
 use musim::playback::record::Clocked;
 use musim::playback::Phase;

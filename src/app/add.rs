@@ -24,6 +24,31 @@ pub enum AddError {
     },
 }
 
+/// Why `query --add` could not take a file in.
+#[derive(Debug, thiserror::Error)]
+pub enum AddToLibraryError {
+    /// Copying it into the library failed.
+    #[error(transparent)]
+    Add(#[from] AddError),
+    /// Indexing the library afterwards failed.
+    #[error(transparent)]
+    Index(#[from] super::session::SessionError),
+}
+
+/// [`add`], then index the library of `session` (quietly) so the copy is
+/// in it. Returns the copy's path and the number of analysed tracks.
+pub fn add_and_index(
+    session: &super::session::Session,
+    root: &Path,
+    source: &Path,
+    title: Option<&str>,
+) -> Result<(PathBuf, usize), AddToLibraryError> {
+    let dest = add(root, source, title)?;
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let report = session.index(&crate::library::progress::Silent, &cancel)?;
+    Ok((dest, report.index.analysed()))
+}
+
 /// Make `title` safe as a file name: no separators or control characters.
 fn file_name_from(title: &str) -> String {
     let cleaned: String = title

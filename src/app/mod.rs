@@ -12,6 +12,7 @@ pub mod choice;
 pub mod embed;
 pub mod model_file;
 pub mod pipeline;
+pub mod play;
 pub mod progress;
 pub mod session;
 pub mod signal;

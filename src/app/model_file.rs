@@ -7,8 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use crate::library::index::Index;
-use crate::model::{build, content_key, Model, ModelError, ModelParams, Stage};
+use crate::library::index::{Index, Outcome};
+use crate::model::{Input, Model, ModelError, ModelParams, Stage, Track};
+use crate::similarity::SpaceError;
 use crate::store::atomic::write_atomic;
 use crate::store::framed::{self, FrameError};
 use crate::store::paths::show;
@@ -110,6 +111,109 @@ pub fn save(model: &Model, path: &Path) -> Result<(), crate::store::atomic::Writ
         source: std::io::Error::other(format!("cannot encode the model: {e}")),
     })?;
     write_atomic(path, |w: &mut dyn Write| w.write_all(&bytes))
+}
+
+/// The identity of an index's content for a model: analysed tracks
+/// (path, size, mtime, label, fingerprint), feature names and parameters.
+pub fn content_key(index: &Index, params: &ModelParams) -> u64 {
+    let mut bytes: Vec<u8> = Vec::new();
+    bytes.extend_from_slice(&index.header.feature_set_version.to_le_bytes());
+    for n in &index.header.feature_names {
+        bytes.extend_from_slice(n.as_bytes());
+        bytes.push(0);
+    }
+    if let Ok(p) = postcard::to_allocvec(params) {
+        bytes.extend_from_slice(&p);
+    }
+    let deep = params.similarity.needs_embeddings();
+    for e in &index.entries {
+        let Some(values) = e.values() else { continue };
+        // Tags are part of the model whatever the profile.
+        bytes.push(u8::from(index.deep.tags(e).is_some()));
+        if deep {
+            bytes.extend_from_slice(index.deep.model.as_bytes());
+            for v in index.deep.embedding(e).unwrap_or(&[]) {
+                bytes.extend_from_slice(&v.to_bits().to_le_bytes());
+            }
+        }
+        bytes.extend_from_slice(&e.path);
+        bytes.push(0);
+        bytes.extend_from_slice(&e.size.to_le_bytes());
+        bytes.extend_from_slice(&e.mtime_ns.to_le_bytes());
+        bytes.extend_from_slice(e.label.as_deref().unwrap_or("\u{0}").as_bytes());
+        bytes.push(0);
+        for v in values {
+            bytes.extend_from_slice(&v.to_bits().to_le_bytes());
+        }
+    }
+    crate::store::fnv1a64(&bytes)
+}
+
+/// What a model of `index` with `params` is built from: its analysed
+/// tracks (for the deep profiles, those with an embedding) and the
+/// content key.
+pub fn input<'a>(index: &'a Index, params: &ModelParams) -> Result<Input<'a>, ModelError> {
+    let names = &index.header.feature_names;
+    let dims = names.len();
+    let mut tracks = Vec::new();
+    let mut rows: Vec<&[f32]> = Vec::new();
+    let needs_deep = params.similarity.needs_embeddings();
+    let mut embeddings: Vec<&[f32]> = Vec::new();
+    let mut without_embedding = 0usize;
+    for e in &index.entries {
+        let Some(values) = e.values() else { continue };
+        let Outcome::Analysed { duration_s, .. } = e.outcome else {
+            continue;
+        };
+        // A stale row of another length cannot be compared; skip it.
+        if values.len() != dims {
+            continue;
+        }
+        // The deep profiles leave out tracks whose embedding failed.
+        if needs_deep {
+            match index.deep.embedding(e) {
+                Some(emb) => embeddings.push(emb),
+                None => {
+                    without_embedding += 1;
+                    continue;
+                }
+            }
+        }
+        tracks.push(Track {
+            path: e.path.clone(),
+            size: e.size,
+            mtime_ns: e.mtime_ns,
+            label: e.label.clone(),
+            duration_s,
+            tags: index.deep.tags(e).map(<[f32]>::to_vec).unwrap_or_default(),
+        });
+        rows.push(values);
+    }
+    if tracks.is_empty() && without_embedding > 0 {
+        return Err(SpaceError::NoEmbeddings(
+            params.similarity,
+            "no track of the library has one yet (run `musim-tui index --deep`)",
+        )
+        .into());
+    }
+    Ok(Input {
+        key: content_key(index, params),
+        names,
+        windows: index.header.params.windows,
+        tracks,
+        rows,
+        embeddings: needs_deep.then_some(embeddings),
+    })
+}
+
+/// Build the model of `index` ([`input`], then [`crate::model::build`]).
+pub fn build(
+    index: &Index,
+    params: &ModelParams,
+    progress: &(dyn Fn(Stage) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Model, ModelError> {
+    crate::model::build(input(index, params)?, params, progress, cancel)
 }
 
 /// What [`ensure`] did.

@@ -159,7 +159,7 @@ fn interim(session: &Session, observer: &dyn Observer, cancel: &AtomicBool) {
         ..Default::default()
     };
     observer.interim_started();
-    if let Ok(m) = crate::model::build(&index, &params, &|_| {}, cancel) {
+    if let Ok(m) = super::model_file::build(&index, &params, &|_| {}, cancel) {
         observer.interim(m);
     }
 }

@@ -1,8 +1,9 @@
 //! The model of a library: z-scored fingerprints, K-Means clusters with
 //! their archetypes, a t-SNE map, the kNN similarity graph with PageRank
-//! and each cluster's representatives. Built from an index by [`build`]
-//! (progress and cancel for worker threads), stored beside the index by
-//! [`store`], immutable once built (share it in an `Arc`).
+//! and each cluster's representatives. Built from fingerprints by [`build`]
+//! (progress and cancel for worker threads), immutable once built (share
+//! it in an `Arc`). Which index a model belongs to, and its file beside
+//! the index, are [`crate::app::model_file`]'s business.
 
 pub mod archetype;
 pub mod describe;
@@ -16,7 +17,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Windows;
-use crate::library::index::Index;
 use crate::similarity::{Profile, Space, SpaceError};
 use archetype::Archetype;
 use graph::Neighbour;
@@ -175,46 +175,30 @@ pub enum ModelError {
     Space(#[from] SpaceError),
 }
 
-/// The identity of an index's content for a model: analysed tracks
-/// (path, size, mtime, label, fingerprint), feature names and parameters.
-pub fn content_key(index: &Index, params: &ModelParams) -> u64 {
-    let mut bytes: Vec<u8> = Vec::new();
-    bytes.extend_from_slice(&index.header.feature_set_version.to_le_bytes());
-    for n in &index.header.feature_names {
-        bytes.extend_from_slice(n.as_bytes());
-        bytes.push(0);
-    }
-    if let Ok(p) = postcard::to_allocvec(params) {
-        bytes.extend_from_slice(&p);
-    }
-    let deep = params.similarity.needs_embeddings();
-    for e in &index.entries {
-        let Some(values) = e.values() else { continue };
-        // Tags are part of the model whatever the profile.
-        bytes.push(u8::from(index.deep.tags(e).is_some()));
-        if deep {
-            bytes.extend_from_slice(index.deep.model.as_bytes());
-            for v in index.deep.embedding(e).unwrap_or(&[]) {
-                bytes.extend_from_slice(&v.to_bits().to_le_bytes());
-            }
-        }
-        bytes.extend_from_slice(&e.path);
-        bytes.push(0);
-        bytes.extend_from_slice(&e.size.to_le_bytes());
-        bytes.extend_from_slice(&e.mtime_ns.to_le_bytes());
-        bytes.extend_from_slice(e.label.as_deref().unwrap_or("\u{0}").as_bytes());
-        bytes.push(0);
-        for v in values {
-            bytes.extend_from_slice(&v.to_bits().to_le_bytes());
-        }
-    }
-    crate::store::fnv1a64(&bytes)
+/// What a model is built from: each track's identity and fingerprint,
+/// and for the deep profiles its embedding. Made from an index by
+/// [`crate::app::model_file::input`].
+#[derive(Debug, Clone)]
+pub struct Input<'a> {
+    /// The identity of this content with the build's parameters (stored
+    /// in the model, to tell whether it is still current).
+    pub key: u64,
+    /// Names of the fingerprint's values.
+    pub names: &'a [String],
+    /// Which parts of long tracks were analysed.
+    pub windows: Windows,
+    /// The tracks.
+    pub tracks: Vec<Track>,
+    /// Each track's fingerprint (`names.len()` values).
+    pub rows: Vec<&'a [f32]>,
+    /// Each track's deep embedding (the profiles that need one).
+    pub embeddings: Option<Vec<&'a [f32]>>,
 }
 
-/// Build the model of `index`. `progress` is told the stage; `cancel`
+/// Build the model of `input`. `progress` is told the stage; `cancel`
 /// stops the build at the next checkpoint with [`ModelError::Cancelled`].
 pub fn build(
-    index: &Index,
+    input: Input<'_>,
     params: &ModelParams,
     progress: &(dyn Fn(Stage) + Sync),
     cancel: &AtomicBool,
@@ -226,58 +210,16 @@ pub fn build(
             Ok(())
         }
     };
-    let names = &index.header.feature_names;
-    let dims = names.len();
-    let mut tracks = Vec::new();
-    let mut raw: Vec<&[f32]> = Vec::new();
-    let needs_deep = params.similarity.needs_embeddings();
-    let mut embeddings: Vec<&[f32]> = Vec::new();
-    let mut without_embedding = 0usize;
-    for e in &index.entries {
-        let Some(values) = e.values() else { continue };
-        let crate::library::index::Outcome::Analysed { duration_s, .. } = e.outcome else {
-            continue;
-        };
-        // A stale row of another length cannot be compared; skip it.
-        if values.len() != dims {
-            continue;
-        }
-        // The deep profiles leave out tracks whose embedding failed.
-        if needs_deep {
-            match index.deep.embedding(e) {
-                Some(emb) => embeddings.push(emb),
-                None => {
-                    without_embedding += 1;
-                    continue;
-                }
-            }
-        }
-        tracks.push(Track {
-            path: e.path.clone(),
-            size: e.size,
-            mtime_ns: e.mtime_ns,
-            label: e.label.clone(),
-            duration_s,
-            tags: index.deep.tags(e).map(<[f32]>::to_vec).unwrap_or_default(),
-        });
-        raw.push(values);
-    }
-    if tracks.is_empty() && without_embedding > 0 {
-        return Err(SpaceError::NoEmbeddings(
-            params.similarity,
-            "no track of the library has one yet (run `musim-tui index --deep`)",
-        )
-        .into());
-    }
+    let tracks = input.tracks;
     if tracks.is_empty() {
         return Err(ModelError::Empty);
     }
     progress(Stage::Normalise);
     let space = Space::build_with(
         params.similarity,
-        names,
-        &raw,
-        needs_deep.then_some(embeddings.as_slice()),
+        input.names,
+        &input.rows,
+        input.embeddings.as_deref(),
     )?;
     let z = &space.z;
     check()?;
@@ -333,10 +275,10 @@ pub fn build(
         })
         .collect();
     Ok(Model {
-        key: content_key(index, params),
+        key: input.key,
         params: *params,
         feature_names: space.names.clone(),
-        windows: index.header.params.windows,
+        windows: input.windows,
         tracks,
         space,
         assignment: clusters.assignment,

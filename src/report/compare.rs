@@ -30,6 +30,21 @@ pub struct ProfileScores {
     pub seconds: f64,
 }
 
+impl ProfileScores {
+    /// One line: "similarity musim  P@5 0.571  P@10 0.492  5-NN 0.722  hubness 0.80".
+    pub fn line(&self) -> String {
+        let f = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.3}"));
+        format!(
+            "similarity {:<6} P@5 {}  P@10 {}  5-NN {}  hubness {:.2}",
+            self.profile,
+            f(self.precision_at_5),
+            f(self.precision_at_10),
+            f(self.knn_accuracy),
+            self.hubness
+        )
+    }
+}
+
 /// Scores of each of `profiles` on the analysed tracks of `index` (when a
 /// profile needs deep embeddings, every profile is scored on the tracks
 /// that have one, so the figures compare like with like).
