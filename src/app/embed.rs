@@ -15,6 +15,7 @@ use crate::library::deep::{DeepRecord, DeepRow, EmbedReport};
 use crate::library::index::{Index, LoadError};
 use crate::store::atomic::WriteError;
 use crate::store::paths::{from_bytes, show};
+use crate::store::stamp::Stamped;
 
 /// Why the pass could not run at all (a track that fails is recorded, not an error).
 #[derive(Debug, thiserror::Error)]
@@ -81,10 +82,7 @@ pub fn run(
             }
             let e = index.entries.get(i)?;
             let path = from_bytes(&e.path);
-            if let Some(row) = ahead
-                .get(e.path.as_slice())
-                .filter(|r| r.size == e.size && r.mtime_ns == e.mtime_ns)
-            {
+            if let Some(row) = ahead.get(e.path.as_slice()).filter(|r| r.same_stamp(e)) {
                 progress.advance(&path);
                 return Some((*row).clone());
             }

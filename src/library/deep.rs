@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::index::Entry;
+use crate::store::stamp::{Stamp, Stamped};
 
 /// A track's deep embedding, or why it has none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +43,8 @@ pub struct DeepRow {
     pub record: DeepRecord,
 }
 
+crate::store::stamp::stamped!(DeepRow);
+
 /// Deep embeddings of an index's tracks.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeepTable {
@@ -60,7 +63,7 @@ impl DeepTable {
             .binary_search_by(|r| r.path.as_slice().cmp(&entry.path))
             .ok()?;
         let r = self.rows.get(i)?;
-        (r.size == entry.size && r.mtime_ns == entry.mtime_ns).then_some(&r.record)
+        r.same_stamp(entry).then_some(&r.record)
     }
 
     /// The embedding of `entry`, if it has one.
@@ -82,14 +85,14 @@ impl DeepTable {
     /// Keep only the rows of analysed `entries` whose file is unchanged;
     /// true when the table changed.
     pub fn retain_valid(&mut self, entries: &[Entry]) -> bool {
-        let valid: std::collections::HashMap<&[u8], (u64, i64)> = entries
+        let valid: std::collections::HashMap<&[u8], Stamp> = entries
             .iter()
             .filter(|e| e.values().is_some())
-            .map(|e| (e.path.as_slice(), (e.size, e.mtime_ns)))
+            .map(|e| (e.path.as_slice(), e.stamp()))
             .collect();
         let before = self.rows.len();
         self.rows
-            .retain(|r| valid.get(r.path.as_slice()) == Some(&(r.size, r.mtime_ns)));
+            .retain(|r| valid.get(r.path.as_slice()) == Some(&r.stamp()));
         let mut changed = self.rows.len() != before;
         if self.rows.is_empty() && !self.model.is_empty() {
             self.model.clear();

@@ -34,6 +34,8 @@ pub struct Meta {
     pub id: Option<(u64, u64)>,
 }
 
+crate::store::stamp::stamped!(Meta);
+
 /// File-system access used by the scanner.
 pub trait Fs: Sync {
     /// Entries of directory `dir` (full paths), each possibly an error.

@@ -105,6 +105,8 @@ pub enum Outcome {
     },
 }
 
+crate::store::stamp::stamped!(Entry);
+
 /// One track of the library.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {

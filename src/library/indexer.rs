@@ -21,6 +21,7 @@ use crate::analysis::{TrackAnalysis, Windows};
 use crate::audio::AudioError;
 use crate::store::atomic::{check_writable, WriteError};
 use crate::store::paths::{show, to_bytes};
+use crate::store::stamp::Stamped;
 
 /// The analysis function: file → fingerprint.
 pub type AnalyzeFn<'f> = dyn Fn(&Path) -> Result<TrackAnalysis, AudioError> + Sync + 'f;
@@ -259,11 +260,9 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     let mut known_failures = 0;
     for (i, f) in scanned.files.iter().enumerate() {
         let key = to_bytes(&f.path);
-        let reuse = by_path.remove(&key).filter(|e| {
-            e.size == f.size
-                && e.mtime_ns == f.mtime_ns
-                && !(retry_failures && e.values().is_none())
-        });
+        let reuse = by_path
+            .remove(&key)
+            .filter(|e| e.same_stamp(f) && !(retry_failures && e.values().is_none()));
         match reuse {
             Some(mut e) => {
                 e.label = labels.get(i).cloned().flatten();

@@ -37,6 +37,8 @@ pub struct FoundFile {
     pub mtime_ns: i64,
 }
 
+crate::store::stamp::stamped!(FoundFile);
+
 /// What kind of problem the scan met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProblemKind {

@@ -90,6 +90,8 @@ pub struct Track {
     pub tags: Vec<f32>,
 }
 
+crate::store::stamp::stamped!(Track);
+
 impl Track {
     /// Path for display.
     pub fn show_path(&self) -> String {

@@ -2,6 +2,7 @@
 //! and genre, the cluster's archetype, the most similar tracks, a position
 //! on the map and which feature groups make them similar.
 
+use crate::store::stamp::Stamped;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -201,7 +202,7 @@ pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, Q
     let own = library_row(model, path);
     if let Some(i) = own {
         let t = &model.tracks[i];
-        if t.size == meta.size && t.mtime_ns == meta.mtime_ns {
+        if t.same_stamp(&meta) {
             let p = model.space.row_point(i);
             let mut r = query_point(model, &p, Some(i), k);
             r.source = show(path);

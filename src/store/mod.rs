@@ -7,5 +7,6 @@ pub mod framed;
 pub mod hash;
 pub mod location;
 pub mod paths;
+pub mod stamp;
 
 pub use hash::fnv1a64;
