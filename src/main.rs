@@ -195,7 +195,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let session = open(library, index)?;
             let plan = Plan {
                 index: true,
-                embed: deep || session.profile().needs_embeddings(),
+                embed: deep,
                 ..Plan::default()
             };
             match pipeline(&session, &plan, Summary::Stdout)? {
@@ -247,7 +247,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn demo(out: Option<PathBuf>, force: bool) -> Result<ExitCode> {
-    use musim::demo::{default_dir, ensure_library, progress::StderrProgress, DemoSpec};
+    use musim::app::demo_progress::StderrProgress;
+    use musim::demo::{default_dir, ensure_library, DemoSpec};
     let dir = match out {
         Some(d) => d,
         None => default_dir()?,

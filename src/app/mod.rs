@@ -8,6 +8,7 @@
 
 pub mod add;
 pub mod choice;
+pub mod demo_progress;
 #[cfg(feature = "embeddings")]
 pub mod embed;
 pub mod model_file;

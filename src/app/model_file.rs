@@ -216,6 +216,21 @@ pub fn build(
     crate::model::build(input(index, params)?, params, progress, cancel)
 }
 
+/// The parameters a model is built with: `params` when given, else the
+/// `stored` model's, else the defaults; with the similarity profile set to
+/// `similarity` when given.
+pub fn resolve(
+    params: Option<&ModelParams>,
+    similarity: Option<crate::similarity::Profile>,
+    stored: Option<&ModelParams>,
+) -> ModelParams {
+    let mut out = params.or(stored).copied().unwrap_or_default();
+    if let Some(s) = similarity {
+        out.similarity = s;
+    }
+    out
+}
+
 /// What [`ensure`] did.
 #[derive(Debug)]
 pub struct Ensured {
@@ -253,14 +268,7 @@ pub fn ensure_with(
 ) -> Result<Ensured, ModelError> {
     let path = model_path(index_path);
     let stored = read(&path);
-    let mut params = match (params, &stored) {
-        (Some(p), _) => *p,
-        (None, Ok(m)) => m.params,
-        (None, Err(_)) => ModelParams::default(),
-    };
-    if let Some(s) = similarity {
-        params.similarity = s;
-    }
+    let params = resolve(params, similarity, stored.as_ref().ok().map(|m| &m.params));
     let why = match stored {
         Ok(model) if model.key == content_key(index, &params) => {
             return Ok(Ensured {

@@ -90,12 +90,13 @@ pub fn run(
     cancel: &AtomicBool,
 ) -> Result<Flow, SessionError> {
     let profile = session.profile();
-    let embed = plan.embed || (plan.model && profile.needs_embeddings());
+    // The profile's needs decide, whatever the command: the one place.
+    let embed = plan.embed || profile.needs_embeddings();
     let mut indexed = None;
     if plan.index {
         // Embeddings made from the same decoding as the analysis, unless
         // the observer would rather have the fast map first.
-        if (embed || profile.needs_embeddings()) && !observer.wants_interim() {
+        if embed && !observer.wants_interim() {
             session.ahead.want();
         }
         let report = session.index(observer.files(Step::Index).as_ref(), cancel)?;

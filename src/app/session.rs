@@ -232,13 +232,12 @@ impl Session {
     /// The similarity profile a model of this session uses: `--similarity`,
     /// else the stored model's, else the default.
     pub fn profile(&self) -> Profile {
-        self.similarity.unwrap_or_else(|| {
-            crate::app::model_file::read_params(&crate::app::model_file::model_path(
-                &self.index_path,
-            ))
-            .map(|p| p.similarity)
-            .unwrap_or_default()
-        })
+        use super::model_file::{model_path, read_params, resolve};
+        let stored = match self.similarity {
+            Some(_) => None,
+            None => read_params(&model_path(&self.index_path)).ok(),
+        };
+        resolve(None, self.similarity, stored.as_ref()).similarity
     }
 
     /// Give every analysed track its deep embedding (feature `embeddings`);
@@ -325,7 +324,7 @@ fn default_demo() -> Result<PathBuf, crate::demo::DemoError> {
             spec.len()
         );
     }
-    let progress = crate::demo::progress::StderrProgress::new();
+    let progress = super::demo_progress::StderrProgress::new();
     let r = ensure_library(&dir, &spec, false, &|d, t| progress.tick(d, t));
     progress.finish();
     Ok(r?.root)

@@ -10,7 +10,6 @@
 
 pub mod harmony;
 pub mod patterns;
-pub mod progress;
 pub mod render;
 pub mod rng;
 pub mod styles;
