@@ -17,6 +17,7 @@ use musim::app::session::Session;
 use musim::library::fs::RealFs;
 use musim::library::indexer::{self, real_analysis, Job};
 use musim::model::{Model, ModelParams};
+use musim::playback::device::OpenError;
 use musim::playback::engine::Output;
 use musim::playback::record::Clocked;
 use musim::playback::Phase;
@@ -96,15 +97,15 @@ fn runtime(lib: &Lib) -> Runtime {
     })
 }
 
-fn clocked() -> Result<Box<dyn Output>, String> {
+fn clocked() -> Result<Box<dyn Output>, OpenError> {
     Ok(Box::new(Clocked::new(22050)))
 }
 
 static FAILED_OPENS: AtomicUsize = AtomicUsize::new(0);
 
-fn no_device() -> Result<Box<dyn Output>, String> {
+fn no_device() -> Result<Box<dyn Output>, OpenError> {
     FAILED_OPENS.fetch_add(1, Ordering::SeqCst);
-    Err("no audio device (the test has none)".into())
+    Err(OpenError::NoDevice("the test has none".into()))
 }
 
 fn press(app: &mut App, rt: &mut Runtime, code: KeyCode) {

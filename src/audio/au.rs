@@ -40,9 +40,27 @@ enum Encoding {
     F64,
 }
 
+/// An encoding code this decoder does not read; its message is the codec's
+/// readable name.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+enum UnsupportedEncoding {
+    /// G.721 ADPCM (code 23).
+    #[error("G.721 ADPCM (.au encoding 23)")]
+    G721,
+    /// G.722 (code 24).
+    #[error("G.722 (.au encoding 24)")]
+    G722,
+    /// G.723 ADPCM (code 25 or 26).
+    #[error("G.723 ADPCM (.au encoding {0})")]
+    G723(u32),
+    /// Any other code.
+    #[error(".au encoding {0}")]
+    Other(u32),
+}
+
 impl Encoding {
-    /// Map the header's encoding code; `Err` carries a readable codec name.
-    fn from_code(code: u32) -> Result<Self, String> {
+    /// Map the header's encoding code; `Err` names the codec readably.
+    fn from_code(code: u32) -> Result<Self, UnsupportedEncoding> {
         Ok(match code {
             1 => Self::MuLaw,
             2 => Self::Int(1),
@@ -52,10 +70,10 @@ impl Encoding {
             6 => Self::F32,
             7 => Self::F64,
             27 => Self::ALaw,
-            23 => return Err("G.721 ADPCM (.au encoding 23)".into()),
-            24 => return Err("G.722 (.au encoding 24)".into()),
-            25 | 26 => return Err(format!("G.723 ADPCM (.au encoding {code})")),
-            other => return Err(format!(".au encoding {other}")),
+            23 => return Err(UnsupportedEncoding::G721),
+            24 => return Err(UnsupportedEncoding::G722),
+            25 | 26 => return Err(UnsupportedEncoding::G723(code)),
+            other => return Err(UnsupportedEncoding::Other(other)),
         })
     }
 
@@ -128,7 +146,7 @@ fn parse_header(path: &Path, h: &[u8], file_len: Option<u64>) -> Result<Header, 
         return Err(bad(format!("{channels} channels")));
     }
     let encoding = Encoding::from_code(code).map_err(|codec| Rejected::Codec {
-        codec,
+        codec: codec.to_string(),
         info: Some(AudioInfo {
             sample_rate: rate,
             channels: channels as u16,
@@ -390,5 +408,10 @@ mod tests {
     fn unknown_encoding_is_a_codec_rejection() {
         assert!(Encoding::from_code(23).is_err());
         assert_eq!(Encoding::from_code(3), Ok(Encoding::Int(2)));
+        let name = |code| Encoding::from_code(code).unwrap_err().to_string();
+        assert_eq!(name(23), "G.721 ADPCM (.au encoding 23)");
+        assert_eq!(name(24), "G.722 (.au encoding 24)");
+        assert_eq!(name(26), "G.723 ADPCM (.au encoding 26)");
+        assert_eq!(name(99), ".au encoding 99");
     }
 }

@@ -209,8 +209,8 @@ pub struct MonoStream {
 
 impl MonoStream {
     fn new(path: &Path, opened: Opened) -> Result<Self, AudioError> {
-        let resampler =
-            MonoResampler::new(opened.rate).map_err(|e| AudioError::corrupt(path, e))?;
+        let resampler = MonoResampler::new(opened.rate)
+            .map_err(|e| AudioError::corrupt(path, e.to_string()))?;
         Ok(Self {
             info: opened.info,
             path: path.to_path_buf(),
@@ -239,8 +239,8 @@ impl MonoStream {
         let target = (seconds.max(0.0) * f64::from(TARGET_RATE)) as u64;
         if let Some(at) = self.source.seek(seconds) {
             self.warnings.extend(self.source.take_warnings());
-            self.resampler =
-                MonoResampler::new(self.rate).map_err(|e| AudioError::corrupt(&self.path, e))?;
+            self.resampler = MonoResampler::new(self.rate)
+                .map_err(|e| AudioError::corrupt(&self.path, e.to_string()))?;
             self.out.clear();
             self.pos = 0;
             self.done = false;
@@ -333,18 +333,13 @@ impl MonoStream {
     fn pull(&mut self) -> Result<(), AudioError> {
         let block = self.source.next_block();
         self.warnings.extend(self.source.take_warnings());
-        let path = &self.path;
         match block? {
             Some(mut b) => {
                 self.non_finite += sanitize(&mut b);
-                self.resampler
-                    .push_owned(b, &mut self.out)
-                    .map_err(|e| AudioError::corrupt(path, e))?;
+                self.resampler.push_owned(b, &mut self.out);
             }
             None => {
-                self.resampler
-                    .finish(&mut self.out)
-                    .map_err(|e| AudioError::corrupt(path, e))?;
+                self.resampler.finish(&mut self.out);
                 self.done = true;
                 if self.non_finite > 0 {
                     self.warnings.push(format!(

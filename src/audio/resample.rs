@@ -63,6 +63,14 @@ const ATTENUATION_DB: f64 = 130.0;
 const MIN_FFT_IN: usize = 8192;
 const MIN_FFT_PER_TAP: usize = 8;
 
+/// Why a resampler cannot be made.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum ResampleError {
+    /// A rate outside [`MIN_RATE`]..=[`MAX_RATE`] (a damaged header, most likely).
+    #[error("implausible sample rate {0} Hz")]
+    ImplausibleRate(u32),
+}
+
 /// Converts a mono stream at some rate to mono [`TARGET_RATE`], chunk by chunk.
 pub struct MonoResampler {
     inner: Option<FftState>,
@@ -79,18 +87,18 @@ pub struct MonoResampler {
 impl MonoResampler {
     /// A resampler from `rate_in` Hz to [`TARGET_RATE`]; a pass-through when the
     /// source is already at the target rate.
-    pub fn new(rate_in: u32) -> Result<Self, String> {
+    pub fn new(rate_in: u32) -> Result<Self, ResampleError> {
         Self::between(rate_in, TARGET_RATE)
     }
 
     /// A resampler from `rate_in` Hz to `rate_out` Hz with the same soxr-HQ
     /// response (band edges are fractions of the lower Nyquist), e.g. the
     /// deep embedding's 22050 → 16000 Hz.
-    pub fn between(rate_in: u32, rate_out: u32) -> Result<Self, String> {
+    pub fn between(rate_in: u32, rate_out: u32) -> Result<Self, ResampleError> {
         for rate in [rate_in, rate_out] {
             if !(MIN_RATE..=MAX_RATE).contains(&rate) {
                 // A damaged header could claim 4 GHz or 1 Hz; the FFT blocks would not fit in memory.
-                return Err(format!("implausible sample rate {rate} Hz"));
+                return Err(ResampleError::ImplausibleRate(rate));
             }
         }
         let inner = if rate_in == rate_out {
@@ -108,7 +116,7 @@ impl MonoResampler {
     }
 
     /// Feed `input` (mono, source rate) and append what is ready to `out`.
-    pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) -> Result<(), String> {
+    pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) {
         self.total_in += input.len() as u64;
         let before = out.len();
         match &mut self.inner {
@@ -116,30 +124,28 @@ impl MonoResampler {
             Some(st) => st.push(input, out),
         }
         self.total_out += (out.len() - before) as u64;
-        Ok(())
     }
 
     /// [`Self::push`] taking the input by value: at the target rate, into an
     /// empty `out`, the block becomes the output without being copied.
-    pub fn push_owned(&mut self, input: Vec<f32>, out: &mut Vec<f32>) -> Result<(), String> {
+    pub fn push_owned(&mut self, input: Vec<f32>, out: &mut Vec<f32>) {
         if self.inner.is_none() && out.is_empty() {
             self.total_in += input.len() as u64;
             self.total_out += input.len() as u64;
             *out = input;
-            return Ok(());
+            return;
         }
         self.push(&input, out)
     }
 
     /// Flush the tail at the end of the stream and append it to `out`.
-    pub fn finish(&mut self, out: &mut Vec<f32>) -> Result<(), String> {
+    pub fn finish(&mut self, out: &mut Vec<f32>) {
         let expected = self.expected_len();
         if let Some(st) = &mut self.inner {
             let before = out.len();
             st.finish(expected.saturating_sub(self.total_out), out);
             self.total_out += (out.len() - before) as u64;
         }
-        Ok(())
     }
 
     /// Output length for the input seen so far: `ceil(n · rate_out / rate_in)`.
@@ -445,9 +451,9 @@ mod tests {
         let mut r = MonoResampler::new(rate).unwrap();
         let mut out = Vec::new();
         for c in input.chunks(chunk) {
-            r.push(c, &mut out).unwrap();
+            r.push(c, &mut out);
         }
-        r.finish(&mut out).unwrap();
+        r.finish(&mut out);
         out
     }
 
@@ -480,9 +486,9 @@ mod tests {
         let mut r = MonoResampler::between(22050, 16000).unwrap();
         let mut out = Vec::new();
         for c in input.chunks(1000) {
-            r.push(c, &mut out).unwrap();
+            r.push(c, &mut out);
         }
-        r.finish(&mut out).unwrap();
+        r.finish(&mut out);
         assert_eq!(out.len(), 16000);
         let ideal = sine(16000, 440.0, 16000);
         for i in 8000..8200 {
@@ -490,8 +496,8 @@ mod tests {
         }
         let mut r = MonoResampler::between(22050, 16000).unwrap();
         let mut alias = Vec::new();
-        r.push(&sine(22050, 9000.0, 22050), &mut alias).unwrap();
-        r.finish(&mut alias).unwrap();
+        r.push(&sine(22050, 9000.0, 22050), &mut alias);
+        r.finish(&mut alias);
         let rms = (alias[2000..14000].iter().map(|v| v * v).sum::<f32>() / 12000.0).sqrt();
         assert!(rms < 1e-3, "alias rms {rms}");
         assert!(MonoResampler::between(22050, 10).is_err());

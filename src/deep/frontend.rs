@@ -95,11 +95,10 @@ pub fn resample_to_16k(y_22050: &[f32]) -> Vec<f32> {
         &clean
     };
     let mut out = Vec::with_capacity(y.len() * 16 / 22 + 2);
-    // Both rates are constants inside the accepted range, so these cannot fail.
+    // Both rates are constants inside the accepted range, so this cannot fail.
     if let Ok(mut r) = MonoResampler::between(crate::audio::TARGET_RATE, SR) {
-        if r.push(y, &mut out).is_ok() {
-            let _ = r.finish(&mut out);
-        }
+        r.push(y, &mut out);
+        r.finish(&mut out);
     }
     out
 }

@@ -87,7 +87,7 @@ impl DeepModel {
         if bytes.is_empty() {
             return Err(invalid("the file is empty".into()));
         }
-        let file = onnx::parse(bytes).map_err(invalid)?;
+        let file = onnx::parse(bytes).map_err(|e| invalid(e.to_string()))?;
         if file.inputs != [INPUT] {
             return Err(invalid(format!(
                 "expected one input {INPUT}, found {:?}",
@@ -100,7 +100,7 @@ impl DeepModel {
         {
             return Err(invalid(format!("it has no output {missing}")));
         }
-        let network = Network::load(&file).map_err(invalid)?;
+        let network = Network::load(&file).map_err(|e| invalid(e.to_string()))?;
         let model = Self {
             network,
             origin: origin.to_string(),

@@ -70,7 +70,7 @@ struct Affine {
 
 impl Affine {
     /// `scale·(x − mean)/√(var + ε) + beta` as one multiply-add per value.
-    fn batch_norm(w: &Weights, name: &str, n: usize) -> Result<Self, String> {
+    fn batch_norm(w: &Weights, name: &str, n: usize) -> Result<Self, WeightError> {
         let prefix = format!("{name}/");
         let gamma = w.get(&format!("{prefix}ReadVariableOp:0"), &[n])?;
         let beta = w.get(&format!("{prefix}ReadVariableOp_1:0"), &[n])?;
@@ -92,7 +92,7 @@ impl Affine {
     }
 
     /// The backend's batch-norms, exported already folded to `mul` and `sub`.
-    fn folded(w: &Weights, name: &str, n: usize) -> Result<Self, String> {
+    fn folded(w: &Weights, name: &str, n: usize) -> Result<Self, WeightError> {
         Ok(Self {
             scale: w.get(&format!("{name}/batchnorm/mul:0"), &[n])?.to_vec(),
             shift: w.get(&format!("{name}/batchnorm/sub:0"), &[n])?.to_vec(),
@@ -106,24 +106,52 @@ impl Affine {
     }
 }
 
+/// Why the network cannot be built from a file's weights.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WeightError {
+    /// No weight of this name.
+    #[error("weight {name} is missing")]
+    Missing {
+        /// The weight's name.
+        name: String,
+    },
+    /// The weight is there with another shape.
+    #[error("weight {name} has shape {found:?}, expected {expected:?}")]
+    Shape {
+        /// The weight's name.
+        name: String,
+        /// Its shape in the file.
+        found: Vec<usize>,
+        /// The shape the network needs.
+        expected: Vec<usize>,
+    },
+    /// The weight holds NaN or infinite values.
+    #[error("weight {name} holds NaN or infinite values")]
+    NotFinite {
+        /// The weight's name.
+        name: String,
+    },
+}
+
 /// A weight lookup that explains what is missing or misshapen.
 struct Weights<'a>(&'a OnnxFile);
 
 impl Weights<'_> {
-    fn get(&self, name: &str, dims: &[usize]) -> Result<&[f32], String> {
+    fn get(&self, name: &str, dims: &[usize]) -> Result<&[f32], WeightError> {
         let t: &Tensor = self
             .0
             .weights
             .get(name)
-            .ok_or_else(|| format!("weight {name} is missing"))?;
+            .ok_or_else(|| WeightError::Missing { name: name.into() })?;
         if t.dims != dims {
-            return Err(format!(
-                "weight {name} has shape {:?}, expected {dims:?}",
-                t.dims
-            ));
+            return Err(WeightError::Shape {
+                name: name.into(),
+                found: t.dims.clone(),
+                expected: dims.to_vec(),
+            });
         }
         if t.data.iter().any(|v| !v.is_finite()) {
-            return Err(format!("weight {name} holds NaN or infinite values"));
+            return Err(WeightError::NotFinite { name: name.into() });
         }
         Ok(&t.data)
     }
@@ -143,7 +171,7 @@ struct Timbral {
 }
 
 impl Timbral {
-    fn load(w: &Weights, conv: &str, bn: &str, width: usize) -> Result<Self, String> {
+    fn load(w: &Weights, conv: &str, bn: &str, width: usize) -> Result<Self, WeightError> {
         let k = w.get(
             &format!("{conv}/Conv2D/ReadVariableOp:0"),
             &[TIMBRAL, 1, TAPS, width],
@@ -210,7 +238,7 @@ struct Temporal {
 }
 
 impl Temporal {
-    fn load(w: &Weights, conv: &str, bn: &str, taps: usize) -> Result<Self, String> {
+    fn load(w: &Weights, conv: &str, bn: &str, taps: usize) -> Result<Self, WeightError> {
         Ok(Self {
             taps,
             lead: taps / 2 - 1,
@@ -239,7 +267,7 @@ struct Midend {
 }
 
 impl Midend {
-    fn load(w: &Weights, conv: &str, bn: &str, inputs: usize) -> Result<Self, String> {
+    fn load(w: &Weights, conv: &str, bn: &str, inputs: usize) -> Result<Self, WeightError> {
         let k = w.get(
             &format!("{conv}/Conv2D/ReadVariableOp:0"),
             &[MID, 1, TAPS, inputs],
@@ -304,7 +332,7 @@ pub struct Network {
 impl Network {
     /// The network from an ONNX file's weights; the error names the first
     /// weight that is missing, misshapen or not finite.
-    pub fn load(file: &OnnxFile) -> Result<Self, String> {
+    pub fn load(file: &OnnxFile) -> Result<Self, WeightError> {
         let w = Weights(file);
         let input = Affine::batch_norm(&w, "batch_normalization", 1)?;
         let mut dft = vec![0.0f32; S_STRIDE * BANDS];
@@ -581,7 +609,7 @@ mod tests {
     fn weights_that_are_missing_misshapen_or_not_finite_are_named() {
         let mut f = built_in();
         f.weights.remove("dense/MatMul/ReadVariableOp:0");
-        let e = Network::load(&f).unwrap_err();
+        let e = Network::load(&f).unwrap_err().to_string();
         assert_eq!(e, "weight dense/MatMul/ReadVariableOp:0 is missing");
 
         let mut f = built_in();
@@ -589,10 +617,10 @@ mod tests {
             .get_mut("conv2d_1/Conv2D/ReadVariableOp:0")
             .unwrap()
             .dims = vec![204, 1, 67, 7];
-        let e = Network::load(&f).unwrap_err();
-        assert!(
-            e.contains("conv2d_1/Conv2D/ReadVariableOp:0 has shape [204, 1, 67, 7]"),
-            "{e}"
+        let e = Network::load(&f).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "weight conv2d_1/Conv2D/ReadVariableOp:0 has shape [204, 1, 67, 7], expected [204, 1, 7, 67]"
         );
 
         let mut f = built_in();
@@ -600,10 +628,10 @@ mod tests {
             .get_mut("batch_normalization_6/ReadVariableOp:0")
             .unwrap()
             .data[5] = f32::NAN;
-        let e = Network::load(&f).unwrap_err();
-        assert!(
-            e.contains("batch_normalization_6/ReadVariableOp:0 holds NaN"),
-            "{e}"
+        let e = Network::load(&f).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "weight batch_normalization_6/ReadVariableOp:0 holds NaN or infinite values"
         );
     }
 

@@ -33,26 +33,123 @@ pub struct OnnxFile {
 /// ONNX `TensorProto.DataType.FLOAT`.
 const FLOAT: u64 = 1;
 
+/// Why an ONNX file cannot be read (the caller names the file).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OnnxError {
+    /// The file is not a protobuf message.
+    #[error("not an ONNX protobuf: {0}")]
+    NotProtobuf(#[source] WireError),
+    /// The model holds no graph.
+    #[error("no graph in the file")]
+    NoGraph,
+    /// The graph message is damaged.
+    #[error("damaged graph: {0}")]
+    Graph(#[source] WireError),
+    /// A weight tensor is damaged.
+    #[error("damaged weight tensor: {0}")]
+    Tensor(#[source] TensorError),
+    /// A graph input or output description is damaged.
+    #[error("damaged graph input: {0}")]
+    GraphInput(#[source] WireError),
+    /// A graph input's or output's name is not UTF-8.
+    #[error("a graph input's name is not UTF-8")]
+    GraphInputName,
+}
+
+/// What is wrong with one weight tensor.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TensorError {
+    /// Its protobuf encoding is damaged.
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    /// Packed float data whose length is not a multiple of 4 bytes.
+    #[error("float data is not a whole number of floats")]
+    PartialFloat,
+    /// Its name is not UTF-8.
+    #[error("a tensor name is not UTF-8")]
+    Name,
+    /// A dimension does not fit in `usize`.
+    #[error("tensor {name}: dimension {dim} is too large")]
+    Dimension {
+        /// The tensor's name.
+        name: String,
+        /// The dimension as stored.
+        dim: u64,
+    },
+    /// The product of the dimensions does not fit in `usize`.
+    #[error("tensor {name}: shape {dims:?} is too large")]
+    Shape {
+        /// The tensor's name.
+        name: String,
+        /// Its shape.
+        dims: Vec<usize>,
+    },
+    /// Raw data of the wrong length for the shape.
+    #[error("tensor {name}: {bytes} bytes of data for shape {dims:?}")]
+    RawLength {
+        /// The tensor's name.
+        name: String,
+        /// Bytes of raw data found.
+        bytes: usize,
+        /// Its shape.
+        dims: Vec<usize>,
+    },
+    /// The wrong number of values for the shape.
+    #[error("tensor {name}: {values} values for shape {dims:?}")]
+    Values {
+        /// The tensor's name.
+        name: String,
+        /// Values found.
+        values: usize,
+        /// Its shape.
+        dims: Vec<usize>,
+    },
+}
+
+/// A protobuf encoding error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    /// A field key with field number 0.
+    #[error("field number 0")]
+    FieldZero,
+    /// A length-delimited field longer than memory can address.
+    #[error("length too large")]
+    Length,
+    /// A 32-bit field with fewer than 4 bytes.
+    #[error("short 32-bit field")]
+    Short32,
+    /// A wire type protobuf does not define (or a deprecated group).
+    #[error("unknown wire type {0}")]
+    WireType(u64),
+    /// A field claiming this many bytes more than there are.
+    #[error("a field runs {0} bytes past the end")]
+    PastEnd(usize),
+    /// The bytes end inside a varint.
+    #[error("truncated varint")]
+    TruncatedVarint,
+    /// A varint of more than 10 bytes.
+    #[error("varint longer than 10 bytes")]
+    LongVarint,
+}
+
 /// Parse an ONNX file's bytes; the error says what is wrong, for a message
 /// that names the file.
-pub fn parse(bytes: &[u8]) -> Result<OnnxFile, String> {
+pub fn parse(bytes: &[u8]) -> Result<OnnxFile, OnnxError> {
     let mut graph = None;
     for field in Fields::new(bytes) {
-        let (number, value) = field.map_err(|e| format!("not an ONNX protobuf: {e}"))?;
+        let (number, value) = field.map_err(OnnxError::NotProtobuf)?;
         if let (7, Value::Bytes(g)) = (number, value) {
             graph = Some(g);
         }
     }
-    let graph = graph.ok_or("no graph in the file")?;
+    let graph = graph.ok_or(OnnxError::NoGraph)?;
     let mut file = OnnxFile::default();
     let mut declared_inputs = Vec::new();
     for field in Fields::new(graph) {
-        let (number, value) = field.map_err(|e| format!("damaged graph: {e}"))?;
+        let (number, value) = field.map_err(OnnxError::Graph)?;
         match (number, value) {
             (5, Value::Bytes(t)) => {
-                if let Some((name, tensor)) =
-                    tensor(t).map_err(|e| format!("damaged weight tensor: {e}"))?
-                {
+                if let Some((name, tensor)) = tensor(t).map_err(OnnxError::Tensor)? {
                     file.weights.insert(name, tensor);
                 }
             }
@@ -69,18 +166,17 @@ pub fn parse(bytes: &[u8]) -> Result<OnnxFile, String> {
 }
 
 /// `ValueInfoProto.name` (field 1).
-fn value_info_name(bytes: &[u8]) -> Result<String, String> {
+fn value_info_name(bytes: &[u8]) -> Result<String, OnnxError> {
     for field in Fields::new(bytes) {
-        if let (1, Value::Bytes(name)) = field.map_err(|e| format!("damaged graph input: {e}"))? {
-            return String::from_utf8(name.to_vec())
-                .map_err(|_| "a graph input's name is not UTF-8".to_string());
+        if let (1, Value::Bytes(name)) = field.map_err(OnnxError::GraphInput)? {
+            return String::from_utf8(name.to_vec()).map_err(|_| OnnxError::GraphInputName);
         }
     }
     Ok(String::new())
 }
 
 /// A `TensorProto`: `Some` for a float tensor, `None` for other types.
-fn tensor(bytes: &[u8]) -> Result<Option<(String, Tensor)>, String> {
+fn tensor(bytes: &[u8]) -> Result<Option<(String, Tensor)>, TensorError> {
     let mut dims = Vec::new();
     let mut data_type = 0;
     let mut name = String::new();
@@ -97,7 +193,7 @@ fn tensor(bytes: &[u8]) -> Result<Option<(String, Tensor)>, String> {
             (2, Value::Varint(t)) => data_type = t,
             (4, Value::Bytes(packed)) => {
                 if packed.len() % 4 != 0 {
-                    return Err("float data is not a whole number of floats".into());
+                    return Err(TensorError::PartialFloat);
                 }
                 floats.extend(
                     packed
@@ -107,7 +203,7 @@ fn tensor(bytes: &[u8]) -> Result<Option<(String, Tensor)>, String> {
             }
             (4, Value::Fixed32(v)) => floats.push(f32::from_bits(v)),
             (8, Value::Bytes(n)) => {
-                name = String::from_utf8(n.to_vec()).map_err(|_| "a tensor name is not UTF-8")?
+                name = String::from_utf8(n.to_vec()).map_err(|_| TensorError::Name)?
             }
             (9, Value::Bytes(r)) => raw = Some(r),
             _ => {}
@@ -119,20 +215,23 @@ fn tensor(bytes: &[u8]) -> Result<Option<(String, Tensor)>, String> {
     let dims: Vec<usize> = dims
         .into_iter()
         .map(|d| {
-            usize::try_from(d).map_err(|_| format!("tensor {name}: dimension {d} is too large"))
+            usize::try_from(d).map_err(|_| TensorError::Dimension {
+                name: name.clone(),
+                dim: d,
+            })
         })
         .collect::<Result<_, _>>()?;
-    let want = dims
-        .iter()
-        .try_fold(1usize, |a, &d| a.checked_mul(d))
-        .ok_or_else(|| format!("tensor {name}: shape {dims:?} is too large"))?;
+    let Some(want) = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) else {
+        return Err(TensorError::Shape { name, dims });
+    };
     let data = match raw {
         Some(r) => {
             if r.len() != want * 4 {
-                return Err(format!(
-                    "tensor {name}: {} bytes of data for shape {dims:?}",
-                    r.len()
-                ));
+                return Err(TensorError::RawLength {
+                    name,
+                    bytes: r.len(),
+                    dims,
+                });
             }
             r.chunks_exact(4)
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
@@ -141,10 +240,11 @@ fn tensor(bytes: &[u8]) -> Result<Option<(String, Tensor)>, String> {
         None => floats,
     };
     if data.len() != want {
-        return Err(format!(
-            "tensor {name}: {} values for shape {dims:?}",
-            data.len()
-        ));
+        return Err(TensorError::Values {
+            name,
+            values: data.len(),
+            dims,
+        });
     }
     Ok(Some((name, Tensor { dims, data })))
 }
@@ -173,7 +273,7 @@ impl<'a> Fields<'a> {
     }
 
     /// The varints of a packed repeated field.
-    fn packed_varints(mut bytes: &'a [u8]) -> impl Iterator<Item = Result<u64, String>> + 'a {
+    fn packed_varints(mut bytes: &'a [u8]) -> impl Iterator<Item = Result<u64, WireError>> + 'a {
         std::iter::from_fn(move || {
             if bytes.is_empty() {
                 return None;
@@ -182,11 +282,11 @@ impl<'a> Fields<'a> {
         })
     }
 
-    fn next_field(&mut self) -> Result<(u64, Value<'a>), String> {
+    fn next_field(&mut self) -> Result<(u64, Value<'a>), WireError> {
         let key = varint(&mut self.rest)?;
         let number = key >> 3;
         if number == 0 {
-            return Err("field number 0".into());
+            return Err(WireError::FieldZero);
         }
         let value = match key & 7 {
             0 => Value::Varint(varint(&mut self.rest)?),
@@ -196,22 +296,22 @@ impl<'a> Fields<'a> {
             }
             2 => {
                 let len = varint(&mut self.rest)?;
-                let len = usize::try_from(len).map_err(|_| "length too large".to_string())?;
+                let len = usize::try_from(len).map_err(|_| WireError::Length)?;
                 Value::Bytes(take(&mut self.rest, len)?)
             }
             5 => Value::Fixed32(u32::from_le_bytes(
                 take(&mut self.rest, 4)?
                     .try_into()
-                    .map_err(|_| "short 32-bit field".to_string())?,
+                    .map_err(|_| WireError::Short32)?,
             )),
-            w => return Err(format!("unknown wire type {w}")),
+            w => return Err(WireError::WireType(w)),
         };
         Ok((number, value))
     }
 }
 
 impl<'a> Iterator for Fields<'a> {
-    type Item = Result<(u64, Value<'a>), String>;
+    type Item = Result<(u64, Value<'a>), WireError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed || self.rest.is_empty() {
@@ -224,12 +324,9 @@ impl<'a> Iterator for Fields<'a> {
 }
 
 /// Take `n` bytes off the front of `bytes`.
-fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Result<&'a [u8], String> {
+fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Result<&'a [u8], WireError> {
     if bytes.len() < n {
-        return Err(format!(
-            "a field runs {} bytes past the end",
-            n - bytes.len()
-        ));
+        return Err(WireError::PastEnd(n - bytes.len()));
     }
     let (head, tail) = bytes.split_at(n);
     *bytes = tail;
@@ -237,17 +334,17 @@ fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Result<&'a [u8], String> {
 }
 
 /// A base-128 varint off the front of `bytes`.
-fn varint(bytes: &mut &[u8]) -> Result<u64, String> {
+fn varint(bytes: &mut &[u8]) -> Result<u64, WireError> {
     let mut value = 0u64;
     for shift in (0..64).step_by(7) {
-        let (&b, rest) = bytes.split_first().ok_or("truncated varint")?;
+        let (&b, rest) = bytes.split_first().ok_or(WireError::TruncatedVarint)?;
         *bytes = rest;
         value |= u64::from(b & 0x7f) << shift;
         if b & 0x80 == 0 {
             return Ok(value);
         }
     }
-    Err("varint longer than 10 bytes".into())
+    Err(WireError::LongVarint)
 }
 
 #[cfg(test)]
@@ -295,18 +392,22 @@ mod tests {
 
     #[test]
     fn damaged_bytes_are_errors_not_panics() {
-        assert!(parse(b"").unwrap_err().contains("no graph"));
+        assert_eq!(parse(b"").unwrap_err().to_string(), "no graph in the file");
         assert!(parse(&[0xff; 12]).is_err());
         // A length running past the end.
-        assert!(parse(&[key(7, 2), 100, 1, 2])
-            .unwrap_err()
-            .contains("past the end"));
+        assert_eq!(
+            parse(&[key(7, 2), 100, 1, 2]).unwrap_err().to_string(),
+            "not an ONNX protobuf: a field runs 98 bytes past the end"
+        );
         // Wrong amount of raw data for the shape.
         let t = [key(1, 0), 4, key(2, 0), 1, key(9, 2), 4, 0, 0, 0, 0];
         let mut g = vec![key(5, 2), t.len() as u8];
         g.extend(t);
         let mut m = vec![key(7, 2), g.len() as u8];
         m.extend(g);
-        assert!(parse(&m).unwrap_err().contains("bytes of data"));
+        assert_eq!(
+            parse(&m).unwrap_err().to_string(),
+            "damaged weight tensor: tensor : 4 bytes of data for shape [4]"
+        );
     }
 }

@@ -7,21 +7,43 @@ use super::engine::Output;
 /// Why previews cannot be heard: no device, or a build without playback.
 pub const NO_DEVICE: &str = "no audio device";
 
+/// Why the sound output could not be opened; the message is one line.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// This build has no sound output.
+    #[error(
+        "audio previews are not in this build (musim was built without the `playback` feature)"
+    )]
+    NotBuilt,
+    /// No device could be opened: [`NO_DEVICE`], then the default device's error and its causes.
+    #[error("{} ({})", NO_DEVICE, chain(.0.as_ref()))]
+    NoDevice(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Error and its causes on one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
 /// Open the default sound output. Errors are one line, starting with
 /// [`NO_DEVICE`] when there is no usable device.
-pub fn open() -> Result<Box<dyn Output>, String> {
+pub fn open() -> Result<Box<dyn Output>, OpenError> {
     imp::open()
 }
 
 #[cfg(not(feature = "playback"))]
 mod imp {
-    use super::Output;
+    use super::{OpenError, Output};
 
-    pub fn open() -> Result<Box<dyn Output>, String> {
-        Err(
-            "audio previews are not in this build (musim was built without the `playback` feature)"
-                .into(),
-        )
+    pub fn open() -> Result<Box<dyn Output>, OpenError> {
+        Err(OpenError::NotBuilt)
     }
 }
 
@@ -34,7 +56,7 @@ mod imp {
     use rodio::cpal::traits::HostTrait;
     use rodio::{DeviceSinkBuilder, MixerDeviceSink, Player};
 
-    use super::{Output, NO_DEVICE};
+    use super::{OpenError, Output};
 
     /// A device stream and the queue feeding it.
     struct Device {
@@ -47,37 +69,23 @@ mod imp {
         errors: Arc<Mutex<Option<String>>>,
     }
 
-    /// Error and its causes on one line.
-    fn chain(e: &dyn std::error::Error) -> String {
-        let mut s = e.to_string();
-        let mut cur = e.source();
-        while let Some(c) = cur {
-            s.push_str(": ");
-            s.push_str(&c.to_string());
-            cur = c.source();
-        }
-        s
-    }
-
     fn try_open(
         builder: Result<DeviceSinkBuilder, rodio::DeviceSinkError>,
         errors: &Arc<Mutex<Option<String>>>,
-    ) -> Result<MixerDeviceSink, String> {
+    ) -> Result<MixerDeviceSink, rodio::DeviceSinkError> {
         let errors = Arc::clone(errors);
-        builder
-            .and_then(|b| {
-                b.with_error_callback(move |e| {
-                    // Never printed: the UI shows it.
-                    if let Ok(mut slot) = errors.lock() {
-                        slot.get_or_insert_with(|| e.to_string());
-                    }
-                })
-                .open_stream()
+        builder.and_then(|b| {
+            b.with_error_callback(move |e| {
+                // Never printed: the UI shows it.
+                if let Ok(mut slot) = errors.lock() {
+                    slot.get_or_insert_with(|| e.to_string());
+                }
             })
-            .map_err(|e| chain(&e))
+            .open_stream()
+        })
     }
 
-    pub fn open() -> Result<Box<dyn Output>, String> {
+    pub fn open() -> Result<Box<dyn Output>, OpenError> {
         #[cfg(target_os = "linux")]
         super::super::quiet_alsa::install();
         let errors = Arc::new(Mutex::new(None));
@@ -97,7 +105,7 @@ mod imp {
                             .is_ok_and(|desc| desc.driver().is_some_and(|drv| drv != "null"))
                     })
                     .find_map(|d| try_open(DeviceSinkBuilder::from_device(d), &errors).ok())
-                    .ok_or_else(|| format!("{NO_DEVICE} ({first})"))?
+                    .ok_or_else(|| OpenError::NoDevice(Box::new(first)))?
             }
         };
         let mut sink = sink;

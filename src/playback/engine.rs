@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::fade::{Glide, Ramp};
-use super::preview::{Clip, PreviewOptions};
+use super::preview::{Clip, ClipError, PreviewOptions};
 use super::{Command, Item, Phase, Status};
 
 /// How much audio the engine keeps queued ahead of the sound card, seconds:
@@ -71,7 +71,7 @@ pub struct Engine {
     /// Direction of travel: unplayable items are skipped this way.
     forward: bool,
     /// Decoded clips (or why not) around `index`.
-    clips: BTreeMap<usize, Result<Arc<Clip>, String>>,
+    clips: BTreeMap<usize, Result<Arc<Clip>, ClipError>>,
     /// Items asked for (loaded or in flight).
     requested: BTreeSet<usize>,
     /// Requests not yet handed to a loader.
@@ -317,7 +317,7 @@ impl Engine {
     }
 
     /// A decoded clip (or why it cannot be) for a request.
-    pub fn loaded(&mut self, generation: u64, index: usize, clip: Result<Clip, String>) {
+    pub fn loaded(&mut self, generation: u64, index: usize, clip: Result<Clip, ClipError>) {
         if generation != self.generation || !self.requested.contains(&index) {
             return;
         }

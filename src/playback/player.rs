@@ -6,8 +6,9 @@ use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::device::OpenError;
 use super::engine::{Engine, LoadRequest, Output};
-use super::preview::{self, Clip, PreviewOptions};
+use super::preview::{self, Clip, ClipError, PreviewOptions};
 use super::{Command, Phase, Status};
 
 /// What the player tells the UI.
@@ -22,7 +23,7 @@ pub enum Event {
 }
 
 /// Opens the output on the player thread (some outputs cannot move threads).
-pub type Opener = Box<dyn FnOnce() -> Result<Box<dyn Output>, String> + Send>;
+pub type Opener = Box<dyn FnOnce() -> Result<Box<dyn Output>, OpenError> + Send>;
 
 /// How often the position is reported while playing.
 const REPORT_EVERY: Duration = Duration::from_millis(100);
@@ -35,7 +36,7 @@ const QUIT_WAIT: Duration = Duration::from_millis(600);
 
 enum Input {
     Command(Command),
-    Loaded(u64, usize, Result<Clip, String>),
+    Loaded(u64, usize, Result<Clip, ClipError>),
     Quit,
 }
 
@@ -61,7 +62,7 @@ impl Player {
                 let mut out = match open() {
                     Ok(o) => o,
                     Err(e) => {
-                        notify(Event::Failed(e));
+                        notify(Event::Failed(e.to_string()));
                         return;
                     }
                 };
@@ -170,14 +171,9 @@ fn spawn_load(req: LoadRequest, opts: PreviewOptions, tx: Sender<Input>) {
                 rate,
             } = req;
             let r = std::panic::catch_unwind(|| {
-                preview::load(&item.path, item.duration_s, &opts, rate).map_err(|e| e.to_string())
+                preview::load(&item.path, item.duration_s, &opts, rate).map_err(ClipError::from)
             })
-            .unwrap_or_else(|_| {
-                Err(format!(
-                    "{}: the decoder failed on this file",
-                    item.path.display()
-                ))
-            });
+            .unwrap_or_else(|_| Err(ClipError::DecoderPanicked(item.path.clone())));
             let _ = tx.send(Input::Loaded(generation, index, r));
         });
 }

@@ -2,7 +2,7 @@
 //! musim's own decoder, converted to the output's rate and faded in and out.
 
 use std::collections::VecDeque;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::audio::{self, AudioError, TARGET_RATE};
 
@@ -35,14 +35,34 @@ impl Default for PreviewOptions {
     }
 }
 
+/// Why preview options were refused.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum OptionsError {
+    /// A preview length outside [`SECONDS_RANGE`] (or not a number).
+    #[error(
+        "preview length {0} s: give between {min} and {max} seconds",
+        min = SECONDS_RANGE.0,
+        max = SECONDS_RANGE.1
+    )]
+    Length(f64),
+}
+
+/// Why a preview clip could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ClipError {
+    /// The file could not be decoded.
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    /// The decoder panicked on the file.
+    #[error("{}: the decoder failed on this file", .0.display())]
+    DecoderPanicked(PathBuf),
+}
+
 impl PreviewOptions {
     /// The defaults with previews of `seconds` (checked: 1 to 600 s).
-    pub fn with_seconds(seconds: f64) -> Result<PreviewOptions, String> {
+    pub fn with_seconds(seconds: f64) -> Result<PreviewOptions, OptionsError> {
         if !seconds.is_finite() || seconds < SECONDS_RANGE.0 || seconds > SECONDS_RANGE.1 {
-            return Err(format!(
-                "preview length {seconds} s: give between {} and {} seconds",
-                SECONDS_RANGE.0, SECONDS_RANGE.1
-            ));
+            return Err(OptionsError::Length(seconds));
         }
         Ok(PreviewOptions {
             seconds,
@@ -194,8 +214,12 @@ mod tests {
     #[test]
     fn preview_length_is_checked() {
         assert!(PreviewOptions::with_seconds(15.0).is_ok());
+        assert_eq!(
+            PreviewOptions::with_seconds(0.5).unwrap_err().to_string(),
+            "preview length 0.5 s: give between 1 and 600 seconds"
+        );
         for bad in [0.0, -3.0, 0.5, 601.0, f64::NAN, f64::INFINITY] {
-            let e = PreviewOptions::with_seconds(bad).unwrap_err();
+            let e = PreviewOptions::with_seconds(bad).unwrap_err().to_string();
             assert!(e.contains("between 1 and 600"), "{e}");
         }
     }

@@ -60,7 +60,7 @@ fn opts(seconds: f64) -> PreviewOptions {
 fn serve(e: &mut Engine) {
     for r in e.take_requests() {
         let c = preview::load(&r.item.path, r.item.duration_s, e.options(), r.rate)
-            .map_err(|e| e.to_string());
+            .map_err(preview::ClipError::from);
         e.loaded(r.generation, r.index, c);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::model::Model;
 use crate::playback::{Command, Phase, Status};
-use crate::query::QueryResult;
+use crate::query::{QueryError, QueryResult};
 
 use super::input::Input;
 use super::keymap::{Action, Keymap};
@@ -58,6 +58,17 @@ pub enum QueryState {
     Done(Box<QueryResult>),
     /// Failed (the message).
     Failed(String),
+}
+
+/// Why a query has no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryFailure {
+    /// There is no model to query yet.
+    #[error("no model yet: wait for training to finish")]
+    NoModel,
+    /// The query itself failed.
+    #[error(transparent)]
+    Query(#[from] QueryError),
 }
 
 /// A background job the status bar shows.
@@ -651,7 +662,7 @@ impl App {
     }
 
     /// A query finished (answers to cancelled or older queries are dropped).
-    pub fn query_done(&mut self, id: u64, result: Result<Box<QueryResult>, String>) {
+    pub fn query_done(&mut self, id: u64, result: Result<Box<QueryResult>, QueryFailure>) {
         if !matches!(&self.query, QueryState::Running { id: cur, .. } if *cur == id) {
             return;
         }
@@ -665,7 +676,7 @@ impl App {
                 self.query = QueryState::Done(r);
                 self.follow_selection();
             }
-            Err(e) => self.query = QueryState::Failed(e),
+            Err(e) => self.query = QueryState::Failed(e.to_string()),
         }
     }
 }

@@ -12,7 +12,7 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::Rect;
 
-use super::app::{App, Effect, Job, PlayFrom, QueryState};
+use super::app::{App, Effect, Job, PlayFrom, QueryFailure, QueryState};
 use super::ui;
 use super::worker::{spawn_demo, spawn_query, spawn_train, Msg};
 use crate::app::session::Session;
@@ -36,7 +36,7 @@ pub struct Runtime {
     /// How previews are cut.
     pub previews: PreviewOptions,
     /// Opens the sound output (the real device; tests may substitute).
-    pub open_output: fn() -> Result<Box<dyn playback::engine::Output>, String>,
+    pub open_output: fn() -> Result<Box<dyn playback::engine::Output>, playback::device::OpenError>,
     player: Option<Player>,
 }
 
@@ -72,9 +72,7 @@ impl Runtime {
                         self.tx.clone(),
                         Arc::clone(&self.query_cancel),
                     ),
-                    None => {
-                        app.query_done(id, Err("no model yet: wait for training to finish".into()))
-                    }
+                    None => app.query_done(id, Err(QueryFailure::NoModel)),
                 }
             }
             Effect::CancelQuery => self.query_cancel.store(true, Ordering::SeqCst),
@@ -206,7 +204,7 @@ impl Runtime {
                             app.keymap.keys_of(super::keymap::Action::Retrain)
                         );
                     }
-                    app.error = Some(e);
+                    app.error = Some(e.to_string());
                 }
                 Msg::Library(session) => {
                     self.session = *session;
@@ -230,7 +228,7 @@ impl Runtime {
                     if let Some(d) = download {
                         self.download = Some(Arc::new(d));
                     }
-                    app.query_done(id, result);
+                    app.query_done(id, result.map_err(QueryFailure::from));
                 }
                 Msg::Playback(PlayerEvent::Status(s)) => app.preview_status(s),
                 Msg::Playback(PlayerEvent::Message(m)) => app.notice = Some(m),

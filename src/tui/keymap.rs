@@ -182,7 +182,7 @@ impl Key {
     }
 
     /// Parse "ctrl-r", "shift-tab", "?", "space", "f5", "-".
-    pub fn parse(s: &str) -> Result<Key, String> {
+    pub fn parse(s: &str) -> Result<Key, KeyError> {
         let mut k = Key {
             code: KeyCodeOrd::Named(""),
             ctrl: false,
@@ -218,7 +218,7 @@ impl Key {
                     KeyCodeOrd::Char(c)
                 }
             }
-            (None, _) => return Err(format!("empty key {s:?}")),
+            (None, _) => return Err(KeyError::Empty(s.to_string())),
             _ => {
                 let name = rest.to_ascii_lowercase();
                 if name == "space" {
@@ -232,7 +232,7 @@ impl Key {
                 } else if let Some((n, _)) = NAMED.iter().find(|(n, _)| *n == name) {
                     KeyCodeOrd::Named(n)
                 } else {
-                    return Err(format!("unknown key {s:?}"));
+                    return Err(KeyError::Unknown(s.to_string()));
                 }
             }
         };
@@ -257,6 +257,17 @@ impl fmt::Display for Key {
             KeyCodeOrd::Named(n) => write!(f, "{n}"),
         }
     }
+}
+
+/// Why a key name cannot be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// Nothing after the modifiers.
+    #[error("empty key {0:?}")]
+    Empty(String),
+    /// A name that is no key.
+    #[error("unknown key {0:?}")]
+    Unknown(String),
 }
 
 /// The active bindings.
@@ -554,9 +565,12 @@ mod tests {
         }
         assert_eq!(Key::parse("shift-k").unwrap(), Key::parse("K").unwrap());
         assert_eq!(Key::parse("Ctrl-R").unwrap(), Key::parse("ctrl-r").unwrap());
-        assert!(Key::parse("hyper-x").is_err());
+        assert_eq!(
+            Key::parse("hyper-x").unwrap_err().to_string(),
+            "unknown key \"hyper-x\""
+        );
         assert!(Key::parse("f13").is_err());
-        assert!(Key::parse("").is_err());
+        assert_eq!(Key::parse("").unwrap_err().to_string(), "empty key \"\"");
     }
 
     #[test]

@@ -9,10 +9,29 @@ use std::sync::Arc;
 
 use crate::app::pipeline::{self, Flow, Observer, Plan, Step};
 use crate::app::progress::Progress;
-use crate::app::session::Session;
+use crate::app::session::{Session, SessionError};
+use crate::demo::DemoError;
 use crate::model::{Model, Stage};
-use crate::query::QueryResult;
+use crate::query::{QueryError, QueryResult};
 use crate::youtube::Download;
+
+/// Why a background (re)training or a switch to the demo library ended
+/// without a model.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// The pipeline ran to the end without building a model.
+    #[error("no model was built")]
+    NoModel,
+    /// Scanning, indexing or building the model failed.
+    #[error(transparent)]
+    Pipeline(#[from] SessionError),
+    /// The demo library could not be generated.
+    #[error("cannot open the demo library: {0}")]
+    Demo(#[source] DemoError),
+    /// The demo library was generated but could not be opened.
+    #[error("cannot open the demo library: {0}")]
+    DemoSession(#[source] SessionError),
+}
 
 /// What a worker tells the UI.
 #[derive(Debug)]
@@ -25,7 +44,7 @@ pub enum Msg {
         fraction: Option<f64>,
     },
     /// Training ended: the new model, or why there is none.
-    Trained(Result<Arc<Model>, String>),
+    Trained(Result<Arc<Model>, TrainError>),
     /// A model to explore while the job goes on (the fast profile's, while
     /// deep embeddings are computed).
     Interim(Arc<Model>),
@@ -37,8 +56,8 @@ pub enum Msg {
     Query {
         /// Request id.
         id: u64,
-        /// The answer or the error message.
-        result: Result<Box<QueryResult>, String>,
+        /// The answer or why there is none.
+        result: Result<Box<QueryResult>, QueryError>,
         /// For a URL: the downloaded audio (kept for previews).
         download: Option<Download>,
     },
@@ -156,9 +175,9 @@ pub fn spawn_train(session: Session, tx: Sender<Msg>, cancel: Arc<AtomicBool>) {
         let observer = Channel { tx: tx.clone() };
         let msg = match pipeline::run(&session, &plan, &observer, &cancel) {
             Ok(Flow::Done { model: Some(e), .. }) => Msg::Trained(Ok(Arc::new(e.model))),
-            Ok(Flow::Done { model: None, .. }) => Msg::Trained(Err("no model was built".into())),
+            Ok(Flow::Done { model: None, .. }) => Msg::Trained(Err(TrainError::NoModel)),
             Ok(Flow::Interrupted(_)) => Msg::TrainCancelled,
-            Err(e) => Msg::Trained(Err(e.to_string())),
+            Err(e) => Msg::Trained(Err(e.into())),
         };
         let _ = tx.send(msg);
     });
@@ -177,13 +196,11 @@ pub fn spawn_demo(tx: Sender<Msg>) {
         };
         let r = default_dir()
             .and_then(|dir| ensure_library(&dir, &spec, false, &progress))
-            .map_err(|e| e.to_string())
-            .and_then(|e| Session::open(Some(&e.root), None).map_err(|e| e.to_string()));
+            .map_err(TrainError::Demo)
+            .and_then(|e| Session::open(Some(&e.root), None).map_err(TrainError::DemoSession));
         let _ = match r {
             Ok(s) => tx.send(Msg::Library(Box::new(s))),
-            Err(e) => tx.send(Msg::Trained(Err(format!(
-                "cannot open the demo library: {e}"
-            )))),
+            Err(e) => tx.send(Msg::Trained(Err(e))),
         };
     });
 }
@@ -205,13 +222,11 @@ pub fn spawn_query(
             };
             match crate::query::query_url(&model, &target, k, &opts) {
                 Ok((r, d)) => (Ok(Box::new(r)), Some(d)),
-                Err(e) => (Err(e.to_string()), None),
+                Err(e) => (Err(e), None),
             }
         } else {
             (
-                crate::query::query_file(&model, Path::new(&target), k)
-                    .map(Box::new)
-                    .map_err(|e| e.to_string()),
+                crate::query::query_file(&model, Path::new(&target), k).map(Box::new),
                 None,
             )
         };
