@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod app;
 pub mod audio;
+pub mod cpu;
 #[cfg(feature = "embeddings")]
 pub mod deep;
 pub mod demo;

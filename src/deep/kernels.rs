@@ -28,8 +28,7 @@ impl Kernels {
     /// The fastest this CPU runs.
     pub fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
+        if crate::cpu::avx2_fma() {
             return Self::Avx2Fma;
         }
         Self::Portable

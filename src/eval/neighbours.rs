@@ -255,7 +255,7 @@ impl Blocked {
     /// Distances from `q` (row `i`) to every other row, as (distance, j).
     fn fill(&self, q: &[f32], i: usize, n: usize, d: Distance, out: &mut Vec<(f64, usize)>) {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if crate::cpu::avx2() {
             // SAFETY: the CPU supports AVX2, checked just above.
             return unsafe { self.fill_avx2(q, i, n, d, out) };
         }

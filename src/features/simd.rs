@@ -5,9 +5,9 @@
 //! are written in fixed 8-lane chunks, which the compiler maps onto one AVX
 //! register when the code is compiled with AVX2 enabled, doing twice the work
 //! per instruction. [`avx2_dispatch!`] gives each public kernel a second copy
-//! compiled that way and picks it when the CPU has AVX2. Results are the
-//! same either way: Rust never contracts or reorders float operations, and
-//! the explicit lanes fix the summation order.
+//! compiled that way and picks it when the CPU has AVX2 ([`crate::cpu::avx2`]).
+//! Results are the same either way: Rust never contracts or reorders float
+//! operations, and the explicit lanes fix the summation order.
 //!
 //! Why one copy per kernel rather than one AVX2 copy of the whole pipeline:
 //! with everything inlined into one huge function, the compiler's vectoriser
@@ -34,7 +34,7 @@ macro_rules! avx2_dispatch {
         $(#[$meta])*
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2") {
+            if $crate::cpu::avx2() {
                 // SAFETY: the CPU supports AVX2, checked just above.
                 return unsafe { $avx2($($arg),*) };
             }

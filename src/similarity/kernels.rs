@@ -167,7 +167,7 @@ impl Isa {
 pub fn with_simd<R>(f: impl FnOnce(Isa) -> R) -> R {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx2") {
+        if crate::cpu::avx2() {
             // SAFETY: `avx2` only requires the AVX2 instructions, which the
             // CPU was just found to have.
             return unsafe { avx2(f) };
