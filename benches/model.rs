@@ -7,10 +7,11 @@
 //! (default all four): space (z-score; for musim and fused also the
 //! Gaussians and the mutual-proximity spreads), K-Means (k = 10), kNN graph,
 //! PageRank, each with the run's peak memory — bars at 10k ≤ 2 s (seed) and
-//! ≤ 10 s (musim) on 2 cores; then at the largest size, t-SNE at 1000
-//! tracks (bar ≤ 5 s) and at N (`MUSIM_BENCH_TSNE_FULL=0` skips the large
-//! one), and a query against N tracks (bar ≤ 150 ms on top of analysing
-//! the file).
+//! ≤ 10 s (musim) on 2 cores; then at N tracks (`MUSIM_BENCH_TAIL_N`,
+//! default the largest size up to 10 000), t-SNE at 1000 tracks (bar ≤ 5 s)
+//! and at N (`MUSIM_BENCH_TSNE_FULL=0` skips the large one), full builds,
+//! and a query against N tracks (bar ≤ 150 ms on top of analysing the
+//! file); `MUSIM_BENCH_TAIL=0` skips this part.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -116,13 +117,10 @@ fn profiles() -> Vec<Profile> {
     }
 }
 
-/// Each profile's phases at `n` tracks, with the peak memory of each run
-/// (the rows and embeddings themselves included). Returns the musim
-/// space's z-scored rows when it ran, for the map.
-fn profiles_at(n: usize, profiles: &[Profile]) -> Option<Vec<Vec<f32>>> {
-    let mut musim_z = None;
+/// Each profile's phases at `n` tracks, with the peak memory of the
+/// process after each (the rows and embeddings themselves included).
+fn profiles_at(n: usize, profiles: &[Profile]) {
     for &profile in profiles {
-        mem::reset_peak();
         let (rows, _) = fingerprints(n);
         let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
         let emb: Vec<Vec<f32>> = if profile.needs_embeddings() {
@@ -140,9 +138,11 @@ fn profiles_at(n: usize, profiles: &[Profile]) -> Option<Vec<Vec<f32>>> {
             }
         };
         let t_space = secs(t);
+        let m_space = mem::show_peak();
         let t = Instant::now();
         let clusters = kmeans::kmeans(&space.z, 10, 42);
         let t_kmeans = secs(t);
+        let m_kmeans = mem::show_peak();
         let t = Instant::now();
         let knn = space.knn_graph(10);
         let t_graph = secs(t);
@@ -151,7 +151,7 @@ fn profiles_at(n: usize, profiles: &[Profile]) -> Option<Vec<Vec<f32>>> {
         let t_pr = secs(t);
         let total = t_space + t_kmeans + t_graph + t_pr;
         println!(
-            "  {n} {profile}: space {:.3} s · K-Means k=10 ({} clusters) {:.3} s · kNN graph k=10 {:.3} s · PageRank {:.4} s ({} nodes) · total {:.2} s · peak memory {}",
+            "  {n} {profile}: space {:.3} s · K-Means k=10 ({} clusters) {:.3} s · kNN graph k=10 {:.3} s · PageRank {:.4} s ({} nodes) · total {:.2} s · peak memory {} (after the space {m_space}, K-Means {m_kmeans})",
             t_space,
             clusters.k(),
             t_kmeans,
@@ -161,14 +161,41 @@ fn profiles_at(n: usize, profiles: &[Profile]) -> Option<Vec<Vec<f32>>> {
             total,
             mem::show_peak(),
         );
-        if profile == Profile::Musim {
-            musim_z = Some(space.z);
-        }
     }
-    musim_z
+}
+
+/// One profile at one size in a process of its own, so that its peak
+/// memory is its own (freed memory stays with a process): the bench runs
+/// itself with `MUSIM_BENCH_ONE=profile:n`.
+fn run_alone(profile: Profile, n: usize) {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("model bench: cannot find its own executable: {e}");
+            std::process::exit(1);
+        }
+    };
+    let status = std::process::Command::new(exe)
+        .env("MUSIM_BENCH_ONE", format!("{profile}:{n}"))
+        .status();
+    if !status.as_ref().is_ok_and(|s| s.success()) {
+        eprintln!("model bench: the {profile} run at {n} tracks failed ({status:?})");
+        std::process::exit(1);
+    }
 }
 
 fn main() {
+    if let Ok(one) = std::env::var("MUSIM_BENCH_ONE") {
+        let parsed = one
+            .split_once(':')
+            .and_then(|(p, n)| Some((p.parse::<Profile>().ok()?, n.parse::<usize>().ok()?)));
+        let Some((profile, n)) = parsed else {
+            eprintln!("model bench: MUSIM_BENCH_ONE={one:?} is not profile:n");
+            std::process::exit(2);
+        };
+        profiles_at(n, &[profile]);
+        return;
+    }
     let threads = rayon::current_num_threads();
     let names = feature_names();
     let sizes = sizes();
@@ -178,24 +205,30 @@ fn main() {
         names.len()
     );
     println!("  per profile: space (z-score; musim/fused also Gaussians and mutual-proximity spreads), K-Means, kNN graph, PageRank; bars at 10k: seed ≤ 2 s, musim ≤ 10 s");
-    let mut musim_z = None;
     for &n in &sizes {
-        musim_z = profiles_at(n, &profiles).or(musim_z);
+        for &p in &profiles {
+            run_alone(p, n);
+        }
     }
-    // The map and the query at the largest size.
-    let n = sizes.iter().copied().max().unwrap_or(1000);
+    if std::env::var("MUSIM_BENCH_TAIL").as_deref() == Ok("0") {
+        return;
+    }
+    // The map, full builds and queries at `MUSIM_BENCH_TAIL_N` tracks
+    // (default: the largest size, at most 10 000; issue-sized libraries
+    // of 100 000 take the musim profile's graph minutes).
+    let largest = sizes.iter().copied().max().unwrap_or(1000);
+    let n = std::env::var("MUSIM_BENCH_TAIL_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(largest.min(10_000));
+    println!("  at {n} tracks:");
     let (rows, labels) = fingerprints(n);
-    let z = match musim_z {
-        Some(z) => z,
-        None => {
-            let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
-            match Space::build(Profile::Musim, names, &refs) {
-                Ok(s) => s.z,
-                Err(e) => {
-                    eprintln!("model bench: {e}");
-                    std::process::exit(1);
-                }
-            }
+    let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+    let z = match Space::build(Profile::Musim, names, &refs) {
+        Ok(s) => s.z,
+        Err(e) => {
+            eprintln!("model bench: {e}");
+            std::process::exit(1);
         }
     };
     let small: Vec<Vec<f32>> = z.iter().take(1000).cloned().collect();

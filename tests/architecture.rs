@@ -57,7 +57,12 @@ fn import_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in files {
         let rel = f.strip_prefix(src).unwrap();
-        let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
         let module = first.trim_end_matches(".rs").to_string();
         if module == "main" || module == "lib" {
             continue;
@@ -140,7 +145,11 @@ fn no_import_cycles_among_top_level_modules() {
     // The checker sees the layers it must: app at the top, store below all.
     assert!(graph["app"].contains("library") && graph["app"].contains("model"));
     assert!(graph["library"].contains("store"));
-    assert!(graph["store"].is_empty(), "store imports {:?}", graph["store"]);
+    assert!(
+        graph["store"].is_empty(),
+        "store imports {:?}",
+        graph["store"]
+    );
     let found = cycles(&graph);
     assert!(found.is_empty(), "import cycles: {found:?}");
 }
@@ -171,7 +180,10 @@ fn every_document_the_readme_links_exists() {
         if file.is_empty() || file.contains("://") || file.starts_with("mailto:") {
             continue;
         }
-        assert!(root.join(file).exists(), "README links {target}, which is missing");
+        assert!(
+            root.join(file).exists(),
+            "README links {target}, which is missing"
+        );
         checked += 1;
     }
     assert!(checked >= 3, "only {checked} local links found");

@@ -1,14 +1,8 @@
 //! Peak resident memory of this process, for the benchmarks. Included with
 //! `#[path = "support/mem.rs"] mod mem;`.
 
-/// Reset the peak (Linux: writing 5 to `clear_refs` sets VmHWM to the
-/// current RSS); false where that is not possible.
-pub fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-/// Peak resident set size since start or the last [`reset_peak`], in
-/// bytes (`VmHWM` of `/proc/self/status`); `None` where unavailable.
+/// Peak resident set size of this process so far, in bytes (`VmHWM` of
+/// `/proc/self/status`); `None` where unavailable.
 pub fn peak() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;

@@ -341,7 +341,9 @@ impl Space {
         let picked: Vec<Vec<f32>> = source.iter().map(|r| pick(r)).collect();
         let picked_refs: Vec<&[f32]> = picked.iter().map(|v| v.as_slice()).collect();
         let normalizer = Normalizer::fit(&picked_refs, dims.len());
-        let z: Vec<Vec<f32>> = picked.iter().map(|r| normalizer.apply(r)).collect();
+        drop(picked_refs);
+        // Each picked row is freed as its z-scored row is made.
+        let z: Vec<Vec<f32>> = picked.into_iter().map(|r| normalizer.apply(&r)).collect();
         let timbre: Vec<Vec<f32>> = match timbre_at {
             Some(t) => rows
                 .iter()
