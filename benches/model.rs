@@ -18,71 +18,30 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use musim::app::model_file::build;
-use musim::features::fingerprint::{feature_names, timbre_offset};
-use musim::features::timbre::{tri_index, DIMS as TD, STORED};
+use musim::features::fingerprint::feature_names;
+use musim::features::timbre::DIMS as TD;
 use musim::library::index::{Entry, Index, Outcome};
 use musim::model::tsne::{tsne, TsneParams};
 use musim::model::{graph, kmeans, ModelParams};
 use musim::query::query_point;
 use musim::similarity::{Profile, Space};
 
+#[path = "support/library.rs"]
+mod library;
 #[path = "support/mem.rs"]
 mod mem;
 
-/// Dimensions of the descriptor part (before the timbre Gaussian).
-const DIMS: usize = timbre_offset();
+use library::{embedding, rng, Rows, DIMS};
 
-/// Deterministic pseudo-random numbers in −0.5..0.5.
-fn rng(seed: u64) -> impl FnMut() -> f32 {
-    let mut s = seed;
-    move || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((s >> 33) as f64 / (1u64 << 31) as f64 - 0.5) as f32
-    }
-}
-
-/// Full index rows: descriptors from 20 Gaussian groups, then a timbre
-/// Gaussian (group mean + noise, positive variances, mild correlations).
+/// Full index rows of `n` tracks and each one's group.
 fn fingerprints(n: usize) -> (Vec<Vec<f32>>, Vec<usize>) {
-    let mut r = rng(7);
-    let centres: Vec<Vec<f32>> = (0..20)
-        .map(|_| (0..DIMS + TD).map(|_| r() * 6.0).collect())
-        .collect();
+    let mut rows = Rows::new();
     let labels: Vec<usize> = (0..n).map(|i| i % 20).collect();
-    let rows = labels
-        .iter()
-        .map(|&l| {
-            let c = &centres[l];
-            let mut row: Vec<f32> = c[..DIMS].iter().map(|v| v + r() * 4.0).collect();
-            row.extend(c[DIMS..].iter().map(|v| 10.0 * v + r() * 8.0));
-            let mut cov = vec![0.0f32; STORED - TD];
-            for i in 0..TD {
-                cov[tri_index(i, i)] = 20.0 + 10.0 * (c[DIMS + i].abs() + r());
-                if i + 1 < TD {
-                    cov[tri_index(i, i + 1)] = 3.0 * r();
-                }
-            }
-            row.extend(cov);
-            row
-        })
-        .collect();
-    (rows, labels)
+    (labels.iter().map(|&l| rows.row(l)).collect(), labels)
 }
 
 fn secs(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
-}
-
-/// A stand-in musicnn embedding of a row: 426 live units that follow the
-/// row (as many as the real network has) and 1080 dead ones, constant.
-fn embedding(row: &[f32]) -> Vec<f32> {
-    let mut e: Vec<f32> = (0..426)
-        .map(|d| (0.3 * row[d % DIMS] + 0.01 * d as f32).sin())
-        .collect();
-    e.extend(std::iter::repeat_n(0.25f32, 1080));
-    e
 }
 
 /// Library sizes to run: `MUSIM_BENCH_MODEL_N` (comma-separated), default

@@ -68,13 +68,9 @@ pub trait Observer: Sync {
 
 /// How a run ended.
 #[derive(Debug)]
-// Returned once per run: its size does not matter.
-#[allow(clippy::large_enum_variant)]
 pub enum Flow {
     /// Every step asked for ran; the model when one was asked for.
     Done {
-        /// The index run, when the plan re-indexed.
-        indexed: Option<indexer::Report>,
         /// The up-to-date model, when the plan asked for one.
         model: Option<Ensured>,
     },
@@ -92,7 +88,9 @@ pub fn run(
     let profile = session.profile();
     // The profile's needs decide, whatever the command: the one place.
     let embed = plan.embed || profile.needs_embeddings();
-    let mut indexed = None;
+    // The index as the indexer left it, for the model step: loading it
+    // again would hold a second copy (and the file's bytes) meanwhile.
+    let mut fresh = None;
     if plan.index {
         // Embeddings made from the same decoding as the analysis, unless
         // the observer would rather have the fast map first.
@@ -104,12 +102,17 @@ pub fn run(
         if report.interrupted {
             return Ok(Flow::Interrupted(Step::Index));
         }
-        indexed = Some(report);
+        // Unless the run kept the old file: the model is of what is saved.
+        if !matches!(report.saved, indexer::Saved::KeptOld(_)) {
+            fresh = Some(report.index);
+        }
     }
     if embed {
         if observer.wants_interim() {
             interim(session, observer, cancel);
         }
+        // The pass reads and writes the index file itself.
+        fresh = None;
         let report = session.embed(observer.files(Step::Embed).as_ref(), cancel)?;
         observer.embedded(&report);
         if report.interrupted {
@@ -117,10 +120,7 @@ pub fn run(
         }
     }
     if !plan.model {
-        return Ok(Flow::Done {
-            indexed,
-            model: None,
-        });
+        return Ok(Flow::Done { model: None });
     }
     if plan.force {
         // Derived data, rebuilt below; a failed rebuild leaves no model,
@@ -128,11 +128,14 @@ pub fn run(
         let _ = std::fs::remove_file(super::model_file::model_path(&session.index_path));
     }
     let started = Instant::now();
-    match session.model(plan.params.as_ref(), &|s| observer.stage(s), cancel) {
+    let index = match fresh {
+        Some(index) => index,
+        None => session.load()?,
+    };
+    match session.model_of(&index, plan.params.as_ref(), &|s| observer.stage(s), cancel) {
         Ok(ensured) => {
             observer.modelled(&ensured, started.elapsed().as_secs_f64());
             Ok(Flow::Done {
-                indexed,
                 model: Some(ensured),
             })
         }

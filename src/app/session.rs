@@ -276,9 +276,20 @@ impl Session {
         progress: &(dyn Fn(Stage) + Sync),
         cancel: &AtomicBool,
     ) -> Result<Ensured, SessionError> {
-        let index = self.load()?;
+        self.model_of(&self.load()?, params, progress, cancel)
+    }
+
+    /// [`Session::model`] of `index`, the session's index as it is in
+    /// memory (fresh from an index run).
+    pub fn model_of(
+        &self,
+        index: &Index,
+        params: Option<&ModelParams>,
+        progress: &(dyn Fn(Stage) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<Ensured, SessionError> {
         Ok(ensure_with(
-            &index,
+            index,
             &self.index_path,
             params,
             self.similarity,
