@@ -163,10 +163,10 @@ pub struct Space {
     timbre_spread: Vec<Spread>,
     /// Sample the spreads are measured against.
     sample: Vec<u32>,
-    /// Unit-length `z` (seed: cosine = dot product); not stored.
+    /// Unit-length `z` (seed, deep: cosine = dot product); not stored.
     #[serde(skip)]
     unit: Vec<Vec<f32>>,
-    /// `z` in flat zero-padded rows for the kernels; not stored.
+    /// `z` in flat zero-padded rows for the proximity kernels; not stored.
     #[serde(skip)]
     zp: Rows<f32>,
     /// Prepared Gaussians in flat rows; not stored.
@@ -402,8 +402,14 @@ impl Space {
 
     /// Recompute what is not stored (after loading).
     pub fn restore(&mut self) {
-        self.unit = self.z.iter().map(|r| kernels::unit(r)).collect();
-        self.zp = Rows::new(self.z.iter().map(Vec::as_slice), self.dims.len(), LANES32);
+        // Cosine profiles compare unit vectors, the others padded rows:
+        // each keeps only what its kernels read (at 100 000 tracks of the
+        // deep profile the padded rows would be 170 MB more).
+        if self.profile.uses_proximity() {
+            self.zp = Rows::new(self.z.iter().map(Vec::as_slice), self.dims.len(), LANES32);
+        } else {
+            self.unit = self.z.iter().map(|r| kernels::unit(r)).collect();
+        }
         let gauss: Vec<Prepared> = self
             .timbre
             .iter()
