@@ -169,7 +169,7 @@ pub fn analyze_file_observed(
     let warnings = stream
         .warnings()
         .iter()
-        .map(|w| format!("{}: {w}", path.display()))
+        .map(|w| format!("{}: {w}", crate::store::paths::show(path)))
         .collect();
     Ok(TrackAnalysis {
         duration_s,

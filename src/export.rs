@@ -1,6 +1,10 @@
 //! Export of the index as CSV or JSON: one row per analysed track with
 //! `path`, `label`, `duration_s`, then every fingerprint dimension by name.
 //! Failed tracks are left out: they have no values to export.
+//!
+//! Paths and labels are data here: CSV gets them exactly as they are
+//! (invalid UTF-8 replaced by U+FFFD), JSON escaped by
+//! [`crate::store::json`] (which also escapes the C1 controls).
 
 use std::io::{self, Write};
 
@@ -34,7 +38,7 @@ struct JsonExport<'a> {
 fn rows(index: &Index) -> impl Iterator<Item = (String, Option<&str>, f64, &[f32])> {
     index.entries.iter().filter_map(|e| match &e.outcome {
         Outcome::Analysed { duration_s, values } => Some((
-            e.show_path(),
+            crate::store::paths::lossy_bytes(&e.path),
             e.label.as_deref(),
             *duration_s,
             values.as_slice(),
@@ -60,9 +64,11 @@ pub fn write(index: &Index, format: Format, out: &mut dyn Write) -> io::Result<(
                     })
                     .collect(),
             };
-            serde_json::to_writer(&mut *out, &doc).map_err(|e| match e.io_error_kind() {
-                Some(kind) => io::Error::new(kind, e),
-                None => io::Error::other(e),
+            crate::store::json::to_writer(&mut *out, &doc).map_err(|e| {
+                match e.io_error_kind() {
+                    Some(kind) => io::Error::new(kind, e),
+                    None => io::Error::other(e),
+                }
             })?;
             out.write_all(b"\n")
         }
@@ -134,6 +140,30 @@ mod tests {
             text,
             "path,label,duration_s,a,b[0]\n\"/m/rock/x, \"\"y\"\".wav\",rock,2.5,1,-0.5\n"
         );
+    }
+
+    /// Export is data: CSV keeps a name's control characters as they are,
+    /// JSON escapes them all (C1 too) and decodes to the same name.
+    #[test]
+    fn control_characters_stay_data() {
+        let name = "/m/rock/a\u{1b}[2J\u{7}\r\u{9b}.wav";
+        let mut idx = index();
+        idx.entries[0].path = name.as_bytes().to_vec();
+        idx.entries[0].label = Some("ro\u{9b}ck".into());
+        let mut csv = Vec::new();
+        write(&idx, Format::Csv, &mut csv).unwrap();
+        let text = String::from_utf8(csv).unwrap();
+        assert!(
+            text.contains(name) && text.contains("ro\u{9b}ck"),
+            "{text:?}"
+        );
+        let mut json = Vec::new();
+        write(&idx, Format::Json, &mut json).unwrap();
+        let text = String::from_utf8(json).unwrap();
+        assert!(!text.trim_end().chars().any(char::is_control), "{text:?}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["tracks"][0]["path"], name);
+        assert_eq!(v["tracks"][0]["label"], "ro\u{9b}ck");
     }
 
     #[test]

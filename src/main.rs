@@ -13,6 +13,7 @@ use musim::app::session::Session;
 use musim::app::signal::INTERRUPTED;
 use musim::export::Format;
 use musim::model::ModelParams;
+use musim::store::text::safe;
 
 /// Music similarity and genre explorer.
 #[derive(Debug, Parser)]
@@ -144,18 +145,21 @@ enum ExportFormat {
 fn main() -> ExitCode {
     // The indexer contains a panic in one file's analysis and reports it in
     // the summary; the default hook would also print a (possibly enormous)
-    // backtrace per file over the progress output. One line is enough.
+    // backtrace per file over the progress output. One line is enough
+    // (and a file name in the message is shown, not obeyed: [`safe`]).
     std::panic::set_hook(Box::new(|info| {
         let msg = info.to_string().replace('\n', " ");
-        eprintln!("musim-tui: internal error: {msg}");
+        eprintln!("musim-tui: internal error: {}", safe(&msg));
     }));
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            // One line, no backtrace: the chain joined by ": ".
+            // One line, no backtrace: the chain joined by ": ". Paths in
+            // messages are already shown safely; OS, decoder and yt-dlp text
+            // inside them is made safe here ([`safe`] is idempotent).
             let msg = format!("{e:#}").replace('\n', " ");
-            eprintln!("musim-tui: error: {msg}");
+            eprintln!("musim-tui: error: {}", safe(&msg));
             ExitCode::FAILURE
         }
     }
@@ -325,7 +329,7 @@ fn keys() -> Result<ExitCode> {
     println!("[keys]");
     print!("{}", render(&map));
     for p in &problems {
-        eprintln!("musim-tui: keymap: {p}");
+        eprintln!("musim-tui: keymap: {}", safe(&p.to_string()));
     }
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS
@@ -465,7 +469,7 @@ fn query_only(
     let r = if let Some(url) = url {
         // Ctrl-C stops yt-dlp (in its own process group) and cleans up.
         let cancel = app::signal::interrupt_flag(None);
-        eprintln!("musim-tui: fetching {url} with yt-dlp");
+        eprintln!("musim-tui: fetching {} with yt-dlp", safe(&url));
         let opts = musim::youtube::FetchOptions {
             cancel: Some(cancel),
             ..Default::default()
@@ -480,7 +484,7 @@ fn query_only(
         musim::query::text::write_m3u(&m, &r, path)?;
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        println!("{}", musim::store::json::to_string_pretty(&r)?);
     } else {
         print!("{}", musim::query::text::render(&r));
     }
@@ -510,15 +514,15 @@ fn chain(
     let m = model(session)?;
     let steps = musim::query::path::find_chain(&m, from, to)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&steps)?);
+        println!("{}", musim::store::json::to_string_pretty(&steps)?);
         return Ok(ExitCode::SUCCESS);
     }
     for (i, s) in steps.iter().enumerate() {
         let sim = s
             .similarity
             .map_or("      ".to_string(), |v| format!("{v:>6.3}"));
-        let label = s.label.as_deref().unwrap_or("-");
-        println!("{:>3}. {sim}  {label:<12} {}", i + 1, s.path);
+        let label = safe(s.label.as_deref().unwrap_or("-"));
+        println!("{:>3}. {sim}  {label:<12} {}", i + 1, safe(&s.path));
     }
     Ok(ExitCode::SUCCESS)
 }

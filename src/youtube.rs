@@ -26,6 +26,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::store::paths::show;
+use crate::store::text::safe;
+
 /// Environment variable naming the yt-dlp program (default: `yt-dlp` on PATH).
 pub const YTDLP_ENV: &str = "MUSIM_YTDLP";
 
@@ -109,7 +112,7 @@ pub enum YoutubeError {
     #[error(
         "{url}: the download {} is not audio musim can decode ({detail}); try \
          another address, or install ffmpeg so more formats can be read",
-        file.display()
+        show(file)
     )]
     NotAudio {
         /// The URL.
@@ -159,7 +162,7 @@ pub enum YoutubeError {
         detail: String,
     },
     /// A local file-system or process problem (temporary folder, spawning).
-    #[error("{url}: cannot {action} {}: {source}", path.display())]
+    #[error("{url}: cannot {action} {}: {source}", show(path))]
     Io {
         /// The URL.
         url: String,
@@ -365,10 +368,10 @@ impl Program {
     /// How the program is named in messages.
     fn describe(&self) -> String {
         match self {
-            Program::Exe(p, Origin::Option) => format!("the yt-dlp program {}", p.display()),
-            Program::Exe(p, Origin::Env) => format!("{YTDLP_ENV}={}", p.display()),
-            Program::Exe(p, Origin::SearchPath) => p.display().to_string(),
-            Program::PythonModule(py) => format!("{} -m yt_dlp", py.display()),
+            Program::Exe(p, Origin::Option) => format!("the yt-dlp program {}", show(p)),
+            Program::Exe(p, Origin::Env) => format!("{YTDLP_ENV}={}", show(p)),
+            Program::Exe(p, Origin::SearchPath) => show(p),
+            Program::PythonModule(py) => format!("{} -m yt_dlp", show(py)),
             Program::Missing(why) => why.clone(),
         }
     }
@@ -879,7 +882,8 @@ fn has_http_5xx(text: &str) -> bool {
 }
 
 /// The message to quote: the last `ERROR:` line without its prefix, else the
-/// last non-empty line; at most [`DETAIL_MAX`] characters.
+/// last non-empty line; at most [`DETAIL_MAX`] characters, controls shown
+/// escaped ([`safe`]: the line comes from yt-dlp and ends up on a terminal).
 fn error_detail(stderr: &str) -> String {
     let lines = || stderr.lines().map(str::trim).filter(|l| !l.is_empty());
     let line = lines()
@@ -888,8 +892,8 @@ fn error_detail(stderr: &str) -> String {
         .or_else(|| lines().next_back())
         .unwrap_or("");
     match line.char_indices().nth(DETAIL_MAX) {
-        Some((cut, _)) => format!("{}…", line.get(..cut).unwrap_or(line)),
-        None => line.to_string(),
+        Some((cut, _)) => format!("{}…", safe(line.get(..cut).unwrap_or(line))),
+        None => safe(line).into_owned(),
     }
 }
 
@@ -1036,6 +1040,17 @@ mod tests {
         let d = error_detail(&long);
         assert_eq!(d.chars().count(), DETAIL_MAX + 1);
         assert!(d.ends_with('…'));
+    }
+
+    /// yt-dlp's text reaches the terminal in error messages: its control
+    /// characters are shown, not obeyed.
+    #[test]
+    fn error_detail_shows_control_characters_escaped() {
+        let stderr = "ERROR: [x] \u{1b}]0;owned\u{7}\u{1b}[2J\rgone \u{9b}31m\n";
+        assert_eq!(
+            error_detail(stderr),
+            "[x] \\e]0;owned\\a\\e[2J\\rgone \\x9b31m"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::model::Model;
 use crate::playback::{device, playlist, Command, Event, Item, Phase, Player, PreviewOptions};
 use crate::query::QueryError;
 use crate::store::paths::show;
+use crate::store::text::safe;
 
 /// Why previews could not be played.
 #[derive(Debug, thiserror::Error)]
@@ -44,12 +45,12 @@ pub fn list(
             .and_then(|t| playlist::track(m, t as usize))
             .unwrap_or_else(|| Item::file(f.clone()));
         let genre = r.genre.as_ref().map_or(String::new(), |g| {
-            format!("{} {:.0}%", g.genre, g.confidence * 100.0)
+            format!("{} {:.0}%", safe(&g.genre), g.confidence * 100.0)
         });
         items.push((first, genre));
         for s in &r.similar {
             if let Some(item) = playlist::track(m, s.track as usize) {
-                let label = s.label.as_deref().unwrap_or("-");
+                let label = safe(s.label.as_deref().unwrap_or("-"));
                 items.push((item, format!("{label}, similarity {:.2}", s.similarity)));
             }
         }
@@ -80,7 +81,7 @@ pub fn play(
         }
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(Event::Failed(e)) => return Err(PlayError::Output(e)),
-            Ok(Event::Message(m)) => eprintln!("musim-tui: {m}"),
+            Ok(Event::Message(m)) => eprintln!("musim-tui: {}", safe(&m)),
             Ok(Event::Status(s)) => {
                 if s.phase == Phase::Idle {
                     if started {

@@ -58,9 +58,10 @@ impl Progress for Bar {
     }
 
     fn advance(&self, path: &Path) {
+        // Drawn on the terminal: shown, not obeyed.
         let name = path
             .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
+            .map(|n| crate::store::text::safe(&n.to_string_lossy()).into_owned())
             .unwrap_or_default();
         self.0.set_message(name);
         self.0.inc(1);
@@ -213,10 +214,16 @@ impl super::pipeline::Observer for Stderr {
 
     fn modelled(&self, ensured: &super::model_file::Ensured, seconds: f64) {
         if let Some(why) = &ensured.rebuilt {
-            eprintln!("musim-tui: model built in {seconds:.1} s ({why})");
+            eprintln!(
+                "musim-tui: model built in {seconds:.1} s ({})",
+                crate::store::text::safe(&why.to_string())
+            );
         }
         if let Some(err) = &ensured.save_error {
-            eprintln!("musim-tui: warning: the model works but was not saved: {err}");
+            eprintln!(
+                "musim-tui: warning: the model works but was not saved: {}",
+                crate::store::text::safe(err)
+            );
         }
     }
 }

@@ -1,4 +1,7 @@
 //! Human-readable summaries: of an indexing run, and of a library's index.
+//! Every path, label, reason and warning in them is shown through
+//! [`safe`] (paths by way of [`show`]), one field at a time, so the lines
+//! stay the lines they are.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -7,6 +10,7 @@ use crate::library::index::Index;
 use crate::library::indexer::{Report, Saved};
 use crate::library::scan::ProblemKind;
 use crate::store::paths::show;
+use crate::store::text::safe;
 
 /// How many example paths to show per group.
 pub const EXAMPLES: usize = 3;
@@ -15,7 +19,7 @@ fn list(paths: &[String]) -> String {
     let mut s = paths
         .iter()
         .take(EXAMPLES)
-        .cloned()
+        .map(|p| safe(p))
         .collect::<Vec<_>>()
         .join(", ");
     if paths.len() > EXAMPLES {
@@ -46,7 +50,7 @@ pub fn run_summary(r: &Report) -> String {
     for (kind, fails) in &r.failures {
         let _ = writeln!(s, "  {} × {kind}:", fails.len());
         for f in fails.iter().take(EXAMPLES) {
-            let _ = writeln!(s, "    {}", f.reason);
+            let _ = writeln!(s, "    {}", safe(&f.reason));
         }
         if fails.len() > EXAMPLES {
             let _ = writeln!(s, "    … and {} more", fails.len() - EXAMPLES);
@@ -55,7 +59,7 @@ pub fn run_summary(r: &Report) -> String {
     if !r.warnings.is_empty() {
         let _ = writeln!(s, "  {} analysed with warnings:", r.warnings.len());
         for w in r.warnings.iter().take(EXAMPLES) {
-            let _ = writeln!(s, "    {w}");
+            let _ = writeln!(s, "    {}", safe(w));
         }
         if r.warnings.len() > EXAMPLES {
             let _ = writeln!(s, "    … and {} more", r.warnings.len() - EXAMPLES);
@@ -64,7 +68,7 @@ pub fn run_summary(r: &Report) -> String {
     if !r.scan.problems.is_empty() {
         let _ = writeln!(s, "  {} scan problems:", r.scan.problems.len());
         for p in r.scan.problems.iter().take(EXAMPLES) {
-            let _ = writeln!(s, "    {p}");
+            let _ = writeln!(s, "    {}", safe(&p.to_string()));
         }
         if r.scan.problems.len() > EXAMPLES {
             let _ = writeln!(s, "    … and {} more", r.scan.problems.len() - EXAMPLES);
@@ -136,7 +140,10 @@ pub fn library_summary(index: &Index, index_path: &Path) -> String {
     if labels.is_empty() {
         let _ = writeln!(s, "labels:    none (not in the <genre>/<file> layout)");
     } else {
-        let parts: Vec<String> = labels.iter().map(|(l, n)| format!("{l} ({n})")).collect();
+        let parts: Vec<String> = labels
+            .iter()
+            .map(|(l, n)| format!("{} ({n})", safe(l)))
+            .collect();
         let _ = writeln!(s, "labels:    {}: {}", labels.len(), parts.join(", "));
     }
     let _ = writeln!(

@@ -161,12 +161,13 @@ impl ChildGuard {
             .and_then(|h| h.join().ok())
             .unwrap_or_default();
         let text = String::from_utf8_lossy(&stderr);
+        // Quoted in messages: shown, not obeyed.
         let line = text
             .lines()
             .map(str::trim)
             .find(|l| !l.is_empty())
-            .unwrap_or("")
-            .to_string();
+            .map(|l| crate::store::text::safe(l).into_owned())
+            .unwrap_or_default();
         Ok(Some((status.success(), status.code(), line)))
     }
 

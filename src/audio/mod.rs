@@ -18,6 +18,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::store::paths::show;
 use resample::MonoResampler;
 pub use resample::TARGET_RATE;
 
@@ -31,7 +32,7 @@ pub const FFMPEG_ENV: &str = "MUSIM_FFMPEG";
 #[derive(Debug, thiserror::Error)]
 pub enum AudioError {
     /// The file could not be opened or read.
-    #[error("{path}: cannot read file: {source}")]
+    #[error("{}: cannot read file: {source}", show(.path))]
     Io {
         /// The file.
         path: PathBuf,
@@ -39,13 +40,13 @@ pub enum AudioError {
         source: std::io::Error,
     },
     /// The file has no bytes.
-    #[error("{path}: empty file (0 bytes)")]
+    #[error("{}: empty file (0 bytes)", show(.path))]
     Empty {
         /// The file.
         path: PathBuf,
     },
     /// Not a recognised audio format.
-    #[error("{path}: not an audio file musim can read ({detail})")]
+    #[error("{}: not an audio file musim can read ({detail})", show(.path))]
     NotAudio {
         /// The file.
         path: PathBuf,
@@ -53,7 +54,7 @@ pub enum AudioError {
         detail: String,
     },
     /// Recognised container but a codec nobody here can decode.
-    #[error("{path}: unsupported codec {codec} ({hint})")]
+    #[error("{}: unsupported codec {codec} ({hint})", show(.path))]
     UnsupportedCodec {
         /// The file.
         path: PathBuf,
@@ -63,7 +64,7 @@ pub enum AudioError {
         hint: String,
     },
     /// Decoding failed part-way or the data is damaged.
-    #[error("{path}: damaged or truncated audio: {detail}")]
+    #[error("{}: damaged or truncated audio: {detail}", show(.path))]
     Corrupt {
         /// The file.
         path: PathBuf,
@@ -71,7 +72,7 @@ pub enum AudioError {
         detail: String,
     },
     /// The file decodes to no samples at all.
-    #[error("{path}: contains no audio samples")]
+    #[error("{}: contains no audio samples", show(.path))]
     NoAudio {
         /// The file.
         path: PathBuf,

@@ -36,7 +36,7 @@ pub const EMBEDDING_DIM: usize = 2 * POOL_DIM;
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum DeepError {
     /// The model file could not be read.
-    #[error("deep model {path}: cannot read file: {detail}")]
+    #[error("deep model {}: cannot read file: {detail}", crate::store::paths::show(.path))]
     ModelIo {
         /// The file.
         path: PathBuf,

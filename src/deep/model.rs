@@ -75,7 +75,7 @@ impl DeepModel {
             path: path.to_path_buf(),
             detail: e.to_string(),
         })?;
-        Self::from_bytes(&bytes, &path.display().to_string())
+        Self::from_bytes(&bytes, &crate::store::paths::show(path))
     }
 
     /// A model from ONNX bytes; `origin` names it in messages.

@@ -16,7 +16,7 @@ pub enum EmbedError {
     #[error(transparent)]
     Audio(#[from] AudioError),
     /// The network failed.
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {source}", crate::store::paths::show(.path))]
     Deep {
         /// The file.
         path: std::path::PathBuf,

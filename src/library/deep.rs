@@ -161,7 +161,9 @@ impl EmbedReport {
             s.push_str("; interrupted (what was done is saved)");
         }
         for (path, reason) in self.failed.iter().take(5) {
-            s.push_str(&format!("\n  {path}: {reason}"));
+            // One line per failure, whatever the reason's text holds.
+            let reason = crate::store::text::safe(reason);
+            s.push_str(&format!("\n  {}: {reason}", crate::store::text::safe(path)));
         }
         if self.failed.len() > 5 {
             s.push_str(&format!("\n  … and {} more", self.failed.len() - 5));

@@ -14,7 +14,7 @@ pub trait Progress: Sync {
     /// Something the user should know before a long run (e.g. "index X is
     /// corrupt; rebuilding"). Default: a line on stderr.
     fn note(&self, msg: &str) {
-        eprintln!("musim-tui: {msg}");
+        eprintln!("musim-tui: {}", crate::store::text::safe(msg));
     }
 }
 

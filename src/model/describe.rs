@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use super::{KChoice, Model};
 
-/// A multi-line summary of `model` for the terminal.
+/// A multi-line summary of `model` for the terminal (genre labels and
+/// paths shown through [`crate::store::text::safe`]).
 pub fn describe(model: &Model) -> String {
     let mut o = String::new();
     let how = match &model.k_choice {
@@ -33,7 +34,7 @@ pub fn describe(model: &Model) -> String {
             o,
             "  cluster {i:>2} · {:>4} tracks · {}",
             c.archetype.size,
-            c.archetype.describe(4)
+            crate::store::text::safe(&c.archetype.describe(4))
         );
         for &r in c.representatives() {
             if let Some(t) = model.tracks.get(r as usize) {

@@ -93,9 +93,16 @@ pub struct Track {
 crate::store::stamp::stamped!(Track);
 
 impl Track {
-    /// Path for display.
+    /// Path for display on a terminal (controls escaped: see
+    /// [`crate::store::paths::show`]).
     pub fn show_path(&self) -> String {
         crate::store::paths::show_bytes(&self.path)
+    }
+
+    /// Path as text data (JSON, playlists, the report's files): see
+    /// [`crate::store::paths::lossy`].
+    pub fn path_text(&self) -> String {
+        crate::store::paths::lossy_bytes(&self.path)
     }
 }
 

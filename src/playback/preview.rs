@@ -54,7 +54,7 @@ pub enum ClipError {
     #[error(transparent)]
     Audio(#[from] AudioError),
     /// The decoder panicked on the file.
-    #[error("{}: the decoder failed on this file", .0.display())]
+    #[error("{}: the decoder failed on this file", crate::store::paths::show(.0))]
     DecoderPanicked(PathBuf),
 }
 

@@ -18,7 +18,7 @@ use crate::model::groups::{agreement, Group};
 use crate::model::kmeans::nearest_centroid;
 use crate::model::Model;
 use crate::similarity::{Point, SpaceError};
-use crate::store::paths::{show, to_bytes};
+use crate::store::paths::{lossy, show, to_bytes};
 
 /// Why a query could not be answered.
 #[derive(Debug, thiserror::Error)]
@@ -102,7 +102,7 @@ pub fn top_tags(scores: &[f32]) -> Vec<(String, f32)> {
 pub struct Similar {
     /// Row in the model.
     pub track: u32,
-    /// Path for display.
+    /// Path (text data: show it through [`crate::store::text::safe`]).
     pub path: String,
     /// Genre label.
     pub label: Option<String>,
@@ -152,7 +152,9 @@ pub struct ClusterInfo {
 /// Everything a query reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueryResult {
-    /// What was queried (path or URL).
+    /// What was queried (path or URL). The text fields of a result are
+    /// data, as the files and yt-dlp gave them (invalid UTF-8 replaced);
+    /// [`text::render`] makes them safe for a terminal.
     pub source: String,
     /// Title (for a URL).
     pub title: Option<String>,
@@ -205,14 +207,14 @@ pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, Q
         if t.same_stamp(&meta) {
             let p = model.space.row_point(i);
             let mut r = query_point(model, &p, Some(i), k);
-            r.source = show(path);
+            r.source = lossy(path);
             r.duration_s = t.duration_s;
             return Ok(r);
         }
     }
     let (p, a, tags) = analyse_point(model, path)?;
     let mut r = query_point(model, &p, own, k);
-    r.source = show(path);
+    r.source = lossy(path);
     r.duration_s = a.duration_s;
     r.warnings = a.warnings;
     r.tags = top_tags(&tags);
@@ -359,7 +361,7 @@ pub fn query_point(model: &Model, p: &Point, own: Option<usize>, k: usize) -> Qu
             .map(|c| {
                 c.representatives()
                     .iter()
-                    .map(|&i| model.tracks[i as usize].show_path())
+                    .map(|&i| model.tracks[i as usize].path_text())
                     .collect()
             })
             .unwrap_or_default(),
@@ -371,7 +373,7 @@ pub fn query_point(model: &Model, p: &Point, own: Option<usize>, k: usize) -> Qu
             let t = &model.tracks[nb.index as usize];
             Similar {
                 track: nb.index,
-                path: t.show_path(),
+                path: t.path_text(),
                 label: t.label.clone(),
                 similarity: nb.similarity,
                 cluster: model
@@ -381,7 +383,7 @@ pub fn query_point(model: &Model, p: &Point, own: Option<usize>, k: usize) -> Qu
                     .unwrap_or(0),
                 copies: copies
                     .iter()
-                    .map(|&c| model.tracks[c as usize].show_path())
+                    .map(|&c| model.tracks[c as usize].path_text())
                     .collect(),
             }
         })

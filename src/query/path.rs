@@ -8,12 +8,13 @@ use super::{neighbours, QueryError};
 use crate::model::graph::{chain, Neighbour};
 use crate::model::Model;
 use crate::similarity::Point;
-use crate::store::paths::show;
+use crate::store::paths::{lossy, show};
 
 /// One step of a chain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Step {
-    /// Path for display.
+    /// Path (text data, as in JSON; shown through
+    /// [`crate::store::text::safe`]).
     pub path: String,
     /// Genre label.
     pub label: Option<String>,
@@ -56,7 +57,7 @@ fn resolve(model: &Model, path: &Path) -> Result<End, QueryError> {
     let near = neighbours(model, &p, None, model.params.neighbours.max(1));
     Ok(End::Outside {
         point: Box::new(p),
-        label: show(path),
+        label: lossy(path),
         neighbours: near.into_iter().map(|(n, _)| n).collect(),
     })
 }
@@ -107,7 +108,7 @@ pub fn find_chain(model: &Model, from: &Path, to: &Path) -> Result<Vec<Step>, Pa
         .enumerate()
         .map(|(s, &i)| {
             let (path, label) = if i < n {
-                (model.tracks[i].show_path(), model.tracks[i].label.clone())
+                (model.tracks[i].path_text(), model.tracks[i].label.clone())
             } else {
                 (outside[i - n].1.clone(), None)
             };

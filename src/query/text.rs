@@ -7,6 +7,7 @@ use std::path::Path;
 use super::QueryResult;
 use crate::model::Model;
 use crate::store::atomic::{write_atomic, WriteError};
+use crate::store::text::safe;
 
 /// "3:25" from seconds.
 pub fn clock(seconds: f64) -> String {
@@ -14,15 +15,21 @@ pub fn clock(seconds: f64) -> String {
     format!("{}:{:02}", s / 60, s % 60)
 }
 
-/// The query result as text for a terminal.
+/// The query result as text for a terminal: every name, label, title and
+/// message from outside goes through [`safe`].
 pub fn render(r: &QueryResult) -> String {
     let mut o = String::new();
     let title = r
         .title
         .as_deref()
-        .map(|t| format!(" — {t}"))
+        .map(|t| format!(" — {}", safe(t)))
         .unwrap_or_default();
-    let _ = writeln!(o, "query: {}{title} ({})", r.source, clock(r.duration_s));
+    let _ = writeln!(
+        o,
+        "query: {}{title} ({})",
+        safe(&r.source),
+        clock(r.duration_s)
+    );
     if r.library_track.is_some() {
         let _ = writeln!(
             o,
@@ -36,7 +43,7 @@ pub fn render(r: &QueryResult) -> String {
                 .iter()
                 .skip(1)
                 .take(3)
-                .map(|(n, s)| format!("{n} {:.0}%", s * 100.0))
+                .map(|(n, s)| format!("{} {:.0}%", safe(n), s * 100.0))
                 .collect();
             let rest = if others.is_empty() {
                 String::new()
@@ -46,7 +53,7 @@ pub fn render(r: &QueryResult) -> String {
             let _ = writeln!(
                 o,
                 "genre:   {} (confidence {:.0}%{rest})",
-                g.genre,
+                safe(&g.genre),
                 g.confidence * 100.0
             );
         }
@@ -58,16 +65,17 @@ pub fn render(r: &QueryResult) -> String {
     let majority = c
         .majority
         .as_ref()
-        .map(|(g, s)| format!(", mostly {g} ({:.0}%)", s * 100.0))
+        .map(|(g, s)| format!(", mostly {} ({:.0}%)", safe(g), s * 100.0))
         .unwrap_or_default();
     let _ = writeln!(
         o,
         "cluster: {} ({} tracks{majority})",
         c.id, c.archetype.size
     );
-    let _ = writeln!(o, "  archetype: {}", c.archetype.describe(5));
+    let _ = writeln!(o, "  archetype: {}", safe(&c.archetype.describe(5)));
     if !c.representatives.is_empty() {
-        let _ = writeln!(o, "  representatives: {}", c.representatives.join(", "));
+        let shown: Vec<_> = c.representatives.iter().map(|p| safe(p)).collect();
+        let _ = writeln!(o, "  representatives: {}", shown.join(", "));
     }
     let _ = writeln!(o, "map:     ({:.2}, {:.2})", r.map[0], r.map[1]);
     if r.similar.is_empty() {
@@ -75,7 +83,7 @@ pub fn render(r: &QueryResult) -> String {
     } else {
         let _ = writeln!(o, "similar tracks:");
         for (i, s) in r.similar.iter().enumerate() {
-            let label = s.label.as_deref().unwrap_or("-");
+            let label = safe(s.label.as_deref().unwrap_or("-"));
             let copies = if s.copies.is_empty() {
                 String::new()
             } else {
@@ -90,7 +98,7 @@ pub fn render(r: &QueryResult) -> String {
                 "  {:>2}. {:>6.3}  {label:<12} {}{copies}",
                 i + 1,
                 s.similarity,
-                s.path
+                safe(&s.path)
             );
         }
     }
@@ -107,19 +115,23 @@ pub fn render(r: &QueryResult) -> String {
         );
     }
     if !r.tags.is_empty() {
-        let parts: Vec<String> = r.tags.iter().map(|(t, s)| format!("{t} {s:.2}")).collect();
+        let parts: Vec<String> = r
+            .tags
+            .iter()
+            .map(|(t, s)| format!("{} {s:.2}", safe(t)))
+            .collect();
         let _ = writeln!(o, "tags (musicnn, MSD): {}", parts.join(", "));
     }
     if !r.shared_tags.is_empty() {
         let parts: Vec<String> = r
             .shared_tags
             .iter()
-            .map(|(t, s)| format!("{t} {s:.2}"))
+            .map(|(t, s)| format!("{} {s:.2}", safe(t)))
             .collect();
         let _ = writeln!(o, "tags shared with its neighbours: {}", parts.join(", "));
     }
     for w in &r.warnings {
-        let _ = writeln!(o, "warning: {w}");
+        let _ = writeln!(o, "warning: {}", safe(w));
     }
     o
 }

@@ -243,7 +243,7 @@ pub struct Representative {
 
 /// `metrics.json`: the report, pretty-printed, with a final newline.
 pub fn to_json(report: &Report) -> Vec<u8> {
-    let mut v = serde_json::to_vec_pretty(report).unwrap_or_else(|e| {
+    let mut v = crate::store::json::to_vec_pretty(report).unwrap_or_else(|e| {
         // Unreachable for these plain types; keep the file valid JSON.
         format!("{{\"error\": {:?}}}", e.to_string()).into_bytes()
     });

@@ -73,7 +73,7 @@ impl Default for Options {
 /// What the model does not know about its library.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
-    /// Library root, for display.
+    /// Library root (text data, for the report files).
     pub library: Option<String>,
     /// Files the index could not analyse (`Index::failed`).
     pub failed: usize,
@@ -85,7 +85,7 @@ impl Context {
     /// The context of an index: its root and failure count.
     pub fn of_index(index: &crate::library::index::Index) -> Context {
         Context {
-            library: Some(crate::store::paths::show_bytes(&index.header.root)),
+            library: Some(crate::store::paths::lossy_bytes(&index.header.root)),
             failed: index.failed(),
             comparison: Vec::new(),
         }
@@ -387,7 +387,7 @@ fn cluster_summaries(model: &Model) -> Vec<ClusterSummary> {
                     .iter()
                     .map(|&t| {
                         let t = t as usize;
-                        let path = model.tracks[t].show_path();
+                        let path = model.tracks[t].path_text();
                         Representative {
                             track: t,
                             name: stem(&path),

@@ -100,7 +100,10 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
                     Span::styled(star, Style::default().fg(star_colour)),
                     Span::raw(name),
                     Span::styled(
-                        format!("  {}", track.label.as_deref().unwrap_or("")),
+                        format!(
+                            "  {}",
+                            crate::store::text::safe(track.label.as_deref().unwrap_or(""))
+                        ),
                         Style::default().fg(Color::DarkGray),
                     ),
                 ]))
@@ -129,7 +132,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
             let (genre, share) = c
                 .archetype
                 .majority()
-                .map_or(("unlabelled".to_string(), 0.0), |(g, s)| (g.to_string(), s));
+                .map_or(("unlabelled".to_string(), 0.0), |(g, s)| {
+                    (crate::store::text::safe(g).into_owned(), s)
+                });
             let mut spans = vec![Span::styled(
                 format!("{i:>2} "),
                 Style::default().fg(colour(i)),

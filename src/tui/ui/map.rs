@@ -19,7 +19,11 @@ fn categories(app: &App) -> (Vec<usize>, Vec<String>) {
     };
     match app.colour {
         ColourBy::Genre if m.is_labelled() => {
-            let mut names = m.genres.clone();
+            let mut names: Vec<String> = m
+                .genres
+                .iter()
+                .map(|g| crate::store::text::safe(g).into_owned())
+                .collect();
             names.push("unlabelled".into());
             let cat = m
                 .tracks
@@ -39,7 +43,9 @@ fn categories(app: &App) -> (Vec<usize>, Vec<String>) {
                 .iter()
                 .enumerate()
                 .map(|(i, c)| match c.archetype.majority() {
-                    Some((g, s)) => format!("{i} {g} {:.0}%", s * 100.0),
+                    Some((g, s)) => {
+                        format!("{i} {} {:.0}%", crate::store::text::safe(g), s * 100.0)
+                    }
                     None => format!("cluster {i}"),
                 })
                 .collect();

@@ -7,12 +7,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 use ratatui::Frame;
 
+use crate::store::text::safe;
 use crate::tui::app::{App, QueryState};
 
+/// A path's file name for display. ratatui drops control characters;
+/// [`safe`] shows them instead, as the command line does.
 fn name_of(path: &str) -> String {
-    std::path::Path::new(path)
+    let name = std::path::Path::new(path)
         .file_name()
-        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned());
+    safe(&name).into_owned()
 }
 
 /// Draw the query pane.
@@ -66,7 +70,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
         }
         QueryState::Failed(e) => {
             f.render_widget(
-                Paragraph::new(e.as_str())
+                Paragraph::new(safe(e))
                     .style(Style::default().fg(Color::Red))
                     .wrap(Wrap { trim: false }),
                 body,
@@ -74,7 +78,10 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
         }
         QueryState::Done(r) => {
             let mut head: Vec<Line> = Vec::new();
-            let src = r.title.clone().unwrap_or_else(|| name_of(&r.source));
+            let src = r
+                .title
+                .as_deref()
+                .map_or_else(|| name_of(&r.source), |t| safe(t).into_owned());
             // The query's own audio is playing (it is not a library row).
             let own = app.previews.status.as_ref().is_some_and(|s| {
                 s.phase != crate::playback::Phase::Idle
@@ -91,12 +98,12 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
             }
             head.push(Line::from(title));
             let genre = match &r.genre {
-                Some(g) => format!("genre {} {:.0}%", g.genre, g.confidence * 100.0),
+                Some(g) => format!("genre {} {:.0}%", safe(&g.genre), g.confidence * 100.0),
                 None => "genre unknown (no labels)".into(),
             };
             head.push(Line::from(format!("{genre} · cluster {}", r.cluster.id)));
             head.push(Line::from(Span::styled(
-                r.cluster.archetype.describe(3),
+                safe(&r.cluster.archetype.describe(3)).into_owned(),
                 Style::default().fg(Color::Gray),
             )));
             let why: Vec<String> = r
@@ -158,7 +165,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
                         ),
                         Span::raw(name_of(&s.path)),
                         Span::styled(
-                            format!(" {}", s.label.as_deref().unwrap_or("")),
+                            format!(" {}", safe(s.label.as_deref().unwrap_or(""))),
                             Style::default().fg(Color::DarkGray),
                         ),
                     ]))

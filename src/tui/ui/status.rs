@@ -43,8 +43,9 @@ pub fn previews(app: &App) -> Vec<Span<'static>> {
             Style::default().fg(Color::DarkGray),
         )];
     };
-    let mut title: String = s.title.chars().take(TITLE_MAX).collect();
-    if s.title.chars().count() > TITLE_MAX {
+    let shown = crate::store::text::safe(&s.title);
+    let mut title: String = shown.chars().take(TITLE_MAX).collect();
+    if shown.chars().count() > TITLE_MAX {
         title.push('…');
     }
     let icon = match s.phase {
@@ -106,12 +107,12 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     spans.extend(previews(app));
     if let Some(e) = &app.error {
         spans.push(Span::styled(
-            format!(" {e} "),
+            format!(" {} ", crate::store::text::safe(e)),
             Style::default().fg(Color::White).bg(Color::Red),
         ));
     } else if let Some(n) = &app.notice {
         spans.push(Span::styled(
-            format!(" {n} "),
+            format!(" {} ", crate::store::text::safe(n)),
             Style::default().fg(Color::Gray),
         ));
     } else {
