@@ -4,11 +4,13 @@
 //! hash. Knows nothing of music.
 
 pub mod atomic;
+pub mod backup;
 pub mod framed;
 pub mod hash;
 pub mod json;
 pub mod location;
 pub mod paths;
+pub mod regular;
 pub mod stamp;
 pub mod text;
 
