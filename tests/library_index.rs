@@ -16,6 +16,7 @@ use musim::features::fingerprint::{dims, Fingerprint};
 use musim::library::fs::{Fs, Meta, RealFs};
 use musim::library::index::{Index, FORMAT_VERSION, MAGIC};
 use musim::library::indexer::{run, AnalyzeFn, IndexError, Job, Previous, Report, Saved};
+use musim::library::progress::Progress;
 use musim::library::scan::ProblemKind;
 
 /// A stand-in for the real analysis: reads the file for real (so real IO
@@ -112,6 +113,17 @@ impl Lib {
         fs: &dyn Fs,
         cancel: &AtomicBool,
     ) -> Result<Report, IndexError> {
+        self.run_job(fake, fs, cancel, false, &Silent)
+    }
+
+    fn run_job(
+        &self,
+        fake: &Fake,
+        fs: &dyn Fs,
+        cancel: &AtomicBool,
+        prune: bool,
+        progress: &dyn Progress,
+    ) -> Result<Report, IndexError> {
         let f = |p: &Path| fake.analyse(p);
         let analyze: &AnalyzeFn<'_> = &f;
         run(&Job {
@@ -119,10 +131,24 @@ impl Lib {
             index_path: &self.index,
             fs,
             analyze,
-            progress: &Silent,
+            progress,
             cancel,
             windows: Default::default(),
+            prune,
         })
+    }
+
+    /// A run that fails, with its message.
+    fn run_err(&self, fake: &Fake) -> String {
+        self.run_with(fake, &RealFs, &AtomicBool::new(false))
+            .unwrap_err()
+            .to_string()
+    }
+
+    /// A run with `index --prune`, its notes on stderr collected.
+    fn run_pruning(&self, fake: &Fake, notes: &Notes) -> Report {
+        self.run_job(fake, &RealFs, &AtomicBool::new(false), true, notes)
+            .unwrap()
     }
 
     fn run(&self, fake: &Fake) -> Report {
@@ -586,4 +612,416 @@ fn index_in_a_missing_or_non_folder_is_a_clear_error_before_any_work() {
         .to_string();
     assert!(e.contains("plain.txt is not a folder"), "{e}");
     assert_eq!(fake.calls(), 0);
+}
+
+/// A progress that keeps the notes the indexer would print on stderr.
+#[derive(Default)]
+struct Notes(Mutex<Vec<String>>);
+
+impl Progress for Notes {
+    fn start(&self, _total: u64) {}
+    fn advance(&self, _path: &Path) {}
+    fn finish(&self) {}
+    fn note(&self, msg: &str) {
+        self.0.lock().unwrap().push(msg.to_string());
+    }
+}
+
+impl Notes {
+    fn all(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// The names in the index's folder, sorted (to see what was moved aside).
+fn names_beside(lib: &Lib) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(lib.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn an_empty_library_folder_removes_nothing_and_names_the_folder() {
+    let lib = Lib::new();
+    for i in 0..3 {
+        lib.file(format!("t{i}.wav"), format!("{i}").as_bytes());
+    }
+    lib.run(&Fake::new());
+    let before = std::fs::read(&lib.index).unwrap();
+    for i in 0..3 {
+        std::fs::remove_file(lib.root.join(format!("t{i}.wav"))).unwrap();
+    }
+    // Not audio: still "no audio files".
+    lib.file("notes.txt", b"hello");
+    let e = lib.run_err(&Fake::new());
+    assert_eq!(
+        e,
+        format!(
+            "library folder {} has no audio files but its index holds 3 tracks — is the drive mounted? \
+             Nothing was removed (to really empty the index, run `musim-tui index --prune`)",
+            lib.root.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read(&lib.index).unwrap(),
+        before,
+        "index untouched"
+    );
+
+    // Asked for: the index is emptied (3 tracks: no copy kept).
+    let notes = Notes::default();
+    let r = lib.run_pruning(&Fake::new(), &notes);
+    assert_eq!((r.removed, r.previous_copy.clone()), (3, None));
+    assert!(notes.all().is_empty(), "{:?}", notes.all());
+    assert_eq!(lib.stored().entries.len(), 0);
+    // An empty index of an empty folder is fine without the flag.
+    assert_eq!(lib.run(&Fake::new()).removed, 0);
+}
+
+#[test]
+fn a_stale_index_of_an_empty_folder_is_kept_too() {
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    lib.run(&Fake::new());
+    let mut idx = lib.stored();
+    idx.header.feature_set_version += 100;
+    idx.save(&lib.index).unwrap();
+    let before = std::fs::read(&lib.index).unwrap();
+    std::fs::remove_file(lib.root.join("a.wav")).unwrap();
+    let e = lib.run_err(&Fake::new());
+    assert!(
+        e.contains("its index holds 1 track — is the drive mounted?"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&lib.index).unwrap(), before);
+}
+
+#[test]
+fn removing_most_of_the_index_keeps_a_numbered_copy_first() {
+    let lib = Lib::new();
+    for i in 0..20 {
+        lib.file(format!("t{i:02}.wav"), format!("{i}").as_bytes());
+    }
+    lib.run(&Fake::new());
+    let first = std::fs::read(&lib.index).unwrap();
+    for i in 0..11 {
+        std::fs::remove_file(lib.root.join(format!("t{i:02}.wav"))).unwrap();
+    }
+    let notes = Notes::default();
+    let r = lib
+        .run_job(
+            &Fake::new(),
+            &RealFs,
+            &AtomicBool::new(false),
+            false,
+            &notes,
+        )
+        .unwrap();
+    let copy = PathBuf::from(format!("{}.backup", lib.index.display()));
+    assert_eq!(r.removed, 11);
+    assert_eq!(r.previous_copy.as_ref(), Some(&copy));
+    assert_eq!(std::fs::read(&copy).unwrap(), first, "the previous index");
+    assert_eq!(lib.stored().entries.len(), 9);
+    assert_eq!(
+        notes.all(),
+        vec![format!(
+            "11 of the 20 tracks of index {} are no longer in library {} and are removed from it; \
+             the previous index is kept as {}",
+            lib.index.display(),
+            lib.root.display(),
+            copy.display()
+        )]
+    );
+
+    // Half or fewer than 10: no copy.
+    for i in 11..15 {
+        std::fs::remove_file(lib.root.join(format!("t{i:02}.wav"))).unwrap();
+    }
+    let r = lib.run(&Fake::new());
+    assert_eq!((r.removed, r.previous_copy), (4, None));
+
+    // Emptying a library on purpose keeps one too, under the next number.
+    for i in 0..12 {
+        lib.file(format!("u{i:02}.wav"), format!("u{i}").as_bytes());
+    }
+    lib.run(&Fake::new());
+    let second = std::fs::read(&lib.index).unwrap();
+    for e in std::fs::read_dir(&lib.root).unwrap() {
+        std::fs::remove_file(e.unwrap().path()).unwrap();
+    }
+    let r = lib.run_pruning(&Fake::new(), &Notes::default());
+    let copy1 = PathBuf::from(format!("{}.backup.1", lib.index.display()));
+    assert_eq!((r.removed, r.previous_copy.as_ref()), (17, Some(&copy1)));
+    assert_eq!(std::fs::read(&copy).unwrap(), first, "never replaced");
+    assert_eq!(std::fs::read(&copy1).unwrap(), second);
+    assert_eq!(lib.stored().entries.len(), 0);
+}
+
+#[test]
+fn corrupt_indexes_are_kept_under_numbered_names() {
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    for (n, bad) in [&b"garbage one"[..], b"garbage two", b"garbage three"]
+        .iter()
+        .enumerate()
+    {
+        std::fs::write(&lib.index, bad).unwrap();
+        let r = lib.run(&Fake::new());
+        let name = match n {
+            0 => format!("{}.corrupt", lib.index.display()),
+            n => format!("{}.corrupt.{n}", lib.index.display()),
+        };
+        assert_eq!(
+            r.saved,
+            Saved::Written {
+                backup: Some(PathBuf::from(&name))
+            }
+        );
+        assert_eq!(lib.stored().entries.len(), 1);
+    }
+    for (name, bad) in [
+        ("lib.idx.corrupt", "garbage one"),
+        ("lib.idx.corrupt.1", "garbage two"),
+        ("lib.idx.corrupt.2", "garbage three"),
+    ] {
+        let got = std::fs::read_to_string(lib.dir.path().join(name)).unwrap();
+        assert_eq!(got, bad, "{name}");
+    }
+}
+
+/// Run on another thread: a blocking open of a FIFO must fail the test,
+/// not hang it.
+fn within_seconds<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(secs))
+        .expect("hung (a FIFO opened for reading blocks)")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_at_the_index_path_is_an_error_at_once_and_left_alone() {
+    use std::os::unix::fs::FileTypeExt;
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&lib.index)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "mkfifo");
+    let lib = std::sync::Arc::new(lib);
+    let l = lib.clone();
+    let e = within_seconds(20, move || l.run_err(&Fake::new()));
+    assert_eq!(
+        e,
+        format!(
+            "index path {} is a FIFO (named pipe), not an index file; it was left untouched",
+            lib.index.display()
+        )
+    );
+    let l = lib.clone();
+    let loaded = within_seconds(20, move || Index::load(&l.index).map(|_| ()));
+    assert!(loaded.is_err());
+    let t = std::fs::symlink_metadata(&lib.index).unwrap().file_type();
+    assert!(t.is_fifo(), "still the FIFO");
+    assert_eq!(names_beside(&lib), vec!["lib.idx", "music"]);
+}
+
+#[test]
+fn a_directory_at_the_index_path_is_reported_not_renamed() {
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    std::fs::create_dir(&lib.index).unwrap();
+    std::fs::write(lib.index.join("mine.txt"), b"user data").unwrap();
+    let fake = Fake::new();
+    let e = lib.run_err(&fake);
+    assert_eq!(
+        e,
+        format!(
+            "index path {} is a directory, not an index file; it was left untouched",
+            lib.index.display()
+        )
+    );
+    assert_eq!(fake.calls(), 0);
+    assert_eq!(
+        std::fs::read(lib.index.join("mine.txt")).unwrap(),
+        b"user data"
+    );
+    assert_eq!(names_beside(&lib), vec!["lib.idx", "music"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dangling_symlink_at_the_index_path_is_not_replaced() {
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    let target = lib.dir.path().join("unmounted/drive/lib.idx");
+    std::os::unix::fs::symlink(&target, &lib.index).unwrap();
+    let e = lib.run_err(&Fake::new());
+    assert!(
+        e.contains(&format!(
+            "index path {} is a symlink to {}, which does not exist",
+            lib.index.display(),
+            target.display()
+        )),
+        "{e}"
+    );
+    assert!(std::fs::symlink_metadata(&lib.index)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+/// A file system on which the index cannot be read (EACCES), as for a
+/// `chmod 000` index when not root.
+struct DenyIndex(PathBuf);
+
+impl Fs for DenyIndex {
+    fn read_dir(&self, dir: &Path) -> io::Result<Vec<io::Result<PathBuf>>> {
+        RealFs.read_dir(dir)
+    }
+    fn metadata(&self, path: &Path) -> io::Result<Meta> {
+        RealFs.metadata(path)
+    }
+    fn symlink_metadata(&self, path: &Path) -> io::Result<Meta> {
+        RealFs.symlink_metadata(path)
+    }
+    fn read_index(&self, path: &Path) -> Result<Option<Vec<u8>>, musim::store::regular::ReadError> {
+        if path == self.0 {
+            return Err(io::Error::from_raw_os_error(13).into());
+        }
+        RealFs.read_index(path)
+    }
+}
+
+#[test]
+fn an_unreadable_index_is_reported_not_moved_aside() {
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    lib.run(&Fake::new());
+    let before = std::fs::read(&lib.index).unwrap();
+    lib.file("b.wav", b"b");
+    let fake = Fake::new();
+    let e = lib
+        .run_with(
+            &fake,
+            &DenyIndex(lib.index.clone()),
+            &AtomicBool::new(false),
+        )
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        format!(
+            "index {} cannot be read (Permission denied (os error 13)); it was left untouched",
+            lib.index.display()
+        )
+    );
+    assert_eq!(fake.calls(), 0);
+    assert_eq!(std::fs::read(&lib.index).unwrap(), before);
+    assert_eq!(names_beside(&lib), vec!["lib.idx", "music"]);
+}
+
+#[test]
+fn the_index_of_another_library_is_refused_naming_both() {
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    lib.run(&Fake::new());
+    let before = std::fs::read(&lib.index).unwrap();
+    let first_root = lib.root.clone();
+    let other = lib.dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let other = std::fs::canonicalize(other).unwrap();
+    std::fs::write(other.join("b.wav"), b"b").unwrap();
+    let lib = Lib {
+        root: other.clone(),
+        ..lib
+    };
+    let fake = Fake::new();
+    let e = lib.run_err(&fake);
+    assert_eq!(
+        e,
+        format!(
+            "index {} was made for library {}, not {}: nothing was changed (use the index of {}, \
+             or run `musim-tui index --prune` to replace its tracks with those of {})",
+            lib.index.display(),
+            first_root.display(),
+            other.display(),
+            other.display(),
+            other.display()
+        )
+    );
+    assert_eq!(fake.calls(), 0);
+    assert_eq!(std::fs::read(&lib.index).unwrap(), before);
+
+    // Asked for: the index becomes the other library's.
+    let r = lib.run_pruning(&Fake::new(), &Notes::default());
+    assert_eq!((r.analysed, r.removed), (1, 1));
+    let idx = lib.stored();
+    assert_eq!(idx.header.root, other.as_os_str().as_encoded_bytes());
+    assert_eq!(idx.entries.len(), 1);
+}
+
+#[test]
+fn the_sessions_prune_flag_reaches_the_indexer() {
+    use musim::app::session::{Session, SessionError};
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    lib.file("b.wav", b"b");
+    lib.run(&Fake::new());
+    std::fs::remove_file(lib.root.join("a.wav")).unwrap();
+    std::fs::remove_file(lib.root.join("b.wav")).unwrap();
+    let mut session = Session::open(Some(&lib.root), Some(&lib.index)).unwrap();
+    assert!(!session.prune);
+    let fake = Fake::new();
+    let f = |p: &Path| fake.analyse(p);
+    let no = AtomicBool::new(false);
+    let e = session
+        .index_with(&f, Default::default(), &Silent, &no)
+        .unwrap_err();
+    assert!(
+        matches!(e, SessionError::Index(IndexError::NoAudio { held: 2, .. })),
+        "{e:?}"
+    );
+    assert_eq!(lib.stored().entries.len(), 2);
+    session.prune = true;
+    let r = session
+        .index_with(&f, Default::default(), &Silent, &no)
+        .unwrap();
+    assert_eq!(r.removed, 2);
+    assert_eq!(lib.stored().entries.len(), 0);
+}
+
+#[test]
+fn reading_another_librarys_index_through_a_session_is_refused() {
+    use musim::app::session::{Session, SessionError};
+    let lib = Lib::new();
+    lib.file("a.wav", b"a");
+    lib.run(&Fake::new());
+    let other = lib.dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let session = Session::open(Some(&other), Some(&lib.index)).unwrap();
+    let e = session.load().unwrap_err();
+    assert!(matches!(e, SessionError::OtherLibrary { .. }), "{e:?}");
+    let text = e.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "index {} was made for library {}, not {}",
+            lib.index.display(),
+            lib.root.display(),
+            std::fs::canonicalize(&other).unwrap().display()
+        )),
+        "{text}"
+    );
+    // With the index alone (no library chosen), it is read as it is.
+    let session = Session::open_for_reading(None, Some(&lib.index)).unwrap();
+    assert_eq!(session.load().unwrap().entries.len(), 1);
+    let session = Session::open(Some(&lib.root), Some(&lib.index)).unwrap();
+    assert_eq!(session.load().unwrap().entries.len(), 1);
 }

@@ -66,6 +66,7 @@ fn library() -> (Lib, Arc<Model>) {
         progress: &Silent,
         cancel: &cancel,
         windows: Default::default(),
+        prune: false,
     })
     .unwrap();
     let params = ModelParams {
@@ -94,6 +95,7 @@ fn runtime(lib: &Lib) -> Runtime {
         windows: None,
         similarity: None,
         ahead: Default::default(),
+        prune: false,
     })
 }
 

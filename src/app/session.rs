@@ -18,7 +18,7 @@ use crate::model::{ModelParams, Stage};
 use crate::similarity::Profile;
 use crate::store::atomic::{write_atomic, WriteError};
 use crate::store::location::{config_file, default_index, LocationError};
-use crate::store::paths::show;
+use crate::store::paths::{from_bytes, show, to_bytes};
 
 /// Why a command could not do its job (a user-facing, one-line message).
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +35,20 @@ pub enum SessionError {
     /// The index exists but cannot be used (for reading commands).
     #[error("{0}; run `musim-tui index` to rebuild it")]
     Load(#[from] LoadError),
+    /// The index path cannot be read, or holds something other than an
+    /// index file (a folder, a FIFO, a device): rebuilding would not help.
+    #[error("{0}")]
+    Unreadable(LoadError),
+    /// The index was made for another library than the chosen one.
+    #[error("index {} was made for library {}, not {}: its tracks are not that library's (use the index of {}, or leave out --library to read this index as it is)", show(.index), show(.made_for), show(.root), show(.root))]
+    OtherLibrary {
+        /// The index.
+        index: PathBuf,
+        /// The library it was made for.
+        made_for: PathBuf,
+        /// The chosen library.
+        root: PathBuf,
+    },
     /// There is no index yet (for reading commands).
     #[error("library {} has not been indexed yet (no index at {}); run `musim-tui index` first", show(.root), show(.index))]
     NotIndexed {
@@ -75,6 +89,9 @@ pub struct Session {
     pub similarity: Option<Profile>,
     /// Deep embeddings made during indexing, for the embedding pass.
     pub ahead: EmbedAhead,
+    /// `index --prune`: let an index run remove every track (an empty
+    /// library folder) or replace the tracks of another library's index.
+    pub prune: bool,
 }
 
 /// Deep embeddings made while indexing, from the same decoding as the
@@ -137,6 +154,7 @@ impl Session {
             windows: None,
             similarity: None,
             ahead: EmbedAhead::default(),
+            prune: false,
         })
     }
 
@@ -153,6 +171,7 @@ impl Session {
                 windows: None,
                 similarity: None,
                 ahead: EmbedAhead::default(),
+                prune: false,
             }),
             _ => Session::open(library, index),
         }
@@ -211,22 +230,39 @@ impl Session {
             progress,
             cancel,
             windows,
+            prune: self.prune,
         };
         Ok(indexer::run(&job)?)
     }
 
     /// The existing index, or a clear error saying to run `index` first.
+    /// With a chosen library, the index must be that library's: an answer
+    /// from another library's tracks would be wrong.
     pub fn load(&self) -> Result<Index, SessionError> {
-        match Index::load(&self.index_path)? {
-            Some(i) => Ok(i),
-            None => Err(SessionError::NotIndexed {
-                root: self
-                    .choice
-                    .as_ref()
-                    .map_or_else(|| self.index_path.clone(), |c| c.root.clone()),
-                index: self.index_path.clone(),
-            }),
+        let index = match Index::load(&self.index_path) {
+            Ok(Some(i)) => i,
+            Ok(None) => {
+                return Err(SessionError::NotIndexed {
+                    root: self
+                        .choice
+                        .as_ref()
+                        .map_or_else(|| self.index_path.clone(), |c| c.root.clone()),
+                    index: self.index_path.clone(),
+                })
+            }
+            Err(e) if !e.replaceable() => return Err(SessionError::Unreadable(e)),
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(choice) = &self.choice {
+            if index.header.root != to_bytes(&choice.root) {
+                return Err(SessionError::OtherLibrary {
+                    index: self.index_path.clone(),
+                    made_for: from_bytes(&index.header.root),
+                    root: choice.root.clone(),
+                });
+            }
         }
+        Ok(index)
     }
 
     /// The similarity profile a model of this session uses: `--similarity`,

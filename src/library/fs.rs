@@ -1,12 +1,15 @@
-//! The file-system operations the scanner needs, behind a trait.
+//! The file-system operations the scanner and the indexer need, behind a
+//! trait.
 //!
-//! Why: tests must exercise unreadable folders and files even when they run
-//! as root (where `chmod 000` blocks nothing); a wrapper implementing [`Fs`]
-//! can inject the real `io::Error` the OS would return.
+//! Why: tests must exercise unreadable folders and files (the index too)
+//! even when they run as root (where `chmod 000` blocks nothing); a wrapper
+//! implementing [`Fs`] can inject the real `io::Error` the OS would return.
 
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
+
+use crate::store::regular::{read_regular, ReadError};
 
 /// What kind of object a path is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +47,12 @@ pub trait Fs: Sync {
     fn metadata(&self, path: &Path) -> io::Result<Meta>;
     /// Metadata of the path itself (a symlink is reported as a symlink).
     fn symlink_metadata(&self, path: &Path) -> io::Result<Meta>;
+    /// The content of the index file at `path`, `None` when there is none;
+    /// anything but a regular file is refused unopened
+    /// ([`crate::store::regular::read_regular`]).
+    fn read_index(&self, path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
+        read_regular(path)
+    }
 }
 
 /// The real file system.

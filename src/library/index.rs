@@ -13,6 +13,7 @@ use crate::features::{analyzer::SEGMENT_SECONDS, fingerprint, HOP, N_FFT, SR};
 use crate::store::atomic::{write_atomic, WriteError};
 use crate::store::framed::{self, FrameError};
 use crate::store::paths::show;
+use crate::store::regular::{FileKind, ReadError};
 
 /// First bytes of every index file.
 pub const MAGIC: &[u8; 8] = b"MUSIMIDX";
@@ -159,6 +160,23 @@ pub enum LoadError {
         /// The OS error.
         source: io::Error,
     },
+    /// Something other than a regular file is at the index path (it is
+    /// not opened: a FIFO would block).
+    #[error("index path {} is {kind}, not an index file", show(.path))]
+    NotAFile {
+        /// The index path.
+        path: PathBuf,
+        /// What is there.
+        kind: FileKind,
+    },
+    /// The index path is a symlink to nothing (e.g. on an unmounted drive).
+    #[error("index path {} is a symlink to {}, which does not exist", show(.path), show(.target))]
+    Dangling {
+        /// The index path.
+        path: PathBuf,
+        /// The symlink's target.
+        target: PathBuf,
+    },
     /// Not a musim index at all.
     #[error("index {} is not a musim index", show(.path))]
     NotAnIndex {
@@ -189,6 +207,30 @@ pub enum LoadError {
         /// What is wrong.
         detail: String,
     },
+}
+
+impl LoadError {
+    /// Whether the file is musim's, readable and bad (corrupt, foreign,
+    /// older or newer): it may be moved aside and rebuilt. Anything else
+    /// (unreadable, not a regular file) is reported and left alone.
+    pub fn replaceable(&self) -> bool {
+        match self {
+            LoadError::NotAnIndex { .. }
+            | LoadError::Older { .. }
+            | LoadError::Newer { .. }
+            | LoadError::Corrupt { .. } => true,
+            LoadError::Io { .. } | LoadError::NotAFile { .. } | LoadError::Dangling { .. } => false,
+        }
+    }
+
+    fn reading(path: &Path, e: ReadError) -> LoadError {
+        let path = path.to_path_buf();
+        match e {
+            ReadError::NotAFile(kind) => LoadError::NotAFile { path, kind },
+            ReadError::Dangling(target) => LoadError::Dangling { path, target },
+            ReadError::Io(source) => LoadError::Io { path, source },
+        }
+    }
 }
 
 impl Index {
@@ -223,15 +265,18 @@ impl Index {
         })
     }
 
-    /// Read the index at `path`; `Ok(None)` when there is none yet.
+    /// Read the index at `path`; `Ok(None)` when there is none yet. Only a
+    /// regular file is read: anything else at `path` is an error naming it.
     pub fn load(path: &Path) -> Result<Option<Index>, LoadError> {
-        match std::fs::read(path) {
-            Ok(bytes) => Index::decode(&bytes, path).map(Some),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(LoadError::Io {
-                path: path.to_path_buf(),
-                source,
-            }),
+        Index::load_from(&super::fs::RealFs, path)
+    }
+
+    /// [`Index::load`] through `fs` (tests inject IO errors).
+    pub fn load_from(fs: &dyn super::fs::Fs, path: &Path) -> Result<Option<Index>, LoadError> {
+        match fs.read_index(path) {
+            Ok(Some(bytes)) => Index::decode(&bytes, path).map(Some),
+            Ok(None) => Ok(None),
+            Err(e) => Err(LoadError::reading(path, e)),
         }
     }
 

@@ -20,7 +20,8 @@ use super::scan::{scan, Scan, ScanError};
 use crate::analysis::{TrackAnalysis, Windows};
 use crate::audio::AudioError;
 use crate::store::atomic::{check_writable, WriteError};
-use crate::store::paths::{show, to_bytes};
+use crate::store::backup::{keep_copy, BackupError};
+use crate::store::paths::{from_bytes, show, to_bytes};
 use crate::store::stamp::Stamped;
 
 /// The analysis function: file → fingerprint.
@@ -48,7 +49,16 @@ pub struct Job<'a> {
     /// Which parts of long tracks `analyze` looks at (recorded in the
     /// header: changing it re-analyses the library).
     pub windows: Windows,
+    /// Remove the tracks whose files are gone even when that is every
+    /// track (the library folder has no audio file) or when the index was
+    /// made for another library (`index --prune`). Without it such a run
+    /// fails and changes nothing: an unmounted drive looks just like that.
+    pub prune: bool,
 }
+
+/// Removing at least this many tracks, and more than half of the index,
+/// keeps a copy of the previous index first.
+pub const LARGE_REMOVAL: usize = 10;
 
 /// Why indexing could not run at all.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +79,51 @@ pub enum IndexError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The index path holds something that cannot be read, or that is not
+    /// an index file (a folder, a FIFO, a device): it is reported, never
+    /// moved or replaced.
+    #[error("{0}; it was left untouched")]
+    Unreadable(LoadError),
+    /// The library folder has no audio file while its index holds tracks
+    /// (an unmounted drive, an emptied folder): nothing is removed.
+    #[error("library folder {} has no audio files but its index holds {held} {} — is the drive mounted? Nothing was removed (to really empty the index, run `musim-tui index --prune`)", show(.root), track_word(*.held))]
+    NoAudio {
+        /// The library root.
+        root: PathBuf,
+        /// The index.
+        index: PathBuf,
+        /// How many tracks the index holds.
+        held: usize,
+    },
+    /// The index was made for another library.
+    #[error("index {} was made for library {}, not {}: nothing was changed (use the index of {}, or run `musim-tui index --prune` to replace its tracks with those of {})", show(.index), show(.made_for), show(.root), show(.root), show(.root))]
+    OtherLibrary {
+        /// The index.
+        index: PathBuf,
+        /// The library it was made for.
+        made_for: PathBuf,
+        /// The library of this run.
+        root: PathBuf,
+    },
+    /// A copy of the index could not be kept before a large removal.
+    #[error("{source}; not removing {removed} of the index's {held} tracks without one: the index was left untouched")]
+    KeepCopy {
+        /// Why.
+        source: BackupError,
+        /// Tracks the run would remove.
+        removed: usize,
+        /// Tracks the index holds.
+        held: usize,
+    },
+}
+
+/// "track" or "tracks", to follow the number `n`.
+fn track_word(n: usize) -> &'static str {
+    if n == 1 {
+        "track"
+    } else {
+        "tracks"
+    }
 }
 
 /// What happened to the index that was there before.
@@ -149,6 +204,9 @@ pub struct Report {
     pub duplicates: Vec<Vec<String>>,
     /// Whether the index was saved.
     pub saved: Saved,
+    /// Where a copy of the previous index was kept because this run
+    /// removed most of its tracks (at least [`LARGE_REMOVAL`]).
+    pub previous_copy: Option<PathBuf>,
     /// The library's index after the run.
     pub index: Index,
 }
@@ -172,62 +230,87 @@ pub fn failure_kind(e: &AudioError) -> &'static str {
     }
 }
 
-/// Load the previous index, deciding what of it can be reused.
-fn load_previous(job: &Job<'_>, current: &Header) -> (Previous, Option<Index>, bool) {
-    match Index::load(job.index_path) {
-        Ok(None) => (Previous::None, None, false),
-        Err(e) => (Previous::Unusable(e.to_string()), None, true),
-        Ok(Some(old)) => {
-            let h = &old.header;
-            let stale = if h.feature_set_version != current.feature_set_version {
-                Some(format!(
-                    "made with feature set v{} (now v{})",
-                    h.feature_set_version, current.feature_set_version
-                ))
-            } else if h.params.windows != current.params.windows {
-                Some(format!(
-                    "made analysing {} (now {})",
-                    h.params.windows.describe(),
-                    current.params.windows.describe()
-                ))
-            } else if h.params != current.params || h.feature_names != current.feature_names {
-                Some("made with other analysis parameters".to_string())
-            } else {
-                None
-            };
-            match stale {
-                Some(why) => {
-                    let msg = format!("index {} was {why}", show(job.index_path));
-                    // Keep the failures? No: the decoder may differ too.
-                    (
-                        Previous::Stale(msg),
-                        Some(Index {
-                            entries: vec![],
-                            deep: Default::default(),
-                            ..old
-                        }),
-                        false,
-                    )
-                }
-                None => (Previous::Usable, Some(old), false),
-            }
-        }
-    }
+/// The previous index, as far as it can be reused.
+struct Old {
+    /// Its state.
+    previous: Previous,
+    /// Its header and reusable entries (none when stale).
+    index: Option<Index>,
+    /// Unusable and to be moved aside: the backup suffix.
+    bad: Option<&'static str>,
+    /// How many tracks the file held (stale ones included).
+    held: usize,
 }
 
-/// The suffix an unusable index is moved aside with.
-fn backup_path(path: &Path, err: &str) -> PathBuf {
-    let suffix = if err.contains("older musim") {
-        "old"
-    } else if err.contains("newer musim") {
-        "newer"
-    } else {
-        "corrupt"
+/// Load the previous index, deciding what of it can be reused. A file that
+/// cannot be read, or that is not a regular file, is an error: only a
+/// readable, damaged or foreign-format file is rebuilt (and kept aside).
+fn load_previous(job: &Job<'_>, current: &Header) -> Result<Old, IndexError> {
+    let old = match Index::load_from(job.fs, job.index_path) {
+        Ok(None) => {
+            return Ok(Old {
+                previous: Previous::None,
+                index: None,
+                bad: None,
+                held: 0,
+            })
+        }
+        Err(e) if !e.replaceable() => return Err(IndexError::Unreadable(e)),
+        Err(e) => {
+            let suffix = match e {
+                LoadError::Older { .. } => "old",
+                LoadError::Newer { .. } => "newer",
+                _ => "corrupt",
+            };
+            return Ok(Old {
+                previous: Previous::Unusable(e.to_string()),
+                index: None,
+                bad: Some(suffix),
+                held: 0,
+            });
+        }
+        Ok(Some(old)) => old,
     };
-    let mut s = path.as_os_str().to_owned();
-    s.push(".");
-    s.push(suffix);
-    PathBuf::from(s)
+    let held = old.entries.len();
+    let h = &old.header;
+    let stale = if h.feature_set_version != current.feature_set_version {
+        Some(format!(
+            "made with feature set v{} (now v{})",
+            h.feature_set_version, current.feature_set_version
+        ))
+    } else if h.params.windows != current.params.windows {
+        Some(format!(
+            "made analysing {} (now {})",
+            h.params.windows.describe(),
+            current.params.windows.describe()
+        ))
+    } else if h.params != current.params || h.feature_names != current.feature_names {
+        Some("made with other analysis parameters".to_string())
+    } else {
+        None
+    };
+    Ok(match stale {
+        Some(why) => {
+            let msg = format!("index {} was {why}", show(job.index_path));
+            // Keep the failures? No: the decoder may differ too.
+            Old {
+                previous: Previous::Stale(msg),
+                index: Some(Index {
+                    entries: vec![],
+                    deep: Default::default(),
+                    ..old
+                }),
+                bad: None,
+                held,
+            }
+        }
+        None => Old {
+            previous: Previous::Usable,
+            index: Some(old),
+            bad: None,
+            held,
+        },
+    })
 }
 
 /// Index the library: scan, reuse what is unchanged, analyse the rest in
@@ -236,7 +319,23 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     // Fail before the expensive part if the index cannot be written.
     check_writable(job.index_path)?;
     let header = Header::with_windows(job.root, job.windows);
-    let (previous, old, old_bad) = load_previous(job, &header);
+    let Old {
+        previous,
+        index: old,
+        bad,
+        held,
+    } = load_previous(job, &header)?;
+    let old_bad = bad.is_some();
+    // An index of another library would lose every track to this one.
+    if let Some(o) = &old {
+        if o.header.root != header.root && !job.prune {
+            return Err(IndexError::OtherLibrary {
+                index: job.index_path.to_path_buf(),
+                made_for: from_bytes(&o.header.root),
+                root: job.root.to_path_buf(),
+            });
+        }
+    }
     if let Some(note) = previous.note() {
         job.progress.note(&note);
     }
@@ -248,6 +347,15 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
         .is_some_and(|o| o.header.musim_version != header.musim_version);
 
     let scanned = scan(job.fs, job.root)?;
+    // An unmounted drive or an emptied folder: not a reason to forget
+    // everything (unless asked to).
+    if scanned.files.is_empty() && held > 0 && !job.prune {
+        return Err(IndexError::NoAudio {
+            root: job.root.to_path_buf(),
+            index: job.index_path.to_path_buf(),
+            held,
+        });
+    }
     let rels: Vec<&Path> = scanned.files.iter().map(|f| f.rel.as_path()).collect();
     let labels = labels::assign(&rels);
 
@@ -320,6 +428,8 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     // Embeddings of files that changed or went away no longer count.
     index.deep.retain_valid(&index.entries);
     let attempted = outcomes.len();
+    let large_removal = removed >= LARGE_REMOVAL && removed * 2 > old_entries.len();
+    let mut previous_copy = None;
     let saved = if interrupted && attempted == 0 {
         Saved::KeptOld("interrupted before any file was analysed".into())
     } else if attempted > 0 && analysed == 0 && index.analysed() == 0 && old_had_value {
@@ -327,21 +437,36 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     } else if !old_bad && old_header_same && index.entries == old_entries {
         Saved::UpToDate
     } else {
-        let backup = if old_bad {
-            let msg = match &previous {
-                Previous::Unusable(m) => m.as_str(),
-                _ => "",
-            };
-            let b = backup_path(job.index_path, msg);
-            std::fs::rename(job.index_path, &b).map_err(|source| IndexError::Backup {
-                path: job.index_path.to_path_buf(),
-                backup: b.clone(),
-                source,
-            })?;
-            Some(b)
-        } else {
-            None
+        // The old file is kept under a numbered name (never replacing an
+        // earlier backup); saving then replaces the index atomically.
+        let backup = match bad {
+            Some(suffix) => {
+                Some(
+                    keep_copy(job.index_path, suffix).map_err(|e| IndexError::Backup {
+                        path: e.path,
+                        backup: e.backup,
+                        source: e.source,
+                    })?,
+                )
+            }
+            None => None,
         };
+        if large_removal {
+            let copy =
+                keep_copy(job.index_path, "backup").map_err(|source| IndexError::KeepCopy {
+                    source,
+                    removed,
+                    held: old_entries.len(),
+                })?;
+            job.progress.note(&format!(
+                "{removed} of the {} tracks of index {} are no longer in library {} and are removed from it; the previous index is kept as {}",
+                old_entries.len(),
+                show(job.index_path),
+                show(job.root),
+                show(&copy)
+            ));
+            previous_copy = Some(copy);
+        }
         index.save(job.index_path)?;
         Saved::Written { backup }
     };
@@ -361,6 +486,7 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
         duplicates: duplicates(&index),
         scan: scanned,
         saved,
+        previous_copy,
         index,
     })
 }
