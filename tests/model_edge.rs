@@ -259,3 +259,72 @@ fn stored_model_is_reused_rebuilt_when_stale_and_never_trusted_when_damaged() {
         assert_eq!(r.model.len(), 11);
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn what_is_not_a_model_file_at_the_model_path_is_an_error_and_left_alone() {
+    use musim::app::model_file::{discard, EnsureError};
+    use std::os::unix::fs::FileTypeExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let idx_path = tmp.path().join("lib.idx");
+    let mp = model_path(&idx_path);
+    let idx = two_groups(4);
+    let no = AtomicBool::new(false);
+
+    // A directory.
+    std::fs::create_dir(&mp).unwrap();
+    let e = ensure(&idx, &idx_path, Some(&quick()), &|_| {}, &no).unwrap_err();
+    assert!(matches!(e, EnsureError::File(_)), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "model path {} is a directory, not a model file; it was left untouched \
+             (move it away and musim rebuilds the model there)",
+            mp.display()
+        )
+    );
+    discard(&idx_path).unwrap();
+    assert!(mp.is_dir());
+    std::fs::remove_dir(&mp).unwrap();
+
+    // A FIFO: refused without opening it (a blocking open would hang).
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&mp)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "mkfifo");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (i, m) = (idx_path.clone(), mp.clone());
+    std::thread::spawn(move || {
+        let no = AtomicBool::new(false);
+        let ensured = ensure(&two_groups(4), &i, Some(&quick()), &|_| {}, &no).map(|_| ());
+        let params = musim::app::model_file::read_params(&m).map(|_| ());
+        let read = musim::app::model_file::read(&m).map(|_| ());
+        let _ = tx.send((ensured.map_err(|e| e.to_string()), params, read));
+    });
+    let (ensured, params, read) = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("reading the model path blocked on a FIFO");
+    assert!(
+        ensured
+            .unwrap_err()
+            .contains("is a FIFO (named pipe), not a model file"),
+        "FIFO"
+    );
+    assert!(matches!(params, Err(Stale::Unusable(m)) if m.contains("FIFO")));
+    assert!(matches!(read, Err(Stale::Unusable(m)) if m.contains("FIFO")));
+    discard(&idx_path).unwrap();
+    assert!(std::fs::symlink_metadata(&mp)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    std::fs::remove_file(&mp).unwrap();
+
+    // A regular model file is musim's: discarded for a forced rebuild.
+    ensure(&idx, &idx_path, Some(&quick()), &|_| {}, &no).unwrap();
+    assert!(mp.is_file());
+    discard(&idx_path).unwrap();
+    assert!(!mp.exists());
+    discard(&idx_path).unwrap();
+}

@@ -1,7 +1,9 @@
 //! The model file, stored beside the index (`<index>.model`), in the same
 //! framed format. A missing, older, corrupt or out-of-date model is simply
 //! rebuilt — it is derived data — and a failed save leaves the model usable
-//! and the previous file intact.
+//! and the previous file intact. What is not a readable regular file (a
+//! folder, a FIFO, a device, a file musim may not read) is not musim's to
+//! replace: it is reported ([`ModelFileError`]) and left as it is.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ use crate::similarity::SpaceError;
 use crate::store::atomic::write_atomic;
 use crate::store::framed::{self, FrameError};
 use crate::store::paths::show;
+use crate::store::regular::{kind_at, read_regular, FileKind, ReadError};
 
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"MUSIMMDL";
@@ -50,6 +53,57 @@ impl std::fmt::Display for Stale {
     }
 }
 
+/// Something at the model path that musim must neither read nor replace.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFileError {
+    /// Not a regular file (never opened: a FIFO would block).
+    #[error("model path {} is {kind}, not a model file; it was left untouched (move it away and musim rebuilds the model there)", show(.path))]
+    NotAFile {
+        /// The model path.
+        path: PathBuf,
+        /// What is there.
+        kind: FileKind,
+    },
+    /// A symlink to nothing.
+    #[error("model path {} is a symlink to {}, which does not exist; it was left untouched", show(.path), show(.target))]
+    Dangling {
+        /// The model path.
+        path: PathBuf,
+        /// The symlink's target.
+        target: PathBuf,
+    },
+    /// The OS refuses to read it (e.g. permissions).
+    #[error("model {} cannot be read ({source}); it was left untouched (musim rebuilds it once it can read it, or once it is removed)", show(.path))]
+    Unreadable {
+        /// The model path.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+impl ModelFileError {
+    fn new(path: &Path, e: ReadError) -> Self {
+        let path = path.to_path_buf();
+        match e {
+            ReadError::NotAFile(kind) => ModelFileError::NotAFile { path, kind },
+            ReadError::Dangling(target) => ModelFileError::Dangling { path, target },
+            ReadError::Io(source) => ModelFileError::Unreadable { path, source },
+        }
+    }
+}
+
+/// Why [`ensure`] gave no model.
+#[derive(Debug, thiserror::Error)]
+pub enum EnsureError {
+    /// The model could not be built.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The model path holds something musim must not replace.
+    #[error(transparent)]
+    File(#[from] ModelFileError),
+}
+
 /// Serialise a model.
 pub fn encode(model: &Model) -> Result<Vec<u8>, postcard::Error> {
     Ok(framed::encode(
@@ -59,31 +113,52 @@ pub fn encode(model: &Model) -> Result<Vec<u8>, postcard::Error> {
     ))
 }
 
-/// Read the model at `path`, whatever library state it was built for.
+/// Read the model at `path`, whatever library state it was built for
+/// (what must not be replaced is [`Stale::Unusable`] here too).
 pub fn read(path: &Path) -> Result<Model, Stale> {
-    let bytes = read_framed(path)?;
-    let model: Model = postcard::from_bytes(payload(&bytes, path)?)
-        .map_err(|e| unusable(path, format!("is corrupt (cannot decode: {e})")))?;
-    Ok(model.restore())
+    read_checked(path).unwrap_or_else(|e| Err(Stale::Unusable(e.to_string())))
+}
+
+/// [`read`], telling a model to rebuild (`Ok(Err(why))`) from a path that
+/// must be left alone (`Err`).
+fn read_checked(path: &Path) -> Result<Result<Model, Stale>, ModelFileError> {
+    Ok(read_framed(path)?.and_then(|bytes| {
+        let model: Model = postcard::from_bytes(payload(&bytes, path)?)
+            .map_err(|e| unusable(path, format!("is corrupt (cannot decode: {e})")))?;
+        Ok(model.restore())
+    }))
 }
 
 /// The parameters (similarity profile included) of the model at `path`,
 /// without decoding its tracks and space: [`Model`] starts with its key
 /// and parameters, and postcard lays a struct's fields out in order.
 pub fn read_params(path: &Path) -> Result<ModelParams, Stale> {
-    let bytes = read_framed(path)?;
+    let bytes = read_framed(path).unwrap_or_else(|e| Err(Stale::Unusable(e.to_string())))?;
     let ((_key, params), _rest) =
         postcard::take_from_bytes::<(u64, ModelParams)>(payload(&bytes, path)?)
             .map_err(|e| unusable(path, format!("is corrupt (cannot decode: {e})")))?;
     Ok(params)
 }
 
-/// The bytes of the model file at `path`.
-fn read_framed(path: &Path) -> Result<Vec<u8>, Stale> {
-    std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Stale::Missing,
-        _ => Stale::Unusable(format!("model {} cannot be read ({e})", show(path))),
-    })
+/// The bytes of the model file at `path` (`Ok(Err(Missing))` when there
+/// is none); only a regular file is opened.
+fn read_framed(path: &Path) -> Result<Result<Vec<u8>, Stale>, ModelFileError> {
+    match read_regular(path) {
+        Ok(Some(bytes)) => Ok(Ok(bytes)),
+        Ok(None) => Ok(Err(Stale::Missing)),
+        Err(e) => Err(ModelFileError::new(path, e)),
+    }
+}
+
+/// Remove the model of the index at `index_path` so that it is rebuilt
+/// (`train --force`), when it is a regular file; anything else there is
+/// left alone (and reported by [`ensure`]).
+pub fn discard(index_path: &Path) -> std::io::Result<()> {
+    let path = model_path(index_path);
+    match kind_at(&path) {
+        Ok(Some(FileKind::File)) => std::fs::remove_file(&path),
+        _ => Ok(()),
+    }
 }
 
 /// A model file's payload, its frame checked.
@@ -252,12 +327,13 @@ pub fn ensure(
     params: Option<&ModelParams>,
     progress: &(dyn Fn(Stage) + Sync),
     cancel: &AtomicBool,
-) -> Result<Ensured, ModelError> {
+) -> Result<Ensured, EnsureError> {
     ensure_with(index, index_path, params, None, progress, cancel)
 }
 
 /// [`ensure`], with the similarity profile set to `similarity` when given
-/// (whatever the parameters otherwise are).
+/// (whatever the parameters otherwise are). Something at the model path
+/// that is not a readable regular file is an error, and left untouched.
 pub fn ensure_with(
     index: &Index,
     index_path: &Path,
@@ -265,9 +341,9 @@ pub fn ensure_with(
     similarity: Option<crate::similarity::Profile>,
     progress: &(dyn Fn(Stage) + Sync),
     cancel: &AtomicBool,
-) -> Result<Ensured, ModelError> {
+) -> Result<Ensured, EnsureError> {
     let path = model_path(index_path);
-    let stored = read(&path);
+    let stored = read_checked(&path)?;
     let params = resolve(params, similarity, stored.as_ref().ok().map(|m| &m.params));
     let why = match stored {
         Ok(model) if model.key == content_key(index, &params) => {

@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use super::choice::{choose_or_demo, Choice, ChoiceError};
 use super::progress::Progress;
 use crate::analysis::Windows;
-use crate::app::model_file::{ensure_with, Ensured};
+use crate::app::model_file::{ensure_with, EnsureError, Ensured, ModelFileError};
 use crate::export::{self, Format};
 use crate::library::fs::RealFs;
 use crate::library::index::{Index, LoadError};
@@ -63,6 +63,9 @@ pub enum SessionError {
     /// The model could not be built.
     #[error(transparent)]
     Model(#[from] crate::model::ModelError),
+    /// The model path holds something musim must not replace.
+    #[error(transparent)]
+    ModelFile(#[from] ModelFileError),
     /// Writing the export to stdout failed.
     #[error("cannot write the export: {0}")]
     Stdout(std::io::Error),
@@ -73,6 +76,15 @@ pub enum SessionError {
     /// A deep profile was asked of a build without embeddings.
     #[error("the {0} similarity profile needs musim built with the `embeddings` feature (on by default; this build has it off)")]
     NoEmbeddings(Profile),
+}
+
+impl From<EnsureError> for SessionError {
+    fn from(e: EnsureError) -> Self {
+        match e {
+            EnsureError::Model(e) => SessionError::Model(e),
+            EnsureError::File(e) => SessionError::ModelFile(e),
+        }
+    }
 }
 
 /// The library and index a command works on.
