@@ -313,3 +313,303 @@ fn symlink_loop_and_dangling_symlink_are_reported_not_fatal() {
     );
     assert!(r.stdout.contains("1 non-audio files skipped: "), "{r:?}");
 }
+
+/// An index of `n` analysed tracks of the library at `lib` (its files need
+/// not exist), written to `idx` as the indexer would.
+fn synthetic_index(lib: &std::path::Path, idx: &std::path::Path, n: usize) {
+    use musim::library::index::{Entry, Index, Outcome};
+    let root = std::fs::canonicalize(lib).unwrap();
+    let mut index = Index::empty(&root);
+    let dims = musim::features::fingerprint::dims();
+    for i in 0..n {
+        index.entries.push(Entry {
+            path: musim::store::paths::to_bytes(&root.join(format!("t{i:02}.wav"))),
+            size: 100 + i as u64,
+            mtime_ns: 1,
+            label: None,
+            outcome: Outcome::Analysed {
+                duration_s: 30.0,
+                values: (0..dims).map(|d| (i * 7 + d) as f32 * 0.01).collect(),
+            },
+        });
+    }
+    index.save(idx).unwrap();
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "mkfifo {}", path.display());
+}
+
+/// The names in `dir`, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn an_empty_library_folder_is_refused_and_its_index_kept() {
+    // An unmounted drive leaves an empty mount point: "0 analysed, 36
+    // removed" would forget the whole library.
+    let env = Env::new();
+    let lib = env.path("drive");
+    std::fs::create_dir(&lib).unwrap();
+    let idx = env.path("lib.idx");
+    synthetic_index(&lib, &idx, 36);
+    let before = std::fs::read(&idx).unwrap();
+    let r = env.run(&[
+        "index",
+        "--library",
+        lib.to_str().unwrap(),
+        "--index",
+        idx.to_str().unwrap(),
+    ]);
+    one_line_error(
+        &r,
+        &format!(
+            "library folder {} has no audio files but its index holds 36 tracks — is the drive mounted? \
+             Nothing was removed (to really empty the index, run `musim-tui index --prune`)",
+            std::fs::canonicalize(&lib).unwrap().display()
+        ),
+    );
+    assert_eq!(std::fs::read(&idx).unwrap(), before, "index untouched");
+    assert_eq!(
+        names_in(env.tmp.path()),
+        ["drive", "home", "lib.idx", "work"]
+    );
+}
+
+#[test]
+fn a_fifo_at_the_index_path_is_an_error_not_a_hang() {
+    use std::os::unix::fs::FileTypeExt;
+    let env = Env::new();
+    let lib = env.path("lib");
+    std::fs::create_dir(&lib).unwrap();
+    let idx = env.path("lib.idx");
+    mkfifo(&idx);
+    let expected = format!(
+        "index path {} is a FIFO (named pipe), not an index file",
+        idx.display()
+    );
+    let (l, i) = (lib.to_str().unwrap(), idx.to_str().unwrap());
+    for args in [
+        vec!["index", "--library", l, "--index", i],
+        vec!["export", "--format", "csv", "--index", i],
+        vec!["export", "--format", "csv", "--library", l, "--index", i],
+    ] {
+        let r = env.run_within(60, &args);
+        one_line_error(&r, &expected);
+        assert!(
+            !r.stderr.contains("rebuild"),
+            "rebuilding would not help: {r:?}"
+        );
+    }
+    let t = std::fs::symlink_metadata(&idx).unwrap().file_type();
+    assert!(t.is_fifo(), "the FIFO is left where it was");
+    assert_eq!(names_in(env.tmp.path()), ["home", "lib", "lib.idx", "work"]);
+}
+
+#[test]
+fn a_directory_at_the_index_path_is_reported_and_not_renamed() {
+    let env = Env::new();
+    let lib = env.path("lib");
+    std::fs::create_dir(&lib).unwrap();
+    let idx = env.path("lib.idx");
+    std::fs::create_dir(&idx).unwrap();
+    std::fs::write(idx.join("keep.txt"), b"mine").unwrap();
+    let (l, i) = (lib.to_str().unwrap(), idx.to_str().unwrap());
+    let r = env.run(&["index", "--library", l, "--index", i]);
+    one_line_error(
+        &r,
+        &format!(
+            "index path {} is a directory, not an index file; it was left untouched",
+            idx.display()
+        ),
+    );
+    let r = env.run(&["export", "--format", "json", "--index", i]);
+    one_line_error(
+        &r,
+        &format!(
+            "index path {} is a directory, not an index file",
+            idx.display()
+        ),
+    );
+    assert_eq!(std::fs::read(idx.join("keep.txt")).unwrap(), b"mine");
+    assert_eq!(names_in(env.tmp.path()), ["home", "lib", "lib.idx", "work"]);
+}
+
+#[test]
+fn an_unreadable_index_is_reported_not_moved_aside_and_rebuilt() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let lib = env.path("lib");
+    std::fs::create_dir(&lib).unwrap();
+    let idx = env.path("lib.idx");
+    synthetic_index(&lib, &idx, 3);
+    let before = std::fs::read(&idx).unwrap();
+    std::fs::set_permissions(&idx, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let os = |s: &'static str| OsStr::new(s);
+    let r = env.run_unprivileged(&[
+        os("index"),
+        os("--library"),
+        lib.as_os_str(),
+        os("--index"),
+        idx.as_os_str(),
+    ]);
+    one_line_error(
+        &r,
+        &format!(
+            "index {} cannot be read (Permission denied (os error 13)); it was left untouched",
+            idx.display()
+        ),
+    );
+    let r = env.run_unprivileged(&[
+        os("export"),
+        os("--format"),
+        os("csv"),
+        os("--index"),
+        idx.as_os_str(),
+    ]);
+    one_line_error(
+        &r,
+        &format!(
+            "index {} cannot be read (Permission denied (os error 13))",
+            idx.display()
+        ),
+    );
+    assert!(!r.stderr.contains("rebuild"), "{r:?}");
+    std::fs::set_permissions(&idx, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(std::fs::read(&idx).unwrap(), before);
+    assert_eq!(names_in(env.tmp.path()), ["home", "lib", "lib.idx", "work"]);
+}
+
+#[test]
+fn the_index_of_another_library_is_refused_naming_both_roots() {
+    let env = Env::new();
+    let a = env.path("A");
+    let b = env.path("B");
+    std::fs::create_dir(&a).unwrap();
+    std::fs::create_dir(&b).unwrap();
+    cli_support::wav(&b.join("b.wav"), 440.0, 0.5);
+    let idx = env.path("a.idx");
+    synthetic_index(&a, &idx, 3);
+    let before = std::fs::read(&idx).unwrap();
+    let (ra, rb) = (
+        std::fs::canonicalize(&a).unwrap(),
+        std::fs::canonicalize(&b).unwrap(),
+    );
+    let (bs, i) = (b.to_str().unwrap(), idx.to_str().unwrap());
+    let r = env.run(&["export", "--format", "csv", "--library", bs, "--index", i]);
+    one_line_error(
+        &r,
+        &format!(
+            "index {} was made for library {}, not {}",
+            idx.display(),
+            ra.display(),
+            rb.display()
+        ),
+    );
+    assert!(
+        r.stdout.is_empty(),
+        "no answer from the wrong library: {r:?}"
+    );
+    let r = env.run(&["index", "--library", bs, "--index", i]);
+    one_line_error(
+        &r,
+        &format!(
+            "index {} was made for library {}, not {}: nothing was changed",
+            idx.display(),
+            ra.display(),
+            rb.display()
+        ),
+    );
+    assert_eq!(std::fs::read(&idx).unwrap(), before);
+    // Without --library the index is read as it is (documented).
+    let r = env.run(&["export", "--format", "csv", "--index", i]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("t02.wav"), "{r:?}");
+}
+
+/// Two files for `path` to chain and an index whose model path holds
+/// something else; returns the model path.
+fn model_path_setup(env: &Env) -> (std::path::PathBuf, Vec<String>) {
+    let lib = env.path("lib");
+    std::fs::create_dir(&lib).unwrap();
+    let idx = env.path("lib.idx");
+    synthetic_index(&lib, &idx, 12);
+    for f in ["t00.wav", "t01.wav"] {
+        std::fs::write(lib.join(f), b"x").unwrap();
+    }
+    let args = vec![
+        "path".to_string(),
+        lib.join("t00.wav").to_str().unwrap().to_string(),
+        lib.join("t01.wav").to_str().unwrap().to_string(),
+        "--index".to_string(),
+        idx.to_str().unwrap().to_string(),
+    ];
+    (env.path("lib.idx.model"), args)
+}
+
+#[test]
+fn a_fifo_or_directory_at_the_model_path_is_reported_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let env = Env::new();
+    let (model, args) = model_path_setup(&env);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    mkfifo(&model);
+    let r = env.run_within(60, &args);
+    one_line_error(
+        &r,
+        &format!(
+            "model path {} is a FIFO (named pipe), not a model file; it was left untouched",
+            model.display()
+        ),
+    );
+    assert!(std::fs::symlink_metadata(&model)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    std::fs::remove_file(&model).unwrap();
+    std::fs::create_dir(&model).unwrap();
+    let r = env.run_within(60, &args);
+    one_line_error(
+        &r,
+        &format!(
+            "model path {} is a directory, not a model file",
+            model.display()
+        ),
+    );
+    assert!(model.is_dir());
+    assert_eq!(
+        names_in(env.tmp.path()),
+        ["home", "lib", "lib.idx", "lib.idx.model", "work"]
+    );
+}
+
+#[test]
+fn an_unreadable_model_is_reported_not_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let (model, args) = model_path_setup(&env);
+    std::fs::write(&model, b"someone else's model").unwrap();
+    std::fs::set_permissions(&model, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+    let r = env.run_unprivileged(&args);
+    one_line_error(
+        &r,
+        &format!(
+            "model {} cannot be read (Permission denied (os error 13)); it was left untouched",
+            model.display()
+        ),
+    );
+    std::fs::set_permissions(&model, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(std::fs::read(&model).unwrap(), b"someone else's model");
+}

@@ -89,6 +89,48 @@ impl Env {
         finish(cmd)
     }
 
+    /// Run `musim-tui args…`, killed (and the test failed) if it has not
+    /// ended within `secs` seconds: for what must not block (a FIFO).
+    pub fn run_within(&self, secs: u64, args: &[&str]) -> Run {
+        use std::io::Read;
+        let mut cmd = self.prepare(Command::new(BIN));
+        cmd.args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("musim-tui {args:?} still running after {secs} s (blocked?)");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let (mut stdout, mut stderr) = (String::new(), String::new());
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut stdout)
+            .unwrap();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr,
+        }
+    }
+
     /// Run with OS paths as arguments.
     pub fn run_os(&self, args: &[&std::ffi::OsStr]) -> Run {
         let mut cmd = self.prepare(Command::new(BIN));
