@@ -64,7 +64,7 @@ fn main() {
         ..ModelParams::default()
     };
     let no = AtomicBool::new(false);
-    let model = match build(&index(n, 1), &params, &|_| {}, &no) {
+    let model = match build(index(n, 1), &params, &|_| {}, &no) {
         Ok(m) => Arc::new(m),
         Err(e) => {
             eprintln!("tui bench: {e}");
@@ -95,7 +95,7 @@ fn main() {
             tsne_iterations: 300,
             ..ModelParams::default()
         };
-        let _ = build(&index(n, 2), &big, &|_| {}, &AtomicBool::new(false));
+        let _ = build(index(n, 2), &big, &|_| {}, &AtomicBool::new(false));
     });
     let mut lat = Vec::new();
     let keys = [

@@ -54,6 +54,11 @@ enum Command {
         /// `fused` profiles use (about 1 s per 30-s window per core).
         #[arg(long)]
         deep: bool,
+        /// Remove the tracks whose files are gone even when that is every
+        /// track (an empty library folder), or take over another library's
+        /// index.
+        #[arg(long)]
+        prune: bool,
     },
     /// Export every analysed track's fingerprint.
     Export {
@@ -195,8 +200,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo { out, force }) => demo(out, force),
-        Some(Command::Index { deep }) => {
-            let session = open(library, index)?;
+        Some(Command::Index { deep, prune }) => {
+            let mut session = open(library, index)?;
+            session.prune = prune;
             let plan = Plan {
                 index: true,
                 embed: deep,

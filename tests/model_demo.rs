@@ -58,7 +58,7 @@ fn demo_styles_cluster_neighbour_and_query_as_styles() {
     let index = report.index;
     assert_eq!(index.analysed(), 80);
 
-    let model = build(&index, &ModelParams::default(), &|_| {}, &cancel).unwrap();
+    let model = build(index.clone(), &ModelParams::default(), &|_| {}, &cancel).unwrap();
     let names: Vec<&str> = Style::ALL.iter().map(|s| s.name()).collect();
     let mut sorted = names.clone();
     sorted.sort();
@@ -111,7 +111,7 @@ fn demo_styles_cluster_neighbour_and_query_as_styles() {
     );
 
     // Same library, same model: clusters, map, graph — bit for bit.
-    let again = build(&index, &ModelParams::default(), &|_| {}, &cancel).unwrap();
+    let again = build(index.clone(), &ModelParams::default(), &|_| {}, &cancel).unwrap();
     assert_eq!(again, model);
 
     // A freshly generated track of each style (a number the library does

@@ -63,7 +63,7 @@ fn quick() -> ModelParams {
 }
 
 fn run(idx: &Index) -> Result<musim::model::Model, ModelError> {
-    build(idx, &quick(), &|_| {}, &AtomicBool::new(false))
+    build(idx.clone(), &quick(), &|_| {}, &AtomicBool::new(false))
 }
 
 #[test]
@@ -181,7 +181,7 @@ fn labelled_library_gets_one_cluster_per_genre_and_representatives() {
         assert!(pr.windows(2).all(|w| w[0] >= w[1]));
     }
     let big_k = build(
-        &two_groups(3),
+        two_groups(3),
         &ModelParams {
             k: Some(50),
             ..quick()
@@ -196,7 +196,7 @@ fn labelled_library_gets_one_cluster_per_genre_and_representatives() {
 
 #[test]
 fn cancelled_build_stops() {
-    let e = build(&two_groups(10), &quick(), &|_| {}, &AtomicBool::new(true)).unwrap_err();
+    let e = build(two_groups(10), &quick(), &|_| {}, &AtomicBool::new(true)).unwrap_err();
     assert!(matches!(e, ModelError::Cancelled));
 }
 
@@ -209,10 +209,10 @@ fn stored_model_is_reused_rebuilt_when_stale_and_never_trusted_when_damaged() {
     let idx = two_groups(6);
     let no = AtomicBool::new(false);
     let params = quick();
-    let first = ensure(&idx, &idx_path, Some(&params), &|_| {}, &no).unwrap();
+    let first = ensure(idx.clone(), &idx_path, Some(&params), &|_| {}, &no).unwrap();
     assert_eq!(first.rebuilt, Some(Stale::Missing));
     assert!(first.save_error.is_none() && mp.is_file());
-    let again = ensure(&idx, &idx_path, None, &|_| {}, &no).unwrap();
+    let again = ensure(idx.clone(), &idx_path, None, &|_| {}, &no).unwrap();
     assert_eq!(
         again.rebuilt, None,
         "parameters of the stored model are kept"
@@ -227,7 +227,7 @@ fn stored_model_is_reused_rebuilt_when_stale_and_never_trusted_when_damaged() {
     // The library changed: rebuilt.
     let mut changed = idx.clone();
     changed.entries.pop();
-    let r = ensure(&changed, &idx_path, None, &|_| {}, &no).unwrap();
+    let r = ensure(changed.clone(), &idx_path, None, &|_| {}, &no).unwrap();
     assert_eq!(r.rebuilt, Some(Stale::Changed));
     assert_eq!(r.model.len(), 11);
 
@@ -249,7 +249,7 @@ fn stored_model_is_reused_rebuilt_when_stale_and_never_trusted_when_damaged() {
             Err(Stale::Unusable(msg)) => assert!(msg.contains(why), "{msg}"),
             other => panic!("{other:?}"),
         }
-        let r = ensure(&changed, &idx_path, None, &|_| {}, &no).unwrap();
+        let r = ensure(changed.clone(), &idx_path, None, &|_| {}, &no).unwrap();
         match r.rebuilt {
             Some(Stale::Unusable(msg)) => {
                 assert!(msg.contains(why) && msg.contains("lib.idx.model"), "{msg}")
@@ -273,7 +273,7 @@ fn what_is_not_a_model_file_at_the_model_path_is_an_error_and_left_alone() {
 
     // A directory.
     std::fs::create_dir(&mp).unwrap();
-    let e = ensure(&idx, &idx_path, Some(&quick()), &|_| {}, &no).unwrap_err();
+    let e = ensure(idx.clone(), &idx_path, Some(&quick()), &|_| {}, &no).unwrap_err();
     assert!(matches!(e, EnsureError::File(_)), "{e:?}");
     assert_eq!(
         e.to_string(),
@@ -298,7 +298,7 @@ fn what_is_not_a_model_file_at_the_model_path_is_an_error_and_left_alone() {
     let (i, m) = (idx_path.clone(), mp.clone());
     std::thread::spawn(move || {
         let no = AtomicBool::new(false);
-        let ensured = ensure(&two_groups(4), &i, Some(&quick()), &|_| {}, &no).map(|_| ());
+        let ensured = ensure(two_groups(4), &i, Some(&quick()), &|_| {}, &no).map(|_| ());
         let params = musim::app::model_file::read_params(&m).map(|_| ());
         let read = musim::app::model_file::read(&m).map(|_| ());
         let _ = tx.send((ensured.map_err(|e| e.to_string()), params, read));
@@ -322,7 +322,7 @@ fn what_is_not_a_model_file_at_the_model_path_is_an_error_and_left_alone() {
     std::fs::remove_file(&mp).unwrap();
 
     // A regular model file is musim's: discarded for a forced rebuild.
-    ensure(&idx, &idx_path, Some(&quick()), &|_| {}, &no).unwrap();
+    ensure(idx.clone(), &idx_path, Some(&quick()), &|_| {}, &no).unwrap();
     assert!(mp.is_file());
     discard(&idx_path).unwrap();
     assert!(!mp.exists());

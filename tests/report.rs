@@ -91,7 +91,7 @@ fn model(idx: &Index) -> Model {
         similarity: musim::similarity::Profile::Seed,
         ..ModelParams::default()
     };
-    build(idx, &params, &|_| {}, &AtomicBool::new(false)).unwrap()
+    build(idx.clone(), &params, &|_| {}, &AtomicBool::new(false)).unwrap()
 }
 
 /// Write the report; with `MUSIM_TEST_REPORT_KEEP=DIR` set, also keep a

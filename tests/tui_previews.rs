@@ -73,7 +73,7 @@ fn library() -> (Lib, Arc<Model>) {
         tsne_iterations: 300,
         ..ModelParams::default()
     };
-    let model = build(&report.index, &params, &|_| {}, &cancel).unwrap();
+    let model = build(report.index.clone(), &params, &|_| {}, &cancel).unwrap();
     (
         Lib {
             _tmp: tmp,

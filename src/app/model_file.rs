@@ -191,53 +191,68 @@ pub fn save(model: &Model, path: &Path) -> Result<(), crate::store::atomic::Writ
 /// The identity of an index's content for a model: analysed tracks
 /// (path, size, mtime, label, fingerprint), feature names and parameters.
 pub fn content_key(index: &Index, params: &ModelParams) -> u64 {
-    let mut bytes: Vec<u8> = Vec::new();
-    bytes.extend_from_slice(&index.header.feature_set_version.to_le_bytes());
+    let mut h = crate::store::hash::Fnv1a64::new();
+    h.write(&index.header.feature_set_version.to_le_bytes());
     for n in &index.header.feature_names {
-        bytes.extend_from_slice(n.as_bytes());
-        bytes.push(0);
+        h.write(n.as_bytes());
+        h.write(&[0]);
     }
     if let Ok(p) = postcard::to_allocvec(params) {
-        bytes.extend_from_slice(&p);
+        h.write(&p);
     }
     let deep = params.similarity.needs_embeddings();
     for e in &index.entries {
         let Some(values) = e.values() else { continue };
         // Tags are part of the model whatever the profile.
-        bytes.push(u8::from(index.deep.tags(e).is_some()));
+        h.write(&[u8::from(index.deep.tags(e).is_some())]);
         if deep {
-            bytes.extend_from_slice(index.deep.model.as_bytes());
+            h.write(index.deep.model.as_bytes());
             for v in index.deep.embedding(e).unwrap_or(&[]) {
-                bytes.extend_from_slice(&v.to_bits().to_le_bytes());
+                h.write(&v.to_bits().to_le_bytes());
             }
         }
-        bytes.extend_from_slice(&e.path);
-        bytes.push(0);
-        bytes.extend_from_slice(&e.size.to_le_bytes());
-        bytes.extend_from_slice(&e.mtime_ns.to_le_bytes());
-        bytes.extend_from_slice(e.label.as_deref().unwrap_or("\u{0}").as_bytes());
-        bytes.push(0);
+        h.write(&e.path);
+        h.write(&[0]);
+        h.write(&e.size.to_le_bytes());
+        h.write(&e.mtime_ns.to_le_bytes());
+        h.write(e.label.as_deref().unwrap_or("\u{0}").as_bytes());
+        h.write(&[0]);
         for v in values {
-            bytes.extend_from_slice(&v.to_bits().to_le_bytes());
+            h.write(&v.to_bits().to_le_bytes());
         }
     }
-    crate::store::fnv1a64(&bytes)
+    h.finish()
 }
 
 /// What a model of `index` with `params` is built from: its analysed
 /// tracks (for the deep profiles, those with an embedding) and the
 /// content key.
-pub fn input<'a>(index: &'a Index, params: &ModelParams) -> Result<Input<'a>, ModelError> {
-    let names = &index.header.feature_names;
-    let dims = names.len();
+pub fn input(index: Index, params: &ModelParams) -> Result<Input, ModelError> {
+    let key = content_key(&index, params);
+    input_keyed(index, params, key)
+}
+
+/// [`input`] with its content key already worked out.
+fn input_keyed(index: Index, params: &ModelParams, key: u64) -> Result<Input, ModelError> {
+    let Index {
+        header,
+        entries,
+        mut deep,
+    } = index;
+    let dims = header.feature_names.len();
     let mut tracks = Vec::new();
-    let mut rows: Vec<&[f32]> = Vec::new();
+    let mut rows: Vec<Vec<f32>> = Vec::new();
     let needs_deep = params.similarity.needs_embeddings();
-    let mut embeddings: Vec<&[f32]> = Vec::new();
+    let mut embeddings: Vec<Vec<f32>> = Vec::new();
     let mut without_embedding = 0usize;
-    for e in &index.entries {
-        let Some(values) = e.values() else { continue };
-        let Outcome::Analysed { duration_s, .. } = e.outcome else {
+    for e in entries {
+        let tags = deep.tags(&e).map(<[f32]>::to_vec).unwrap_or_default();
+        let embedding = if needs_deep {
+            deep.take_embedding(&e)
+        } else {
+            None
+        };
+        let Outcome::Analysed { duration_s, values } = e.outcome else {
             continue;
         };
         // A stale row of another length cannot be compared; skip it.
@@ -246,7 +261,7 @@ pub fn input<'a>(index: &'a Index, params: &ModelParams) -> Result<Input<'a>, Mo
         }
         // The deep profiles leave out tracks whose embedding failed.
         if needs_deep {
-            match index.deep.embedding(e) {
+            match embedding {
                 Some(emb) => embeddings.push(emb),
                 None => {
                     without_embedding += 1;
@@ -255,12 +270,12 @@ pub fn input<'a>(index: &'a Index, params: &ModelParams) -> Result<Input<'a>, Mo
             }
         }
         tracks.push(Track {
-            path: e.path.clone(),
+            path: e.path,
             size: e.size,
             mtime_ns: e.mtime_ns,
-            label: e.label.clone(),
+            label: e.label,
             duration_s,
-            tags: index.deep.tags(e).map(<[f32]>::to_vec).unwrap_or_default(),
+            tags,
         });
         rows.push(values);
     }
@@ -272,9 +287,9 @@ pub fn input<'a>(index: &'a Index, params: &ModelParams) -> Result<Input<'a>, Mo
         .into());
     }
     Ok(Input {
-        key: content_key(index, params),
-        names,
-        windows: index.header.params.windows,
+        key,
+        names: header.feature_names,
+        windows: header.params.windows,
         tracks,
         rows,
         embeddings: needs_deep.then_some(embeddings),
@@ -283,7 +298,7 @@ pub fn input<'a>(index: &'a Index, params: &ModelParams) -> Result<Input<'a>, Mo
 
 /// Build the model of `index` ([`input`], then [`crate::model::build`]).
 pub fn build(
-    index: &Index,
+    index: Index,
     params: &ModelParams,
     progress: &(dyn Fn(Stage) + Sync),
     cancel: &AtomicBool,
@@ -322,7 +337,7 @@ pub struct Ensured {
 /// the stored model's parameters are kept (so `train --k 5` sticks), or
 /// the defaults when there is none.
 pub fn ensure(
-    index: &Index,
+    index: Index,
     index_path: &Path,
     params: Option<&ModelParams>,
     progress: &(dyn Fn(Stage) + Sync),
@@ -335,7 +350,7 @@ pub fn ensure(
 /// (whatever the parameters otherwise are). Something at the model path
 /// that is not a readable regular file is an error, and left untouched.
 pub fn ensure_with(
-    index: &Index,
+    index: Index,
     index_path: &Path,
     params: Option<&ModelParams>,
     similarity: Option<crate::similarity::Profile>,
@@ -345,8 +360,9 @@ pub fn ensure_with(
     let path = model_path(index_path);
     let stored = read_checked(&path)?;
     let params = resolve(params, similarity, stored.as_ref().ok().map(|m| &m.params));
+    let key = content_key(&index, &params);
     let why = match stored {
-        Ok(model) if model.key == content_key(index, &params) => {
+        Ok(model) if model.key == key => {
             return Ok(Ensured {
                 model,
                 rebuilt: None,
@@ -359,7 +375,7 @@ pub fn ensure_with(
         Ok(_) => Stale::Changed,
         Err(why) => why,
     };
-    let model = build(index, &params, progress, cancel)?;
+    let model = crate::model::build(input_keyed(index, &params, key)?, &params, progress, cancel)?;
     let save_error = save(&model, &path).err().map(|e| e.to_string());
     Ok(Ensured {
         model,

@@ -68,6 +68,8 @@ pub trait Observer: Sync {
 
 /// How a run ended.
 #[derive(Debug)]
+// Returned once per run: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Flow {
     /// Every step asked for ran; the model when one was asked for.
     Done {
@@ -125,14 +127,14 @@ pub fn run(
     if plan.force {
         // Derived data, rebuilt below; a failed rebuild leaves no model,
         // which the next run rebuilds again.
-        let _ = std::fs::remove_file(super::model_file::model_path(&session.index_path));
+        let _ = super::model_file::discard(&session.index_path);
     }
     let started = Instant::now();
     let index = match fresh {
         Some(index) => index,
         None => session.load()?,
     };
-    match session.model_of(&index, plan.params.as_ref(), &|s| observer.stage(s), cancel) {
+    match session.model_of(index, plan.params.as_ref(), &|s| observer.stage(s), cancel) {
         Ok(ensured) => {
             observer.modelled(&ensured, started.elapsed().as_secs_f64());
             Ok(Flow::Done {
@@ -163,7 +165,7 @@ fn interim(session: &Session, observer: &dyn Observer, cancel: &AtomicBool) {
         ..Default::default()
     };
     observer.interim_started();
-    if let Ok(m) = super::model_file::build(&index, &params, &|_| {}, cancel) {
+    if let Ok(m) = super::model_file::build(index, &params, &|_| {}, cancel) {
         observer.interim(m);
     }
 }

@@ -324,14 +324,14 @@ impl Session {
         progress: &(dyn Fn(Stage) + Sync),
         cancel: &AtomicBool,
     ) -> Result<Ensured, SessionError> {
-        self.model_of(&self.load()?, params, progress, cancel)
+        self.model_of(self.load()?, params, progress, cancel)
     }
 
     /// [`Session::model`] of `index`, the session's index as it is in
-    /// memory (fresh from an index run).
+    /// memory (fresh from an index run); a rebuild consumes it.
     pub fn model_of(
         &self,
-        index: &Index,
+        index: Index,
         params: Option<&ModelParams>,
         progress: &(dyn Fn(Stage) + Sync),
         cancel: &AtomicBool,

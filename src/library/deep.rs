@@ -66,6 +66,23 @@ impl DeepTable {
         r.same_stamp(entry).then_some(&r.record)
     }
 
+    /// Move the embedding of `entry` out of the table, if it has one (for
+    /// a model build that consumes the index: no copy of 1506 values).
+    pub fn take_embedding(&mut self, entry: &Entry) -> Option<Vec<f32>> {
+        let i = self
+            .rows
+            .binary_search_by(|r| r.path.as_slice().cmp(&entry.path))
+            .ok()?;
+        let r = self.rows.get_mut(i)?;
+        if !r.same_stamp(entry) {
+            return None;
+        }
+        match &mut r.record {
+            DeepRecord::Embedded { embedding, .. } => Some(std::mem::take(embedding)),
+            DeepRecord::Failed { .. } => None,
+        }
+    }
+
     /// The embedding of `entry`, if it has one.
     pub fn embedding(&self, entry: &Entry) -> Option<&[f32]> {
         match self.get(entry)? {
