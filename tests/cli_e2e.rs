@@ -235,3 +235,71 @@ fn data_songs_is_the_fallback_library() {
     );
     assert!(r.stdout.contains("labels:    1: jazz (1)"), "{r:?}");
 }
+
+/// A run killed (SIGKILL) partway keeps what it analysed: the indexer saves
+/// checkpoints while it works ($MUSIM_CHECKPOINT_SECONDS=0: after every
+/// file), and the next run finds those files unchanged and analyses only
+/// the rest.
+#[test]
+fn a_killed_index_run_keeps_its_checkpoint() {
+    use musim::library::index::Index;
+    const FILES: usize = 40;
+    let env = Env::new();
+    let lib = env.path("lib");
+    for i in 0..FILES {
+        wav(&lib.join(format!("t{i:02}.wav")), 0.0, 20.0);
+    }
+    let idx = env.path("lib.idx");
+    let args = ["index", "--library", s(&lib), "--index", s(&idx)];
+
+    let mut child = env.spawn_env(&args, &[("MUSIM_CHECKPOINT_SECONDS", "0")]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    let kept = loop {
+        if let Ok(Some(i)) = Index::load(&idx) {
+            if i.analysed() > 0 {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                break i;
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "index ended ({status}) before any checkpoint of {} was seen",
+                idx.display()
+            );
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint within 300 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    // Killed partway: what the checkpoint holds, the index still holds (a
+    // checkpoint written after the one read is fine too).
+    let after = Index::load(&idx)
+        .unwrap()
+        .expect("the index survives the kill");
+    let held = after.analysed();
+    assert!(held >= kept.analysed(), "{held} < {}", kept.analysed());
+    assert!(
+        held < FILES,
+        "the run was not killed partway ({held} of {FILES} analysed)"
+    );
+    eprintln!("killed with {held} of {FILES} files in the index");
+
+    let r = env.run(&args);
+    ok(&r);
+    let expected = format!(
+        "{} analysed, {held} unchanged, 0 removed, 0 failed",
+        FILES - held
+    );
+    assert!(r.stdout.contains(&expected), "expected {expected:?}: {r:?}");
+    let r = env.run(&args);
+    ok(&r);
+    assert!(
+        r.stdout.contains(&format!(
+            "0 analysed, {FILES} unchanged, 0 removed, 0 failed"
+        )),
+        "{r:?}"
+    );
+}

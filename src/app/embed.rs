@@ -1,7 +1,8 @@
 //! The embedding pass: give every analysed track of an index its deep
 //! embedding (feature `embeddings`). It runs after the fast analysis, on
-//! the same windows, reuses what is already embedded, and saves atomically;
-//! Ctrl-C keeps what was done.
+//! the same windows, reuses what is already embedded, and saves atomically,
+//! every [`checkpoint_interval`] while it runs too: Ctrl-C, or a killed
+//! run, keeps what was done.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use super::progress::Progress;
 use crate::deep::{embed_file, DeepError};
 use crate::library::deep::{DeepRecord, DeepRow, EmbedReport};
 use crate::library::index::{Index, LoadError};
+use crate::library::progress::checkpoint_interval;
 use crate::store::atomic::WriteError;
 use crate::store::paths::{from_bytes, show};
 use crate::store::stamp::Stamped;
@@ -74,42 +76,37 @@ pub fn run(
     let ahead: std::collections::HashMap<&[u8], &DeepRow> =
         ahead.iter().map(|r| (r.path.as_slice(), r)).collect();
     progress.start(todo.len() as u64);
-    let rows: Vec<DeepRow> = todo
-        .par_iter()
-        .filter_map(|&i| {
-            if cancel.load(Ordering::SeqCst) {
-                return None;
+    let every = checkpoint_interval();
+    let (tx, rx) = std::sync::mpsc::channel::<DeepRow>();
+    let mut rows: Vec<DeepRow> = Vec::with_capacity(todo.len());
+    let todo = &todo;
+    let (entries, ahead) = (&index.entries, &ahead);
+    let mut checkpoints = true;
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            todo.par_iter().for_each_with(tx, |tx, &i| {
+                if let Some(row) = embed_one(entries, i, ahead, &model, &windows, progress, cancel)
+                {
+                    let _ = tx.send(row);
+                }
+            });
+        });
+        // Rows come back here as they are made; what is done so far is
+        // saved every `every`.
+        let mut last = std::time::Instant::now();
+        for row in rx {
+            rows.push(row);
+            if checkpoints && last.elapsed() >= every && rows.len() < todo.len() {
+                if let Err(e) = save_rows(index_path, &index, &identity, rows.clone()) {
+                    progress.note(&format!(
+                        "cannot save a checkpoint of the embeddings: {e}; going on without"
+                    ));
+                    checkpoints = false;
+                }
+                last = std::time::Instant::now();
             }
-            let e = index.entries.get(i)?;
-            let path = from_bytes(&e.path);
-            if let Some(row) = ahead.get(e.path.as_slice()).filter(|r| r.same_stamp(e)) {
-                progress.advance(&path);
-                return Some((*row).clone());
-            }
-            let m = model.clone();
-            let record = match catch_unwind(AssertUnwindSafe(|| embed_file(&path, &windows, m))) {
-                Ok(Ok(d)) => DeepRecord::Embedded {
-                    embedding: d.embedding,
-                    tags: d.tags,
-                    patches: d.patches as u32,
-                    repeat_padded: d.repeat_padded,
-                },
-                Ok(Err(err)) => DeepRecord::Failed {
-                    reason: err.to_string(),
-                },
-                Err(_) => DeepRecord::Failed {
-                    reason: format!("{}: internal error while embedding", show(&path)),
-                },
-            };
-            progress.advance(&path);
-            Some(DeepRow {
-                path: e.path.clone(),
-                size: e.size,
-                mtime_ns: e.mtime_ns,
-                record,
-            })
-        })
-        .collect();
+        }
+    });
     progress.finish();
     report.interrupted = rows.len() < todo.len();
     for r in &rows {
@@ -123,19 +120,72 @@ pub fn run(
                 .push((crate::store::paths::show_bytes(&r.path), reason.clone())),
         }
     }
-    // The index may have been re-indexed meanwhile: add to what is on disk
-    // now when it is the same library and windows; rows of files that
-    // changed meanwhile drop out.
+    save_rows(index_path, &index, &identity, rows)?;
+    Ok(report)
+}
+
+/// Add `rows` to the index at `index_path` and save it. The index may have
+/// been re-indexed meanwhile: add to what is on disk now when it is the
+/// same library and windows (else to `index`, as it was read); rows of
+/// files that changed meanwhile drop out.
+fn save_rows(
+    index_path: &Path,
+    index: &Index,
+    identity: &str,
+    rows: Vec<DeepRow>,
+) -> Result<(), WriteError> {
     let mut target = match Index::load(index_path) {
         Ok(Some(now)) if now.header.params == index.header.params => now,
-        _ => index,
+        _ => index.clone(),
     };
     if target.deep.model != identity {
         target.deep.rows.clear();
-        target.deep.model = identity;
+        target.deep.model = identity.to_string();
     }
     target.deep.insert(rows);
     target.deep.retain_valid(&target.entries);
-    target.save(index_path)?;
-    Ok(report)
+    target.save(index_path)
+}
+
+/// Embed the entry at `i` (or take its row made ahead); `None` once cancelled.
+fn embed_one(
+    entries: &[crate::library::index::Entry],
+    i: usize,
+    ahead: &std::collections::HashMap<&[u8], &DeepRow>,
+    model: &std::sync::Arc<crate::deep::model::DeepModel>,
+    windows: &crate::analysis::Windows,
+    progress: &dyn Progress,
+    cancel: &AtomicBool,
+) -> Option<DeepRow> {
+    if cancel.load(Ordering::SeqCst) {
+        return None;
+    }
+    let e = entries.get(i)?;
+    let path = from_bytes(&e.path);
+    if let Some(row) = ahead.get(e.path.as_slice()).filter(|r| r.same_stamp(e)) {
+        progress.advance(&path);
+        return Some((*row).clone());
+    }
+    let m = model.clone();
+    let record = match catch_unwind(AssertUnwindSafe(|| embed_file(&path, windows, m))) {
+        Ok(Ok(d)) => DeepRecord::Embedded {
+            embedding: d.embedding,
+            tags: d.tags,
+            patches: d.patches as u32,
+            repeat_padded: d.repeat_padded,
+        },
+        Ok(Err(err)) => DeepRecord::Failed {
+            reason: err.to_string(),
+        },
+        Err(_) => DeepRecord::Failed {
+            reason: format!("{}: internal error while embedding", show(&path)),
+        },
+    };
+    progress.advance(&path);
+    Some(DeepRow {
+        path: e.path.clone(),
+        size: e.size,
+        mtime_ns: e.mtime_ns,
+        record,
+    })
 }

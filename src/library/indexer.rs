@@ -9,13 +9,14 @@ use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use super::fs::Fs;
 use super::index::{Entry, Header, Index, LoadError, Outcome};
 use super::labels;
-use super::progress::Progress;
+use super::progress::{checkpoint_interval, Progress};
 use super::scan::{scan, Scan, ScanError};
 use crate::analysis::{TrackAnalysis, Windows};
 use crate::audio::AudioError;
@@ -365,30 +366,91 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
         .collect();
     let mut slots: Vec<Option<Entry>> = Vec::with_capacity(scanned.files.len());
     let mut todo = Vec::new();
+    // The old entries of the files to re-analyse, kept by checkpoints
+    // until their new analysis is done.
+    let mut earlier: HashMap<usize, Entry> = HashMap::new();
     let mut known_failures = 0;
     for (i, f) in scanned.files.iter().enumerate() {
         let key = to_bytes(&f.path);
-        let reuse = by_path
-            .remove(&key)
-            .filter(|e| e.same_stamp(f) && !(retry_failures && e.values().is_none()));
-        match reuse {
-            Some(mut e) => {
+        match by_path.remove(&key) {
+            Some(mut e) if e.same_stamp(f) && !(retry_failures && e.values().is_none()) => {
                 e.label = labels.get(i).cloned().flatten();
                 if e.values().is_none() {
                     known_failures += 1;
                 }
                 slots.push(Some(e));
             }
-            None => {
+            other => {
                 todo.push(i);
                 slots.push(None);
+                if let Some(e) = other {
+                    earlier.insert(i, e);
+                }
             }
         }
     }
     let removed = by_path.len();
     let unchanged = slots.iter().filter(|s| s.is_some()).count();
 
-    let outcomes = analyse_all(job, &scanned, &todo);
+    // Checkpoints: while analysing, the index is saved every
+    // `checkpoint_interval()` with what is done so far, so a killed run
+    // loses at most that much work. A checkpoint never removes anything:
+    // it keeps every old entry whose file is not analysed yet, and those of
+    // files the scan no longer found (removal, and its backup, is the final
+    // save's business). Not for an index of another library (`--prune`).
+    let mut deep = old.as_ref().map(|o| o.deep.clone()).unwrap_or_default();
+    let mut bad_copy: Option<PathBuf> = None;
+    let mut checkpoints = old.as_ref().is_none_or(|o| o.header.root == header.root);
+    let gone: Vec<&Entry> = old_entries
+        .iter()
+        .filter(|e| by_path.contains_key(&e.path))
+        .collect();
+    let mut checkpoint = |done: &[(usize, Outcome, Vec<String>)]| {
+        if !checkpoints || !done.iter().any(|d| matches!(d.1, Outcome::Analysed { .. })) {
+            return;
+        }
+        let new: HashMap<usize, &Outcome> = done.iter().map(|(i, o, _)| (*i, o)).collect();
+        let mut entries: Vec<Entry> = Vec::with_capacity(scanned.files.len() + gone.len());
+        for (i, f) in scanned.files.iter().enumerate() {
+            if let Some(outcome) = new.get(&i) {
+                entries.push(Entry {
+                    path: to_bytes(&f.path),
+                    size: f.size,
+                    mtime_ns: f.mtime_ns,
+                    label: labels.get(i).cloned().flatten(),
+                    outcome: (*outcome).clone(),
+                });
+            } else if let Some(e) = slots.get(i).and_then(|s| s.as_ref()).or(earlier.get(&i)) {
+                entries.push(e.clone());
+            }
+        }
+        entries.extend(gone.iter().map(|e| (*e).clone()));
+        // An unusable previous index is kept aside before the first write,
+        // as the final save would.
+        if let (Some(suffix), None) = (bad, &bad_copy) {
+            match keep_copy(job.index_path, suffix) {
+                Ok(copy) => bad_copy = Some(copy),
+                Err(_) => {
+                    checkpoints = false;
+                    return;
+                }
+            }
+        }
+        let mut index = Index {
+            header: header.clone(),
+            entries,
+            deep: std::mem::take(&mut deep),
+        };
+        index.deep.retain_valid(&index.entries);
+        if let Err(e) = index.save(job.index_path) {
+            job.progress.note(&format!(
+                "cannot save a checkpoint of the index: {e}; going on without"
+            ));
+            checkpoints = false;
+        }
+        deep = index.deep;
+    };
+    let outcomes = analyse_all(job, &scanned, &todo, checkpoint_interval(), &mut checkpoint);
     let interrupted = job.cancel.load(Ordering::SeqCst) && outcomes.len() < todo.len();
 
     let mut analysed = 0;
@@ -423,7 +485,7 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     let mut index = Index {
         header,
         entries: slots.into_iter().flatten().collect(),
-        deep: old.map(|o| o.deep).unwrap_or_default(),
+        deep,
     };
     // Embeddings of files that changed or went away no longer count.
     index.deep.retain_valid(&index.entries);
@@ -440,6 +502,8 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
         // The old file is kept under a numbered name (never replacing an
         // earlier backup); saving then replaces the index atomically.
         let backup = match bad {
+            // Kept aside already, before the first checkpoint.
+            Some(_) if bad_copy.is_some() => bad_copy,
             Some(suffix) => {
                 Some(
                     keep_copy(job.index_path, suffix).map_err(|e| IndexError::Backup {
@@ -491,31 +555,54 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     })
 }
 
+/// What one analysis gave: (file position, outcome, warnings).
+type Done = (usize, Outcome, Vec<String>);
+
 /// Analyse the files at `todo` in parallel; stops launching work once
-/// cancelled. Returns (file position, outcome, warnings) for what was analysed.
+/// cancelled. Returns what was analysed, in `todo`'s order. The outcomes
+/// come back to this thread as they finish, which calls `checkpoint` with
+/// all of them so far once `every` has passed since the last one.
 fn analyse_all(
     job: &Job<'_>,
     scanned: &Scan,
     todo: &[usize],
-) -> Vec<(usize, Outcome, Vec<String>)> {
+    every: Duration,
+    checkpoint: &mut dyn FnMut(&[Done]),
+) -> Vec<Done> {
     if todo.is_empty() {
         return Vec::new();
     }
     job.progress.start(todo.len() as u64);
     let n_dims = crate::features::fingerprint::dims();
-    let out: Vec<(usize, Outcome, Vec<String>)> = todo
-        .par_iter()
-        .filter_map(|&i| {
-            if job.cancel.load(Ordering::SeqCst) {
-                return None;
+    let (analyze, progress, cancel) = (job.analyze, job.progress, job.cancel);
+    let files = &scanned.files;
+    let (tx, rx) = std::sync::mpsc::channel::<Done>();
+    let mut out: Vec<Done> = Vec::with_capacity(todo.len());
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            todo.par_iter().for_each_with(tx, |tx, &i| {
+                if cancel.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Some(f) = files.get(i) else {
+                    return;
+                };
+                let (outcome, warnings) = analyse_one(analyze, &f.path, n_dims);
+                progress.advance(&f.path);
+                let _ = tx.send((i, outcome, warnings));
+            });
+        });
+        let mut last = Instant::now();
+        for done in rx {
+            out.push(done);
+            if last.elapsed() >= every && out.len() < todo.len() {
+                checkpoint(&out);
+                last = Instant::now();
             }
-            let f = scanned.files.get(i)?;
-            let (outcome, warnings) = analyse_one(job.analyze, &f.path, n_dims);
-            job.progress.advance(&f.path);
-            Some((i, outcome, warnings))
-        })
-        .collect();
+        }
+    });
     job.progress.finish();
+    out.sort_by_key(|d| d.0);
     out
 }
 

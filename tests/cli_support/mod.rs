@@ -89,6 +89,20 @@ impl Env {
         finish(cmd)
     }
 
+    /// Start `musim-tui args…` with extra environment variables, its
+    /// output discarded, and return the running process.
+    pub fn spawn_env(&self, args: &[&str], vars: &[(&str, &str)]) -> std::process::Child {
+        let mut cmd = self.prepare(Command::new(BIN));
+        cmd.args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.spawn().unwrap()
+    }
+
     /// Run `musim-tui args…`, killed (and the test failed) if it has not
     /// ended within `secs` seconds: for what must not block (a FIFO).
     pub fn run_within(&self, secs: u64, args: &[&str]) -> Run {
