@@ -477,10 +477,17 @@ fn query_only(
         let cancel = app::signal::interrupt_flag(None);
         eprintln!("musim-tui: fetching {} with yt-dlp", safe(&url));
         let opts = musim::youtube::FetchOptions {
-            cancel: Some(cancel),
+            interrupt: Some(cancel),
             ..Default::default()
         };
-        let (r, d) = musim::query::query_url(&m, &url, k, &opts)?;
+        use musim::{query::QueryError::Youtube, youtube::YoutubeError::Interrupted};
+        let (r, d) = match musim::query::query_url(&m, &url, k, &opts) {
+            Err(Youtube(e @ Interrupted { .. })) => {
+                eprintln!("musim-tui: {}", safe(&e.to_string()));
+                return Ok(ExitCode::from(INTERRUPTED));
+            }
+            r => r?,
+        };
         _download = Some(d);
         r
     } else {

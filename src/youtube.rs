@@ -7,15 +7,20 @@
 //! and to print the final file path and the title behind marker prefixes, so
 //! the answer can be picked out of stdout whatever else ends up there. If it
 //! prints nothing usable, the single `audio.*` file in the folder is taken.
+//! Either way the file must resolve to a regular file inside the folder:
+//! a link leading out of it (or a file with other hard links) is refused,
+//! so nothing outside the folder is ever read or copied.
 //!
 //! stdout and stderr are read on helper threads, so a chatty child can never
-//! block on a full pipe; the calling thread polls for exit, timeout and
-//! cancellation every [`POLL`]. On Unix the child leads its own process
-//! group, so a timeout or cancel kills yt-dlp *and* whatever it started
-//! (ffmpeg, a `sleep` in a test script), not just the direct child. The
-//! temporary folder is owned by a [`tempfile::TempDir`] from the start, so it
-//! is removed on every error path and, on success, when the [`Download`] is
-//! dropped.
+//! block on a full pipe; the calling thread polls for exit, timeout, cancel
+//! and interrupt every [`POLL`]. On Unix yt-dlp runs in a process group of
+//! its own whose leader is a watchdog ([`group`]): the whole group (ffmpeg,
+//! a `sleep` in a test script) is killed when the fetch ends for any reason,
+//! and by the watchdog when musim itself dies, even by SIGKILL. The
+//! temporary folder ([`scratch`]) is owned by a [`tempfile::TempDir`] from
+//! the start, so it is removed on every error path and, on success, when
+//! the [`Download`] is dropped; folders of runs that were killed are removed
+//! by the next fetch.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{ErrorKind, Read};
@@ -28,6 +33,12 @@ use std::time::{Duration, Instant};
 
 use crate::store::paths::show;
 use crate::store::text::safe;
+
+#[cfg(unix)]
+mod group;
+mod scratch;
+
+pub use scratch::PREFIX as TEMP_PREFIX;
 
 /// Environment variable naming the yt-dlp program (default: `yt-dlp` on PATH).
 pub const YTDLP_ENV: &str = "MUSIM_YTDLP";
@@ -141,11 +152,33 @@ pub enum YoutubeError {
         /// The timeout, in seconds.
         seconds: f64,
     },
-    /// The caller cancelled the fetch.
+    /// The caller cancelled the fetch ([`FetchOptions::cancel`]).
     #[error("{url}: download cancelled")]
     Cancelled {
         /// The URL.
         url: String,
+    },
+    /// The user interrupted musim ([`FetchOptions::interrupt`], e.g.
+    /// Ctrl-C); the command should end with the interrupt's exit code.
+    #[error("{url}: download interrupted; nothing was kept")]
+    Interrupted {
+        /// The URL.
+        url: String,
+    },
+    /// The file yt-dlp gave leads outside its temporary folder; it was not
+    /// read.
+    #[error(
+        "{url}: refused yt-dlp's output {}: {why}; only a file inside its \
+         temporary folder is used",
+        show(file)
+    )]
+    Outside {
+        /// The URL.
+        url: String,
+        /// The file as yt-dlp named it (or as found in the folder).
+        file: PathBuf,
+        /// What is wrong, e.g. "it is a link to /etc/passwd".
+        why: String,
     },
     /// yt-dlp failed for a reason not recognised above.
     #[error(
@@ -201,6 +234,10 @@ pub struct FetchOptions {
     /// Polled while yt-dlp runs; once true, yt-dlp is killed and
     /// [`YoutubeError::Cancelled`] returned.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Like [`FetchOptions::cancel`], for a user's interrupt (Ctrl-C):
+    /// [`YoutubeError::Interrupted`] is returned instead, so the command can
+    /// exit with the interrupt's code.
+    pub interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl Default for FetchOptions {
@@ -211,6 +248,7 @@ impl Default for FetchOptions {
             temp_parent: None,
             timeout: DEFAULT_TIMEOUT,
             cancel: None,
+            interrupt: None,
         }
     }
 }
@@ -220,8 +258,8 @@ impl Default for FetchOptions {
 #[derive(Debug)]
 pub struct Download {
     /// Owns the folder: dropping it deletes the folder and the audio.
-    dir: tempfile::TempDir,
-    /// The audio file, inside [`Download::dir`].
+    scratch: scratch::Scratch,
+    /// The audio file, inside [`Download::dir`], with no link in its path.
     pub audio: PathBuf,
     /// The title yt-dlp reported, if any.
     pub title: Option<String>,
@@ -232,7 +270,7 @@ pub struct Download {
 impl Download {
     /// The temporary folder holding [`Download::audio`].
     pub fn dir(&self) -> &Path {
-        self.dir.path()
+        self.scratch.dir.path()
     }
 }
 
@@ -312,9 +350,7 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 /// before it is returned, so callers can analyse it straight away.
 pub fn fetch(url: &str, opts: &FetchOptions) -> Result<Download, YoutubeError> {
     let url = check_url(url)?;
-    if is_cancelled(opts) {
-        return Err(YoutubeError::Cancelled { url });
-    }
+    stopped(&url, opts)?;
     let (env_program, path) = match &opts.search_path {
         Some(p) => (None, Some(p.clone())),
         None => (std::env::var_os(YTDLP_ENV), std::env::var_os("PATH")),
@@ -323,23 +359,33 @@ pub fn fetch(url: &str, opts: &FetchOptions) -> Result<Download, YoutubeError> {
     if let Program::Missing(detail) = program {
         return Err(YoutubeError::NotInstalled { url, detail });
     }
-    let dir = make_temp_dir(&url, opts)?;
-    let stdout = run_ytdlp(&url, &program, dir.path(), opts)?;
+    let scratch = make_temp_dir(&url, opts)?;
+    let dir = scratch.dir.path();
+    let stdout = run_ytdlp(&url, &program, dir, opts)?;
     let (printed, title) = parse_stdout(&stdout);
-    let audio = locate_output(&url, dir.path(), printed)?;
+    let audio = locate_output(&url, dir, printed)?;
     verify_audio(&url, &audio)?;
+    // An interrupt while the audio was checked still ends the command.
+    stopped(&url, opts)?;
     Ok(Download {
-        dir,
+        scratch,
         audio,
         title,
         url,
     })
 }
 
-fn is_cancelled(opts: &FetchOptions) -> bool {
-    opts.cancel
-        .as_ref()
-        .is_some_and(|c| c.load(Ordering::Acquire))
+/// The error to end with if the caller interrupted or cancelled.
+fn stopped(url: &str, opts: &FetchOptions) -> Result<(), YoutubeError> {
+    let set = |f: &Option<Arc<AtomicBool>>| f.as_ref().is_some_and(|c| c.load(Ordering::Acquire));
+    let url = url.to_string();
+    if set(&opts.interrupt) {
+        Err(YoutubeError::Interrupted { url })
+    } else if set(&opts.cancel) {
+        Err(YoutubeError::Cancelled { url })
+    } else {
+        Ok(())
+    }
 }
 
 /// Where a program came from, for messages.
@@ -429,19 +475,19 @@ fn is_executable(p: &Path) -> bool {
     }
 }
 
-fn make_temp_dir(url: &str, opts: &FetchOptions) -> Result<tempfile::TempDir, YoutubeError> {
+/// A fresh fetch folder in the temp parent, after removing those of dead
+/// runs there.
+fn make_temp_dir(url: &str, opts: &FetchOptions) -> Result<scratch::Scratch, YoutubeError> {
     let parent = opts.temp_parent.clone().unwrap_or_else(std::env::temp_dir);
     // Absolute, so the output template and the printed path are too.
     let parent = std::path::absolute(&parent).unwrap_or(parent);
-    tempfile::Builder::new()
-        .prefix("musim-yt-")
-        .tempdir_in(&parent)
-        .map_err(|source| YoutubeError::Io {
-            url: url.to_string(),
-            action: "create a temporary folder in",
-            path: parent,
-            source,
-        })
+    scratch::sweep(&parent);
+    scratch::create(&parent).map_err(|source| YoutubeError::Io {
+        url: url.to_string(),
+        action: "create a temporary folder in",
+        path: parent,
+        source,
+    })
 }
 
 /// yt-dlp's `-o` value: `<dir>/audio.%(ext)s`, with any `%` in the folder
@@ -521,23 +567,16 @@ fn run_ytdlp(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        // Its own process group, so a kill reaches everything it started.
-        cmd.process_group(0);
-    }
-    let mut child = spawn(&mut cmd).map_err(|e| spawn_error(url, program, e))?;
-    let stdout = Collector::start(child.stdout.take());
-    let stderr = Collector::start(child.stderr.take());
+    let mut running = Running::start(&mut cmd).map_err(|e| spawn_error(url, program, e))?;
+    let stdout = Collector::start(running.child.stdout.take());
+    let stderr = Collector::start(running.child.stderr.take());
 
     let start = Instant::now();
     let status = loop {
-        match child.try_wait() {
+        match running.child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) => {}
             Err(source) => {
-                kill_tree(&mut child);
                 return Err(YoutubeError::Io {
                     url: url.to_string(),
                     action: "wait for",
@@ -546,15 +585,9 @@ fn run_ytdlp(
                 });
             }
         }
-        if is_cancelled(opts) {
-            kill_tree(&mut child);
-            return Err(YoutubeError::Cancelled {
-                url: url.to_string(),
-            });
-        }
+        stopped(url, opts)?;
         let elapsed = start.elapsed();
         if elapsed >= opts.timeout {
-            kill_tree(&mut child);
             return Err(YoutubeError::Timeout {
                 url: url.to_string(),
                 seconds: opts.timeout.as_secs_f64(),
@@ -562,6 +595,9 @@ fn run_ytdlp(
         }
         std::thread::sleep(POLL.min(opts.timeout.saturating_sub(elapsed)));
     };
+    // Whatever yt-dlp left running goes now, and with it the last holders
+    // of its pipes.
+    drop(running);
 
     let until = Instant::now() + DRAIN_WAIT;
     let out = stdout.finish(until);
@@ -626,27 +662,41 @@ fn spawn_error(url: &str, program: &Program, e: std::io::Error) -> YoutubeError 
     }
 }
 
-/// Kill the child and everything in its process group, then reap it.
-fn kill_tree(child: &mut Child) {
+/// yt-dlp while it runs. Dropping it, on every path out of [`run_ytdlp`],
+/// kills yt-dlp and (on Unix) everything in its process group, and reaps it.
+struct Running {
+    child: Child,
+    /// The group yt-dlp runs in; killed when dropped.
     #[cfg(unix)]
-    {
-        extern "C" {
-            fn kill(pid: i32, sig: i32) -> i32;
+    group: group::Group,
+}
+
+impl Running {
+    /// Start `cmd` (on Unix, in a new group led by a watchdog).
+    fn start(cmd: &mut Command) -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            let group = group::Group::start().map_err(|e| {
+                std::io::Error::other(format!("its watchdog /bin/sh did not start: {e}"))
+            })?;
+            group.add(cmd);
+            let child = spawn(cmd)?;
+            Ok(Self { child, group })
         }
-        const SIGKILL: i32 = 9;
-        if let Ok(pid) = i32::try_from(child.id()) {
-            if pid > 0 {
-                // SAFETY: kill(2) only takes integers. The child leads its own
-                // group (process_group(0)) and is not reaped yet, so its pid,
-                // and hence the group id, cannot have been reused.
-                unsafe {
-                    kill(-pid, SIGKILL);
-                }
-            }
+        #[cfg(not(unix))]
+        {
+            Ok(Self { child: spawn(cmd)? })
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        self.group.kill();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Reads one output stream on a thread, keeping the last [`OUTPUT_KEEP`]
@@ -734,33 +784,36 @@ fn path_from_bytes(b: &[u8]) -> PathBuf {
     }
 }
 
-/// The audio file: the printed path if it is a file inside `dir`, else the
-/// single finished `audio.*` file there.
+/// The audio file: the printed path if it exists, else the single finished
+/// `audio.*` entry in `dir`; in both cases checked by [`confine`].
 fn locate_output(url: &str, dir: &Path, printed: Option<PathBuf>) -> Result<PathBuf, YoutubeError> {
+    let io = |action, path: &Path| {
+        let (url, path) = (url.to_string(), path.to_path_buf());
+        move |source| YoutubeError::Io {
+            url,
+            action,
+            path,
+            source,
+        }
+    };
+    let real_dir = dir
+        .canonicalize()
+        .map_err(io("resolve the temporary folder", dir))?;
     if let Some(p) = printed {
         let p = if p.is_relative() { dir.join(p) } else { p };
-        // Only inside our folder: anything else would outlive the Download.
-        let inside = match (p.canonicalize(), dir.canonicalize()) {
-            (Ok(file), Ok(d)) => file.starts_with(d),
-            _ => false,
-        };
-        if inside && p.is_file() {
-            return Ok(p);
+        if p.symlink_metadata().is_ok() {
+            return confine(url, &real_dir, &p);
         }
     }
-    let entries = std::fs::read_dir(dir).map_err(|source| YoutubeError::Io {
-        url: url.to_string(),
-        action: "read the temporary folder",
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let entries = std::fs::read_dir(dir).map_err(io("read the temporary folder", dir))?;
+    // Links are candidates too: one leading out is refused, not skipped.
     let mut found: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file() && is_finished_audio_name(p))
+        .filter(|p| is_finished_audio_name(p) && !p.symlink_metadata().is_ok_and(|m| m.is_dir()))
         .collect();
     match found.len() {
-        1 => Ok(found.remove(0)),
+        1 => confine(url, &real_dir, &found.remove(0)),
         0 => Err(YoutubeError::NoOutput {
             url: url.to_string(),
             detail: "it exited successfully but wrote no audio.* file".to_string(),
@@ -770,6 +823,39 @@ fn locate_output(url: &str, dir: &Path, printed: Option<PathBuf>) -> Result<Path
             detail: format!("{n} candidate files and no final path printed"),
         }),
     }
+}
+
+/// `file` resolved (no link left in its path) if it is a regular file
+/// inside `real_dir` (itself resolved) with no other hard link, so reading
+/// it reads nothing from outside the folder; else [`YoutubeError::Outside`].
+fn confine(url: &str, real_dir: &Path, file: &Path) -> Result<PathBuf, YoutubeError> {
+    let refuse = |why: String| YoutubeError::Outside {
+        url: url.to_string(),
+        file: file.to_path_buf(),
+        why,
+    };
+    let real = file
+        .canonicalize()
+        .map_err(|e| refuse(format!("it cannot be resolved ({e})")))?;
+    if !real.starts_with(real_dir) {
+        return Err(refuse(format!("it leads to {}", show(&real))));
+    }
+    let meta = std::fs::metadata(&real).map_err(|e| refuse(format!("it cannot be read ({e})")))?;
+    if !meta.is_file() {
+        return Err(refuse("it is not a regular file".to_string()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // A hard link is the same file as one elsewhere: a download has one name.
+        if meta.nlink() > 1 {
+            return Err(refuse(format!(
+                "it has {} hard links, so it may be a file from outside",
+                meta.nlink()
+            )));
+        }
+    }
+    Ok(real)
 }
 
 /// `audio.<ext>`, not a partial or temporary download.

@@ -3,8 +3,12 @@
 //! error, as with the real one), answer `--print` the way yt-dlp does, and
 //! then succeed, fail or hang as each test needs. Nothing touches the
 //! network and the process environment is never changed: the fakes are
-//! found through `FetchOptions::search_path` or `program`.
+//! found through `FetchOptions::search_path` or `program`. The tests at the
+//! end run `musim-tui query` itself with the fake first on its PATH, to
+//! kill and interrupt it mid-download.
 #![cfg(unix)]
+
+mod cli_support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -12,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use musim::youtube::{fetch, Download, FetchOptions, YoutubeError};
+use musim::youtube::{fetch, Download, FetchOptions, YoutubeError, TEMP_PREFIX};
 
 const URL: &str = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
 
@@ -587,4 +591,346 @@ fn unknown_options_are_refused_by_the_fake() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such option"));
+}
+
+/// A planted file must not be read: a copy of the WAV outside every fetch
+/// folder, which would pass the audio check if it were followed.
+fn plant_secret(sb: &Sandbox) -> PathBuf {
+    let secret = sb.path("secret.wav");
+    std::fs::copy(sb.path("song.wav"), &secret).unwrap();
+    secret
+}
+
+#[test]
+fn links_and_hard_links_out_of_the_folder_are_refused() {
+    for (case, body) in [
+        // Printed: a symlink in the folder leading out.
+        (
+            "printed link",
+            "f=$(dest wav)\nln -s '@NOTES@/../secret.wav' \"$f\"\nsay_file \"$f\"",
+        ),
+        // Not printed: found by the scan of the folder.
+        (
+            "found link",
+            "ln -s '@NOTES@/../secret.wav' \"$(dest wav)\"",
+        ),
+        // A printed path outside the folder altogether.
+        ("printed outside", "say_file '@NOTES@/../secret.wav'"),
+        // A hard link is the outside file itself.
+        (
+            "hard link",
+            "f=$(dest wav)\nln '@NOTES@/../secret.wav' \"$f\"\nsay_file \"$f\"",
+        ),
+    ] {
+        let sb = Sandbox::new();
+        let secret = plant_secret(&sb);
+        sb.ytdlp(&format!("say_title 'Stolen'\n{body}\n"));
+        let e = sb.fetch(URL).unwrap_err();
+        let m = message(&e);
+        match &e {
+            YoutubeError::Outside { file, .. } => {
+                let name = file.file_name().unwrap();
+                assert!(name == "audio.wav" || name == "secret.wav", "{case}: {m}");
+                assert!(m.contains(&file.display().to_string()), "{case}: {m}");
+            }
+            other => panic!("{case}: {other:?}"),
+        }
+        assert!(m.contains(URL) && m.contains("refused"), "{case}: {m}");
+        assert!(secret.is_file(), "{case}: the outside file was touched");
+        sb.assert_clean();
+    }
+}
+
+#[test]
+fn a_link_inside_the_folder_is_followed_to_the_real_file() {
+    let sb = Sandbox::new();
+    sb.ytdlp("f=$(dest wav)\ncp '@WAV@' \"$f.real\"\nln -s \"$f.real\" \"$f\"\nsay_file \"$f\"\n");
+    let dl = sb.fetch(URL).unwrap();
+    assert_eq!(dl.audio.file_name().unwrap(), "audio.wav.real");
+    assert!(dl.audio.starts_with(dl.dir().canonicalize().unwrap()));
+}
+
+/// The pid of a process that has ended (a reaped child).
+fn dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+#[test]
+fn a_fetch_removes_the_folders_of_dead_runs_only() {
+    let sb = Sandbox::new();
+    sb.ytdlp(GOOD);
+    let dead = sb.path(&format!("tmp/{TEMP_PREFIX}{}-AbC123", dead_pid()));
+    std::fs::create_dir(&dead).unwrap();
+    std::fs::write(dead.join("audio.m4a.part"), b"partial").unwrap();
+    let keep = [
+        // A live process's (this test's).
+        sb.path(&format!("tmp/{TEMP_PREFIX}{}-XyZ789", std::process::id())),
+        // Not named like ours.
+        sb.path(&format!("tmp/{TEMP_PREFIX}AbC123")),
+        sb.path("tmp/other-folder"),
+    ];
+    for k in &keep {
+        std::fs::create_dir(k).unwrap();
+    }
+    let dl = sb.fetch(URL).unwrap();
+    assert!(!dead.exists(), "a dead run's folder was kept");
+    for k in &keep {
+        assert!(k.is_dir(), "{} was removed", k.display());
+    }
+    let name = dl.dir().file_name().unwrap().to_str().unwrap().to_string();
+    assert!(
+        name.starts_with(&format!("{TEMP_PREFIX}{}-", std::process::id())),
+        "{name}"
+    );
+}
+
+#[test]
+fn an_interrupt_kills_the_download_and_says_interrupted() {
+    let sb = Sandbox::new();
+    sb.ytdlp(HANG);
+    let flag = Arc::new(AtomicBool::new(false));
+    let opts = FetchOptions {
+        interrupt: Some(Arc::clone(&flag)),
+        ..sb.opts()
+    };
+    let setter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        flag.store(true, Ordering::Release);
+    });
+    let e = fetch(URL, &opts).unwrap_err();
+    setter.join().unwrap();
+    assert!(matches!(e, YoutubeError::Interrupted { .. }), "{e:?}");
+    assert!(message(&e).contains("interrupted"), "{e}");
+    assert_all_killed(&sb);
+    sb.assert_clean();
+}
+
+#[test]
+fn what_ytdlp_leaves_running_is_killed_after_success() {
+    let sb = Sandbox::new();
+    sb.ytdlp(&format!(
+        "echo $$ > '@NOTES@/sh.pid'\nsleep 30 &\necho $! > '@NOTES@/sleep.pid'\n{GOOD}"
+    ));
+    let dl = sb.fetch(URL).unwrap();
+    assert!(dl.audio.is_file());
+    assert_all_killed(&sb);
+}
+
+/// Raw control characters (ESC, BEL, CR, DEL, C1) in `text`, a terminal's
+/// output; newlines are the output's own.
+fn raw_controls(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| c.is_control() && c != '\n')
+        .collect()
+}
+
+/// A title and an error line that would retitle the window, clear the
+/// screen and overwrite the line if printed raw.
+const HOSTILE: &str = "\u{1b}]0;owned\u{7}\u{1b}[2J\rgone \u{9b}31m";
+const HOSTILE_SHOWN: &str = "\\e]0;owned\\a\\e[2J\\rgone \\x9b31m";
+
+#[test]
+fn escape_codes_in_error_text_are_shown_not_obeyed() {
+    let sb = Sandbox::new();
+    sb.ytdlp(&failing(&format!("[youtube] x: {HOSTILE}")));
+    let m = message(&sb.fetch(URL).unwrap_err());
+    assert!(m.contains(HOSTILE_SHOWN), "{m:?}");
+    assert_eq!(raw_controls(&m), Vec::<char>::new(), "{m:?}");
+}
+
+// ---- musim-tui itself, killed and interrupted mid-download ----
+
+use cli_support::Env;
+
+/// A trained two-genre library in `env`, and its path.
+fn trained(env: &Env) -> PathBuf {
+    let lib = env.path("lib");
+    for (i, f) in [180.0, 220.0].into_iter().enumerate() {
+        cli_support::wav(&lib.join(format!("low/low{i}.wav")), f, 2.0);
+        cli_support::wav(&lib.join(format!("high/high{i}.wav")), f * 15.0, 2.0);
+    }
+    let r = env.run(&["train", "--library", lib.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    lib
+}
+
+/// `musim-tui args…` in `env`, with `sb`'s fake first on PATH and `sb`'s
+/// `tmp/` as the temporary folder; output captured.
+fn musim(env: &Env, sb: &Sandbox, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(cli_support::BIN);
+    let path = format!("{}:/usr/bin:/bin", sb.path("bin").display());
+    cmd.args(args)
+        .env("HOME", &env.home)
+        .env("XDG_CONFIG_HOME", env.home.join(".config"))
+        .env("XDG_DATA_HOME", env.home.join(".local/share"))
+        .env("PATH", path)
+        .env("TMPDIR", sb.path("tmp"))
+        .env_remove(musim::youtube::YTDLP_ENV)
+        .current_dir(&env.cwd)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+/// Start `query URL` with the hanging fake and wait (boundedly) until the
+/// fake and its `sleep` run.
+fn start_hanging_query(env: &Env, sb: &Sandbox, lib: &Path) -> std::process::Child {
+    sb.ytdlp(HANG);
+    let child = musim(env, sb, &["query", "--library", lib.to_str().unwrap(), URL])
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    while hung_pids(sb).len() < 2 {
+        assert!(Instant::now() < until, "the fake yt-dlp never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+fn signal(child: &std::process::Child, sig: &str) {
+    let st = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+/// The exit of `child`, waited for at most 20 s.
+fn exit_of(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
+    let until = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > until {
+            let _ = child.kill();
+            panic!("musim-tui did not end after the signal");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    (status, err)
+}
+
+/// SIGKILL (which no handler sees) and SIGTERM of musim end yt-dlp and
+/// the `sleep` it started; a folder left by the kill goes with the next
+/// fetch.
+#[test]
+fn killing_musim_kills_ytdlp_and_all_it_started() {
+    use std::os::unix::process::ExitStatusExt;
+    let env = Env::new();
+    let lib = trained(&env);
+    for (sig, num) in [("-KILL", 9), ("-TERM", 15)] {
+        let sb = Sandbox::new();
+        let child = start_hanging_query(&env, &sb, &lib);
+        signal(&child, sig);
+        let (status, _) = exit_of(child);
+        assert_all_killed(&sb);
+        if status.signal() == Some(num) {
+            // Killed before any cleanup: its folder stays until the next fetch.
+            assert_eq!(sb.leftovers().len(), 1, "{sig}");
+            sb.ytdlp(GOOD);
+            drop(sb.fetch(URL).unwrap());
+        } else {
+            // Handled as an interrupt: 128 + the signal, nothing left.
+            assert_eq!(status.code(), Some(128 + num), "{sig}: {status:?}");
+        }
+        sb.assert_clean();
+    }
+}
+
+#[test]
+fn ctrl_c_during_a_fetch_exits_130_and_leaves_nothing() {
+    let env = Env::new();
+    let lib = trained(&env);
+    let sb = Sandbox::new();
+    let child = start_hanging_query(&env, &sb, &lib);
+    signal(&child, "-INT");
+    let (status, stderr) = exit_of(child);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("download interrupted"), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+    assert_all_killed(&sb);
+    sb.assert_clean();
+}
+
+/// The library's top-level files (what `--add` may have copied in).
+fn top_files(lib: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(lib)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn add_never_copies_a_file_from_outside_the_temp_folder() {
+    let env = Env::new();
+    let lib = trained(&env);
+    let sb = Sandbox::new();
+    plant_secret(&sb);
+    sb.ytdlp("say_title 'Stolen'\nf=$(dest wav)\nln -s '@NOTES@/../secret.wav' \"$f\"\nsay_file \"$f\"\n");
+    let out = musim(
+        &env,
+        &sb,
+        &["query", "--library", lib.to_str().unwrap(), URL, "--add"],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("refused") && stderr.contains("audio.wav"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("secret.wav"), "{stderr}");
+    assert_eq!(
+        top_files(&lib),
+        Vec::<PathBuf>::new(),
+        "something was added"
+    );
+    sb.assert_clean();
+}
+
+#[test]
+fn hostile_and_long_titles_are_shown_escaped_and_added_within_the_name_limit() {
+    let env = Env::new();
+    let lib = trained(&env);
+    let long = format!("{}{}", "é".repeat(100), "♪".repeat(50));
+    for (title, shown) in [(HOSTILE, HOSTILE_SHOWN), (long.as_str(), long.as_str())] {
+        let sb = Sandbox::new();
+        let body = GOOD.replace("'Fake Song – live'", &format!("'{title}'"));
+        sb.ytdlp(&body);
+        let out = musim(
+            &env,
+            &sb,
+            &["query", "--library", lib.to_str().unwrap(), URL, "--add"],
+        )
+        .output()
+        .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(stdout.contains(shown), "{stdout}");
+        assert_eq!(raw_controls(&stdout), Vec::<char>::new(), "{stdout:?}");
+        assert_eq!(raw_controls(&stderr), Vec::<char>::new(), "{stderr:?}");
+        sb.assert_clean();
+    }
+    let added = top_files(&lib);
+    assert_eq!(added.len(), 2, "{added:?}");
+    for f in &added {
+        let name = f.file_name().unwrap().to_str().unwrap();
+        assert!(name.len() <= 255 && name.ends_with(".wav"), "{name}");
+        assert_eq!(raw_controls(name), Vec::<char>::new(), "{name:?}");
+    }
+    assert!(added.iter().any(|f| f.file_name().unwrap().len() > 240));
 }

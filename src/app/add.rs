@@ -1,6 +1,7 @@
 //! `query --add`: copy a file (or a downloaded URL's audio) into the
 //! library folder so the next index run takes it in. Never overwrites.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::store::paths::show;
@@ -49,8 +50,16 @@ pub fn add_and_index(
     Ok((dest, report.index.analysed()))
 }
 
-/// Make `title` safe as a file name: no separators or control characters.
-fn file_name_from(title: &str) -> String {
+/// Longest file name, in bytes, on the usual file systems (Linux's
+/// `NAME_MAX`; also macOS's and Windows' limits for these names).
+const NAME_MAX: usize = 255;
+
+/// Longest extension kept from the source (real audio extensions are short).
+const EXT_MAX: usize = 16;
+
+/// Make `title` safe as a file name: no separators or control characters,
+/// no leading dot, at most `max` bytes (cut on a character boundary).
+fn file_name_from(title: &str, max: usize) -> String {
     let cleaned: String = title
         .chars()
         .map(|c| {
@@ -62,52 +71,73 @@ fn file_name_from(title: &str) -> String {
         })
         .collect();
     let trimmed = cleaned.trim().trim_start_matches('.');
-    let cut: String = trimmed.chars().take(120).collect();
+    let mut end = trimmed.len().min(max);
+    while !trimmed.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = trimmed.get(..end).unwrap_or_default().trim_end();
     if cut.is_empty() {
         "download".into()
     } else {
-        cut
+        cut.to_string()
+    }
+}
+
+/// The name of the copy: `title` made safe and short enough to keep the
+/// source's extension within [`NAME_MAX`]; without a title, the source's
+/// own name (bytes kept as they are).
+fn copy_name(source: &Path, title: Option<&str>) -> OsString {
+    let ext = source
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| e.len() <= EXT_MAX);
+    match (title, ext) {
+        (Some(t), Some(e)) => format!("{}.{e}", file_name_from(t, NAME_MAX - e.len() - 1)).into(),
+        (Some(t), None) => file_name_from(t, NAME_MAX).into(),
+        (None, _) => source
+            .file_name()
+            .map_or_else(|| "added".into(), ToOwned::to_owned),
     }
 }
 
 /// Copy `source` into the library `root` (at its top level, so it gets no
 /// genre label), named after `title` when given. Returns the new path.
+///
+/// The copy is written to a short hidden temporary name first and then
+/// given its name without replacing anything, so a name near the length
+/// limit works and an existing file is never overwritten.
 pub fn add(root: &Path, source: &Path, title: Option<&str>) -> Result<PathBuf, AddError> {
     let canonical = std::fs::canonicalize(source).unwrap_or_else(|_| source.to_path_buf());
     let root_c = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     if canonical.starts_with(&root_c) {
         return Err(AddError::AlreadyIn(source.to_path_buf()));
     }
-    let ext = source.extension().map(|e| e.to_string_lossy().into_owned());
-    let name = match (title, &ext) {
-        (Some(t), Some(e)) => format!("{}.{e}", file_name_from(t)),
-        (Some(t), None) => file_name_from(t),
-        (None, _) => source
-            .file_name()
-            .map_or_else(|| "added".into(), |n| n.to_string_lossy().into_owned()),
-    };
-    let dest = root_c.join(&name);
-    if dest.exists() {
+    let dest = root_c.join(copy_name(source, title));
+    if dest.symlink_metadata().is_ok() {
         return Err(AddError::Exists(dest));
     }
-    let tmp = root_c.join(format!(".{name}.{}.part", std::process::id()));
-    std::fs::copy(&canonical, &tmp).map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
-        AddError::Io {
-            from: canonical.clone(),
-            source,
-        }
-    })?;
-    // hard_link fails if dest appeared meanwhile: never overwrite.
-    let r = std::fs::hard_link(&tmp, &dest);
-    let _ = std::fs::remove_file(&tmp);
-    r.map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => AddError::Exists(dest.clone()),
-        _ => AddError::Io {
-            from: canonical.clone(),
-            source: e,
-        },
-    })?;
+    let io_error = |source| AddError::Io {
+        from: canonical.clone(),
+        source,
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".musim-add-")
+        .suffix(".part")
+        .tempfile_in(&root_c)
+        .map_err(io_error)?;
+    let mut from = std::fs::File::open(&canonical).map_err(io_error)?;
+    std::io::copy(&mut from, tmp.as_file_mut()).map_err(io_error)?;
+    // The copy gets the source's permissions, as a plain copy would.
+    if let Ok(meta) = from.metadata() {
+        let _ = tmp.as_file().set_permissions(meta.permissions());
+    }
+    // Fails if dest appeared meanwhile: never overwrite. The temporary
+    // file is removed on every error.
+    tmp.persist_noclobber(&dest)
+        .map_err(|e| match e.error.kind() {
+            std::io::ErrorKind::AlreadyExists => AddError::Exists(dest.clone()),
+            _ => io_error(e.error),
+        })?;
     Ok(dest)
 }
 
@@ -134,6 +164,44 @@ mod tests {
             std::fs::read_dir(&root).unwrap().count(),
             3,
             "no temp files left"
+        );
+    }
+
+    /// Long titles are cut to the file-name limit on a character boundary,
+    /// keeping the extension; a source name at the limit is copied as is.
+    #[test]
+    fn names_up_to_the_limit_are_added() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("lib");
+        std::fs::create_dir_all(&root).unwrap();
+        let src = d.path().join("a.m4a");
+        std::fs::write(&src, b"audio").unwrap();
+        // 'é' is 2 bytes and '♪' 3: the cut must not split one.
+        for title in [
+            "é".repeat(200),
+            format!("x{}", "♪".repeat(150)),
+            "a".repeat(400),
+        ] {
+            let dest = add(&root, &src, Some(&title)).unwrap();
+            let name = dest.file_name().unwrap().to_str().unwrap();
+            assert!(
+                name.len() <= NAME_MAX && name.len() > NAME_MAX - 4,
+                "{}",
+                name.len()
+            );
+            assert!(name.ends_with(".m4a"), "{name}");
+            assert!(title.starts_with(name.trim_end_matches(".m4a")));
+            assert_eq!(std::fs::read(&dest).unwrap(), b"audio");
+        }
+        let long = d.path().join(format!("{}.wav", "b".repeat(NAME_MAX - 4)));
+        std::fs::write(&long, b"wave").unwrap();
+        let dest = add(&root, &long, None).unwrap();
+        assert_eq!(dest.file_name(), long.file_name());
+        assert_eq!(std::fs::read(&dest).unwrap(), b"wave");
+        assert_eq!(
+            std::fs::read_dir(&root).unwrap().count(),
+            4,
+            "temp files left"
         );
     }
 }
