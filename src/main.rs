@@ -480,11 +480,12 @@ fn query_only(
             interrupt: Some(cancel),
             ..Default::default()
         };
-        use musim::{query::QueryError::Youtube, youtube::YoutubeError::Interrupted};
         let (r, d) = match musim::query::query_url(&m, &url, k, &opts) {
-            Err(Youtube(e @ Interrupted { .. })) => {
+            Err(musim::query::QueryError::Youtube(
+                e @ musim::youtube::YoutubeError::Interrupted { .. },
+            )) => {
                 eprintln!("musim-tui: {}", safe(&e.to_string()));
-                return Ok(ExitCode::from(INTERRUPTED));
+                return Ok(ExitCode::from(app::signal::INTERRUPTED));
             }
             r => r?,
         };
