@@ -461,27 +461,45 @@ fn a_hanging_download_times_out_and_is_killed() {
     sb.assert_clean();
 }
 
+/// A cancel (the explorer's Esc) and an interrupt (Ctrl-C) both stop the
+/// download; each says which it was.
 #[test]
-fn cancelling_kills_the_download() {
-    let sb = Sandbox::new();
-    sb.ytdlp(HANG);
-    let flag = Arc::new(AtomicBool::new(false));
-    let opts = FetchOptions {
-        cancel: Some(Arc::clone(&flag)),
-        ..sb.opts()
-    };
-    let setter = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        flag.store(true, Ordering::Release);
-    });
-    let start = Instant::now();
-    let e = fetch(URL, &opts).unwrap_err();
-    setter.join().unwrap();
-    assert!(matches!(e, YoutubeError::Cancelled { .. }), "{e:?}");
-    assert!(start.elapsed() < Duration::from_secs(5));
-    assert!(message(&e).contains(URL));
-    assert_all_killed(&sb);
-    sb.assert_clean();
+fn cancelling_or_interrupting_kills_the_download() {
+    for interrupt in [false, true] {
+        let sb = Sandbox::new();
+        sb.ytdlp(HANG);
+        let flag = Arc::new(AtomicBool::new(false));
+        let set = Some(Arc::clone(&flag));
+        let opts = if interrupt {
+            FetchOptions {
+                interrupt: set,
+                ..sb.opts()
+            }
+        } else {
+            FetchOptions {
+                cancel: set,
+                ..sb.opts()
+            }
+        };
+        let setter = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            flag.store(true, Ordering::Release);
+        });
+        let start = Instant::now();
+        let e = fetch(URL, &opts).unwrap_err();
+        setter.join().unwrap();
+        match (&e, interrupt) {
+            (YoutubeError::Cancelled { .. }, false) => {}
+            (YoutubeError::Interrupted { .. }, true) => {
+                assert!(message(&e).contains("interrupted"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert!(message(&e).contains(URL));
+        assert_all_killed(&sb);
+        sb.assert_clean();
+    }
 }
 
 #[test]
@@ -685,27 +703,6 @@ fn a_fetch_removes_the_folders_of_dead_runs_only() {
         name.starts_with(&format!("{TEMP_PREFIX}{}-", std::process::id())),
         "{name}"
     );
-}
-
-#[test]
-fn an_interrupt_kills_the_download_and_says_interrupted() {
-    let sb = Sandbox::new();
-    sb.ytdlp(HANG);
-    let flag = Arc::new(AtomicBool::new(false));
-    let opts = FetchOptions {
-        interrupt: Some(Arc::clone(&flag)),
-        ..sb.opts()
-    };
-    let setter = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        flag.store(true, Ordering::Release);
-    });
-    let e = fetch(URL, &opts).unwrap_err();
-    setter.join().unwrap();
-    assert!(matches!(e, YoutubeError::Interrupted { .. }), "{e:?}");
-    assert!(message(&e).contains("interrupted"), "{e}");
-    assert_all_killed(&sb);
-    sb.assert_clean();
 }
 
 #[test]
