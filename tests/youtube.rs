@@ -867,6 +867,19 @@ fn top_files(lib: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// `musim-tui query --library LIB URL extra…` to its end: exit code,
+/// stdout, stderr.
+fn query_url(env: &Env, sb: &Sandbox, lib: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
+    let mut args = vec!["query", "--library", lib.to_str().unwrap(), URL];
+    args.extend_from_slice(extra);
+    let out = musim(env, sb, &args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn add_never_copies_a_file_from_outside_the_temp_folder() {
     let env = Env::new();
@@ -874,15 +887,8 @@ fn add_never_copies_a_file_from_outside_the_temp_folder() {
     let sb = Sandbox::new();
     plant_secret(&sb);
     sb.ytdlp("say_title 'Stolen'\nf=$(dest wav)\nln -s '@NOTES@/../secret.wav' \"$f\"\nsay_file \"$f\"\n");
-    let out = musim(
-        &env,
-        &sb,
-        &["query", "--library", lib.to_str().unwrap(), URL, "--add"],
-    )
-    .output()
-    .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let (code, _, stderr) = query_url(&env, &sb, &lib, &["--add"]);
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains("refused") && stderr.contains("audio.wav"),
         "{stderr}"
@@ -905,18 +911,8 @@ fn hostile_and_long_titles_are_shown_escaped_and_added_within_the_name_limit() {
         let sb = Sandbox::new();
         let body = GOOD.replace("'Fake Song – live'", &format!("'{title}'"));
         sb.ytdlp(&body);
-        let out = musim(
-            &env,
-            &sb,
-            &["query", "--library", lib.to_str().unwrap(), URL, "--add"],
-        )
-        .output()
-        .unwrap();
-        let (stdout, stderr) = (
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-        );
-        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let (code, stdout, stderr) = query_url(&env, &sb, &lib, &["--add"]);
+        assert_eq!(code, Some(0), "{stderr}");
         assert!(stdout.contains(shown), "{stdout}");
         assert_eq!(raw_controls(&stdout), Vec::<char>::new(), "{stdout:?}");
         assert_eq!(raw_controls(&stderr), Vec::<char>::new(), "{stderr:?}");
@@ -930,4 +926,26 @@ fn hostile_and_long_titles_are_shown_escaped_and_added_within_the_name_limit() {
         assert_eq!(raw_controls(name), Vec::<char>::new(), "{name:?}");
     }
     assert!(added.iter().any(|f| f.file_name().unwrap().len() > 240));
+}
+
+/// yt-dlp's title in `--json` and its error text on stderr: data kept
+/// exact, nothing raw on the terminal.
+#[test]
+fn hostile_ytdlp_text_reaches_json_and_stderr_escaped() {
+    let env = Env::new();
+    let lib = trained(&env);
+    let sb = Sandbox::new();
+    sb.ytdlp(&GOOD.replace("'Fake Song – live'", &format!("'{HOSTILE}'")));
+    let (code, stdout, stderr) = query_url(&env, &sb, &lib, &["--json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(raw_controls(&stdout), Vec::<char>::new(), "{stdout:?}");
+    let j: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(j["title"], HOSTILE);
+
+    sb.ytdlp(&failing(&format!("[youtube] x: {HOSTILE}")));
+    let (code, _, stderr) = query_url(&env, &sb, &lib, &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains(HOSTILE_SHOWN), "{stderr:?}");
+    assert_eq!(raw_controls(&stderr), Vec::<char>::new(), "{stderr:?}");
+    sb.assert_clean();
 }
