@@ -814,15 +814,15 @@ fn exit_of(mut child: std::process::Child) -> (std::process::ExitStatus, String)
     (status, err)
 }
 
-/// SIGKILL (which no handler sees) and SIGTERM of musim end yt-dlp and
-/// the `sleep` it started; a folder left by the kill goes with the next
-/// fetch.
+/// SIGKILL (which no handler sees), SIGTERM and SIGHUP of musim end
+/// yt-dlp and the `sleep` it started; a folder left by a kill goes with
+/// the next fetch.
 #[test]
 fn killing_musim_kills_ytdlp_and_all_it_started() {
     use std::os::unix::process::ExitStatusExt;
     let env = Env::new();
     let lib = trained(&env);
-    for (sig, num) in [("-KILL", 9), ("-TERM", 15)] {
+    for (sig, num) in [("-KILL", 9), ("-TERM", 15), ("-HUP", 1)] {
         let sb = Sandbox::new();
         let child = start_hanging_query(&env, &sb, &lib);
         signal(&child, sig);
