@@ -165,8 +165,9 @@ pub enum YoutubeError {
         /// The URL.
         url: String,
     },
-    /// The file yt-dlp gave leads outside its temporary folder; it was not
-    /// read.
+    /// The file yt-dlp gave is not a regular file of its own inside its
+    /// temporary folder (a link leading out, a hard link, a dangling link);
+    /// it was not read.
     #[error(
         "{url}: refused yt-dlp's output {}: {why}; only a file inside its \
          temporary folder is used",
@@ -177,7 +178,7 @@ pub enum YoutubeError {
         url: String,
         /// The file as yt-dlp named it (or as found in the folder).
         file: PathBuf,
-        /// What is wrong, e.g. "it is a link to /etc/passwd".
+        /// What is wrong, e.g. "it leads to /etc/passwd".
         why: String,
     },
     /// yt-dlp failed for a reason not recognised above.
