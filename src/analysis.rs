@@ -151,6 +151,7 @@ pub fn analyze_file_observed(
                     path: path.to_path_buf(),
                 });
             }
+            stream.check_damage()?;
             stream.info().duration_s.unwrap_or(0.0)
         }
         None => {

@@ -3,12 +3,16 @@
 //!
 //! The format is probed from the content; the extension is only a hint, so a
 //! renamed file is still read correctly and junk is rejected, not trusted.
-//! Packets that fail to decode are skipped and counted (a damaged frame in
-//! an MP3 should not lose the whole track); a demuxer error or early end of
-//! file stops decoding with a "truncated" warning, keeping what was decoded.
+//! Damage is skipped, as ffmpeg does: a packet that fails to decode, or a
+//! page or frame the demuxer drops for a bad checksum (seen as a jump in the
+//! timestamps), becomes one warning naming its time (see [`super::damage`]);
+//! the file is rejected only when too little of it decodes. An Ogg file whose
+//! damage stops symphonia from opening it is read again without its damaged
+//! pages ([`super::ogg_pages`]). An early end of file stops decoding with a
+//! "truncated" warning, keeping what was decoded.
 
 use std::fs::File;
-use std::io::ErrorKind;
+use std::io::{Cursor, ErrorKind, Read};
 use std::path::{Path, PathBuf};
 
 use symphonia::core::audio::{Audio, GenericAudioBufferRef};
@@ -17,16 +21,25 @@ use symphonia::core::codecs::audio::{AudioCodecId, AudioDecoder, AudioDecoderOpt
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo, Track, TrackType};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
-use symphonia::core::units::Time;
+use symphonia::core::units::{Duration, Time, TimeBase, Timestamp};
 
-use super::{AudioError, AudioInfo, Opened, Rejected, Source};
+use super::damage::Damage;
+use super::{ogg_pages, AudioError, AudioInfo, Opened, Rejected, Source};
 
 /// Frames gathered before a block is handed on (about 0.75 s at 44.1 kHz).
 const BLOCK_FRAMES: usize = 32 * 1024;
 /// Consecutive undecodable packets after which we give up on the file.
 const MAX_BAD_RUN: u32 = 500;
+/// Consecutive demuxer errors after which the container is given up on
+/// (each retry reads on from where the demuxer stopped).
+const MAX_DEMUX_RETRIES: u32 = 32;
+/// Consecutive packets at another sample rate that mean a real change of
+/// stream rather than a damaged frame header.
+const MAX_RATE_RUN: u32 = 20;
+/// Largest Ogg file read into memory to drop its damaged pages.
+const MAX_OGG_REPAIR_BYTES: u64 = 1 << 30;
 
 /// Probe `path` with symphonia and prepare a decoder for its audio track.
 ///
@@ -34,7 +47,11 @@ const MAX_BAD_RUN: u32 = 500;
 /// is reported by `open`, and the real sample rate is known even when the
 /// container does not state it.
 pub(crate) fn open(path: &Path) -> Result<Opened, Rejected> {
-    let format = probe(path)?;
+    let file = File::open(path).map_err(|e| AudioError::io(path, e))?;
+    let (format, repaired) = match probe(path, Box::new(file)) {
+        Ok(format) => (format, false),
+        Err(first) => (reprobe_ogg(path).ok_or(first)?, true),
+    };
     let track = format
         .default_track(TrackType::Audio)
         .ok_or_else(|| AudioError::NoAudio {
@@ -50,6 +67,7 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Rejected> {
         .clone();
     let track_id = track.id;
     let declared_frames = track.num_frames;
+    let time_base = track.time_base;
     let duration_s = track_duration(track, params.sample_rate);
     let channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
     let mut info = AudioInfo {
@@ -76,6 +94,14 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Rejected> {
         frames: 0,
         bad_packets: 0,
         bad_run: 0,
+        demux_run: 0,
+        rate_run: 0,
+        time_base,
+        duration_s,
+        // Pages dropped before the first audio packet leave a gap from 0.
+        damage: Damage::new(repaired.then_some(0.0)),
+        judged: false,
+        stopped: false,
         scratch: Vec::new(),
         first: None,
         warnings: Vec::new(),
@@ -90,10 +116,26 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Rejected> {
     })
 }
 
-/// Open the file and let symphonia recognise the container.
-fn probe(path: &Path) -> Result<Box<dyn FormatReader>, Rejected> {
-    let file = File::open(path).map_err(|e| AudioError::io(path, e))?;
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+/// An Ogg file symphonia could not open: open it again without its damaged
+/// pages, or `None` when it is not Ogg, too large, or still unreadable.
+fn reprobe_ogg(path: &Path) -> Option<Box<dyn FormatReader>> {
+    let mut head = [0u8; 4];
+    let mut file = File::open(path).ok()?;
+    file.read_exact(&mut head).ok()?;
+    if !ogg_pages::is_ogg(&head) || file.metadata().ok()?.len() > MAX_OGG_REPAIR_BYTES {
+        return None;
+    }
+    let data = std::fs::read(path).ok()?;
+    let (kept, dropped) = ogg_pages::drop_damaged_pages(&data);
+    if dropped == 0 {
+        return None;
+    }
+    probe(path, Box::new(Cursor::new(kept))).ok()
+}
+
+/// Let symphonia recognise the container of `source` (the file at `path`).
+fn probe(path: &Path, source: Box<dyn MediaSource>) -> Result<Box<dyn FormatReader>, Rejected> {
+    let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
@@ -187,6 +229,20 @@ struct SymphoniaSource {
     bad_packets: u64,
     /// Current run of consecutive failures.
     bad_run: u32,
+    /// Current run of consecutive demuxer errors.
+    demux_run: u32,
+    /// Current run of packets decoding at another sample rate.
+    rate_run: u32,
+    /// Time base of the packets' timestamps.
+    time_base: Option<TimeBase>,
+    /// Length the container states, seconds.
+    duration_s: Option<f64>,
+    /// Audio lost to damage so far.
+    damage: Damage,
+    /// The damage verdict was given (the stream ended).
+    judged: bool,
+    /// Decoding stopped before the end of the stream (error, rate change).
+    stopped: bool,
     /// Reused interleaved buffer.
     scratch: Vec<f32>,
     /// Block decoded during `open`.
@@ -203,11 +259,23 @@ impl Source for SymphoniaSource {
             return Ok(Some(b));
         }
         let block = self.decode_block();
+        if self.ended && !self.judged {
+            self.judged = true;
+            self.damage_verdict()?;
+        }
         Ok((!block.is_empty()).then_some(block))
     }
 
     fn take_warnings(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.warnings)
+        let mut w = std::mem::take(&mut self.warnings);
+        w.extend(self.damage.take_warnings());
+        w
+    }
+
+    fn damage_verdict(&self) -> Result<(), AudioError> {
+        self.damage
+            .verdict()
+            .map_err(|why| AudioError::corrupt(&self.path, why))
     }
 
     fn seek(&mut self, seconds: f64) -> Option<f64> {
@@ -224,6 +292,7 @@ impl Source for SymphoniaSource {
         self.ended = false;
         self.bad_run = 0;
         self.seeked = true;
+        self.damage.seeked();
         let tb = self
             .format
             .tracks()
@@ -285,9 +354,12 @@ impl SymphoniaSource {
             Ok(None) => return Step::End,
             Err(e) => return self.demux_error(e),
         };
+        self.demux_run = 0;
         if packet.track_id != self.track_id {
             return Step::Skip;
         }
+        let (start_s, dur_s) = self.span(packet.pts, packet.dur);
+        self.damage.packet(start_s, dur_s, self.duration_s);
         match self.decoder.decode(&packet) {
             Ok(buf) => {
                 let spec_rate = buf.spec().rate();
@@ -295,14 +367,22 @@ impl SymphoniaSource {
                 if self.rate == 0 {
                     self.rate = spec_rate;
                 } else if spec_rate != self.rate && spec_rate != 0 {
+                    // One frame at another rate is a damaged header (an MP3
+                    // resynced on junk); a run of them is a new stream.
+                    self.rate_run += 1;
+                    if self.rate_run < MAX_RATE_RUN {
+                        return self.undecodable(start_s, dur_s);
+                    }
                     self.warnings.push(format!(
                         "sample rate changes mid-file ({} → {} Hz); decoding stopped at {:.1} s",
                         self.rate,
                         spec_rate,
                         self.seconds()
                     ));
+                    self.stopped = true;
                     return Step::End;
                 }
+                self.rate_run = 0;
                 let before = out.len();
                 match buf {
                     // Most codecs (Vorbis, MP3, AAC, FLAC via f32) decode to
@@ -314,29 +394,55 @@ impl SymphoniaSource {
                         mix_into(&self.scratch, ch, out);
                     }
                 }
-                self.frames += (out.len() - before) as u64;
+                let n = out.len() - before;
+                self.frames += n as u64;
                 self.bad_run = 0;
+                self.damage.decoded(n as f64 / f64::from(self.rate.max(1)));
                 Step::Audio
             }
-            // Damaged packet: skip it, count it, carry on.
-            Err(_) => {
-                self.bad_packets += 1;
-                self.bad_run += 1;
-                if self.bad_run >= MAX_BAD_RUN {
-                    self.warnings.push(format!(
-                        "gave up after {} consecutive undecodable packets at {:.1} s",
-                        self.bad_run,
-                        self.seconds()
-                    ));
-                    return Step::End;
-                }
-                Step::Skip
-            }
+            Err(_) => self.undecodable(start_s, dur_s),
         }
     }
 
-    /// The demuxer cannot continue: record why and end the stream.
+    /// A damaged packet: skip it, count it, carry on (up to a point).
+    fn undecodable(&mut self, start_s: f64, dur_s: f64) -> Step {
+        self.damage.failed(start_s, dur_s);
+        self.bad_packets += 1;
+        self.bad_run += 1;
+        if self.bad_run >= MAX_BAD_RUN {
+            self.warnings.push(format!(
+                "gave up after {} consecutive undecodable packets at {:.1} s",
+                self.bad_run, start_s
+            ));
+            self.stopped = true;
+            return Step::End;
+        }
+        Step::Skip
+    }
+
+    /// Where a packet lies in the file, seconds: (start, duration). Without
+    /// a time base, where the decoded audio has reached.
+    fn span(&self, pts: Timestamp, dur: Duration) -> (f64, f64) {
+        match self.time_base {
+            Some(tb) => (
+                tb.calc_time_saturating(pts).as_secs_f64(),
+                tb.calc_duration_saturating(dur).as_secs_f64(),
+            ),
+            None => (
+                self.seconds(),
+                dur.get() as f64 / f64::from(self.rate.max(1)),
+            ),
+        }
+    }
+
+    /// The demuxer failed: a damaged spot it may read past (retried a few
+    /// times, the gap in the timestamps tells what was lost), or the end.
     fn demux_error(&mut self, e: SymError) -> Step {
+        if matches!(e, SymError::DecodeError(_)) && self.demux_run < MAX_DEMUX_RETRIES {
+            self.demux_run += 1;
+            return Step::Skip;
+        }
+        self.stopped = true;
         let at = self.seconds();
         let msg = match e {
             SymError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => {
@@ -354,17 +460,14 @@ impl SymphoniaSource {
     /// Finish: summarise skipped packets and spot files shorter than declared.
     fn end(&mut self) {
         self.ended = true;
-        if self.bad_packets > 0 {
-            self.warnings.push(format!(
-                "skipped {} damaged packet(s) that could not be decoded",
-                self.bad_packets
-            ));
-        }
+        self.damage.finish(self.unexplained_shortfall());
         let already = self.warnings.iter().any(|w| w.starts_with("truncated"));
         if let Some(declared) = self.declared_frames.filter(|_| !self.seeked) {
             // Allow 1 % slack: encoder delay/padding makes counts differ a bit.
             let slack = (declared / 100).max(u64::from(self.rate) / 10);
-            if !already && self.frames + slack < declared && self.rate > 0 {
+            // Audio skipped as damaged was there: only the rest is missing.
+            let covered = (self.damage.covered_s() * f64::from(self.rate)) as u64;
+            if !already && covered.max(self.frames) + slack < declared && self.rate > 0 {
                 let total = declared as f64 / f64::from(self.rate);
                 self.warnings.push(super::truncation_warning(
                     self.seconds(),
@@ -372,6 +475,25 @@ impl SymphoniaSource {
                     "file",
                 ));
             }
+        }
+    }
+
+    /// Seconds the container states (without a frame count) beyond what
+    /// the packets covered, when the stream ended normally: pages dropped
+    /// at the very end. 0 when none, or when the end is explained otherwise.
+    fn unexplained_shortfall(&self) -> f64 {
+        if self.stopped || self.seeked || self.declared_frames.is_some() {
+            return 0.0;
+        }
+        let Some(stated) = self.duration_s.filter(|d| d.is_finite()) else {
+            return 0.0;
+        };
+        let missing = stated - self.damage.covered_s();
+        // Same slack as for a declared frame count.
+        if missing > (stated / 100.0).max(0.1) {
+            missing
+        } else {
+            0.0
         }
     }
 

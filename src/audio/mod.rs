@@ -8,8 +8,10 @@
 //! two seconds, so memory stays flat however long the file is.
 
 pub mod au;
+pub(crate) mod damage;
 pub mod decode;
 pub mod external;
+pub(crate) mod ogg_pages;
 pub mod resample;
 pub(crate) mod wav;
 
@@ -19,6 +21,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::store::paths::show;
+pub use damage::MIN_SURVIVING;
 use resample::MonoResampler;
 pub use resample::TARGET_RATE;
 
@@ -155,6 +158,10 @@ pub(crate) trait Source: Send {
     fn seek(&mut self, _seconds: f64) -> Option<f64> {
         None
     }
+    /// `Err` when too little of what was read decoded (damage skipped).
+    fn damage_verdict(&self) -> Result<(), AudioError> {
+        Ok(())
+    }
 }
 
 /// A backend ready to stream.
@@ -272,6 +279,13 @@ impl MonoStream {
             self.position += drop as u64;
         }
         Ok(())
+    }
+
+    /// `Err` when too little of the audio read so far survived damage (at
+    /// least [`MIN_SURVIVING`] must decode). Decoding to the end checks this
+    /// by itself; a caller that reads only parts (seeking) asks here.
+    pub fn check_damage(&self) -> Result<(), AudioError> {
+        self.source.damage_verdict()
     }
 
     /// Information about the source.
