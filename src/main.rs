@@ -83,7 +83,7 @@ enum Command {
         /// Audio file (or http(s) URL, fetched with yt-dlp).
         target: String,
         /// Number of similar tracks.
-        #[arg(short, default_value_t = 10)]
+        #[arg(short, default_value_t = musim::query::DEFAULT_K)]
         k: usize,
         /// Print JSON (schema in the README).
         #[arg(long)]

@@ -163,10 +163,12 @@ fn navigation_selection_sync_zoom_and_colour() {
     assert_eq!(a.window(), full);
     a.apply(Action::ToggleColour);
     assert_eq!(a.colour, ColourBy::Cluster);
-    // Help opens, any key closes it.
+    // Help opens, down scrolls it, any other key closes it.
     a.apply(Action::Help);
     assert!(a.help);
     a.apply(Action::Down);
+    assert!(a.help && a.help_scroll == 1, "down scrolls the help");
+    a.apply(Action::Left);
     assert!(!a.help);
     // A click selects the nearest point.
     let p = m.map[7];
@@ -207,7 +209,7 @@ fn typed_and_dropped_queries_run_on_a_worker() {
         "the best match is selected on the map"
     );
     let (text, _) = render(&a, 100, 30);
-    assert!(text.contains("genre high"), "{text}");
+    assert!(text.contains("predicted high"), "{text}");
     assert!(
         text.contains("✚"),
         "the query's marker is on the map:\n{text}"
@@ -302,7 +304,7 @@ fn every_state_renders_from_80x24_up() {
     for (w, h) in [(80, 24), (120, 40), (200, 60)] {
         let (text, _) = render(&a, w, h);
         assert!(text.contains("clusters (3)"), "{w}×{h}:\n{text}");
-        assert!(text.contains("map · colour: genre"), "{text}");
+        assert!(text.contains("colour: genre"), "{text}");
         assert!(text.contains("model: t-SNE map 50%"), "{text}");
         assert!(
             text.contains("● high") && text.contains("● noise"),

@@ -46,7 +46,7 @@ fn explorer_in_a_pseudo_terminal() {
 
     // Browse: focus clusters, open one, move down.
     t.keys(&["Tab", "Enter", "Down"]);
-    t.wait_for("tracks by PageRank", 10);
+    t.wait_for("Esc back", 10);
     t.keys(&["Escape"]);
     t.wait_for("Enter: tracks", 10);
 
@@ -59,7 +59,7 @@ fn explorer_in_a_pseudo_terminal() {
     t.keys(&["/"]);
     t.keys(&["-l", query.to_str().unwrap()]);
     t.keys(&["Enter"]);
-    let s = t.wait_for("genre high", 60);
+    let s = t.wait_for("predicted high", 60);
     assert!(s.contains("to query.wav"), "{s}");
 
     // Quit: back to the shell, terminal restored (canonical mode, echo).

@@ -20,6 +20,10 @@ use crate::model::Model;
 use crate::similarity::{Point, SpaceError};
 use crate::store::paths::{lossy, show, to_bytes};
 
+/// Neighbours a query reports and votes with, unless told otherwise (the
+/// command line's `-k` and the explorer share it).
+pub const DEFAULT_K: usize = 10;
+
 /// Why a query could not be answered.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {

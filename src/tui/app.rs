@@ -8,8 +8,23 @@ use crate::model::Model;
 use crate::playback::{Command, Phase, Status};
 use crate::query::{QueryError, QueryResult};
 
+use super::finder::{is_query_target, Finder};
 use super::input::Input;
 use super::keymap::{Action, Keymap};
+
+/// Neighbours behind a genre vote, in the explorer as in `musim-tui query`,
+/// so both give the same genre and confidence for the same file.
+pub const NEIGHBOURS: usize = crate::query::DEFAULT_K;
+
+/// What the details pane says about the selected track: the query module's
+/// answer for it, as `musim-tui query` gives it for that file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Details {
+    /// The track's row.
+    pub row: usize,
+    /// Its genre vote, cluster, neighbours and why.
+    pub result: QueryResult,
+}
 
 /// The panes, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +204,14 @@ pub struct App {
     pub tick: u64,
     /// Audio previews.
     pub previews: Previews,
+    /// The selected track's details (kept in step with `selected`).
+    pub details: Option<Details>,
+    /// Find as you type.
+    pub finder: Finder,
+    /// Whether the map shows its legend.
+    pub legend: bool,
+    /// First line of the help shown (it scrolls).
+    pub help_scroll: usize,
     next_query_id: u64,
 }
 
@@ -224,6 +247,10 @@ impl App {
             quit: false,
             tick: 0,
             previews: Previews::default(),
+            details: None,
+            finder: Finder::default(),
+            legend: true,
+            help_scroll: 0,
             next_query_id: 1,
         };
         if let Some(m) = model {
@@ -244,12 +271,98 @@ impl App {
         if !model.is_labelled() {
             self.colour = ColourBy::Cluster;
         }
+        self.finder = Finder::new(&model);
         self.model = Some(model);
         if first_model {
             self.reset_view();
         }
         self.sync_cluster_to_selection();
         self.previews.row = self.playing_row();
+        self.details = None;
+        self.refresh_details();
+        if self.typing {
+            self.typed();
+        }
+    }
+
+    /// A retraining finished with `model`: swap it in and say what changed
+    /// (`t` on an unchanged library must not look like nothing happened).
+    pub fn trained(&mut self, model: Arc<Model>) {
+        self.job = None;
+        let unchanged = self.model.as_ref().is_some_and(|m| m.key == model.key);
+        self.notice = Some(if unchanged {
+            format!("up to date: {} tracks, nothing changed", model.len())
+        } else {
+            format!("model rebuilt: {} tracks", model.len())
+        });
+        self.set_model(model);
+    }
+
+    /// Bring [`App::details`] in step with the selection.
+    fn refresh_details(&mut self) {
+        let (Some(m), Some(i)) = (&self.model, self.selected) else {
+            self.details = None;
+            return;
+        };
+        if self.details.as_ref().is_some_and(|d| d.row == i) || i >= m.len() {
+            return;
+        }
+        let t = &m.tracks[i];
+        let mut result = crate::query::query_point(m, &m.space.row_point(i), Some(i), NEIGHBOURS);
+        result.source = t.path_text();
+        result.duration_s = t.duration_s;
+        self.details = Some(Details { row: i, result });
+    }
+
+    /// The query line changed: find what it names, unless it is a path or
+    /// URL to query.
+    pub fn typed(&mut self) {
+        let text = self.input.text().to_string();
+        if is_query_target(&text) {
+            self.finder.update("");
+        } else {
+            self.finder.update(&text);
+        }
+    }
+
+    /// Whether the query line is finding tracks (not naming a path or URL).
+    pub fn finding(&self) -> bool {
+        self.typing && !self.input.text().trim().is_empty() && !is_query_target(self.input.text())
+    }
+
+    /// Enter in the query line: select the highlighted track found, or run
+    /// the path or URL as a query.
+    pub fn enter(&mut self) -> Option<Effect> {
+        if !self.finding() {
+            return self.submit();
+        }
+        match self.finder.chosen() {
+            Some(row) => {
+                self.typing = false;
+                self.select_track(row);
+                None
+            }
+            None => {
+                self.notice = Some(format!(
+                    "no track matches {:?}",
+                    crate::store::text::safe(self.input.text().trim())
+                ));
+                None
+            }
+        }
+    }
+
+    /// Select library row `row` on the map and show its details.
+    pub fn select_track(&mut self, row: usize) {
+        if self.model.as_ref().is_none_or(|m| row >= m.len()) {
+            return;
+        }
+        self.selected = Some(row);
+        self.focus = Pane::Map;
+        self.in_tracks = false;
+        self.sync_cluster_to_selection();
+        self.follow_selection();
+        self.refresh_details();
     }
 
     /// The library row of what the player reports playing, by path (rows
@@ -392,6 +505,12 @@ impl App {
         }
     }
 
+    /// The selected track's map position.
+    fn cursor(&self) -> Option<(f64, f64)> {
+        let p = self.model.as_ref()?.map.get(self.selected?)?;
+        Some((f64::from(p[0]), f64::from(p[1])))
+    }
+
     /// Move the map cursor to the nearest point in a direction (dx, dy).
     fn step_map(&mut self, dx: f64, dy: f64) {
         let Some(m) = &self.model else { return };
@@ -450,6 +569,7 @@ impl App {
             self.selected = Some(j);
             self.focus = Pane::Map;
             self.sync_cluster_to_selection();
+            self.refresh_details();
         }
     }
 
@@ -495,34 +615,92 @@ impl App {
         }
     }
 
+    /// Zoom about the cursor: it keeps its place on screen (and is
+    /// brought into view when a pan had left it outside).
     fn zoom(&mut self, factor: f64) {
-        self.view.zoom = (self.view.zoom * factor).clamp(ZOOM.0, ZOOM.1);
-        if self.view.zoom == 1.0 {
+        let old = self.view.zoom;
+        let new = (old * factor).clamp(ZOOM.0, ZOOM.1);
+        if new == 1.0 {
             self.reset_view();
+            return;
         }
+        if let Some((sx, sy)) = self.cursor() {
+            let keep = old / new;
+            self.view.cx = sx + (self.view.cx - sx) * keep;
+            self.view.cy = sy + (self.view.cy - sy) * keep;
+        }
+        self.view.zoom = new;
+        self.follow_selection();
     }
 
+    /// Pan by a quarter of the window; a cursor left outside moves to the
+    /// point nearest the new centre, so it stays in view.
     fn pan(&mut self, dx: f64, dy: f64) {
         let ([x0, x1], [y0, y1]) = self.window();
         self.view.cx += dx * (x1 - x0) / 4.0;
         self.view.cy += dy * (y1 - y0) / 4.0;
+        let ([x0, x1], [y0, y1]) = self.window();
+        let inside = |(x, y): (f64, f64)| x >= x0 && x <= x1 && y >= y0 && y <= y1;
+        if self.cursor().is_some_and(inside) {
+            return;
+        }
+        let Some(m) = &self.model else { return };
+        let (cx, cy) = (self.view.cx, self.view.cy);
+        let best = m
+            .map
+            .iter()
+            .enumerate()
+            .map(|(j, p)| (f64::from(p[0]), f64::from(p[1]), j))
+            .filter(|&(x, y, _)| inside((x, y)))
+            .min_by(|a, b| {
+                ((a.0 - cx).powi(2) + (a.1 - cy).powi(2))
+                    .total_cmp(&((b.0 - cx).powi(2) + (b.1 - cy).powi(2)))
+            });
+        if let Some((_, _, j)) = best {
+            self.selected = Some(j);
+            self.sync_cluster_to_selection();
+        }
+    }
+
+    /// Whether the selected track is inside the visible window.
+    pub fn cursor_in_view(&self) -> bool {
+        let ([x0, x1], [y0, y1]) = self.window();
+        self.cursor()
+            .is_some_and(|(x, y)| x >= x0 && x <= x1 && y >= y0 && y <= y1)
     }
 
     /// Apply one action; returns what the event loop must do.
     pub fn apply(&mut self, action: Action) -> Option<Effect> {
+        let effect = self.act(action);
+        self.refresh_details();
+        effect
+    }
+
+    fn act(&mut self, action: Action) -> Option<Effect> {
         self.error = None;
         self.notice = None;
         if self.help {
-            // Any key closes help; quit still quits.
-            self.help = false;
-            if action == Action::Quit {
-                self.quit = true;
+            // Up and down scroll the help; any other key closes it, and
+            // quit still quits.
+            match action {
+                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                Action::Down => {
+                    let last = super::ui::help::line_count(&self.keymap).saturating_sub(1);
+                    self.help_scroll = (self.help_scroll + 1).min(last);
+                }
+                _ => {
+                    self.help = false;
+                    self.quit = action == Action::Quit;
+                }
             }
             return None;
         }
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.help = true,
+            Action::Help => {
+                self.help = true;
+                self.help_scroll = 0;
+            }
             Action::NextPane | Action::PreviousPane => {
                 let order = [Pane::Map, Pane::Clusters, Pane::Query];
                 let i = order.iter().position(|p| *p == self.focus).unwrap_or(0);
@@ -532,7 +710,9 @@ impl App {
             Action::FocusQuery => {
                 self.focus = Pane::Query;
                 self.typing = true;
+                self.typed();
             }
+            Action::ToggleLegend => self.legend = !self.legend,
             Action::Up | Action::Down | Action::Left | Action::Right => {
                 let (dx, dy, d) = match action {
                     Action::Up => (0.0, 1.0, -1),
@@ -546,9 +726,9 @@ impl App {
                         if matches!(action, Action::Up | Action::Down) {
                             self.move_list(d);
                         } else if action == Action::Right {
-                            return self.apply(Action::Select);
+                            return self.act(Action::Select);
                         } else {
-                            return self.apply(Action::Back);
+                            return self.act(Action::Back);
                         }
                     }
                     Pane::Query => {
@@ -566,7 +746,10 @@ impl App {
                         self.follow_selection();
                     }
                 }
-                Pane::Query if !self.typing => self.typing = true,
+                Pane::Query if !self.typing => {
+                    self.typing = true;
+                    self.typed();
+                }
                 _ => {}
             },
             Action::Back => {
@@ -652,6 +835,7 @@ impl App {
         }
         let target = super::paste::expand_home(&first);
         self.typing = false;
+        self.focus = Pane::Query;
         let id = self.next_query_id;
         self.next_query_id += 1;
         self.query = QueryState::Running {
@@ -675,6 +859,7 @@ impl App {
                 }
                 self.query = QueryState::Done(r);
                 self.follow_selection();
+                self.refresh_details();
             }
             Err(e) => self.query = QueryState::Failed(e.to_string()),
         }

@@ -19,8 +19,8 @@ use crate::app::session::Session;
 use crate::playback::{self, Command, Event as PlayerEvent, Item, Player, PreviewOptions};
 use crate::youtube::Download;
 
-/// Neighbours a query asks for.
-const QUERY_K: usize = 15;
+/// Neighbours a query asks for: the same as `musim-tui query`.
+const QUERY_K: usize = super::app::NEIGHBOURS;
 
 /// Everything the loop owns besides the state.
 pub struct Runtime {
@@ -184,10 +184,7 @@ impl Runtime {
         while let Ok(msg) = self.rx.try_recv() {
             match msg {
                 Msg::Job { label, fraction } => app.job = Some(Job { label, fraction }),
-                Msg::Trained(Ok(m)) => {
-                    app.job = None;
-                    app.set_model(m);
-                }
+                Msg::Trained(Ok(m)) => app.trained(m),
                 Msg::Interim(m) => {
                     app.set_model(m);
                     app.notice = Some(
@@ -268,9 +265,10 @@ pub fn on_key(app: &mut App, rt: &mut Runtime, key: KeyEvent) {
         match key.code {
             KeyCode::Char('c') if ctrl => app.quit = true,
             KeyCode::Enter => {
-                if let Some(e) = app.submit() {
+                if let Some(e) = app.enter() {
                     rt.effect(app, e);
                 }
+                return;
             }
             KeyCode::Esc => app.typing = false,
             KeyCode::Tab => rt.effect(app, Effect::Complete),
@@ -280,10 +278,15 @@ pub fn on_key(app: &mut App, rt: &mut Runtime, key: KeyEvent) {
             KeyCode::Right => app.input.move_by(1),
             KeyCode::Home => app.input.home_end(false),
             KeyCode::End => app.input.home_end(true),
+            KeyCode::Up => app.finder.move_by(-1),
+            KeyCode::Down => app.finder.move_by(1),
+            KeyCode::PageUp => app.finder.move_by(-10),
+            KeyCode::PageDown => app.finder.move_by(10),
             KeyCode::Char('u') if ctrl => app.input.set(""),
             KeyCode::Char(c) if !ctrl => app.input.insert(&c.to_string()),
             _ => {}
         }
+        app.typed();
         return;
     }
     if app.help && app.keymap.action(&key).is_none() {

@@ -58,6 +58,8 @@ pub enum Action {
     OpenDemo,
     /// Colour the map by cluster or by genre.
     ToggleColour,
+    /// Show or hide the map's legend.
+    ToggleLegend,
     /// Zoom the map in.
     ZoomIn,
     /// Zoom the map out.
@@ -94,7 +96,7 @@ impl Action {
             Action::Right => "move right",
             Action::NextPane => "next pane",
             Action::PreviousPane => "previous pane",
-            Action::FocusQuery => "type a path or URL to query",
+            Action::FocusQuery => "find a track by name, or type a path / URL to query",
             Action::Select => "select / open / run the query",
             Action::Back => "back / cancel",
             Action::Play => "preview the selected track (or query) and its neighbours",
@@ -107,6 +109,7 @@ impl Action {
             Action::Retrain => "rescan, re-index and rebuild the model",
             Action::OpenDemo => "switch to the built-in demo library",
             Action::ToggleColour => "colour the map by cluster / genre",
+            Action::ToggleLegend => "show / hide the map's legend",
             Action::ZoomIn => "zoom in",
             Action::ZoomOut => "zoom out",
             Action::ResetView => "show the whole map",

@@ -8,8 +8,10 @@
 
 pub mod app;
 pub mod event;
+pub mod finder;
 pub mod input;
 pub mod keymap;
+pub mod labels;
 pub mod paste;
 pub mod terminal;
 pub mod ui;

@@ -1,8 +1,9 @@
 //! Colours and markers shared by the plots: viridis for quantities
 //! (perceptually uniform, readable in greyscale and with every common
-//! colour-vision deficiency), Okabe–Ito for categories (8 colours chosen to
-//! stay distinct for colour-blind readers), extended by marker shapes when
-//! there are more than 8 categories.
+//! colour-vision deficiency), [`CATEGORICAL`] for categories (Okabe–Ito's
+//! colour-blind-safe set, then Paul Tol's; the explorer's map uses the same
+//! table, so a genre has one colour everywhere), extended by marker shapes
+//! beyond 16 categories.
 
 use plotters::prelude::*;
 
@@ -95,17 +96,28 @@ pub fn heat(t: f64) -> Rgb {
     }
 }
 
-/// The Okabe–Ito palette (Okabe & Ito 2008), black last: it stays for
-/// text and outlines and is used for the eighth category only.
-pub const OKABE_ITO: [Rgb; 8] = [
-    Rgb(0xE6, 0x9F, 0x00), // orange
-    Rgb(0x56, 0xB4, 0xE9), // sky blue
-    Rgb(0x00, 0x9E, 0x73), // bluish green
-    Rgb(0xF0, 0xE4, 0x42), // yellow
-    Rgb(0x00, 0x72, 0xB2), // blue
-    Rgb(0xD5, 0x5E, 0x00), // vermillion
-    Rgb(0xCC, 0x79, 0xA7), // reddish purple
-    Rgb(0x33, 0x33, 0x33), // black (softened)
+/// The categorical palette of the plots and of the explorer's map: Okabe &
+/// Ito's seven colours (their black left out: invisible on a dark terminal),
+/// then Paul Tol's "muted" and "bright" hues. No grey (that is for
+/// unlabelled tracks and for lines); all 16 distinct, so genres next to
+/// each other in a legend never share a colour.
+pub const CATEGORICAL: [Rgb; 16] = [
+    Rgb(230, 159, 0),   // orange
+    Rgb(86, 180, 233),  // sky blue
+    Rgb(0, 158, 115),   // bluish green
+    Rgb(240, 228, 66),  // yellow
+    Rgb(0, 114, 178),   // blue
+    Rgb(213, 94, 0),    // vermillion
+    Rgb(204, 121, 167), // reddish purple
+    Rgb(204, 102, 119), // rose
+    Rgb(68, 170, 153),  // teal
+    Rgb(153, 153, 51),  // olive
+    Rgb(170, 68, 153),  // purple
+    Rgb(136, 204, 238), // cyan
+    Rgb(221, 204, 119), // sand
+    Rgb(17, 119, 51),   // green
+    Rgb(136, 34, 85),   // wine
+    Rgb(51, 34, 136),   // indigo
 ];
 
 /// Marker shapes, in the order categories beyond the palette use them.
@@ -197,12 +209,12 @@ impl Marker {
 }
 
 /// Colour and marker of category `i`: colours cycle fastest, so the first
-/// 8 categories are all circles and neighbours in the list never share a
-/// colour; then triangles, squares, … (40 distinct combinations, then they
+/// 16 categories are all circles and neighbours in the list never share a
+/// colour; then triangles, squares, … (80 distinct combinations, then they
 /// repeat).
 pub fn category(i: usize) -> (Rgb, Marker) {
-    let n = OKABE_ITO.len();
-    (OKABE_ITO[i % n], Marker::ALL[(i / n) % Marker::ALL.len()])
+    let n = CATEGORICAL.len();
+    (CATEGORICAL[i % n], Marker::ALL[(i / n) % Marker::ALL.len()])
 }
 
 /// A filled rectangle from (x0, y0) to (x1, y1), both inclusive.
@@ -275,7 +287,14 @@ mod tests {
             assert!(!all[i + 1..].contains(a), "{i}");
         }
         assert_eq!(category(0).1, Marker::Circle);
-        assert_eq!(category(8), (OKABE_ITO[0], Marker::Triangle));
+        assert_eq!(category(16), (CATEGORICAL[0], Marker::Triangle));
+        for i in 0..16 {
+            assert_ne!(category(i).0, category(i + 1).0, "genres {i} and {}", i + 1);
+            assert!(
+                !CATEGORICAL[..i].contains(&CATEGORICAL[i]),
+                "colour {i} repeats"
+            );
+        }
         assert_eq!(percent(0.004), "<1%");
         assert_eq!(percent(0.0), "0%");
         assert_eq!(percent(1.0), "100%");

@@ -2,13 +2,16 @@
 //! archetype bar; Enter opens a cluster's tracks by PageRank.
 
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{List, ListItem, ListState, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::palette::colour;
+use super::list::{fit, hint, visible};
+use super::theme::{self, colour};
+use crate::store::text::safe;
 use crate::tui::app::App;
+use crate::tui::labels;
 
 /// A bar of `share` (0..1) in `width` cells with eighth-block precision.
 pub fn bar(share: f64, width: usize) -> String {
@@ -61,88 +64,92 @@ pub fn archetype_bar(
     spans
 }
 
-/// Draw the cluster browser.
+/// Draw the cluster browser: only the rows that fit are built (a cluster
+/// of a large library holds thousands of tracks), with a hint for the rest.
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
     let Some(m) = &app.model else {
         f.render_widget(
-            Paragraph::new("").block(super::block("clusters", focused)),
+            Paragraph::new("").block(super::block(&["clusters".to_string()], focused, area.width)),
             area,
         );
         return;
     };
-    let highlight = Style::default()
-        .bg(Color::DarkGray)
-        .add_modifier(Modifier::BOLD);
+    let inner_h = usize::from(area.height.saturating_sub(2));
+    let w = usize::from(area.width.saturating_sub(2));
     if app.in_tracks {
         let c = m.clusters.get(app.cluster);
-        let title = format!("cluster {} · tracks by PageRank · Esc back", app.cluster);
-        let items: Vec<ListItem> = app
-            .cluster_tracks()
-            .iter()
-            .enumerate()
-            .map(|(rank, &t)| {
-                let track = &m.tracks[t as usize];
+        let mix = c
+            .and_then(|c| labels::majority(&c.archetype))
+            .map_or(String::new(), |g| format!(" · {g}"));
+        let titles = [
+            format!("cluster {}{mix} · ★ central · Esc back", app.cluster),
+            format!("cluster {}{mix} · Esc back", app.cluster),
+            format!("cluster {}{mix}", app.cluster),
+            format!("cluster {}", app.cluster),
+        ];
+        let tracks = app.cluster_tracks();
+        let pos = app
+            .selected
+            .and_then(|s| tracks.iter().position(|&t| t as usize == s));
+        let shown = visible(tracks.len(), pos, inner_h);
+        let block = super::with_hint(
+            super::block(&titles, focused, area.width),
+            hint(&shown, tracks.len()),
+        );
+        let lines: Vec<Line> = shown
+            .clone()
+            .filter_map(|rank| {
+                let t = *tracks.get(rank)?;
+                let track = m.tracks.get(t as usize)?;
                 let star = if c.is_some_and(|c| rank < c.representatives) {
                     "★ "
                 } else {
                     "  "
                 };
-                let name = std::path::Path::new(&track.show_path())
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let (star, star_colour) = if app.previews.row == Some(t as usize) {
-                    ("♪ ", Color::Green)
+                let (star, star_style) = if app.previews.row == Some(t as usize) {
+                    ("♪ ", theme::playing())
                 } else {
-                    (star, Color::Yellow)
+                    (star, Style::default().fg(Color::Yellow))
                 };
-                ListItem::new(Line::from(vec![
-                    Span::styled(star, Style::default().fg(star_colour)),
+                let name = fit(&labels::display_name(track), w.saturating_sub(2));
+                let label = track
+                    .label
+                    .as_deref()
+                    .map_or(String::new(), |l| format!("  {}", safe(l)));
+                let label = fit(&label, w.saturating_sub(2 + super::list::width(&name)));
+                if pos == Some(rank) {
+                    let text = format!("{star}{name}{label}");
+                    let pad = w.saturating_sub(super::list::width(&text));
+                    return Some(Line::from(Span::styled(
+                        format!("{text}{}", " ".repeat(pad)),
+                        theme::selection(),
+                    )));
+                }
+                Some(Line::from(vec![
+                    Span::styled(star, star_style),
                     Span::raw(name),
-                    Span::styled(
-                        format!(
-                            "  {}",
-                            crate::store::text::safe(track.label.as_deref().unwrap_or(""))
-                        ),
-                        Style::default().fg(Color::DarkGray),
-                    ),
+                    Span::styled(label, theme::dim()),
                 ]))
             })
             .collect();
-        let mut state = ListState::default();
-        state.select(
-            app.selected
-                .and_then(|s| app.cluster_tracks().iter().position(|&t| t as usize == s)),
-        );
-        f.render_stateful_widget(
-            List::new(items)
-                .block(super::block(&title, focused))
-                .highlight_style(highlight),
-            area,
-            &mut state,
-        );
+        f.render_widget(Paragraph::new(lines).block(block), area);
         return;
     }
-    let bar_w = (area.width as usize).saturating_sub(30).clamp(4, 12);
-    let items: Vec<ListItem> = m
-        .clusters
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let (genre, share) = c
-                .archetype
-                .majority()
-                .map_or(("unlabelled".to_string(), 0.0), |(g, s)| {
-                    (crate::store::text::safe(g).into_owned(), s)
-                });
+    let bar_w = w.saturating_sub(28).clamp(4, 12);
+    let sel = app.cluster.min(m.clusters.len().saturating_sub(1));
+    let shown = visible(m.clusters.len(), Some(sel), inner_h);
+    let lines: Vec<Line> = shown
+        .clone()
+        .filter_map(|i| {
+            let c = m.clusters.get(i)?;
             let mut spans = vec![Span::styled(
                 format!("{i:>2} "),
                 Style::default().fg(colour(i)),
             )];
-            if m.is_labelled() {
+            let text = if m.is_labelled() {
                 spans.extend(archetype_bar(&c.archetype, &m.genres, bar_w));
-                spans.push(Span::raw(format!(" {:>4} ", c.archetype.size)));
-                spans.push(Span::raw(format!("{genre} {:.0}%", share * 100.0)));
+                let genre = labels::majority(&c.archetype).unwrap_or_else(|| "unlabelled".into());
+                format!(" {:>4} {genre}", c.archetype.size)
             } else {
                 // No genres: the bar shows the cluster's share of the library.
                 let size = c.archetype.size as f64 / m.len().max(1) as f64;
@@ -150,21 +157,35 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
                     bar(size, bar_w),
                     Style::default().fg(colour(i)),
                 ));
-                spans.push(Span::raw(format!(" {:>4} unlabelled", c.archetype.size)));
+                format!(" {:>4} unlabelled", c.archetype.size)
+            };
+            let text = fit(&text, w.saturating_sub(3 + bar_w));
+            if i == sel {
+                // The number loses its colour, the bar keeps its own: both
+                // read on the light selection bar.
+                spans[0] = Span::styled(format!("{i:>2} "), theme::selection());
+                let pad = w.saturating_sub(3 + bar_w + super::list::width(&text));
+                spans.push(Span::styled(
+                    format!("{text}{}", " ".repeat(pad)),
+                    theme::selection(),
+                ));
+                for s in spans.iter_mut().skip(1) {
+                    s.style = s.style.bg(theme::selection().bg.unwrap_or(Color::Reset));
+                }
+            } else {
+                spans.push(Span::raw(text));
             }
-            ListItem::new(Line::from(spans))
+            Some(Line::from(spans))
         })
         .collect();
-    let mut state = ListState::default();
-    state.select(Some(app.cluster.min(m.clusters.len().saturating_sub(1))));
-    let title = format!("clusters ({}) · Enter: tracks", m.clusters.len());
-    f.render_stateful_widget(
-        List::new(items)
-            .block(super::block(&title, focused))
-            .highlight_style(highlight),
-        area,
-        &mut state,
-    );
+    let n = m.clusters.len();
+    let titles = [
+        format!("clusters ({n}) · Enter: tracks"),
+        format!("clusters ({n})"),
+        "clusters".to_string(),
+    ];
+    let block = super::with_hint(super::block(&titles, focused, area.width), hint(&shown, n));
+    f.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 #[cfg(test)]

@@ -2,18 +2,20 @@
 //! the event loop so mouse clicks land where things were drawn.
 
 pub mod clusters;
+pub mod details;
 pub mod help;
+pub mod list;
 pub mod map;
-pub mod palette;
 pub mod query;
 pub mod status;
+pub mod theme;
 
-use ratatui::layout::{Constraint, Direction, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::layout::Rect;
+use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Borders};
 use ratatui::Frame;
 
-use super::app::{App, Pane};
+use super::app::{App, Pane, QueryState};
 
 /// Where each pane goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,49 +24,53 @@ pub struct Areas {
     pub map: Rect,
     /// The cluster browser.
     pub clusters: Rect,
-    /// The query pane.
+    /// Details of the selection, the query's answer or the tracks found.
+    pub details: Rect,
+    /// The query line.
     pub query: Rect,
     /// The status bar (one line).
     pub status: Rect,
 }
 
-/// Split the screen: map on the left (most of it), clusters over query on
-/// the right, status bar at the bottom.
+/// Width of the right column: it grows with the screen (a 45% share,
+/// 30 to 72 cells), leaving the map at least half.
+pub fn side_width(width: u16) -> u16 {
+    (width * 9 / 20).clamp(30, 72).min(width / 2)
+}
+
+/// Split the screen: map on the left, clusters over details over the query
+/// line on the right, status bar at the bottom.
 pub fn layout(area: Rect) -> Areas {
-    let rows = Layout::default()
-        .direction(Direction::Vertical)
-        .constraints([Constraint::Min(3), Constraint::Length(1)])
-        .split(area);
-    let side = if area.width >= 120 {
-        46
-    } else {
-        (area.width * 2 / 5).max(30).min(area.width / 2)
-    };
-    let cols = Layout::default()
-        .direction(Direction::Horizontal)
-        .constraints([Constraint::Min(10), Constraint::Length(side)])
-        .split(rows[0]);
-    let right = Layout::default()
-        .direction(Direction::Vertical)
-        .constraints([Constraint::Percentage(45), Constraint::Percentage(55)])
-        .split(cols[1]);
+    layout_for(area, 10, 3)
+}
+
+/// [`layout`] for a model of `clusters` clusters and a query pane of
+/// `query_rows` rows (more while a query runs or failed).
+pub fn layout_for(area: Rect, clusters: usize, query_rows: u16) -> Areas {
+    let status_h = area.height.min(1);
+    let body_h = area.height - status_h;
+    let side = side_width(area.width);
+    let map = Rect::new(area.x, area.y, area.width - side, body_h);
+    let sx = area.x + area.width - side;
+    let query_h = query_rows.min(body_h);
+    let rest = body_h - query_h;
+    // The cluster list takes what it needs up to 40% of the rest.
+    let clusters_h = ((clusters as u16).saturating_add(2))
+        .min((rest * 2 / 5).max(5))
+        .min(rest);
     Areas {
-        map: cols[0],
-        clusters: right[0],
-        query: right[1],
-        status: rows[1],
+        map,
+        clusters: Rect::new(sx, area.y, side, clusters_h),
+        details: Rect::new(sx, area.y + clusters_h, side, rest - clusters_h),
+        query: Rect::new(sx, area.y + rest, side, query_h),
+        status: Rect::new(area.x, area.y + body_h, area.width, status_h),
     }
 }
 
-/// A pane's frame, highlighted when focused.
-pub fn block(title: &str, focused: bool) -> Block<'_> {
-    let style = if focused {
-        Style::default()
-            .fg(Color::Cyan)
-            .add_modifier(Modifier::BOLD)
-    } else {
-        Style::default().fg(Color::DarkGray)
-    };
+/// A pane's frame, highlighted when focused; its title is the first of
+/// `titles` that fits.
+pub fn block(titles: &[String], focused: bool, width: u16) -> Block<'static> {
+    let room = usize::from(width).saturating_sub(4);
     Block::default()
         .borders(Borders::ALL)
         .border_type(if focused {
@@ -72,15 +78,29 @@ pub fn block(title: &str, focused: bool) -> Block<'_> {
         } else {
             BorderType::Rounded
         })
-        .border_style(style)
-        .title(format!(" {title} "))
+        .border_style(theme::border(focused))
+        .title(format!(" {} ", list::title(titles, room)))
+}
+
+/// A frame with a hint on its bottom edge (e.g. hidden rows).
+pub fn with_hint(block: Block<'static>, hint: Option<String>) -> Block<'static> {
+    match hint {
+        Some(h) => block.title_bottom(Line::from(format!(" {h} ")).right_aligned()),
+        None => block,
+    }
 }
 
 /// Draw the whole explorer.
 pub fn draw(f: &mut Frame<'_>, app: &App) {
-    let a = layout(f.area());
+    let query_rows = match app.query {
+        QueryState::Running { .. } | QueryState::Failed(_) => 5,
+        _ => 3,
+    };
+    let clusters = app.model.as_ref().map_or(0, |m| m.clusters.len());
+    let a = layout_for(f.area(), clusters, query_rows);
     map::draw(f, a.map, app, app.focus == Pane::Map);
     clusters::draw(f, a.clusters, app, app.focus == Pane::Clusters);
+    details::draw(f, a.details, app);
     query::draw(f, a.query, app, app.focus == Pane::Query);
     status::draw(f, a.status, app);
     if app.help {

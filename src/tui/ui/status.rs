@@ -7,9 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::list::{fit, width};
 use crate::playback::Phase;
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
+use crate::tui::labels::clock;
 
 /// Longest title shown in the status bar, characters.
 const TITLE_MAX: usize = 24;
@@ -17,17 +19,14 @@ const TITLE_MAX: usize = 24;
 /// Width of the preview's progress gauge, cells.
 const GAUGE: usize = 10;
 
-/// "1:07".
-fn clock(s: f64) -> String {
-    let s = s.max(0.0).round() as u64;
-    format!("{}:{:02}", s / 60, s % 60)
-}
-
 /// What the previews are doing, for the status bar.
 pub fn previews(app: &App) -> Vec<Span<'static>> {
     let p = &app.previews;
     if let Some(why) = &p.unavailable {
-        let short = if why.starts_with(crate::playback::device::NO_DEVICE) {
+        // The error message already says why: once is enough.
+        let short = if app.error.is_some() {
+            "off"
+        } else if why.starts_with(crate::playback::device::NO_DEVICE) {
             crate::playback::device::NO_DEVICE
         } else {
             "previews unavailable"
@@ -44,10 +43,7 @@ pub fn previews(app: &App) -> Vec<Span<'static>> {
         )];
     };
     let shown = crate::store::text::safe(&s.title);
-    let mut title: String = shown.chars().take(TITLE_MAX).collect();
-    if shown.chars().count() > TITLE_MAX {
-        title.push('…');
-    }
+    let title = fit(&shown, TITLE_MAX + 1);
     let icon = match s.phase {
         Phase::Paused => "‖".to_string(),
         Phase::Loading => super::spinner(app.tick).to_string(),
@@ -82,46 +78,66 @@ pub fn previews(app: &App) -> Vec<Span<'static>> {
     ]
 }
 
-/// Draw the status bar.
+/// Draw the status bar: library, tracks, job, previews and the message,
+/// fitted to the width (the library's path shortens first, the message
+/// is cut with "…").
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
-    let mut spans = vec![
-        Span::styled(
-            format!(" {} ", app.library),
-            Style::default().fg(Color::Black).bg(Color::Cyan),
-        ),
-        Span::raw(format!(
-            " {} tracks ",
-            app.model.as_ref().map_or(0, |m| m.len())
-        )),
-    ];
+    let total = usize::from(area.width);
+    let tracks = format!(" {} tracks ", app.model.as_ref().map_or(0, |m| m.len()));
+    let mut middle: Vec<Span> = Vec::new();
     if let Some(job) = &app.job {
         let pct = job
             .fraction
             .map(|f| format!(" {:.0}%", f * 100.0))
             .unwrap_or_default();
-        spans.push(Span::styled(
+        middle.push(Span::styled(
             format!(" {} {}{pct} ", super::spinner(app.tick), job.label),
             Style::default().fg(Color::Black).bg(Color::Yellow),
         ));
     }
-    spans.extend(previews(app));
-    if let Some(e) = &app.error {
-        spans.push(Span::styled(
-            format!(" {} ", crate::store::text::safe(e)),
-            Style::default().fg(Color::White).bg(Color::Red),
-        ));
+    middle.extend(previews(app));
+    let (message, style) = if let Some(e) = &app.error {
+        (
+            crate::store::text::safe(e).into_owned(),
+            super::theme::error(),
+        )
     } else if let Some(n) = &app.notice {
-        spans.push(Span::styled(
-            format!(" {} ", crate::store::text::safe(n)),
-            Style::default().fg(Color::Gray),
-        ));
+        (
+            crate::store::text::safe(n).into_owned(),
+            super::theme::soft(),
+        )
     } else {
+        (
+            format!("{} help", app.keymap.keys_of(Action::Help)),
+            super::theme::dim(),
+        )
+    };
+    let used: usize = middle.iter().map(Span::width).sum::<usize>() + width(&tracks);
+    let want = width(&message) + 2;
+    // The library's path gives way first, to its last part, then entirely.
+    let full = format!(" {} ", app.library);
+    let short = std::path::Path::new(&app.library)
+        .file_name()
+        .map(|n| format!(" {} ", n.to_string_lossy()));
+    let library = [Some(full), short, Some(String::new())]
+        .into_iter()
+        .flatten()
+        .find(|l| width(l) + used + want.min(24) <= total)
+        .unwrap_or_default();
+    let mut spans = Vec::new();
+    if !library.is_empty() {
         spans.push(Span::styled(
-            format!(
-                " {} help ",
-                app.keymap.keys_of(crate::tui::keymap::Action::Help)
-            ),
-            Style::default().fg(Color::DarkGray),
+            library.clone(),
+            Style::default().fg(Color::Black).bg(Color::Cyan),
+        ));
+    }
+    spans.push(Span::raw(tracks));
+    spans.extend(middle);
+    let room = total.saturating_sub(used + width(&library));
+    if room > 2 {
+        spans.push(Span::styled(
+            format!(" {} ", fit(&message, room - 2)),
+            style,
         ));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);

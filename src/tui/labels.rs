@@ -1,0 +1,143 @@
+//! How the explorer names things on screen: a track's display name and
+//! search text, a cluster's genre mix with its ties, a genre vote. One
+//! place, so the map title, the lists, the details and the finder agree.
+//! Every string returned here is safe for a terminal.
+
+use crate::model::archetype::Archetype;
+use crate::model::Track;
+use crate::query::GenreGuess;
+use crate::store::text::safe;
+
+/// A path's file name (the whole text when it has none).
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// A path's file name without its extension.
+fn file_stem(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_stem()
+        .map_or_else(|| file_name(path), |n| n.to_string_lossy().into_owned())
+}
+
+/// What the explorer calls a track: its file stem (the index has no
+/// title or artist tags yet).
+pub fn display_name(track: &Track) -> String {
+    safe(&file_stem(&track.path_text())).into_owned()
+}
+
+/// The display name of a file that may not be in the library (a query).
+pub fn path_name(path: &str) -> String {
+    safe(&file_stem(path)).into_owned()
+}
+
+/// The file name of a path that may not be in the library (a query).
+pub fn path_file(path: &str) -> String {
+    safe(&file_name(path)).into_owned()
+}
+
+/// A track's file name, with its extension.
+pub fn track_file(track: &Track) -> String {
+    safe(&file_name(&track.path_text())).into_owned()
+}
+
+/// The text the finder matches a typed fragment against: the display name
+/// and the file name (title, artist and album join it once the index
+/// reads tags). Not shown, so not made safe.
+pub fn search_text(track: &Track) -> String {
+    let path = track.path_text();
+    let parent = std::path::Path::new(&path)
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("{} {parent}/{}", file_stem(&path), file_name(&path))
+}
+
+/// "1:07".
+pub fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// A cluster's majority genre with every genre tied with it:
+/// "jazz/rock 50%"; None when nothing in it is labelled.
+pub fn majority(arch: &Archetype) -> Option<String> {
+    let top = arch.counts.first()?.1;
+    let tied: Vec<String> = arch
+        .counts
+        .iter()
+        .take_while(|(_, c)| *c == top)
+        .map(|(g, _)| safe(g).into_owned())
+        .collect();
+    Some(format!(
+        "{} {:.0}%",
+        tied.join("/"),
+        100.0 * top as f64 / arch.size.max(1) as f64
+    ))
+}
+
+/// A genre vote with its ties: "jazz/rock 50%".
+pub fn vote(g: &GenreGuess) -> String {
+    // Shares are sums of similarities: equal to rounding, not bit for bit.
+    let tied: Vec<String> = g
+        .votes
+        .iter()
+        .take_while(|(_, v)| (v - g.confidence).abs() < 1e-9)
+        .map(|(name, _)| safe(name).into_owned())
+        .collect();
+    let names = if tied.is_empty() {
+        safe(&g.genre).into_owned()
+    } else {
+        tied.join("/")
+    };
+    format!("{names} {:.0}%", g.confidence * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(path: &str) -> Track {
+        Track {
+            path: path.as_bytes().to_vec(),
+            size: 1,
+            mtime_ns: 1,
+            label: None,
+            duration_s: 1.0,
+            tags: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn names_come_from_the_file_stem_and_are_safe() {
+        assert_eq!(display_name(&track("/m/jazz/jazz.03.wav")), "jazz.03");
+        assert_eq!(track_file(&track("/m/jazz/jazz.03.wav")), "jazz.03.wav");
+        assert_eq!(display_name(&track("/m/a\x1b[31mb.mp3")), "a\\e[31mb");
+        assert_eq!(path_name("/tmp/new song.flac"), "new song");
+        assert!(search_text(&track("/m/jazz/jazz.03.wav")).contains("jazz/jazz.03.wav"));
+    }
+
+    #[test]
+    fn ties_are_named_together() {
+        let a = Archetype::of([Some("rock"), Some("jazz"), Some("rock"), Some("jazz")]);
+        assert_eq!(majority(&a).as_deref(), Some("jazz/rock 50%"));
+        let b = Archetype::of([Some("rock"), Some("jazz"), Some("rock"), None]);
+        assert_eq!(majority(&b).as_deref(), Some("rock 50%"));
+        assert_eq!(majority(&Archetype::of([None])), None);
+        let g = GenreGuess {
+            genre: "jazz".into(),
+            confidence: 0.5,
+            votes: vec![("jazz".into(), 0.5), ("rock".into(), 0.5)],
+        };
+        assert_eq!(vote(&g), "jazz/rock 50%");
+        let g = GenreGuess {
+            genre: "jazz".into(),
+            confidence: 0.75,
+            votes: vec![("jazz".into(), 0.75), ("rock".into(), 0.25)],
+        };
+        assert_eq!(vote(&g), "jazz 75%");
+    }
+}
