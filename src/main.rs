@@ -10,7 +10,7 @@ use musim::app;
 use musim::app::pipeline::{Flow, Plan, Step};
 use musim::app::progress::Summary;
 use musim::app::session::Session;
-use musim::app::signal::INTERRUPTED;
+use musim::app::signal::Interrupted;
 use musim::export::Format;
 use musim::model::ModelParams;
 use musim::store::text::safe;
@@ -164,6 +164,11 @@ fn main() -> ExitCode {
             // messages are already shown safely; OS, decoder and yt-dlp text
             // inside them is made safe here ([`safe`] is idempotent).
             let msg = format!("{e:#}").replace('\n', " ");
+            if e.chain().any(|c| c.is::<Interrupted>()) {
+                // Stopped by a signal: not an error; exit 128 + signal.
+                eprintln!("musim-tui: {}", safe(&msg));
+                return ExitCode::from(app::signal::exit_code());
+            }
             eprintln!("musim-tui: error: {}", safe(&msg));
             ExitCode::FAILURE
         }
@@ -299,11 +304,12 @@ fn pipeline(session: &Session, plan: &Plan, summary: Summary) -> Result<Flow> {
 /// command itself asked for embeddings, so stopping them is its result).
 fn interrupted(step: Step, explicit: bool) -> Result<ExitCode> {
     match step {
-        Step::Embed if !explicit => {
-            anyhow::bail!("deep embeddings were interrupted; the model was not rebuilt")
-        }
-        Step::Model => anyhow::bail!("interrupted; the model was not rebuilt"),
-        Step::Index | Step::Embed => Ok(ExitCode::from(INTERRUPTED)),
+        Step::Embed if !explicit => Err(Interrupted(
+            "deep embeddings were interrupted; the model was not rebuilt".into(),
+        )
+        .into()),
+        Step::Model => Err(Interrupted("interrupted; the model was not rebuilt".into()).into()),
+        Step::Index | Step::Embed => Ok(ExitCode::from(app::signal::exit_code())),
     }
 }
 
@@ -319,7 +325,7 @@ fn model(session: &Session) -> Result<musim::model::Model> {
         Flow::Done { model: None, .. } => anyhow::bail!("no model was built"),
         Flow::Interrupted(step) => {
             interrupted(step, false)?;
-            anyhow::bail!("interrupted; the model was not rebuilt")
+            Err(Interrupted("interrupted; the model was not rebuilt".into()).into())
         }
     }
 }
@@ -562,7 +568,7 @@ fn play(
     let items = app::play::list(files, model.as_ref(), neighbours)?;
     let stop = app::signal::interrupt_flag(None);
     Ok(if app::play::play(items, opts, &stop)? {
-        ExitCode::from(INTERRUPTED)
+        ExitCode::from(app::signal::exit_code())
     } else {
         ExitCode::SUCCESS
     })

@@ -8,6 +8,7 @@ use cli_support::{wav, Env};
 use musim::features::fingerprint::{dims, feature_names};
 use std::ffi::OsStr;
 use std::path::Path;
+use std::process::Command;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -234,6 +235,49 @@ fn data_songs_is_the_fallback_library() {
         "{r:?}"
     );
     assert!(r.stdout.contains("labels:    1: jazz (1)"), "{r:?}");
+}
+
+/// SIGTERM and SIGHUP stop an index run as Ctrl-C does: the files in
+/// progress finish, what was analysed is saved, and the exit code is 128 +
+/// the signal (143, 129).
+#[test]
+fn sigterm_and_sighup_save_the_index_and_exit_128_plus_signal() {
+    use musim::library::index::Index;
+    const FILES: usize = 40;
+    let env = Env::new();
+    let lib = env.path("lib");
+    for i in 0..FILES {
+        wav(&lib.join(format!("t{i:02}.wav")), 0.0, 20.0);
+    }
+    for (name, sig, code) in [("TERM", "sigterm", 143), ("HUP", "sighup", 129)] {
+        let idx = env.path(&format!("{sig}.idx"));
+        let args = ["index", "--library", s(&lib), "--index", s(&idx)];
+        // Checkpoints after every file show when analysis is under way;
+        // the signal then comes partway through.
+        let mut child = env.spawn_env(&args, &[("MUSIM_CHECKPOINT_SECONDS", "0")]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+        while !Index::load(&idx)
+            .ok()
+            .flatten()
+            .is_some_and(|i| i.analysed() > 0)
+        {
+            assert!(child.try_wait().unwrap().is_none(), "index ended early");
+            assert!(std::time::Instant::now() < deadline, "no progress in 300 s");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let sent = Command::new("kill")
+            .args([format!("-{name}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "SIG{name}: {status}");
+        let held = Index::load(&idx).unwrap().expect("index saved").analysed();
+        assert!(
+            held > 0 && held < FILES,
+            "SIG{name} partway: {held} of {FILES} in the index"
+        );
+    }
 }
 
 /// A run killed (SIGKILL) partway keeps what it analysed: the indexer saves
