@@ -13,6 +13,7 @@ use musim::app::session::Session;
 use musim::app::signal::Interrupted;
 use musim::export::Format;
 use musim::model::ModelParams;
+use musim::store::lock::LockError;
 use musim::store::text::safe;
 
 /// Music similarity and genre explorer.
@@ -164,7 +165,9 @@ fn main() -> ExitCode {
             // messages are already shown safely; OS, decoder and yt-dlp text
             // inside them is made safe here ([`safe`] is idempotent).
             let msg = format!("{e:#}").replace('\n', " ");
-            if e.chain().any(|c| c.is::<Interrupted>()) {
+            if e.chain().any(|c| {
+                c.is::<Interrupted>() || matches!(c.downcast_ref(), Some(LockError::Cancelled(_)))
+            }) {
                 // Stopped by a signal: not an error; exit 128 + signal.
                 eprintln!("musim-tui: {}", safe(&msg));
                 return ExitCode::from(app::signal::exit_code());

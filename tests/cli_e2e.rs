@@ -237,6 +237,56 @@ fn data_songs_is_the_fallback_library() {
     assert!(r.stdout.contains("labels:    1: jazz (1)"), "{r:?}");
 }
 
+/// Two writers of one index never run at once: while another process
+/// holds the index's writer lock, `index` says it is waiting, and goes on
+/// (reading the index only then) once the lock is released.
+#[test]
+fn a_second_writer_waits_for_the_first() {
+    use musim::store::lock::WriterLock;
+    use std::io::{BufRead, BufReader, Read};
+    use std::sync::atomic::AtomicBool;
+    let env = Env::new();
+    let lib = env.path("lib");
+    wav(&lib.join("a.wav"), 440.0, 2.0);
+    let idx = env.path("lib.idx");
+    let never = AtomicBool::new(false);
+    let held = WriterLock::acquire(&idx, &never, &|_| panic!("free")).unwrap();
+
+    let mut child = env.spawn_piped(&["index", "--library", s(&lib), "--index", s(&idx)]);
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let line = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("index said nothing while the lock was held");
+    assert!(
+        line.contains("another musim-tui is writing index") && line.contains("lib.idx"),
+        "{line}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "index ran under a held lock"
+    );
+    assert!(!idx.exists(), "the index was written under a held lock");
+
+    drop(held);
+    let status = child.wait().unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(status.success(), "{status}: {out}");
+    assert!(out.contains("1 analysed, 0 unchanged"), "{out}");
+}
+
 /// SIGTERM and SIGHUP stop an index run as Ctrl-C does: the files in
 /// progress finish, what was analysed is saved, and the exit code is 128 +
 /// the signal (143, 129).

@@ -1,7 +1,7 @@
 //! The embedding pass: give every analysed track of an index its deep
 //! embedding (feature `embeddings`). It runs after the fast analysis, on
 //! the same windows, reuses what is already embedded, and saves atomically,
-//! every [`checkpoint_interval`] while it runs too: Ctrl-C, or a killed
+//! while it runs too, as often as [`Cadence`] says: Ctrl-C, or a killed
 //! run, keeps what was done.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -14,7 +14,7 @@ use super::progress::Progress;
 use crate::deep::{embed_file, DeepError};
 use crate::library::deep::{DeepRecord, DeepRow, EmbedReport};
 use crate::library::index::{Index, LoadError};
-use crate::library::progress::checkpoint_interval;
+use crate::library::progress::Cadence;
 use crate::store::atomic::WriteError;
 use crate::store::paths::{from_bytes, show};
 use crate::store::stamp::Stamped;
@@ -34,6 +34,9 @@ pub enum EmbedPassError {
     /// The index could not be written.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// Another writer's lock could not be waited for.
+    #[error("{0}")]
+    Lock(#[source] crate::store::lock::LockError),
 }
 
 /// Embed the analysed tracks of the index at `index_path` that have no
@@ -48,6 +51,11 @@ pub fn run(
     cancel: &AtomicBool,
 ) -> Result<EmbedReport, EmbedPassError> {
     let model = crate::deep::model::shared().map_err(EmbedPassError::Model)?;
+    // One writer at a time (see `store::lock`); read the index once it is ours.
+    let _writer = crate::store::lock::WriterLock::acquire(index_path, cancel, &|p| {
+        progress.note(&crate::library::indexer::waiting_note(p))
+    })
+    .map_err(EmbedPassError::Lock)?;
     let mut index =
         Index::load(index_path)?.ok_or_else(|| EmbedPassError::NotIndexed(index_path.into()))?;
     let mut report = EmbedReport::default();
@@ -76,7 +84,6 @@ pub fn run(
     let ahead: std::collections::HashMap<&[u8], &DeepRow> =
         ahead.iter().map(|r| (r.path.as_slice(), r)).collect();
     progress.start(todo.len() as u64);
-    let every = checkpoint_interval();
     let (tx, rx) = std::sync::mpsc::channel::<DeepRow>();
     let mut rows: Vec<DeepRow> = Vec::with_capacity(todo.len());
     let todo = &todo;
@@ -92,18 +99,19 @@ pub fn run(
             });
         });
         // Rows come back here as they are made; what is done so far is
-        // saved every `every`.
-        let mut last = std::time::Instant::now();
+        // saved as often as the cadence says.
+        let mut cadence = Cadence::new();
         for row in rx {
             rows.push(row);
-            if checkpoints && last.elapsed() >= every && rows.len() < todo.len() {
+            if checkpoints && cadence.due() && rows.len() < todo.len() {
+                let t0 = std::time::Instant::now();
                 if let Err(e) = save_rows(index_path, &index, &identity, rows.clone()) {
                     progress.note(&format!(
                         "cannot save a checkpoint of the embeddings: {e}; going on without"
                     ));
                     checkpoints = false;
                 }
-                last = std::time::Instant::now();
+                cadence.saved(t0.elapsed());
             }
         }
     });

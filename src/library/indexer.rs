@@ -9,19 +9,20 @@ use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rayon::prelude::*;
 
 use super::fs::Fs;
 use super::index::{Entry, Header, Index, LoadError, Outcome};
 use super::labels;
-use super::progress::{checkpoint_interval, Progress};
+use super::progress::{Cadence, Progress};
 use super::scan::{scan, Scan, ScanError};
 use crate::analysis::{TrackAnalysis, Windows};
 use crate::audio::AudioError;
 use crate::store::atomic::{check_writable, WriteError};
 use crate::store::backup::{keep_copy, BackupError};
+use crate::store::lock::WriterLock;
 use crate::store::paths::{from_bytes, show, to_bytes};
 use crate::store::stamp::Stamped;
 
@@ -106,6 +107,9 @@ pub enum IndexError {
         /// The library of this run.
         root: PathBuf,
     },
+    /// Another writer's lock could not be waited for.
+    #[error("{0}")]
+    Lock(#[source] crate::store::lock::LockError),
     /// A copy of the index could not be kept before a large removal.
     #[error("{source}; not removing {removed} of the index's {held} tracks without one: the index was left untouched")]
     KeepCopy {
@@ -116,6 +120,14 @@ pub enum IndexError {
         /// Tracks the index holds.
         held: usize,
     },
+}
+
+/// What a writer waiting for another says.
+pub fn waiting_note(index: &Path) -> String {
+    format!(
+        "another musim-tui is writing index {}; waiting for it to finish (Ctrl-C to stop)",
+        show(index)
+    )
 }
 
 /// "track" or "tracks", to follow the number `n`.
@@ -319,6 +331,12 @@ fn load_previous(job: &Job<'_>, current: &Header) -> Result<Old, IndexError> {
 pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     // Fail before the expensive part if the index cannot be written.
     check_writable(job.index_path)?;
+    // One writer at a time: this run reads the index only once the other
+    // writer has saved, so neither drops the other's work.
+    let _writer = WriterLock::acquire(job.index_path, job.cancel, &|p| {
+        job.progress.note(&waiting_note(p))
+    })
+    .map_err(IndexError::Lock)?;
     let header = Header::with_windows(job.root, job.windows);
     let Old {
         previous,
@@ -392,9 +410,9 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     let removed = by_path.len();
     let unchanged = slots.iter().filter(|s| s.is_some()).count();
 
-    // Checkpoints: while analysing, the index is saved every
-    // `checkpoint_interval()` with what is done so far, so a killed run
-    // loses at most that much work. A checkpoint never removes anything:
+    // Checkpoints: while analysing, the index is saved as often as
+    // `Cadence` says with what is done so far, so a killed run loses at
+    // most that much work. A checkpoint never removes anything:
     // it keeps every old entry whose file is not analysed yet, and those of
     // files the scan no longer found (removal, and its backup, is the final
     // save's business). Not for an index of another library (`--prune`).
@@ -450,7 +468,7 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
         }
         deep = index.deep;
     };
-    let outcomes = analyse_all(job, &scanned, &todo, checkpoint_interval(), &mut checkpoint);
+    let outcomes = analyse_all(job, &scanned, &todo, &mut checkpoint);
     let interrupted = job.cancel.load(Ordering::SeqCst) && outcomes.len() < todo.len();
 
     let mut analysed = 0;
@@ -561,12 +579,11 @@ type Done = (usize, Outcome, Vec<String>);
 /// Analyse the files at `todo` in parallel; stops launching work once
 /// cancelled. Returns what was analysed, in `todo`'s order. The outcomes
 /// come back to this thread as they finish, which calls `checkpoint` with
-/// all of them so far once `every` has passed since the last one.
+/// all of them so far whenever a [`Cadence`] says one is due.
 fn analyse_all(
     job: &Job<'_>,
     scanned: &Scan,
     todo: &[usize],
-    every: Duration,
     checkpoint: &mut dyn FnMut(&[Done]),
 ) -> Vec<Done> {
     if todo.is_empty() {
@@ -592,12 +609,13 @@ fn analyse_all(
                 let _ = tx.send((i, outcome, warnings));
             });
         });
-        let mut last = Instant::now();
+        let mut cadence = Cadence::new();
         for done in rx {
             out.push(done);
-            if last.elapsed() >= every && out.len() < todo.len() {
+            if cadence.due() && out.len() < todo.len() {
+                let t0 = Instant::now();
                 checkpoint(&out);
-                last = Instant::now();
+                cadence.saved(t0.elapsed());
             }
         }
     });

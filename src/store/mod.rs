@@ -9,6 +9,7 @@ pub mod framed;
 pub mod hash;
 pub mod json;
 pub mod location;
+pub mod lock;
 pub mod paths;
 pub mod regular;
 pub mod stamp;

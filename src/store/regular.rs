@@ -113,6 +113,24 @@ pub fn read_regular(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
     Ok(Some(bytes))
 }
 
+/// Open the regular file at `path` for reading (symlinks followed), never
+/// blocking on whatever else is there: that is refused, named.
+pub fn open_regular(path: &Path) -> Result<File, ReadError> {
+    if let Some(kind) = kind_at(path)? {
+        check_kind_is_file(kind)?;
+    }
+    let file = open_nonblocking(path)?;
+    check_kind(&file.metadata()?)?;
+    Ok(file)
+}
+
+fn check_kind_is_file(kind: FileKind) -> Result<(), ReadError> {
+    match kind {
+        FileKind::File => Ok(()),
+        other => Err(ReadError::NotAFile(other)),
+    }
+}
+
 /// The kind of what is at `path` (symlinks followed), `None` when nothing
 /// is there (a dangling symlink is reported as [`ReadError::Dangling`]).
 pub fn kind_at(path: &Path) -> Result<Option<FileKind>, ReadError> {
@@ -127,10 +145,7 @@ pub fn kind_at(path: &Path) -> Result<Option<FileKind>, ReadError> {
 }
 
 fn check_kind(meta: &fs::Metadata) -> Result<(), ReadError> {
-    match FileKind::of(&meta.file_type()) {
-        FileKind::File => Ok(()),
-        other => Err(ReadError::NotAFile(other)),
-    }
+    check_kind_is_file(FileKind::of(&meta.file_type()))
 }
 
 /// Open for reading without blocking on a FIFO that has no writer

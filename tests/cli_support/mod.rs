@@ -89,6 +89,17 @@ impl Env {
         finish(cmd)
     }
 
+    /// Start `musim-tui args…` with its stdout and stderr piped, and return
+    /// the running process.
+    pub fn spawn_piped(&self, args: &[&str]) -> std::process::Child {
+        let mut cmd = self.prepare(Command::new(BIN));
+        cmd.args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        cmd.spawn().unwrap()
+    }
+
     /// Start `musim-tui args…` with extra environment variables, its
     /// output discarded, and return the running process.
     pub fn spawn_env(&self, args: &[&str], vars: &[(&str, &str)]) -> std::process::Child {
