@@ -494,7 +494,7 @@ fn query_only(
                 e @ musim::youtube::YoutubeError::Interrupted { .. },
             )) => {
                 eprintln!("musim-tui: {}", safe(&e.to_string()));
-                return Ok(ExitCode::from(app::signal::INTERRUPTED));
+                return Ok(ExitCode::from(app::signal::exit_code()));
             }
             r => r?,
         };
