@@ -814,46 +814,43 @@ fn exit_of(mut child: std::process::Child) -> (std::process::ExitStatus, String)
     (status, err)
 }
 
-/// SIGKILL (which no handler sees), SIGTERM and SIGHUP of musim end
-/// yt-dlp and the `sleep` it started; a folder left by a kill goes with
-/// the next fetch.
+/// SIGKILL of musim, which no handler sees, still ends yt-dlp and the
+/// `sleep` it started (the watchdog); the folder it leaves goes with the
+/// next fetch.
 #[test]
-fn killing_musim_kills_ytdlp_and_all_it_started() {
+fn sigkill_of_musim_kills_ytdlp_and_all_it_started() {
     use std::os::unix::process::ExitStatusExt;
-    let env = Env::new();
-    let lib = trained(&env);
-    for (sig, num) in [("-KILL", 9), ("-TERM", 15), ("-HUP", 1)] {
-        let sb = Sandbox::new();
-        let child = start_hanging_query(&env, &sb, &lib);
-        signal(&child, sig);
-        let (status, _) = exit_of(child);
-        assert_all_killed(&sb);
-        if status.signal() == Some(num) {
-            // Killed before any cleanup: its folder stays until the next fetch.
-            assert_eq!(sb.leftovers().len(), 1, "{sig}");
-            sb.ytdlp(GOOD);
-            drop(sb.fetch(URL).unwrap());
-        } else {
-            // Handled as an interrupt: 128 + the signal, nothing left.
-            assert_eq!(status.code(), Some(128 + num), "{sig}: {status:?}");
-        }
-        sb.assert_clean();
-    }
-}
-
-#[test]
-fn ctrl_c_during_a_fetch_exits_130_and_leaves_nothing() {
     let env = Env::new();
     let lib = trained(&env);
     let sb = Sandbox::new();
     let child = start_hanging_query(&env, &sb, &lib);
-    signal(&child, "-INT");
-    let (status, stderr) = exit_of(child);
-    assert_eq!(status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("download interrupted"), "{stderr}");
-    assert!(!stderr.contains("error"), "{stderr}");
+    signal(&child, "-KILL");
+    let (status, _) = exit_of(child);
+    assert_eq!(status.signal(), Some(9), "{status:?}");
     assert_all_killed(&sb);
+    assert_eq!(sb.leftovers().len(), 1, "{:?}", sb.leftovers());
+    sb.ytdlp(GOOD);
+    drop(sb.fetch(URL).unwrap());
     sb.assert_clean();
+}
+
+/// Ctrl-C, SIGTERM and SIGHUP during a fetch: yt-dlp and its children are
+/// killed, the folder is removed, and musim exits with 128 + the signal.
+#[test]
+fn an_interrupted_fetch_exits_128_plus_signal_and_leaves_nothing() {
+    let env = Env::new();
+    let lib = trained(&env);
+    for (sig, code) in [("-INT", 130), ("-TERM", 143), ("-HUP", 129)] {
+        let sb = Sandbox::new();
+        let child = start_hanging_query(&env, &sb, &lib);
+        signal(&child, sig);
+        let (status, stderr) = exit_of(child);
+        assert_eq!(status.code(), Some(code), "{sig}: {stderr}");
+        assert!(stderr.contains("download interrupted"), "{sig}: {stderr}");
+        assert!(!stderr.contains("error"), "{sig}: {stderr}");
+        assert_all_killed(&sb);
+        sb.assert_clean();
+    }
 }
 
 /// The library's top-level files (what `--add` may have copied in).
