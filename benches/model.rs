@@ -216,6 +216,7 @@ fn main() {
             size: 1,
             mtime_ns: 1,
             label: Some(format!("g{l}")),
+            tags: None,
             outcome: Outcome::Analysed {
                 duration_s: 30.0,
                 values: r.clone(),

@@ -127,6 +127,7 @@ pub fn synthetic_model(n: usize, g: usize, long: bool) -> Model {
             label: Some(genres[l].clone()),
             duration_s: 30.0,
             tags: Vec::new(),
+            meta: Default::default(),
         })
         .collect();
     let clusters = (0..g as u32)

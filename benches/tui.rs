@@ -40,6 +40,7 @@ fn index(n: usize, seed: u64) -> Index {
             size: 1,
             mtime_ns: 1,
             label: Some(format!("genre{}", i % 12)),
+            tags: None,
             outcome: Outcome::Analysed {
                 duration_s: 30.0,
                 values: centres[i % 12].iter().map(|c| c + r() * 4.0).collect(),

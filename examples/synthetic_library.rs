@@ -53,6 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             size: meta.len(),
             mtime_ns: mtime_ns(&meta),
             label: Some(format!("genre{g:02}")),
+            tags: None,
             outcome: Outcome::Analysed {
                 duration_s: 30.0,
                 values: row,

@@ -113,6 +113,7 @@ mod tests {
             size: 1,
             mtime_ns: 1,
             label: Some("rock".into()),
+            tags: None,
             outcome: Outcome::Analysed {
                 duration_s: 2.5,
                 values: vec![1.0, -0.5],
@@ -123,6 +124,7 @@ mod tests {
             size: 1,
             mtime_ns: 1,
             label: Some("rock".into()),
+            tags: None,
             outcome: Outcome::Failed {
                 kind: "k".into(),
                 reason: "r".into(),

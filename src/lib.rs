@@ -21,5 +21,6 @@ pub mod query;
 pub mod report;
 pub mod similarity;
 pub mod store;
+pub mod tags;
 pub mod tui;
 pub mod youtube;

@@ -40,6 +40,11 @@ struct Cli {
     /// model when not given.
     #[arg(long, global = true, value_name = "PROFILE")]
     similarity: Option<musim::similarity::Profile>,
+    /// Where genre labels come from: auto (default: folders in the GTZAN
+    /// layout `root/<genre>/<file>`, else genre tags), folder, tag or none.
+    /// Kept with the index when not given.
+    #[arg(long, global = true, value_name = "SOURCE")]
+    labels: Option<musim::library::labels::LabelSource>,
     /// Length of the explorer's audio previews (`p`), seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 15.0)]
     preview_seconds: f64,
@@ -190,8 +195,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         (false, None) => None,
     };
     let similarity = cli.similarity;
+    let labels = cli.labels;
     let with_windows = |mut s: Session| {
         s.windows = windows;
+        s.labels = labels;
         s.similarity = similarity;
         s
     };

@@ -327,6 +327,7 @@ fn synthetic_index(lib: &std::path::Path, idx: &std::path::Path, n: usize) {
             size: 100 + i as u64,
             mtime_ns: 1,
             label: None,
+            tags: None,
             outcome: Outcome::Analysed {
                 duration_s: 30.0,
                 values: (0..dims).map(|d| (i * 7 + d) as f32 * 0.01).collect(),

@@ -134,6 +134,7 @@ impl Lib {
             progress,
             cancel,
             windows: Default::default(),
+            labels: Default::default(),
             prune,
         })
     }

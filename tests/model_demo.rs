@@ -52,6 +52,7 @@ fn demo_styles_cluster_neighbour_and_query_as_styles() {
         progress: &Silent,
         cancel: &cancel,
         windows: Default::default(),
+        labels: Default::default(),
         prune: false,
     })
     .unwrap();

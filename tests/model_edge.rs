@@ -17,6 +17,7 @@ fn entry(path: &str, label: Option<&str>, values: Vec<f32>) -> Entry {
         size: 1,
         mtime_ns: 1,
         label: label.map(str::to_string),
+        tags: None,
         outcome: Outcome::Analysed {
             duration_s: 30.0,
             values,
@@ -74,6 +75,7 @@ fn empty_library_says_to_index_first() {
         size: 1,
         mtime_ns: 1,
         label: None,
+        tags: None,
         outcome: Outcome::Failed {
             kind: "not an audio file".into(),
             reason: "x".into(),

@@ -26,6 +26,7 @@ fn entry(path: &str, label: Option<&str>, values: Vec<f32>) -> Entry {
         size: 1,
         mtime_ns: 1,
         label: label.map(str::to_string),
+        tags: None,
         outcome: Outcome::Analysed {
             duration_s: 30.0,
             values,
@@ -39,6 +40,7 @@ fn failed(path: &str) -> Entry {
         size: 1,
         mtime_ns: 1,
         label: None,
+        tags: None,
         outcome: Outcome::Failed {
             kind: "not an audio file".into(),
             reason: "x".into(),

@@ -66,6 +66,7 @@ fn library() -> (Lib, Arc<Model>) {
         progress: &Silent,
         cancel: &cancel,
         windows: Default::default(),
+        labels: Default::default(),
         prune: false,
     })
     .unwrap();
@@ -93,6 +94,7 @@ fn runtime(lib: &Lib) -> Runtime {
         }),
         index_path: lib.index.clone(),
         windows: None,
+        labels: None,
         similarity: None,
         ahead: Default::default(),
         prune: false,

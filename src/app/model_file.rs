@@ -20,7 +20,7 @@ use crate::store::regular::{kind_at, read_regular, FileKind, ReadError};
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"MUSIMMDL";
 /// Version of the model layout; bump when [`Model`] changes shape.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Where the model of the index at `index_path` lives.
 pub fn model_path(index_path: &Path) -> PathBuf {
@@ -217,6 +217,10 @@ pub fn content_key(index: &Index, params: &ModelParams) -> u64 {
         h.write(&e.mtime_ns.to_le_bytes());
         h.write(e.label.as_deref().unwrap_or("\u{0}").as_bytes());
         h.write(&[0]);
+        // The names shown come from the tags: a retagged library is a new model.
+        if let Ok(t) = postcard::to_allocvec(&e.tags) {
+            h.write(&t);
+        }
         for v in values {
             h.write(&v.to_bits().to_le_bytes());
         }
@@ -276,6 +280,7 @@ fn input_keyed(index: Index, params: &ModelParams, key: u64) -> Result<Input, Mo
             label: e.label,
             duration_s,
             tags,
+            meta: e.tags.unwrap_or_default(),
         });
         rows.push(values);
     }

@@ -14,6 +14,7 @@ use crate::export::{self, Format};
 use crate::library::fs::RealFs;
 use crate::library::index::{Index, LoadError};
 use crate::library::indexer::{self, AnalyzeFn, IndexError, Job, Report};
+use crate::library::labels::LabelSource;
 use crate::model::{ModelParams, Stage};
 use crate::similarity::Profile;
 use crate::store::atomic::{write_atomic, WriteError};
@@ -97,6 +98,9 @@ pub struct Session {
     /// `--windows N` / `--whole`; `None` keeps what the index was made
     /// with (the default for a new index).
     pub windows: Option<Windows>,
+    /// `--labels`; `None` keeps what the index was made with (the default,
+    /// `auto`, for a new index).
+    pub labels: Option<LabelSource>,
     /// `--similarity`; `None` keeps the stored model's profile.
     pub similarity: Option<Profile>,
     /// Deep embeddings made during indexing, for the embedding pass.
@@ -164,6 +168,7 @@ impl Session {
             choice: Some(choice),
             index_path,
             windows: None,
+            labels: None,
             similarity: None,
             ahead: EmbedAhead::default(),
             prune: false,
@@ -181,6 +186,7 @@ impl Session {
                 choice: None,
                 index_path: i.to_path_buf(),
                 windows: None,
+                labels: None,
                 similarity: None,
                 ahead: EmbedAhead::default(),
                 prune: false,
@@ -196,6 +202,16 @@ impl Session {
             .unwrap_or_else(|| match Index::load(&self.index_path) {
                 Ok(Some(i)) => i.header.params.windows,
                 _ => Windows::default(),
+            })
+    }
+
+    /// Where an index run takes genre labels from: the session's choice,
+    /// else what the existing index was made with, else `auto`.
+    pub fn labels(&self) -> LabelSource {
+        self.labels
+            .unwrap_or_else(|| match Index::load(&self.index_path) {
+                Ok(Some(i)) => i.header.labels,
+                _ => LabelSource::default(),
             })
     }
 
@@ -242,6 +258,7 @@ impl Session {
             progress,
             cancel,
             windows,
+            labels: self.labels(),
             prune: self.prune,
         };
         Ok(indexer::run(&job)?)

@@ -200,6 +200,7 @@ mod tests {
             size,
             mtime_ns: 7,
             label: None,
+            tags: None,
             outcome: Outcome::Analysed {
                 duration_s: 1.0,
                 values: vec![0.0],

@@ -8,17 +8,23 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::deep::DeepTable;
+use super::labels::LabelSource;
 use crate::analysis::Windows;
 use crate::features::{analyzer::SEGMENT_SECONDS, fingerprint, HOP, N_FFT, SR};
 use crate::store::atomic::{write_atomic, WriteError};
 use crate::store::framed::{self, FrameError};
 use crate::store::paths::show;
 use crate::store::regular::{FileKind, ReadError};
+use crate::tags::Tags;
 
 /// First bytes of every index file.
 pub const MAGIC: &[u8; 8] = b"MUSIMIDX";
 /// Version of the file layout; bump when [`Index`] changes shape.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
+/// The previous layout (no tags, no label source), still read: its
+/// entries come back with `tags: None` and get their tags read, without
+/// re-analysing their audio, on the next indexing run.
+const FORMAT_V3: u32 = 3;
 
 /// Parameters the fingerprints depend on; a mismatch invalidates them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +73,8 @@ pub struct Header {
     pub root: Vec<u8>,
     /// Names of the fingerprint dimensions.
     pub feature_names: Vec<String>,
+    /// Where genre labels come from (`--labels`).
+    pub labels: LabelSource,
 }
 
 impl Header {
@@ -77,7 +85,14 @@ impl Header {
 
     /// The header this build writes for `root`, analysing `windows`.
     pub fn with_windows(root: &Path, windows: Windows) -> Self {
+        Self::with_choices(root, windows, LabelSource::default())
+    }
+
+    /// The header this build writes for `root`, analysing `windows` and
+    /// labelling from `labels`.
+    pub fn with_choices(root: &Path, windows: Windows, labels: LabelSource) -> Self {
         Header {
+            labels,
             feature_set_version: fingerprint::FEATURE_SET_VERSION,
             musim_version: env!("CARGO_PKG_VERSION").to_string(),
             params: AnalysisParams::with_windows(windows),
@@ -117,8 +132,12 @@ pub struct Entry {
     pub size: u64,
     /// Modification time when analysed, ns since the epoch.
     pub mtime_ns: i64,
-    /// Genre label (folder name) in a labelled library.
+    /// Genre label (the folder's name, or the primary genre tag,
+    /// normalised: see [`super::labels`]).
     pub label: Option<String>,
+    /// The file's tags (`None`: not read yet, in an index of the previous
+    /// format; the next run reads them).
+    pub tags: Option<Tags>,
     /// Fingerprint or failure.
     pub outcome: Outcome,
 }
@@ -127,6 +146,12 @@ impl Entry {
     /// The path for display.
     pub fn show_path(&self) -> String {
         crate::store::paths::show_bytes(&self.path)
+    }
+
+    /// The track's name ("Artist — Title", else the file stem) as data:
+    /// see [`Tags::name`].
+    pub fn name(&self) -> String {
+        self.tags.clone().unwrap_or_default().name(&self.path)
     }
 
     /// The fingerprint values, if analysed.
@@ -249,12 +274,20 @@ impl Index {
         Ok(framed::encode(MAGIC, FORMAT_VERSION, &payload))
     }
 
+    /// Serialise in the previous format (3: no tags, no label source), as
+    /// an older musim wrote it: for tests of the upgrade.
+    #[doc(hidden)]
+    pub fn encode_previous_format(&self) -> Result<Vec<u8>, postcard::Error> {
+        v3::encode(self)
+    }
+
     /// Parse bytes produced by [`Index::encode`]; `path` names the file in errors.
     pub fn decode(bytes: &[u8], path: &Path) -> Result<Index, LoadError> {
         let path = path.to_path_buf();
         let payload = match framed::decode(bytes, MAGIC, FORMAT_VERSION) {
             Ok(p) => p,
             Err(FrameError::Foreign) => return Err(LoadError::NotAnIndex { path }),
+            Err(FrameError::Older(FORMAT_V3)) => return v3::decode(bytes, path),
             Err(FrameError::Older(version)) => return Err(LoadError::Older { path, version }),
             Err(FrameError::Newer(version)) => return Err(LoadError::Newer { path, version }),
             Err(FrameError::Corrupt(detail)) => return Err(LoadError::Corrupt { path, detail }),
@@ -312,6 +345,103 @@ impl Index {
     }
 }
 
+/// The format-3 layout, read and converted.
+mod v3 {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Index3 {
+        header: Header3,
+        entries: Vec<Entry3>,
+        deep: DeepTable,
+    }
+
+    #[derive(Deserialize)]
+    struct Header3 {
+        feature_set_version: u32,
+        musim_version: String,
+        params: AnalysisParams,
+        root: Vec<u8>,
+        feature_names: Vec<String>,
+    }
+
+    #[derive(Deserialize)]
+    struct Entry3 {
+        path: Vec<u8>,
+        size: u64,
+        mtime_ns: i64,
+        label: Option<String>,
+        outcome: Outcome,
+    }
+
+    /// A format-3 file as an [`Index`]: labels were folder labels, tags
+    /// are not read yet.
+    pub(super) fn decode(bytes: &[u8], path: PathBuf) -> Result<Index, LoadError> {
+        let corrupt = |detail: String| LoadError::Corrupt {
+            path: path.clone(),
+            detail,
+        };
+        let payload = framed::decode(bytes, MAGIC, FORMAT_V3).map_err(|e| match e {
+            FrameError::Corrupt(d) => corrupt(d),
+            other => corrupt(format!("{other:?}")),
+        })?;
+        let old: Index3 =
+            postcard::from_bytes(payload).map_err(|e| corrupt(format!("cannot decode: {e}")))?;
+        let h = old.header;
+        Ok(Index {
+            header: Header {
+                feature_set_version: h.feature_set_version,
+                musim_version: h.musim_version,
+                params: h.params,
+                root: h.root,
+                feature_names: h.feature_names,
+                labels: LabelSource::Folder,
+            },
+            entries: old
+                .entries
+                .into_iter()
+                .map(|e| Entry {
+                    path: e.path,
+                    size: e.size,
+                    mtime_ns: e.mtime_ns,
+                    label: e.label,
+                    tags: None,
+                    outcome: e.outcome,
+                })
+                .collect(),
+            deep: old.deep,
+        })
+    }
+
+    /// `index` in the format-3 layout (what an older musim wrote).
+    pub(super) fn encode(index: &Index) -> Result<Vec<u8>, postcard::Error> {
+        #[derive(Serialize)]
+        struct H<'a>(u32, &'a str, AnalysisParams, &'a [u8], &'a [String]);
+        #[derive(Serialize)]
+        struct E<'a>(&'a [u8], u64, i64, &'a Option<String>, &'a Outcome);
+        #[derive(Serialize)]
+        struct I<'a>(H<'a>, Vec<E<'a>>, &'a DeepTable);
+        let h = &index.header;
+        let i = I(
+            H(
+                h.feature_set_version,
+                &h.musim_version,
+                h.params,
+                &h.root,
+                &h.feature_names,
+            ),
+            index
+                .entries
+                .iter()
+                .map(|e| E(&e.path, e.size, e.mtime_ns, &e.label, &e.outcome))
+                .collect(),
+            &index.deep,
+        );
+        let payload = postcard::to_allocvec(&i)?;
+        Ok(framed::encode(MAGIC, FORMAT_V3, &payload))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,6 +453,13 @@ mod tests {
             size: 10,
             mtime_ns: 5,
             label: Some("rock".into()),
+            tags: Some(Tags {
+                title: Some("Caf\u{e9} \u{1b}[2J".into()),
+                artist: Some("A".into()),
+                genres: vec!["Rock".into(), "Pop".into()],
+                year: Some(1999),
+                ..Tags::default()
+            }),
             outcome: Outcome::Analysed {
                 duration_s: 2.0,
                 values: vec![1.0, 2.0],
@@ -333,6 +470,7 @@ mod tests {
             size: 3,
             mtime_ns: 6,
             label: Some("rock".into()),
+            tags: None,
             outcome: Outcome::Failed {
                 kind: "not an audio file".into(),
                 reason: "x.mp3: not an audio file".into(),
@@ -346,6 +484,25 @@ mod tests {
         let idx = sample();
         let back = Index::decode(&idx.encode().unwrap(), Path::new("i")).unwrap();
         assert_eq!(back, idx);
+    }
+
+    #[test]
+    fn the_previous_format_is_read_with_tags_unread() {
+        let idx = sample();
+        let back = Index::decode(&idx.encode_previous_format().unwrap(), Path::new("i")).unwrap();
+        assert_eq!(back.header.labels, LabelSource::Folder);
+        assert_eq!(back.entries.len(), 2);
+        for (b, e) in back.entries.iter().zip(&idx.entries) {
+            assert_eq!((&b.path, b.size, b.mtime_ns), (&e.path, e.size, e.mtime_ns));
+            assert_eq!((&b.label, &b.outcome), (&e.label, &e.outcome));
+            assert_eq!(b.tags, None);
+        }
+        // A damaged format-3 file is corrupt, not mistaken for anything else.
+        let mut bad = idx.encode_previous_format().unwrap();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        let e = Index::decode(&bad, Path::new("i")).unwrap_err().to_string();
+        assert!(e.contains("is corrupt"), "{e}");
     }
 
     #[test]

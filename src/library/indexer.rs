@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::fs::Fs;
 use super::index::{Entry, Header, Index, LoadError, Outcome};
-use super::labels;
+use super::labels::{self, LabelSource};
 use super::progress::{Cadence, Progress};
 use super::scan::{scan, Scan, ScanError};
 use crate::analysis::{TrackAnalysis, Windows};
@@ -25,6 +25,7 @@ use crate::store::backup::{keep_copy, BackupError};
 use crate::store::lock::WriterLock;
 use crate::store::paths::{from_bytes, show, to_bytes};
 use crate::store::stamp::Stamped;
+use crate::tags::Tags;
 
 /// The analysis function: file → fingerprint.
 pub type AnalyzeFn<'f> = dyn Fn(&Path) -> Result<TrackAnalysis, AudioError> + Sync + 'f;
@@ -51,6 +52,8 @@ pub struct Job<'a> {
     /// Which parts of long tracks `analyze` looks at (recorded in the
     /// header: changing it re-analyses the library).
     pub windows: Windows,
+    /// Where genre labels come from (recorded in the header).
+    pub labels: LabelSource,
     /// Remove the tracks whose files are gone even when that is every
     /// track (the library folder has no audio file) or when the index was
     /// made for another library (`index --prune`). Without it such a run
@@ -337,7 +340,7 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
         job.progress.note(&waiting_note(p))
     })
     .map_err(IndexError::Lock)?;
-    let header = Header::with_windows(job.root, job.windows);
+    let header = Header::with_choices(job.root, job.windows, job.labels);
     let Old {
         previous,
         index: old,
@@ -375,8 +378,6 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
             held,
         });
     }
-    let rels: Vec<&Path> = scanned.files.iter().map(|f| f.rel.as_path()).collect();
-    let labels = labels::assign(&rels);
 
     let mut by_path: HashMap<Vec<u8>, Entry> = old_entries
         .iter()
@@ -391,8 +392,7 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     for (i, f) in scanned.files.iter().enumerate() {
         let key = to_bytes(&f.path);
         match by_path.remove(&key) {
-            Some(mut e) if e.same_stamp(f) && !(retry_failures && e.values().is_none()) => {
-                e.label = labels.get(i).cloned().flatten();
+            Some(e) if e.same_stamp(f) && !(retry_failures && e.values().is_none()) => {
                 if e.values().is_none() {
                     known_failures += 1;
                 }
@@ -409,6 +409,15 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     }
     let removed = by_path.len();
     let unchanged = slots.iter().filter(|s| s.is_some()).count();
+    // Unchanged files indexed before musim read tags: their tags are read
+    // now, their audio is not analysed again.
+    slots
+        .par_iter_mut()
+        .flatten()
+        .filter(|e| e.tags.is_none())
+        .for_each(|e| {
+            e.tags = Some(read_tags(&from_bytes(&e.path)));
+        });
 
     // Checkpoints: while analysing, the index is saved as often as
     // `Cadence` says with what is done so far, so a killed run loses at
@@ -423,19 +432,21 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
         .iter()
         .filter(|e| by_path.contains_key(&e.path))
         .collect();
-    let mut checkpoint = |done: &[(usize, Outcome, Vec<String>)]| {
+    let mut checkpoint = |done: &[Done]| {
         if !checkpoints || !done.iter().any(|d| matches!(d.1, Outcome::Analysed { .. })) {
             return;
         }
-        let new: HashMap<usize, &Outcome> = done.iter().map(|(i, o, _)| (*i, o)).collect();
+        let new: HashMap<usize, (&Outcome, &Tags)> =
+            done.iter().map(|(i, o, _, t)| (*i, (o, t))).collect();
         let mut entries: Vec<Entry> = Vec::with_capacity(scanned.files.len() + gone.len());
         for (i, f) in scanned.files.iter().enumerate() {
-            if let Some(outcome) = new.get(&i) {
+            if let Some((outcome, tags)) = new.get(&i) {
                 entries.push(Entry {
                     path: to_bytes(&f.path),
                     size: f.size,
                     mtime_ns: f.mtime_ns,
-                    label: labels.get(i).cloned().flatten(),
+                    label: None,
+                    tags: Some((*tags).clone()),
                     outcome: (*outcome).clone(),
                 });
             } else if let Some(e) = slots.get(i).and_then(|s| s.as_ref()).or(earlier.get(&i)) {
@@ -443,6 +454,7 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
             }
         }
         entries.extend(gone.iter().map(|e| (*e).clone()));
+        labels::apply(&mut entries, job.root, job.labels);
         // An unusable previous index is kept aside before the first write,
         // as the final save would.
         if let (Some(suffix), None) = (bad, &bad_copy) {
@@ -474,7 +486,7 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     let mut analysed = 0;
     let mut groups: HashMap<String, Vec<Failure>> = HashMap::new();
     let mut warnings = Vec::new();
-    for (i, outcome, warned) in &outcomes {
+    for (i, outcome, warned, tags) in &outcomes {
         warnings.extend(warned.iter().cloned());
         let (Some(f), Some(slot)) = (scanned.files.get(*i), slots.get_mut(*i)) else {
             continue;
@@ -492,7 +504,8 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
             path: to_bytes(&f.path),
             size: f.size,
             mtime_ns: f.mtime_ns,
-            label: labels.get(*i).cloned().flatten(),
+            label: None,
+            tags: Some(tags.clone()),
             outcome: outcome.clone(),
         });
     }
@@ -505,6 +518,7 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
         entries: slots.into_iter().flatten().collect(),
         deep,
     };
+    labels::apply(&mut index.entries, job.root, job.labels);
     // Embeddings of files that changed or went away no longer count.
     index.deep.retain_valid(&index.entries);
     let attempted = outcomes.len();
@@ -573,8 +587,8 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     })
 }
 
-/// What one analysis gave: (file position, outcome, warnings).
-type Done = (usize, Outcome, Vec<String>);
+/// What one analysis gave: (file position, outcome, warnings, tags).
+type Done = (usize, Outcome, Vec<String>, Tags);
 
 /// Analyse the files at `todo` in parallel; stops launching work once
 /// cancelled. Returns what was analysed, in `todo`'s order. The outcomes
@@ -605,8 +619,9 @@ fn analyse_all(
                     return;
                 };
                 let (outcome, warnings) = analyse_one(analyze, &f.path, n_dims);
+                let tags = read_tags(&f.path);
                 progress.advance(&f.path);
-                let _ = tx.send((i, outcome, warnings));
+                let _ = tx.send((i, outcome, warnings, tags));
             });
         });
         let mut cadence = Cadence::new();
@@ -662,6 +677,16 @@ fn analyse_one(analyze: &AnalyzeFn<'_>, path: &Path, n_dims: usize) -> (Outcome,
         }
     };
     (outcome, Vec::new())
+}
+
+/// The tags of `path`; none when they cannot be read (the audio is
+/// analysed all the same: damaged tags are no reason to skip a track). A
+/// panic in the tag reader is contained like one in the analysis.
+fn read_tags(path: &Path) -> Tags {
+    catch_unwind(AssertUnwindSafe(|| crate::tags::read(path)))
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default()
 }
 
 /// Groups of entries whose fingerprints are bit-identical.

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::Windows;
 use crate::similarity::{Profile, Space, SpaceError};
+use crate::tags::Tags;
 use archetype::Archetype;
 use graph::Neighbour;
 use tsne::TsneParams;
@@ -88,6 +89,9 @@ pub struct Track {
     pub duration_s: f64,
     /// The deep model's 50 tag scores when the track has an embedding.
     pub tags: Vec<f32>,
+    /// The file's tags (title, artist, album, year, genres), empty when
+    /// it has none.
+    pub meta: Tags,
 }
 
 crate::store::stamp::stamped!(Track);
@@ -103,6 +107,23 @@ impl Track {
     /// [`crate::store::paths::lossy`].
     pub fn path_text(&self) -> String {
         crate::store::paths::lossy_bytes(&self.path)
+    }
+
+    /// The track's name as data: "Artist — Title", the title alone, else
+    /// the file stem ([`Tags::name`]).
+    pub fn name(&self) -> String {
+        self.meta.name(&self.path)
+    }
+
+    /// [`Track::name`] made safe for a terminal (controls escaped).
+    pub fn show_name(&self) -> String {
+        self.meta.show_name(&self.path)
+    }
+
+    /// The artist neighbours are filtered by (track artist, else album
+    /// artist), as data.
+    pub fn artist(&self) -> Option<&str> {
+        self.meta.main_artist()
     }
 }
 

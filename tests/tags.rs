@@ -1,0 +1,265 @@
+//! Tags read from files ffmpeg makes in each format musim decodes, stored
+//! in the index, and upgraded from an index of the previous format
+//! without analysing the audio again.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use musim::library::fs::RealFs;
+use musim::library::index::{Index, Outcome};
+use musim::library::indexer::{self, AnalyzeFn, Job};
+use musim::library::labels::LabelSource;
+use musim::library::progress::Silent;
+use musim::tags::{read, Tags};
+
+fn have_ffmpeg() -> bool {
+    let ok = Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || std::env::var("CI").as_deref() != Ok("true"),
+        "ffmpeg is required on CI but was not found"
+    );
+    if !ok {
+        eprintln!("NOTE: skipped: ffmpeg is not installed");
+    }
+    ok
+}
+
+/// A 1-s tone at `path` (format from the extension) with `meta` tags.
+fn tagged(path: &Path, seconds: f64, meta: &[(&str, &str)]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut c = Command::new("ffmpeg");
+    c.args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=440:duration={seconds}"));
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("ogg") => c.args(["-c:a", "libvorbis"]),
+        Some("opus") => c.args(["-c:a", "libopus"]),
+        // Tags in an ID3v2 chunk (ffmpeg's AIFF text chunks hold a title only).
+        Some("aiff") => c.args(["-write_id3v2", "1"]),
+        _ => &mut c,
+    };
+    for (k, v) in meta {
+        c.arg("-metadata").arg(format!("{k}={v}"));
+    }
+    let out = c.arg(path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const FULL: &[(&str, &str)] = &[
+    ("title", "Tïtle \u{263a}"),
+    ("artist", "The Artist"),
+    ("album_artist", "Various"),
+    ("album", "The Album"),
+    ("track", "3"),
+    ("date", "1999"),
+    ("genre", "hip hop;Rap"),
+];
+
+#[test]
+fn every_format_that_carries_tags_is_read() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    // (extension, whether ffmpeg's muxer writes album artist and track).
+    let formats = [
+        ("mp3", true),
+        ("flac", true),
+        ("ogg", true),
+        ("opus", true),
+        ("m4a", true),
+        // RIFF INFO has no album artist or track number.
+        ("wav", false),
+        ("aiff", true),
+    ];
+    for (ext, full) in formats {
+        let p = d.path().join(format!("t.{ext}"));
+        tagged(&p, 1.0, FULL);
+        let t = read(&p).unwrap_or_else(|e| panic!("{ext}: {e}"));
+        assert_eq!(t.title.as_deref(), Some("Tïtle \u{263a}"), "{ext}");
+        assert_eq!(t.artist.as_deref(), Some("The Artist"), "{ext}");
+        assert_eq!(t.album.as_deref(), Some("The Album"), "{ext}");
+        assert_eq!(t.year, Some(1999), "{ext}");
+        assert_eq!(t.genres(), ["Hip-Hop", "Rap"], "{ext}");
+        if full {
+            assert_eq!(t.album_artist.as_deref(), Some("Various"), "{ext}");
+            assert_eq!(t.track, Some(3), "{ext}");
+        }
+        let dur = t.duration_s.unwrap_or_default();
+        assert!((dur - 1.0).abs() < 0.1, "{ext}: {dur}");
+        assert_eq!(
+            t.name(p.as_os_str().as_encoded_bytes()),
+            "The Artist — Tïtle \u{263a}"
+        );
+    }
+}
+
+#[test]
+fn untagged_and_blank_tags_fall_back_to_the_file_stem() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("07 Plain Song.flac");
+    tagged(&p, 0.5, &[("title", "   "), ("artist", "")]);
+    let t = read(&p).unwrap();
+    assert_eq!((&t.title, &t.artist), (&None, &None));
+    assert_eq!(t.name(p.as_os_str().as_encoded_bytes()), "07 Plain Song");
+}
+
+/// Replace the first occurrence of `what` in the file at `p` with `with`.
+fn patch(p: &Path, what: &[u8], with: &[u8]) {
+    let mut b = std::fs::read(p).unwrap();
+    let at = b
+        .windows(what.len())
+        .position(|w| w == what)
+        .unwrap_or_else(|| panic!("{what:?} not in {}", p.display()));
+    b[at..at + with.len()].copy_from_slice(with);
+    std::fs::write(p, b).unwrap();
+}
+
+fn run(root: &Path, index: &Path, analyze: &AnalyzeFn<'_>) -> indexer::Report {
+    indexer::run(&Job {
+        root,
+        index_path: index,
+        fs: &RealFs,
+        analyze,
+        progress: &Silent,
+        cancel: &AtomicBool::new(false),
+        windows: Default::default(),
+        labels: LabelSource::Auto,
+        prune: false,
+    })
+    .unwrap()
+}
+
+fn entry<'a>(idx: &'a Index, name: &str) -> &'a musim::library::index::Entry {
+    idx.entries
+        .iter()
+        .find(|e| e.path.ends_with(name.as_bytes()))
+        .unwrap_or_else(|| panic!("{name} not indexed"))
+}
+
+/// A library laid out `Artist/Album/NN Title.ext`, one file with damaged
+/// tags and one whose tags claim gigabytes.
+fn library(root: &Path) {
+    let a = root.join("The Artist/The Album");
+    tagged(
+        &a.join("01 One.mp3"),
+        1.0,
+        &[
+            ("title", "One"),
+            ("artist", "The Artist"),
+            ("genre", "(17)"),
+        ],
+    );
+    tagged(
+        &a.join("02 Two.flac"),
+        1.0,
+        &[
+            ("title", "Two"),
+            ("artist", "The Artist"),
+            ("genre", "rock"),
+        ],
+    );
+    tagged(
+        &root.join("B/Other/01 Three.ogg"),
+        1.0,
+        &[("title", "Three"), ("artist", "B")],
+    );
+    // Damaged ID3v2 frame: the frame's size says 0x7f7f7f7f bytes.
+    let bad = root.join("B/Other/02 Damaged.mp3");
+    tagged(&bad, 1.0, &[("title", "Damaged"), ("genre", "Rock")]);
+    patch(&bad, b"TIT2", b"TIT2\x7f\x7f\x7f\x7f");
+    // A Vorbis comment whose length claims 4 GB.
+    let huge = root.join("B/Other/03 Huge.flac");
+    tagged(&huge, 1.0, &[("title", "Huge"), ("genre", "Rock")]);
+    let mut b = std::fs::read(&huge).unwrap();
+    let at = b
+        .windows(6)
+        .position(|w| w == b"title=" || w == b"TITLE=")
+        .unwrap();
+    b[at - 4..at].copy_from_slice(&u32::MAX.to_le_bytes());
+    std::fs::write(&huge, b).unwrap();
+}
+
+#[test]
+fn indexing_stores_tags_labels_from_genres_and_still_analyses_damaged_tags() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("lib");
+    library(&root);
+    let root = std::fs::canonicalize(&root).unwrap();
+    let index = d.path().join("lib.idx");
+    let r = run(&root, &index, indexer::real_analysis());
+    assert_eq!(r.failed(), 0, "{:?}", r.failures);
+    assert_eq!(r.analysed, 5);
+    let idx = Index::load(&index).unwrap().unwrap();
+    let one = entry(&idx, "01 One.mp3");
+    assert_eq!(one.name(), "The Artist — One");
+    assert_eq!(one.label.as_deref(), Some("Rock"));
+    assert_eq!(entry(&idx, "02 Two.flac").label.as_deref(), Some("Rock"));
+    let three = entry(&idx, "01 Three.ogg");
+    assert_eq!(
+        (three.name().as_str(), three.label.as_deref()),
+        ("B — Three", None)
+    );
+    for damaged in ["02 Damaged.mp3", "03 Huge.flac"] {
+        let e = entry(&idx, damaged);
+        assert!(matches!(e.outcome, Outcome::Analysed { .. }), "{damaged}");
+        assert!(e.tags.is_some(), "{damaged}");
+    }
+    assert_eq!(idx.header.labels, LabelSource::Auto);
+}
+
+#[test]
+fn an_index_of_the_previous_format_gets_its_tags_without_new_analysis() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("lib");
+    tagged(
+        &root.join("a.flac"),
+        1.0,
+        &[("title", "A"), ("artist", "X"), ("genre", "Jazz")],
+    );
+    tagged(&root.join("b.mp3"), 1.0, &[("title", "B"), ("artist", "Y")]);
+    let root = std::fs::canonicalize(&root).unwrap();
+    let index = d.path().join("lib.idx");
+    let calls = AtomicUsize::new(0);
+    let counting = |p: &Path| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        musim::analysis::analyze_file(p)
+    };
+    run(&root, &index, &counting);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    let now = Index::load(&index).unwrap().unwrap();
+    // What an older musim wrote: no tags, folder labels.
+    std::fs::write(&index, now.encode_previous_format().unwrap()).unwrap();
+    let old = Index::load(&index).unwrap().unwrap();
+    assert!(old.entries.iter().all(|e| e.tags.is_none()));
+    let r = run(&root, &index, &counting);
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "nothing analysed again");
+    assert_eq!(r.unchanged, 2);
+    let up = Index::load(&index).unwrap().unwrap();
+    let a = entry(&up, "a.flac");
+    assert_eq!(
+        a.tags.as_ref().map(Tags::genres),
+        Some(vec!["Jazz".to_string()])
+    );
+    assert_eq!(a.label.as_deref(), Some("Jazz"));
+    assert_eq!(entry(&up, "b.mp3").name(), "Y — B");
+    for (u, n) in up.entries.iter().zip(&now.entries) {
+        assert_eq!(u.outcome, n.outcome);
+    }
+}
