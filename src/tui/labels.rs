@@ -108,6 +108,7 @@ mod tests {
             label: None,
             duration_s: 1.0,
             tags: Vec::new(),
+            meta: Default::default(),
         }
     }
 
