@@ -9,10 +9,13 @@
 //! the file is rejected only when too little of it decodes. An Ogg file whose
 //! damage stops symphonia from opening it is read again without its damaged
 //! pages ([`super::ogg_pages`]). An early end of file stops decoding with a
-//! "truncated" warning, keeping what was decoded.
+//! "truncated" warning, keeping what was decoded. A panic inside symphonia
+//! (it has some on damaged input) is contained: that packet is skipped, or
+//! the file rejected as damaged.
 
 use std::fs::File;
 use std::io::{Cursor, ErrorKind, Read};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use symphonia::core::audio::{Audio, GenericAudioBufferRef};
@@ -76,12 +79,14 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Rejected> {
         codec: codec_name(params.codec),
         duration_s,
     };
-    let decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(|_| Rejected::Codec {
-            codec: info.codec.clone(),
-            info: (info.sample_rate > 0).then(|| info.clone()),
-        })?;
+    let decoder = contained(|| {
+        symphonia::default::get_codecs()
+            .make_audio_decoder(&params, &AudioDecoderOptions::default())
+    })
+    .map_err(|_| Rejected::Codec {
+        codec: info.codec.clone(),
+        info: (info.sample_rate > 0).then(|| info.clone()),
+    })?;
     info.codec = decoder.codec_info().short_name.to_string();
 
     let mut src = SymphoniaSource {
@@ -140,12 +145,14 @@ fn probe(path: &Path, source: Box<dyn MediaSource>) -> Result<Box<dyn FormatRead
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
     }
-    let probed = symphonia::default::get_probe().probe(
-        &hint,
-        mss,
-        FormatOptions::default(),
-        MetadataOptions::default(),
-    );
+    let probed = contained(|| {
+        symphonia::default::get_probe().probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+    });
     probed.map_err(|e| match e {
         // No reader recognised the bytes, or the scan for a marker ran off
         // the end: not a format symphonia knows.
@@ -201,6 +208,17 @@ fn codec_name(id: AudioCodecId) -> String {
         .find(|(k, _)| *k == id)
         .map(|(_, n)| n.to_string())
         .unwrap_or_else(|| format!("codec id {id}"))
+}
+
+/// The error standing for a panic inside symphonia.
+const PANICKED: &str = "the decoder failed on damaged data";
+
+/// Run a symphonia call, a panic inside it becoming a decode error: some
+/// damaged input makes symphonia panic (e.g. arithmetic overflow in its MS
+/// ADPCM decoder and WAV `fmt` parser where overflow checks are on, as in
+/// musim's test builds), and one damaged file must not end the caller.
+fn contained<T>(f: impl FnOnce() -> Result<T, SymError>) -> Result<T, SymError> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(Err(SymError::DecodeError(PANICKED)))
 }
 
 /// What one demux-and-decode step produced.
@@ -286,7 +304,7 @@ impl Source for SymphoniaSource {
             time,
             track_id: Some(self.track_id),
         };
-        let seeked = self.format.seek(SeekMode::Coarse, to).ok()?;
+        let seeked = contained(|| self.format.seek(SeekMode::Coarse, to)).ok()?;
         self.decoder.reset();
         self.first = None;
         self.ended = false;
@@ -349,7 +367,7 @@ impl SymphoniaSource {
 
     /// Read one packet and decode it into `out` (mono).
     fn step(&mut self, out: &mut Vec<f32>) -> Step {
-        let packet = match self.format.next_packet() {
+        let packet = match contained(|| self.format.next_packet()) {
             Ok(Some(p)) => p,
             Ok(None) => return Step::End,
             Err(e) => return self.demux_error(e),
@@ -360,7 +378,14 @@ impl SymphoniaSource {
         }
         let (start_s, dur_s) = self.span(packet.pts, packet.dur);
         self.damage.packet(start_s, dur_s, self.duration_s);
-        match self.decoder.decode(&packet) {
+        let decoder = &mut self.decoder;
+        let decoded = contained(|| decoder.decode(&packet));
+        if matches!(decoded, Err(SymError::DecodeError(PANICKED))) {
+            // Its state may be half-updated: start it afresh.
+            let _ = catch_unwind(AssertUnwindSafe(|| self.decoder.reset()));
+            return self.undecodable(start_s, dur_s);
+        }
+        match decoded {
             Ok(buf) => {
                 let spec_rate = buf.spec().rate();
                 let ch = buf.spec().channels().count().max(1);
@@ -438,7 +463,8 @@ impl SymphoniaSource {
     /// The demuxer failed: a damaged spot it may read past (retried a few
     /// times, the gap in the timestamps tells what was lost), or the end.
     fn demux_error(&mut self, e: SymError) -> Step {
-        if matches!(e, SymError::DecodeError(_)) && self.demux_run < MAX_DEMUX_RETRIES {
+        let retry = matches!(e, SymError::DecodeError(m) if m != PANICKED);
+        if retry && self.demux_run < MAX_DEMUX_RETRIES {
             self.demux_run += 1;
             return Step::Skip;
         }
