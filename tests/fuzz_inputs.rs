@@ -1,7 +1,7 @@
 //! Seeded mutation fuzzing of every reader fed by the user's files: each
 //! decoder (WAV, Sun .au, FLAC, Ogg Vorbis and Opus, MP3 and MP2, AAC in
-//! ADTS and MP4, ALAC, AIFF, CAF, Matroska and WebM), the index reader and
-//! the model-file reader. Small real files are made in the test (hound, by
+//! ADTS and MP4, ALAC, AIFF, CAF, Matroska and WebM) and the tag reader on
+//! the same files, the index reader and the model-file reader. Small real files are made in the test (hound, by
 //! hand, ffmpeg, and `musim-tui train` for the index and model), then
 //! mutated: bit flips, truncations, byte insertions, size-field corruption
 //! and header splices. Every case must end without a panic, within
@@ -214,6 +214,19 @@ fn audio_bases(dir: &Path, ffmpeg: bool) -> Vec<Base> {
                 .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
                 .arg("sine=frequency=440:duration=0.4:sample_rate=44100")
                 .args(["-ac", "2", "-ar", "44100"])
+                .args([
+                    "-metadata",
+                    "title=Fuzz Title",
+                    "-metadata",
+                    "artist=Some Artist",
+                ])
+                .args([
+                    "-metadata",
+                    "album=An Album",
+                    "-metadata",
+                    "genre=Rock;Jazz",
+                ])
+                .args(["-metadata", "date=2024", "-metadata", "track=3/12"])
                 .args(*opts)
                 .arg(&path)
                 .status()
@@ -439,6 +452,7 @@ struct Ended {
 fn read(reader: Reader, path: &Path, seek: Option<f64>) {
     match reader {
         Reader::Audio => {
+            let _ = musim::tags::read(path);
             if let Ok(mut s) = audio::open_with(path, &DecodeOptions { ffmpeg: None }) {
                 if let Some(t) = seek {
                     if s.seek_to(t).is_err() {

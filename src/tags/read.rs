@@ -61,13 +61,19 @@ pub fn read(path: &Path) -> Result<Tags, TagError> {
         Err(e) => return Err(unreadable(e.to_string())),
     }
     let options = ParseOptions::new().read_cover_art(false);
-    let file = Probe::open(path)
-        .map_err(|e| unreadable(e.to_string()))?
-        .options(options)
-        .guess_file_type()
-        .map_err(|e| unreadable(e.to_string()))?
-        .read()
-        .map_err(|e| unreadable(e.to_string()))?;
+    // lofty 0.24 panics on some damaged files (an Opus header with a bad
+    // channel count: `expect("Channel count is valid")`, found by
+    // tests/fuzz_inputs.rs): contained as an unreadable file.
+    let probed = std::panic::catch_unwind(|| {
+        Probe::open(path)
+            .map_err(|e| unreadable(e.to_string()))?
+            .options(options)
+            .guess_file_type()
+            .map_err(|e| unreadable(e.to_string()))?
+            .read()
+            .map_err(|e| unreadable(e.to_string()))
+    });
+    let file = probed.unwrap_or_else(|_| Err(unreadable("damaged tags".into())))?;
     let mut tags = Tags::default();
     let primary = file.primary_tag_type();
     let mut all: Vec<&Tag> = file.tags().iter().collect();
