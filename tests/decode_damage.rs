@@ -2,6 +2,8 @@
 //! frame or MP3 frame is skipped with one warning naming the file and the
 //! time, the rest decodes; a file damaged almost everywhere is rejected.
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -10,23 +12,6 @@ use musim::audio::AudioError;
 
 const SECONDS: f64 = 20.0;
 const RATE: u32 = 44100;
-
-/// True when ffmpeg runs. Missing ffmpeg fails the test under `CI=true`,
-/// elsewhere the caller skips with a note.
-fn have_ffmpeg(test: &str) -> bool {
-    let ok = Command::new("ffmpeg")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{test}: ffmpeg is required on CI but was not found"
-        );
-        eprintln!("NOTE: {test} skipped: ffmpeg is not installed");
-    }
-    ok
-}
 
 /// A 20 s stereo 440 Hz sine at 44.1 kHz encoded with `codec` into `name`.
 fn encode(dir: &Path, name: &str, codec: &str) -> Vec<u8> {
@@ -98,7 +83,7 @@ fn ogg_pages(data: &[u8]) -> Vec<(usize, usize, u64)> {
 
 #[test]
 fn ogg_page_with_a_flipped_bit_is_skipped_with_one_warning() {
-    if !have_ffmpeg("ogg_page_with_a_flipped_bit_is_skipped_with_one_warning") {
+    if !cli_support::have_ffmpeg("ogg_page_with_a_flipped_bit_is_skipped_with_one_warning") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -128,7 +113,7 @@ fn ogg_page_with_a_flipped_bit_is_skipped_with_one_warning() {
 
 #[test]
 fn ogg_with_its_first_audio_page_damaged_still_decodes() {
-    if !have_ffmpeg("ogg_with_its_first_audio_page_damaged_still_decodes") {
+    if !cli_support::have_ffmpeg("ogg_with_its_first_audio_page_damaged_still_decodes") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -145,7 +130,7 @@ fn ogg_with_its_first_audio_page_damaged_still_decodes() {
 
 #[test]
 fn flac_frame_with_damaged_bytes_is_skipped_with_one_warning() {
-    if !have_ffmpeg("flac_frame_with_damaged_bytes_is_skipped_with_one_warning") {
+    if !cli_support::have_ffmpeg("flac_frame_with_damaged_bytes_is_skipped_with_one_warning") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -163,7 +148,7 @@ fn flac_frame_with_damaged_bytes_is_skipped_with_one_warning() {
 
 #[test]
 fn mp3_frame_with_a_damaged_header_is_skipped_with_one_warning() {
-    if !have_ffmpeg("mp3_frame_with_a_damaged_header_is_skipped_with_one_warning") {
+    if !cli_support::have_ffmpeg("mp3_frame_with_a_damaged_header_is_skipped_with_one_warning") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -192,7 +177,7 @@ fn damage_most(clean: &[u8], step: usize) -> Vec<u8> {
 
 #[test]
 fn files_damaged_in_most_places_are_rejected() {
-    if !have_ffmpeg("files_damaged_in_most_places_are_rejected") {
+    if !cli_support::have_ffmpeg("files_damaged_in_most_places_are_rejected") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -213,4 +198,42 @@ fn files_damaged_in_most_places_are_rejected() {
             "{name}: {msg}"
         );
     }
+}
+
+#[test]
+fn index_reports_the_skipped_damage_and_the_rejected_file() {
+    if !cli_support::have_ffmpeg("index_reports_the_skipped_damage_and_the_rejected_file") {
+        return;
+    }
+    let env = cli_support::Env::new();
+    let lib = env.path("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    let ogg = encode(&lib, "damaged.ogg", "libvorbis");
+    let pages = ogg_pages(&ogg);
+    let (at, len, _) = pages[pages.len() / 2];
+    let mut bytes = ogg.clone();
+    bytes[at + len / 2] ^= 0x04;
+    std::fs::write(lib.join("damaged.ogg"), &bytes).unwrap();
+    let flac = encode(&lib, "ruined.flac", "flac");
+    std::fs::write(lib.join("ruined.flac"), damage_most(&flac, 1000)).unwrap();
+    let idx = env.path("lib.idx");
+    let run = env.run(&[
+        "index",
+        "--library",
+        lib.to_str().unwrap(),
+        "--index",
+        idx.to_str().unwrap(),
+    ]);
+    let out = format!("{}{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 0, "{out}");
+    let warning = out
+        .lines()
+        .find(|l| l.contains("damaged.ogg: damaged audio at"))
+        .unwrap_or_else(|| panic!("no warning naming damaged.ogg:\n{out}"));
+    assert!(warning.contains(" s skipped ("), "{warning}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("ruined.flac") && l.contains("could be decoded")),
+        "no rejection of ruined.flac:\n{out}"
+    );
 }

@@ -267,3 +267,20 @@ pub fn default_indexes(env: &Env) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// True when ffmpeg runs. Missing ffmpeg fails the calling test under
+/// `CI=true`; elsewhere it notes that `what` is skipped.
+pub fn have_ffmpeg(what: &str) -> bool {
+    let ok = Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || std::env::var("CI").as_deref() != Ok("true"),
+        "ffmpeg is required on CI but was not found"
+    );
+    if !ok {
+        eprintln!("NOTE: {what} skipped: ffmpeg is not installed");
+    }
+    ok
+}
