@@ -287,6 +287,21 @@ fn retrain_swaps_the_model_and_keeps_the_selection() {
     let new = a.model.clone().unwrap();
     assert_eq!(new.len(), 16, "{:?}", a.error);
     assert_eq!(new.tracks[a.selected.unwrap()].path, path, "selection kept");
+    assert_eq!(a.notice.as_deref(), Some("model rebuilt: 16 tracks"));
+    // `t` again on the unchanged library: it says so.
+    let e = a.apply(Action::Retrain).unwrap();
+    rt.effect(&mut a, e);
+    for _ in 0..600 {
+        if !rt.wait(&mut a, Duration::from_millis(200)) && a.job.is_none() {
+            break;
+        }
+    }
+    assert_eq!(
+        a.notice.as_deref(),
+        Some("up to date: 16 tracks, nothing changed")
+    );
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("up to date"), "{text}");
 }
 
 #[test]
@@ -371,4 +386,286 @@ fn an_empty_library_offers_the_demo() {
     let (text, _) = render(&a, 80, 24);
     assert!(text.contains("press D"), "{text}");
     assert_eq!(a.apply(Action::OpenDemo), Some(Effect::OpenDemo));
+}
+
+/// The row of the library track whose file stem is `stem`.
+fn row_of(m: &Model, stem: &str) -> usize {
+    m.tracks
+        .iter()
+        .position(|t| musim::tui::labels::display_name(t) == stem)
+        .unwrap_or_else(|| panic!("no track {stem}"))
+}
+
+/// The map's inner rectangle on a `w`×`h` screen.
+fn map_inner(w: u16, h: u16) -> ratatui::layout::Rect {
+    let map = ui::layout(ratatui::layout::Rect::new(0, 0, w, h)).map;
+    ratatui::layout::Rect::new(map.x + 1, map.y + 1, map.width - 2, map.height - 2)
+}
+
+/// Whether the cursor (◆) is drawn inside the map.
+fn cursor_drawn(buf: &ratatui::buffer::Buffer, w: u16, h: u16) -> bool {
+    let r = map_inner(w, h);
+    (r.y..r.y + r.height).any(|y| (r.x..r.x + r.width).any(|x| buf[(x, y)].symbol() == "◆"))
+}
+
+#[test]
+fn the_selected_track_is_named_and_detailed_at_80x24() {
+    let (_lib, m) = library();
+    let mut a = app(Some(Arc::clone(&m)));
+    a.apply(Action::Right);
+    let sel = a.selected.unwrap();
+    let name = musim::tui::labels::display_name(&m.tracks[sel]);
+    let (text, _) = render(&a, 80, 24);
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.contains(&format!("map · {name}")),
+        "map title:\n{text}"
+    );
+    assert!(text.contains(&format!("selected · {name}")), "{text}");
+    let d = a.details.as_ref().unwrap();
+    assert_eq!(d.row, sel);
+    let label = m.tracks[sel].label.as_deref().unwrap();
+    assert!(text.contains(&format!("genre {label}")), "{text}");
+    assert!(text.contains("predicted"), "{text}");
+    assert!(
+        text.contains(&format!("cluster {}", m.assignment[sel])),
+        "{text}"
+    );
+    // The why line wraps instead of being cut: every group is on screen.
+    for g in d.result.why.iter().take(3) {
+        let short = g.name.split(' ').next().unwrap();
+        assert!(
+            text.contains(&format!("{short} {:.2}", g.agreement)),
+            "{short} in:\n{text}"
+        );
+    }
+    // Its nearest track is listed with its similarity.
+    let near = &d.result.similar[0];
+    let near_name = musim::tui::labels::display_name(&m.tracks[near.track as usize]);
+    assert!(
+        text.contains(&format!("{:.2} {near_name}", near.similarity)),
+        "{text}"
+    );
+    // Wide: the why line is one line.
+    let (wide, _) = render(&a, 200, 60);
+    let why: Vec<String> = d
+        .result
+        .why
+        .iter()
+        .take(3)
+        .map(|g| format!("{} {:.2}", g.name.split(' ').next().unwrap(), g.agreement))
+        .collect();
+    assert!(
+        wide.contains(&format!("why: {}", why.join(" · "))),
+        "{wide}"
+    );
+}
+
+#[test]
+fn the_explorer_and_query_give_the_same_genre_and_confidence() {
+    let (lib, m) = library();
+    let mut a = app(Some(Arc::clone(&m)));
+    let row = row_of(&m, "high2");
+    a.select_track(row);
+    let shown = a.details.clone().unwrap().result;
+    let cli = musim::query::query_file(
+        &m,
+        &lib.root.join("high/high2.wav"),
+        musim::query::DEFAULT_K,
+    )
+    .unwrap();
+    assert_eq!(shown.genre, cli.genre);
+    assert_eq!(shown.similar, cli.similar);
+    assert_eq!(shown.similar.len(), musim::query::DEFAULT_K);
+    let g = cli.genre.unwrap();
+    let (text, _) = render(&a, 120, 40);
+    assert!(
+        text.contains(&format!(
+            "predicted {} {:.0}% ({} nearest)",
+            g.genre,
+            g.confidence * 100.0,
+            musim::query::DEFAULT_K
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_finder_selects_a_track_from_a_typed_fragment() {
+    let (lib, m) = library();
+    let mut a = app(Some(Arc::clone(&m)));
+    let mut rt = runtime(&lib);
+    on_key(&mut a, &mut rt, key(KeyCode::Char('/')));
+    for c in "nois3".chars() {
+        on_key(&mut a, &mut rt, key(KeyCode::Char(c)));
+    }
+    let want = row_of(&m, "noise3");
+    assert!(a.finding());
+    assert_eq!(a.finder.chosen(), Some(want));
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("noise3"), "{text}");
+    assert!(text.contains("find"), "{text}");
+    // Fewer letters match more tracks; the list updates per keystroke.
+    on_key(&mut a, &mut rt, key(KeyCode::Backspace));
+    assert!(a.finder.total >= 5, "{:?}", a.finder);
+    on_key(&mut a, &mut rt, key(KeyCode::Char('3')));
+    on_key(&mut a, &mut rt, key(KeyCode::Enter));
+    assert!(!a.typing);
+    assert_eq!(a.selected, Some(want));
+    assert_eq!(a.focus, Pane::Map);
+    assert_eq!(a.details.as_ref().map(|d| d.row), Some(want));
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.lines().next().unwrap().contains("noise3"), "{text}");
+    assert!(text.contains("selected · noise3"), "{text}");
+    // A path in the same line is a query, not a search.
+    on_key(&mut a, &mut rt, key(KeyCode::Char('/')));
+    a.input.set(lib.query.to_str().unwrap());
+    a.typed();
+    assert!(!a.finding());
+    assert!(matches!(a.enter(), Some(Effect::Query(..))));
+}
+
+#[test]
+fn zoom_and_pan_keep_the_cursor_in_view() {
+    let (_lib, m) = library();
+    let mut a = app(Some(Arc::clone(&m)));
+    // The rightmost point: zooming about the centre would lose it first.
+    let edge = (0..m.len())
+        .max_by(|&i, &j| m.map[i][0].total_cmp(&m.map[j][0]))
+        .unwrap();
+    a.select_track(edge);
+    while a.view.zoom < 4.0 {
+        a.apply(Action::ZoomIn);
+        assert!(a.cursor_in_view(), "zoom {}", a.view.zoom);
+    }
+    let (_, buf) = render(&a, 80, 24);
+    assert!(cursor_drawn(&buf, 80, 24), "◆ on the map at 4×");
+    for pan in [
+        Action::PanLeft,
+        Action::PanUp,
+        Action::PanRight,
+        Action::PanDown,
+    ] {
+        for _ in 0..6 {
+            a.apply(pan);
+            assert!(a.cursor_in_view(), "{pan:?}");
+        }
+    }
+    let (_, buf) = render(&a, 200, 60);
+    assert!(cursor_drawn(&buf, 200, 60));
+}
+
+#[test]
+fn the_map_draws_points_over_dim_neighbour_lines_and_the_legend_toggles() {
+    let (_lib, m) = library();
+    let mut a = app(Some(Arc::clone(&m)));
+    a.select_track(row_of(&m, "low0"));
+    let (w, h) = (200, 60);
+    let (text, buf) = render(&a, w, h);
+    let inner = map_inner(w, h);
+    let ([x0, x1], [y0, y1]) = a.window();
+    let d = a.details.clone().unwrap();
+    for s in &d.result.similar {
+        let p = m.map[s.track as usize];
+        let c = ((f64::from(p[0]) - x0) / (x1 - x0) * f64::from(inner.width)).floor() as u16;
+        let r = ((y1 - f64::from(p[1])) / (y1 - y0) * f64::from(inner.height)).floor() as u16;
+        let cell = &buf[(
+            inner.x + c.min(inner.width - 1),
+            inner.y + r.min(inner.height - 1),
+        )];
+        let sym = cell.symbol().chars().next().unwrap();
+        assert!(
+            !('\u{2800}'..='\u{28FF}').contains(&sym),
+            "a neighbour's point is drawn over the lines, not under: {sym:?}"
+        );
+    }
+    // Lines are dim: no braille cell in a bright colour.
+    for y in inner.y..inner.y + inner.height {
+        for x in inner.x..inner.x + inner.width {
+            let cell = &buf[(x, y)];
+            if cell
+                .symbol()
+                .chars()
+                .all(|c| ('\u{2801}'..='\u{28FF}').contains(&c))
+            {
+                assert_eq!(cell.fg, Color::Rgb(88, 88, 88), "line at {x},{y}");
+            }
+        }
+    }
+    // Sparse at 200×60: points are large dots.
+    assert!(text.matches('●').count() >= 8, "{text}");
+    assert!(text.contains("● high"), "{text}");
+    a.apply(Action::ToggleLegend);
+    let (text, _) = render(&a, w, h);
+    assert!(!text.contains("● high"), "g hides the legend:\n{text}");
+    a.apply(Action::ToggleLegend);
+    let (text, _) = render(&a, w, h);
+    assert!(text.contains("● high"), "{text}");
+}
+
+#[test]
+fn help_fits_scrolls_and_mentions_the_mouse() {
+    let (_lib, m) = library();
+    let mut a = app(Some(m));
+    a.apply(Action::Help);
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("any other key closes"), "{text}");
+    assert!(text.contains("more"), "a scroll hint:\n{text}");
+    for _ in 0..60 {
+        a.apply(Action::Down);
+    }
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("mouse wheel"), "scrolled to the end:\n{text}");
+    assert!(text.contains("mouse click"), "{text}");
+    // Wide and tall: everything at once, nothing cut.
+    a.help_scroll = 0;
+    let (text, _) = render(&a, 200, 60);
+    for want in [
+        "preview the selected track (or query) and its neighbours",
+        "select the nearest point on the map",
+        "show / hide the map's legend",
+        "any key closes",
+    ] {
+        assert!(text.contains(want), "{want}:\n{text}");
+    }
+    a.apply(Action::Left);
+    assert!(!a.help);
+}
+
+#[test]
+fn a_long_typed_path_shows_its_cursor_end() {
+    let (_lib, m) = library();
+    let mut a = app(Some(m));
+    a.apply(Action::FocusQuery);
+    let long = format!("/{}/the-end-of-it.wav", "a-long-folder-name".repeat(6));
+    for c in long.chars() {
+        a.input.insert(&c.to_string());
+    }
+    a.typed();
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("…"), "{text}");
+    assert!(text.contains("the-end-of-it.wav"), "{text}");
+    a.typing = false;
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("the-end-of-it.wav"), "{text}");
+}
+
+#[test]
+fn selected_rows_are_black_on_a_light_bar() {
+    let (_lib, m) = library();
+    let mut a = app(Some(Arc::clone(&m)));
+    a.apply(Action::NextPane);
+    let (text, buf) = render(&a, 100, 30);
+    let y = text
+        .lines()
+        .position(|l| l.contains(&format!(" {} ██", a.cluster)))
+        .unwrap_or_else(|| panic!("cluster row:\n{text}")) as u16;
+    let bg = musim::tui::ui::theme::SELECTION_BG;
+    let bar = Color::Rgb(bg.0, bg.1, bg.2);
+    let texts: Vec<_> = (0..100)
+        .map(|x| &buf[(x, y)])
+        .filter(|c| c.bg == bar && c.symbol().chars().any(char::is_alphanumeric))
+        .collect();
+    assert!(!texts.is_empty(), "{text}");
+    assert!(texts.iter().all(|c| c.fg == Color::Black), "{texts:?}");
 }

@@ -289,11 +289,11 @@ impl App {
     /// (`t` on an unchanged library must not look like nothing happened).
     pub fn trained(&mut self, model: Arc<Model>) {
         self.job = None;
-        let unchanged = self.model.as_ref().is_some_and(|m| m.key == model.key);
-        self.notice = Some(if unchanged {
-            format!("up to date: {} tracks, nothing changed", model.len())
-        } else {
-            format!("model rebuilt: {} tracks", model.len())
+        let n = model.len();
+        self.notice = Some(match &self.model {
+            Some(m) if m.key == model.key => format!("up to date: {n} tracks, nothing changed"),
+            Some(_) => format!("model rebuilt: {n} tracks"),
+            None => format!("model built: {n} tracks"),
         });
         self.set_model(model);
     }
@@ -633,15 +633,15 @@ impl App {
         self.follow_selection();
     }
 
-    /// Pan by a quarter of the window; a cursor left outside moves to the
-    /// point nearest the new centre, so it stays in view.
+    /// Pan by a quarter of the window, within the map's bounds; a cursor
+    /// left outside moves to the point nearest the new centre (and the view
+    /// to it, should the window have no point), so it stays in view.
     fn pan(&mut self, dx: f64, dy: f64) {
         let ([x0, x1], [y0, y1]) = self.window();
-        self.view.cx += dx * (x1 - x0) / 4.0;
-        self.view.cy += dy * (y1 - y0) / 4.0;
-        let ([x0, x1], [y0, y1]) = self.window();
-        let inside = |(x, y): (f64, f64)| x >= x0 && x <= x1 && y >= y0 && y <= y1;
-        if self.cursor().is_some_and(inside) {
+        let (bx0, bx1, by0, by1) = self.bounds();
+        self.view.cx = (self.view.cx + dx * (x1 - x0) / 4.0).clamp(bx0, bx1);
+        self.view.cy = (self.view.cy + dy * (y1 - y0) / 4.0).clamp(by0, by1);
+        if self.cursor_in_view() {
             return;
         }
         let Some(m) = &self.model else { return };
@@ -650,15 +650,15 @@ impl App {
             .map
             .iter()
             .enumerate()
-            .map(|(j, p)| (f64::from(p[0]), f64::from(p[1]), j))
-            .filter(|&(x, y, _)| inside((x, y)))
-            .min_by(|a, b| {
-                ((a.0 - cx).powi(2) + (a.1 - cy).powi(2))
-                    .total_cmp(&((b.0 - cx).powi(2) + (b.1 - cy).powi(2)))
-            });
-        if let Some((_, _, j)) = best {
+            .map(|(j, p)| {
+                let d = (f64::from(p[0]) - cx).powi(2) + (f64::from(p[1]) - cy).powi(2);
+                (d, j)
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, j)) = best {
             self.selected = Some(j);
             self.sync_cluster_to_selection();
+            self.follow_selection();
         }
     }
 

@@ -72,10 +72,12 @@ impl Input {
 
     /// Tab completion of the path being typed (the whole line): extend to
     /// the longest common prefix of the matching entries; a unique folder
-    /// gets its `/`. Returns the candidates when several remain.
+    /// gets its `/`. Returns the candidates when several remain. A line
+    /// typed with backslash escapes (`new\ so`) is completed escaped.
     pub fn complete(&mut self) -> Vec<String> {
         let typed = self.text.clone();
-        let expanded = super::paste::expand_home(&typed);
+        let escaped = typed.contains('\\');
+        let expanded = super::paste::expand_home(&super::paste::unescape(&typed));
         let (dir, prefix) = match expanded.rfind('/') {
             Some(i) => (expanded[..=i].to_string(), expanded[i + 1..].to_string()),
             None => (String::new(), expanded.clone()),
@@ -104,7 +106,13 @@ impl Input {
             }
         }
         // Keep what the user typed (e.g. "~/") and append the completion.
-        let mut completed = format!("{typed}{}", &common[prefix.len().min(common.len())..]);
+        let added = &common[prefix.len().min(common.len())..];
+        let added = if escaped {
+            super::paste::escape(added)
+        } else {
+            added.to_string()
+        };
+        let mut completed = format!("{typed}{added}");
         if names.len() == 1 && names[0].1 {
             completed.push('/');
         }
@@ -163,6 +171,14 @@ mod tests {
         i.insert("o");
         i.complete();
         assert_eq!(i.text(), format!("{base}/songs/track one.wav"));
+        // After a backslash-escaped space, completed escaped.
+        i.set(&format!("{base}/songs/track\\ t"));
+        assert!(i.complete().is_empty());
+        assert_eq!(i.text(), format!("{base}/songs/track\\ two.wav"));
+        assert_eq!(
+            super::super::paste::targets(i.text()),
+            vec![format!("{base}/songs/track two.wav")]
+        );
         i.set(&format!("{base}/nothing-here"));
         assert!(i.complete().is_empty());
         assert_eq!(i.text(), format!("{base}/nothing-here"));

@@ -38,11 +38,11 @@ pub fn targets(text: &str) -> Vec<String> {
     if started {
         out.push(cur);
     }
-    // A single unquoted path with spaces typed by hand ("/a/my song.mp3")
+    // A single unquoted path with spaces typed by hand ("~/my song.mp3")
     // splits into pieces that do not exist; the whole text does.
     if out.len() > 1
         && !text.contains(['\'', '"', '\\', '\n'])
-        && std::path::Path::new(text.trim()).exists()
+        && std::path::Path::new(&expand_home(text.trim())).exists()
     {
         return vec![text.trim().to_string()];
     }
@@ -79,6 +79,32 @@ pub fn from_file_uri(s: &str) -> Option<String> {
         i += 1;
     }
     Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Typed text with its backslash escapes undone (`new\ song` → `new
+/// song`), as a shell would read one word.
+pub fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `s` with spaces, quotes and backslashes escaped by a backslash.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, ' ' | '\\' | '\'' | '"') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `~` or `~/x` → the home folder.
@@ -130,6 +156,15 @@ mod tests {
         std::fs::write(&p, b"x").unwrap();
         let s = p.to_str().unwrap();
         assert_eq!(targets(s), vec![s.to_string()]);
+    }
+
+    #[test]
+    fn escapes_are_undone_and_redone() {
+        // The `~/new song.wav` case runs in tests/tui_e2e.rs, with a HOME
+        // of the test's own.
+        assert_eq!(unescape("a\\ b\\\\c"), "a b\\c");
+        assert_eq!(escape("a b\\c"), "a\\ b\\\\c");
+        assert_eq!(unescape(&escape("x 'y' \"z\"")), "x 'y' \"z\"");
     }
 
     #[test]

@@ -171,12 +171,21 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
     let selected = app
         .selected
         .and_then(|i| m.map.get(i).map(|p| (i, f64::from(p[0]), f64::from(p[1]))));
-    let neighbours: Vec<[f32; 2]> = selected
-        .and_then(|(i, _, _)| m.graph.get(i))
-        .map_or(&[][..], Vec::as_slice)
-        .iter()
-        .filter_map(|nb| m.map.get(nb.index as usize).copied())
-        .collect();
+    // The nearest tracks the details pane lists (the graph's until then).
+    let rows: Vec<usize> = match (&app.details, selected) {
+        (Some(d), Some((i, _, _))) if d.row == i => {
+            d.result.similar.iter().map(|s| s.track as usize).collect()
+        }
+        (_, Some((i, _, _))) => m
+            .graph
+            .get(i)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|nb| nb.index as usize)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let neighbours: Vec<[f32; 2]> = rows.iter().filter_map(|&r| m.map.get(r).copied()).collect();
     // Neighbour lines first, so the points are drawn over them.
     if let Some((_, sx, sy)) = selected {
         let canvas = Canvas::default()
