@@ -1,10 +1,14 @@
 //! Explorer rendering benchmark (run: `cargo bench --bench tui`).
 //!
-//! A model of N synthetic tracks (`MUSIM_BENCH_TUI_N`, default 10 000):
-//! time to render a full frame (map with every point, clusters, query pane,
-//! status) into an off-screen 200×60 buffer — bar ≤ 10 ms — and the
-//! key-to-frame time (apply a key, render) while a training worker keeps
-//! the cores busy — bar: under one frame.
+//! A model of N synthetic tracks (`MUSIM_BENCH_TUI_N`, default 10 000;
+//! `MUSIM_BENCH_TUI_TSNE` t-SNE iterations, default 250, fewer make a
+//! 100 000-track model quicker to build and draw the same): time to render
+//! a full frame (map with every point, clusters, details, query line,
+//! status) into an off-screen 200×60 buffer — bar ≤ 10 ms; the finder's
+//! update per typed key — bar ≤ 20 ms; a cursor move (its details: the
+//! query module's answer for the track); and the key-to-frame time while a
+//! training worker keeps the cores busy (`MUSIM_BENCH_TUI_BUSY=0` skips
+//! it) — bar: under one frame.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -60,8 +64,12 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
+    let iterations: usize = std::env::var("MUSIM_BENCH_TUI_TSNE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(250);
     let params = ModelParams {
-        tsne_iterations: 250,
+        tsne_iterations: iterations,
         ..ModelParams::default()
     };
     let no = AtomicBool::new(false);
@@ -89,6 +97,41 @@ fn main() {
         median(times.clone()),
         times.iter().cloned().fold(0.0, f64::max)
     );
+
+    // Find as you type: "g", "g1", "g1/", … then back to "" (the first
+    // letters match the most tracks: the slowest).
+    let typed = ["g", "g1", "g1/", "g1/1", "g1/12", "1", "12", "123", "1234"];
+    let mut keystrokes = Vec::new();
+    for _ in 0..5 {
+        for t in typed {
+            let start = Instant::now();
+            app.finder.update(t);
+            keystrokes.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+        app.finder.update("");
+    }
+    println!(
+        "  finder update per keystroke: median {:.2} ms, max {:.2} ms (bar ≤ 20 ms)",
+        median(keystrokes.clone()),
+        keystrokes.iter().cloned().fold(0.0, f64::max)
+    );
+
+    // A cursor move: the new selection's details (nearest tracks, vote).
+    let moves: Vec<f64> = (0..20)
+        .map(|i| {
+            let start = Instant::now();
+            app.select_track((i * 7919) % n);
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    println!(
+        "  selecting a track (its details): median {:.2} ms, max {:.2} ms",
+        median(moves.clone()),
+        moves.iter().cloned().fold(0.0, f64::max)
+    );
+    if std::env::var("MUSIM_BENCH_TUI_BUSY").is_ok_and(|v| v == "0") {
+        return;
+    }
 
     // Key → frame while a worker trains another model on all cores.
     let busy = std::thread::spawn(move || {

@@ -22,10 +22,21 @@ fn file_stem(path: &str) -> String {
         .map_or_else(|| file_name(path), |n| n.to_string_lossy().into_owned())
 }
 
-/// What the explorer calls a track: its file stem (the index has no
-/// title or artist tags yet).
+/// What the explorer calls a track: "Artist — Title" from its tags, else
+/// its file stem ([`Track::show_name`]).
 pub fn display_name(track: &Track) -> String {
-    safe(&file_stem(&track.path_text())).into_owned()
+    track.show_name()
+}
+
+/// A track's album and year, "Album (1999)", when its tags have them.
+pub fn album(track: &Track) -> Option<String> {
+    let album = track.meta.album.as_deref().map(|a| safe(a).into_owned());
+    match (album, track.meta.year) {
+        (Some(a), Some(y)) => Some(format!("{a} ({y})")),
+        (Some(a), None) => Some(a),
+        (None, Some(y)) => Some(y.to_string()),
+        (None, None) => None,
+    }
 }
 
 /// The display name of a file that may not be in the library (a query).
@@ -43,9 +54,9 @@ pub fn track_file(track: &Track) -> String {
     safe(&file_name(&track.path_text())).into_owned()
 }
 
-/// The text the finder matches a typed fragment against: the display name
-/// and the file name (title, artist and album join it once the index
-/// reads tags). Not shown, so not made safe.
+/// The text the finder matches a typed fragment against: the name
+/// (artist and title, or the stem), the album and the file name with its
+/// folder. Not shown, so not made safe.
 pub fn search_text(track: &Track) -> String {
     let path = track.path_text();
     let parent = std::path::Path::new(&path)
@@ -53,7 +64,8 @@ pub fn search_text(track: &Track) -> String {
         .and_then(|p| p.file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    format!("{} {parent}/{}", file_stem(&path), file_name(&path))
+    let album = track.meta.album.as_deref().unwrap_or("");
+    format!("{} {album} {parent}/{}", track.name(), file_name(&path))
 }
 
 /// "1:07".
@@ -119,6 +131,22 @@ mod tests {
         assert_eq!(display_name(&track("/m/a\x1b[31mb.mp3")), "a\\e[31mb");
         assert_eq!(path_name("/tmp/new song.flac"), "new song");
         assert!(search_text(&track("/m/jazz/jazz.03.wav")).contains("jazz/jazz.03.wav"));
+    }
+
+    #[test]
+    fn tags_name_a_track_and_are_searched() {
+        let mut t = track("/m/x/07 song.flac");
+        t.meta.artist = Some("Nina".into());
+        t.meta.title = Some("Sinnerman".into());
+        t.meta.album = Some("Pastel Blues".into());
+        t.meta.year = Some(1965);
+        assert_eq!(display_name(&t), "Nina — Sinnerman");
+        assert_eq!(album(&t).as_deref(), Some("Pastel Blues (1965)"));
+        let s = search_text(&t);
+        for part in ["Nina", "Sinnerman", "Pastel Blues", "07 song.flac"] {
+            assert!(s.contains(part), "{part} in {s}");
+        }
+        assert_eq!(album(&track("/m/a.wav")), None);
     }
 
     #[test]

@@ -177,6 +177,13 @@ fn answer(f: &mut Frame<'_>, area: Rect, app: &App, m: &Model, r: &QueryResult, 
         theme::strong(),
     ));
     essential.push(Line::from(title));
+    let album = match subject {
+        Subject::Track(row) => m.tracks.get(*row).and_then(labels::album),
+        Subject::Query => None,
+    };
+    if let Some(a) = album {
+        essential.push(Line::from(Span::styled(fit(&a, w), theme::soft())));
+    }
     let label = match subject {
         Subject::Track(row) => m.tracks.get(*row).and_then(|t| t.label.as_deref()),
         Subject::Query => None,
