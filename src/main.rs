@@ -552,7 +552,7 @@ fn chain(
             .similarity
             .map_or("      ".to_string(), |v| format!("{v:>6.3}"));
         let label = safe(s.label.as_deref().unwrap_or("-"));
-        println!("{:>3}. {sim}  {label:<12} {}", i + 1, safe(&s.path));
+        println!("{:>3}. {sim}  {label:<12} {}", i + 1, safe(&s.info.name));
     }
     Ok(ExitCode::SUCCESS)
 }

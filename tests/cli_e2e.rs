@@ -79,8 +79,8 @@ fn index_then_export_a_labelled_library() {
     assert!(r.stdout.is_empty(), "{r:?}");
     let mut rd = csv::Reader::from_path(&out).unwrap();
     let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
-    assert_eq!(&header[..3], ["path", "label", "duration_s"]);
-    assert_eq!(&header[3..], feature_names());
+    assert_eq!(&header[..11], musim::export::CSV_COLUMNS);
+    assert_eq!(&header[11..], feature_names());
     let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 3);
     let labels: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
@@ -88,7 +88,7 @@ fn index_then_export_a_labelled_library() {
     for row in &rows {
         let d: f64 = row[2].parse().unwrap();
         assert!((d - 2.0).abs() < 0.05, "duration {d}");
-        for v in row.iter().skip(3) {
+        for v in row.iter().skip(11) {
             assert!(v.parse::<f32>().unwrap().is_finite());
         }
     }

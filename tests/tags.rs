@@ -263,3 +263,169 @@ fn an_index_of_the_previous_format_gets_its_tags_without_new_analysis() {
         assert_eq!(u.outcome, n.outcome);
     }
 }
+
+mod cli_support;
+
+/// A library laid out `Artist/Album/NN Title.ext` whose genres are only in
+/// the tags: two artists of low tones tagged Rock, two of high tones tagged
+/// Jazz (one with its genre as an ID3v1 number), and one untagged track.
+fn tagged_library(root: &Path) {
+    let specs = [
+        ("Ann", "rock", 220.0),
+        ("Bob", "Rock", 260.0),
+        ("Cid", "jazz", 1800.0),
+        ("Dee", "(8)", 2100.0),
+    ];
+    for (artist, genre, freq) in specs {
+        for n in 0..3 {
+            let title = format!("{artist} Song {n}");
+            let p = root
+                .join(artist)
+                .join("Album")
+                .join(format!("0{n} {title}.mp3"));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            let out = Command::new("ffmpeg")
+                .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+                .arg(format!(
+                    "sine=frequency={}:duration=2",
+                    freq + 15.0 * f64::from(n)
+                ))
+                .args([
+                    "-metadata",
+                    &format!("title={title}"),
+                    "-metadata",
+                    &format!("artist={artist}"),
+                ])
+                .args([
+                    "-metadata",
+                    &format!("album={artist} Album"),
+                    "-metadata",
+                    &format!("genre={genre}"),
+                ])
+                .args(["-metadata", "date=2010"])
+                .arg(&p)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    tagged(&root.join("loose/untagged.mp3"), 2.0, &[]);
+}
+
+#[test]
+fn a_tag_labelled_library_is_named_and_scored_on_the_command_line() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let env = cli_support::Env::new();
+    let lib = env.path("lib");
+    tagged_library(&lib);
+    let l = lib.to_str().unwrap();
+    let r = env.run(&["index", "--library", l]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.run(&["--library", l]);
+    assert_eq!(r.code, 0, "{r:?}");
+    // 12 of 13 tracks labelled from tags, with Jazz from "(8)" and "jazz".
+    assert!(
+        r.stdout.contains(
+            "labels:    2: Jazz (6), Rock (6) (from genre tags; 12 of 13 tracks labelled)"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("tags:      12 of 13 analysed tracks have a title, 12 an artist, 12 a genre"),
+        "{}",
+        r.stdout
+    );
+    let r = env.run(&["train", "--library", l]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("★ Ann — Ann Song"), "{}", r.stdout);
+
+    let q = lib.join("Ann/Album/00 Ann Song 0.mp3");
+    let r = env.run(&[
+        "query",
+        "--library",
+        l,
+        q.to_str().unwrap(),
+        "-k",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (&j["track"]["title"], &j["track"]["artist"]),
+        (&"Ann Song 0".into(), &"Ann".into())
+    );
+    assert_eq!(j["genre"]["genre"], "Rock");
+    let first = &j["similar"][0];
+    assert_eq!(first["genre"], "Rock");
+    assert!(first["name"].as_str().unwrap().contains(" — "), "{first}");
+    assert_eq!(first["year"], 2010);
+
+    let m3u = env.path("q.m3u");
+    let r = env.run(&[
+        "query",
+        "--library",
+        l,
+        q.to_str().unwrap(),
+        "-k",
+        "3",
+        "--m3u",
+        m3u.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.contains("track:   Ann — Ann Song 0"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(" Rock         Ann — Ann Song 1"),
+        "{}",
+        r.stdout
+    );
+    let playlist = std::fs::read_to_string(&m3u).unwrap();
+    assert!(
+        playlist.starts_with("#EXTM3U\n#EXTINF:2,Ann - Ann Song "),
+        "{playlist}"
+    );
+
+    let csv_path = env.path("f.csv");
+    let r = env.run(&[
+        "export",
+        "--library",
+        l,
+        "--format",
+        "csv",
+        "-o",
+        csv_path.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let mut rd = csv::Reader::from_path(&csv_path).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 13);
+    let untagged = rows
+        .iter()
+        .find(|r| r[0].ends_with("untagged.mp3"))
+        .unwrap();
+    // Unlabelled, named by its stem, and still given a predicted genre.
+    assert_eq!(
+        (&untagged[1], &untagged[3], &untagged[7]),
+        ("", "untagged", "")
+    );
+    assert!(["Rock", "Jazz"].contains(&&untagged[9]), "{untagged:?}");
+    let c: f64 = untagged[10].parse().unwrap();
+    assert!(c > 0.0 && c <= 1.0);
+    for r in rows.iter().filter(|r| !r[1].is_empty()) {
+        // Leave-one-out predictions on well-separated tones are right.
+        assert_eq!(&r[9], &r[1], "{r:?}");
+        assert_eq!(&r[8], "2010");
+    }
+}

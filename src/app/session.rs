@@ -366,12 +366,28 @@ impl Session {
     /// Export the index to `output` (atomically) or to stdout.
     pub fn export(&self, format: Format, output: Option<&Path>) -> Result<(), SessionError> {
         let index = self.load()?;
+        // Predicted genres come from the model (the stored one when it is
+        // current, else built, quietly); without one, the columns are empty.
+        let cancel = AtomicBool::new(false);
+        let predicted = crate::app::model_file::ensure_with(
+            index.clone(),
+            &self.index_path,
+            None,
+            self.similarity,
+            &|_| {},
+            &cancel,
+        )
+        .map(|e| export::predictions(&e.model))
+        .unwrap_or_default();
         match output {
-            Some(path) => write_atomic(path, |w| export::write(&index, format, w))?,
+            Some(path) => {
+                write_atomic(path, |w| export::write_with(&index, &predicted, format, w))?
+            }
             None => {
                 let stdout = std::io::stdout();
                 let mut w = std::io::BufWriter::new(stdout.lock());
-                let r = export::write(&index, format, &mut w).and_then(|()| w.flush());
+                let r =
+                    export::write_with(&index, &predicted, format, &mut w).and_then(|()| w.flush());
                 match r {
                     // `musim-tui export | head` is not an error.
                     Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}

@@ -8,8 +8,9 @@ use std::path::Path;
 
 use crate::library::index::Index;
 use crate::library::indexer::{Report, Saved};
+use crate::library::labels::{LabelSource, Used};
 use crate::library::scan::ProblemKind;
-use crate::store::paths::show;
+use crate::store::paths::{from_bytes, show};
 use crate::store::text::safe;
 
 /// How many example paths to show per group.
@@ -137,14 +138,56 @@ pub fn library_summary(index: &Index, index_path: &Path) -> String {
         index.failed()
     );
     let labels = index.label_counts();
+    let analysed: Vec<_> = index
+        .entries
+        .iter()
+        .filter(|e| e.values().is_some())
+        .collect();
+    let count = |f: &dyn Fn(&crate::tags::Tags) -> bool| {
+        analysed
+            .iter()
+            .filter(|e| e.tags.as_ref().is_some_and(f))
+            .count()
+    };
+    let _ = writeln!(
+        s,
+        "tags:      {} of {} analysed tracks have a title, {} an artist, {} a genre",
+        count(&|t| t.title.is_some()),
+        analysed.len(),
+        count(&|t| t.main_artist().is_some()),
+        count(&|t| !t.genres().is_empty()),
+    );
+    let source = crate::library::labels::used(
+        &index.entries,
+        &from_bytes(&index.header.root),
+        index.header.labels,
+    );
+    let from = match source {
+        Used::Folder => "folders",
+        Used::Tag => "genre tags",
+        Used::None => "none",
+    };
     if labels.is_empty() {
-        let _ = writeln!(s, "labels:    none (not in the <genre>/<file> layout)");
+        let why = match index.header.labels {
+            LabelSource::None => "--labels none",
+            LabelSource::Folder => "not in the <genre>/<file> layout",
+            LabelSource::Tag => "no genre tags",
+            LabelSource::Auto => "no genre tags, and not in the <genre>/<file> layout",
+        };
+        let _ = writeln!(s, "labels:    none ({why})");
     } else {
         let parts: Vec<String> = labels
             .iter()
             .map(|(l, n)| format!("{} ({n})", safe(l)))
             .collect();
-        let _ = writeln!(s, "labels:    {}: {}", labels.len(), parts.join(", "));
+        let labelled: usize = labels.iter().map(|(_, n)| n).sum();
+        let _ = writeln!(
+            s,
+            "labels:    {}: {} (from {from}; {labelled} of {} tracks labelled)",
+            labels.len(),
+            parts.join(", "),
+            analysed.len()
+        );
     }
     let _ = writeln!(
         s,

@@ -79,6 +79,20 @@ pub enum Used {
 /// source used (for `auto`: folders when every entry is in the GTZAN
 /// layout, else tags). Entries whose tags are not read yet get no tag label.
 pub fn apply(entries: &mut [Entry], root: &Path, source: LabelSource) -> Used {
+    let (used, labels) = labels(entries, root, source);
+    for (e, l) in entries.iter_mut().zip(labels) {
+        e.label = l;
+    }
+    used
+}
+
+/// Which source [`apply`] uses for these entries (nothing is changed).
+pub fn used(entries: &[Entry], root: &Path, source: LabelSource) -> Used {
+    labels(entries, root, source).0
+}
+
+/// The source used and the label of every entry.
+fn labels(entries: &[Entry], root: &Path, source: LabelSource) -> (Used, Vec<Option<String>>) {
     let folders = || {
         let paths: Vec<_> = entries.iter().map(|e| from_bytes(&e.path)).collect();
         let rels: Vec<&Path> = paths
@@ -87,7 +101,7 @@ pub fn apply(entries: &mut [Entry], root: &Path, source: LabelSource) -> Used {
             .collect();
         assign(&rels)
     };
-    let (used, labels) = match source {
+    match source {
         LabelSource::None => (Used::None, vec![None; entries.len()]),
         LabelSource::Folder => (Used::Folder, folders()),
         LabelSource::Tag => (Used::Tag, tag_labels(entries)),
@@ -99,11 +113,7 @@ pub fn apply(entries: &mut [Entry], root: &Path, source: LabelSource) -> Used {
                 (Used::Tag, tag_labels(entries))
             }
         }
-    };
-    for (e, l) in entries.iter_mut().zip(labels) {
-        e.label = l;
     }
-    used
 }
 
 fn tag_labels(entries: &[Entry]) -> Vec<Option<String>> {

@@ -38,7 +38,7 @@ pub fn describe(model: &Model) -> String {
         );
         for &r in c.representatives() {
             if let Some(t) = model.tracks.get(r as usize) {
-                let _ = writeln!(o, "      ★ {}", t.show_path());
+                let _ = writeln!(o, "      ★ {}", t.show_name());
             }
         }
     }

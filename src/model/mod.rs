@@ -120,6 +120,11 @@ impl Track {
         self.meta.show_name(&self.path)
     }
 
+    /// The track's name and main tags for outputs ([`Tags::info`]).
+    pub fn info(&self) -> crate::tags::TrackInfo {
+        self.meta.info(&self.path)
+    }
+
     /// The artist neighbours are filtered by (track artist, else album
     /// artist), as data.
     pub fn artist(&self) -> Option<&str> {

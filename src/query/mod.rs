@@ -16,9 +16,10 @@ use crate::model::archetype::Archetype;
 use crate::model::graph::Neighbour;
 use crate::model::groups::{agreement, Group};
 use crate::model::kmeans::nearest_centroid;
-use crate::model::Model;
+use crate::model::{Model, Track};
 use crate::similarity::{Point, SpaceError};
 use crate::store::paths::{lossy, show, to_bytes};
+use crate::tags::TrackInfo;
 
 /// Neighbours a query reports and votes with, unless told otherwise (the
 /// command line's `-k` and the explorer share it).
@@ -108,6 +109,10 @@ pub struct Similar {
     pub track: u32,
     /// Path (text data: show it through [`crate::store::text::safe`]).
     pub path: String,
+    /// Name and tags (`name`, `title`, `artist`, `album`, `genre`, `year`
+    /// beside `path` in JSON).
+    #[serde(flatten)]
+    pub info: TrackInfo,
     /// Genre label.
     pub label: Option<String>,
     /// Cosine similarity on z-scored fingerprints, −1..1.
@@ -162,6 +167,9 @@ pub struct QueryResult {
     pub source: String,
     /// Title (for a URL).
     pub title: Option<String>,
+    /// The queried track's name and tags (its file's, or the library
+    /// track's).
+    pub track: TrackInfo,
     /// Duration of the analysed audio, seconds.
     pub duration_s: f64,
     /// Row of the query in the model when it is a library track.
@@ -213,12 +221,16 @@ pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, Q
             let mut r = query_point(model, &p, Some(i), k);
             r.source = lossy(path);
             r.duration_s = t.duration_s;
+            r.track = t.info();
             return Ok(r);
         }
     }
     let (p, a, tags) = analyse_point(model, path)?;
     let mut r = query_point(model, &p, own, k);
     r.source = lossy(path);
+    r.track = crate::tags::read(path)
+        .unwrap_or_default()
+        .info(&to_bytes(path));
     r.duration_s = a.duration_s;
     r.warnings = a.warnings;
     r.tags = top_tags(&tags);
@@ -308,6 +320,10 @@ pub fn query_url(
     let mut r = query_file(model, &download.audio, k)?;
     r.source = download.url.clone();
     r.title = download.title.clone();
+    // A download without tags is named by its title, not its temp file.
+    if let (None, Some(t)) = (&r.track.title, &download.title) {
+        r.track.name = t.clone();
+    }
     Ok((r, download))
 }
 
@@ -378,6 +394,7 @@ pub fn query_point(model: &Model, p: &Point, own: Option<usize>, k: usize) -> Qu
             Similar {
                 track: nb.index,
                 path: t.path_text(),
+                info: t.info(),
                 label: t.label.clone(),
                 similarity: nb.similarity,
                 cluster: model
@@ -405,6 +422,10 @@ pub fn query_point(model: &Model, p: &Point, own: Option<usize>, k: usize) -> Qu
         })
         .collect();
     let mut result = QueryResult {
+        track: own
+            .and_then(|i| model.tracks.get(i))
+            .map(Track::info)
+            .unwrap_or_default(),
         source: String::new(),
         title: None,
         duration_s: 0.0,
@@ -455,6 +476,26 @@ fn vote(model: &Model, near: &[(Neighbour, Vec<u32>)]) -> Option<GenreGuess> {
         confidence,
         votes: tally,
     })
+}
+
+/// The predicted genre of every track of the model (rows as in
+/// `model.tracks`): the weighted vote of its neighbours in the similarity
+/// graph, which never holds the track itself, so a labelled track's
+/// prediction is leave-one-out. `None` when no neighbour is labelled.
+pub fn predicted_genres(model: &Model) -> Vec<Option<GenreGuess>> {
+    let k = model.params.neighbours.max(1);
+    (0..model.len())
+        .map(|i| {
+            let mut near: Vec<(Neighbour, Vec<u32>)> = model
+                .graph
+                .get(i)
+                .map(|g| g.iter().map(|n| (*n, Vec::new())).collect())
+                .unwrap_or_default();
+            near.sort_by(|a, b| b.0.similarity.total_cmp(&a.0.similarity));
+            near.truncate(k);
+            vote(model, &near)
+        })
+        .collect()
 }
 
 /// Weighted mean of the neighbours' map positions (weights: squared

@@ -8,7 +8,8 @@ use super::{neighbours, QueryError};
 use crate::model::graph::{chain, Neighbour};
 use crate::model::Model;
 use crate::similarity::Point;
-use crate::store::paths::{lossy, show};
+use crate::store::paths::{lossy, show, to_bytes};
+use crate::tags::TrackInfo;
 
 /// One step of a chain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -16,6 +17,9 @@ pub struct Step {
     /// Path (text data, as in JSON; shown through
     /// [`crate::store::text::safe`]).
     pub path: String,
+    /// Name and tags (beside `path` in JSON).
+    #[serde(flatten)]
+    pub info: TrackInfo,
     /// Genre label.
     pub label: Option<String>,
     /// Similarity to the previous step (None for the first).
@@ -44,6 +48,7 @@ enum End {
     Outside {
         point: Box<Point>,
         label: String,
+        info: TrackInfo,
         neighbours: Vec<Neighbour>,
     },
 }
@@ -58,6 +63,9 @@ fn resolve(model: &Model, path: &Path) -> Result<End, QueryError> {
     Ok(End::Outside {
         point: Box::new(p),
         label: lossy(path),
+        info: crate::tags::read(path)
+            .unwrap_or_default()
+            .info(&to_bytes(path)),
         neighbours: near.into_iter().map(|(n, _)| n).collect(),
     })
 }
@@ -70,16 +78,17 @@ pub fn find_chain(model: &Model, from: &Path, to: &Path) -> Result<Vec<Step>, Pa
     let b = resolve(model, to)?;
     let n = model.len();
     let mut extra: Vec<Vec<Neighbour>> = Vec::new();
-    let mut outside: Vec<(Point, String)> = Vec::new();
+    let mut outside: Vec<(Point, String, TrackInfo)> = Vec::new();
     let mut node = |e: End| match e {
         End::Track(i) => i,
         End::Outside {
             point,
             label,
+            info,
             neighbours,
         } => {
             extra.push(neighbours);
-            outside.push((*point, label));
+            outside.push((*point, label, info));
             n + extra.len() - 1
         }
     };
@@ -107,13 +116,16 @@ pub fn find_chain(model: &Model, from: &Path, to: &Path) -> Result<Vec<Step>, Pa
         .iter()
         .enumerate()
         .map(|(s, &i)| {
-            let (path, label) = if i < n {
-                (model.tracks[i].path_text(), model.tracks[i].label.clone())
+            let (path, info, label) = if i < n {
+                let t = &model.tracks[i];
+                (t.path_text(), t.info(), t.label.clone())
             } else {
-                (outside[i - n].1.clone(), None)
+                let o = &outside[i - n];
+                (o.1.clone(), o.2.clone(), None)
             };
             Step {
                 path,
+                info,
                 label,
                 similarity: (s > 0).then(|| step_similarity(nodes[s - 1], i)),
             }

@@ -30,6 +30,9 @@ pub fn render(r: &QueryResult) -> String {
         safe(&r.source),
         clock(r.duration_s)
     );
+    if r.track.title.is_some() && r.title.as_ref() != Some(&r.track.name) {
+        let _ = writeln!(o, "track:   {}", safe(&r.track.name));
+    }
     if r.library_track.is_some() {
         let _ = writeln!(
             o,
@@ -98,7 +101,7 @@ pub fn render(r: &QueryResult) -> String {
                 "  {:>2}. {:>6.3}  {label:<12} {}{copies}",
                 i + 1,
                 s.similarity,
-                safe(&s.path)
+                safe(&s.info.name)
             );
         }
     }
@@ -144,16 +147,17 @@ pub fn write_m3u(model: &Model, r: &QueryResult, path: &Path) -> Result<(), Writ
             .tracks
             .get(s.track as usize)
             .map_or(-1, |t| t.duration_s.round() as i64);
-        let name = Path::new(&s.path)
-            .file_stem()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let label = s
-            .label
-            .as_deref()
-            .map(|l| format!("{l} — "))
-            .unwrap_or_default();
-        let _ = writeln!(text, "#EXTINF:{secs},{label}{name}");
+        // "Artist - Title" (M3U's usual separator), else the file stem;
+        // one line whatever the tags hold.
+        let name = model
+            .tracks
+            .get(s.track as usize)
+            .map_or_else(|| s.info.name.clone(), |t| t.meta.name_with(&t.path, " - "));
+        let name: String = name
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let _ = writeln!(text, "#EXTINF:{secs},{name}");
         let _ = writeln!(text, "{}", s.path);
     }
     write_atomic(path, |w: &mut dyn Write| w.write_all(text.as_bytes()))

@@ -390,7 +390,7 @@ fn cluster_summaries(model: &Model) -> Vec<ClusterSummary> {
                         let path = model.tracks[t].path_text();
                         Representative {
                             track: t,
-                            name: stem(&path),
+                            name: model.tracks[t].name(),
                             path,
                             label: model.tracks[t].label.clone(),
                             pagerank: model.pagerank.get(t).copied().unwrap_or(0.0),

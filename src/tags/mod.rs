@@ -81,6 +81,38 @@ impl Tags {
     }
 }
 
+/// What outputs say about a track besides its path (JSON, CSV): its name
+/// and main tags, as data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TrackInfo {
+    /// "Artist — Title", else the file stem ([`Tags::name`]).
+    pub name: String,
+    /// Title tag.
+    pub title: Option<String>,
+    /// Artist (track artist, else album artist).
+    pub artist: Option<String>,
+    /// Album.
+    pub album: Option<String>,
+    /// Primary genre tag, normalised.
+    pub genre: Option<String>,
+    /// Year.
+    pub year: Option<u32>,
+}
+
+impl Tags {
+    /// The [`TrackInfo`] of the file at `path` (raw OS bytes) with these tags.
+    pub fn info(&self, path: &[u8]) -> TrackInfo {
+        TrackInfo {
+            name: self.name(path),
+            title: self.title.clone(),
+            artist: self.main_artist().map(String::from),
+            album: self.album.clone(),
+            genre: self.genre(),
+            year: self.year,
+        }
+    }
+}
+
 /// The file name of `path` without its extension (lossy UTF-8), or the
 /// whole path when it has none.
 pub fn stem(path: &[u8]) -> String {
