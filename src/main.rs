@@ -77,8 +77,9 @@ enum Command {
     },
     /// Index the library and build its model: clusters, map, similarity graph.
     Train {
-        /// Number of clusters (default: one per genre, else by silhouette).
-        #[arg(long)]
+        /// Number of clusters, 2 to 1000 (default: one per genre, else by
+        /// silhouette).
+        #[arg(long = "clusters", alias = "k", value_name = "N", value_parser = clusters)]
         k: Option<usize>,
         /// Rebuild even if the stored model is up to date.
         #[arg(long)]
@@ -87,9 +88,10 @@ enum Command {
     /// Find the cluster, genre and most similar tracks of an audio file.
     Query {
         /// Audio file (or http(s) URL, fetched with yt-dlp).
-        target: String,
-        /// Number of similar tracks.
-        #[arg(short, default_value_t = musim::query::DEFAULT_K)]
+        target: std::ffi::OsString,
+        /// Number of similar tracks, 1 to 1000.
+        #[arg(short, long = "neighbours", value_name = "N",
+              default_value_t = musim::query::DEFAULT_K, value_parser = neighbours)]
         k: usize,
         /// Print JSON (schema in the README).
         #[arg(long)]
@@ -118,8 +120,10 @@ enum Command {
         /// Audio files, in order.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// After each file, preview its K most similar library tracks.
-        #[arg(long, value_name = "K", default_value_t = 0)]
+        /// After each file, preview its N most similar library tracks
+        /// (0 to 100).
+        #[arg(short = 'k', long, value_name = "N", default_value_t = 0,
+              value_parser = preview_neighbours)]
         neighbours: usize,
         /// Length of each preview, seconds.
         #[arg(long, value_name = "SECONDS", default_value_t = 15.0)]
@@ -147,6 +151,35 @@ enum Command {
     },
 }
 
+/// A whole number in `lo..=hi`, for clap (out of range: a usage error).
+fn count_in(s: &str, lo: usize, hi: usize) -> Result<usize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{}` is not a whole number", safe(s)))?;
+    if (lo..=hi).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("{n} is out of range: use {lo} to {hi}"))
+    }
+}
+
+/// `train --clusters`: one cluster is no clustering; more than 1000 are
+/// more than anyone can browse.
+fn clusters(s: &str) -> Result<usize, String> {
+    count_in(s, 2, 1000)
+}
+
+/// `query -k/--neighbours`.
+fn neighbours(s: &str) -> Result<usize, String> {
+    count_in(s, 1, 1000)
+}
+
+/// `play -k/--neighbours` (0: none).
+fn preview_neighbours(s: &str) -> Result<usize, String> {
+    count_in(s, 0, 100)
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ExportFormat {
     Csv,
@@ -163,13 +196,18 @@ fn main() -> ExitCode {
         eprintln!("musim-tui: internal error: {}", safe(&msg));
     }));
     let cli = Cli::parse();
+    let (library, index) = (cli.library.clone(), cli.index.clone());
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            // One line, no backtrace: the chain joined by ": ". Paths in
-            // messages are already shown safely; OS, decoder and yt-dlp text
-            // inside them is made safe here ([`safe`] is idempotent).
-            let msg = format!("{e:#}").replace('\n', " ");
+            // One line, no backtrace. Paths in messages are already shown
+            // safely; OS, decoder and yt-dlp text inside them is made safe
+            // here ([`safe`] is idempotent).
+            let msg = app::message::complete(
+                &app::message::one_line(e.as_ref()),
+                library.as_deref(),
+                index.as_deref(),
+            );
             if e.chain().any(|c| {
                 c.is::<Interrupted>() || matches!(c.downcast_ref(), Some(LockError::Cancelled(_)))
             }) {
@@ -455,7 +493,7 @@ fn report(
 
 fn query(
     session: &Session,
-    target: &str,
+    target: &std::ffi::OsStr,
     k: usize,
     json: bool,
     m3u: Option<PathBuf>,
@@ -471,16 +509,19 @@ fn query(
 
 fn query_only(
     session: &Session,
-    target: &str,
+    target: &std::ffi::OsStr,
     k: usize,
     json: bool,
     m3u: Option<PathBuf>,
     add_to: Option<&std::path::Path>,
 ) -> Result<ExitCode> {
-    let is_url = musim::youtube::looks_like_url(target);
+    // A URL is text; anything else is a path, UTF-8 or not.
+    let url_text = target
+        .to_str()
+        .filter(|t| musim::youtube::looks_like_url(t));
     // Bad input fails before any model work.
-    let url = if is_url {
-        Some(musim::youtube::check_url(target)?)
+    let url = if let Some(t) = url_text {
+        Some(musim::youtube::check_url(t)?)
     } else {
         musim::query::check_file(std::path::Path::new(target))?;
         None

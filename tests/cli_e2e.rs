@@ -159,6 +159,17 @@ fn non_utf8_and_unicode_file_names() {
     assert!(r.stdout.contains("Sigur Rós – Hoppípolla 🎵.wav"), "{r:?}");
     let r = env.run(&["index", "--library", s(&lib)]);
     assert!(r.stdout.contains("0 analysed, 3 unchanged"), "{r:?}");
+    // A non-UTF-8 path is queried like any other (it is its own nearest
+    // track, shown safely).
+    let cafe = lib.join(OsStr::from_bytes(b"caf\xe9.wav"));
+    let r = env.run_os(&[
+        OsStr::new("query"),
+        cafe.as_os_str(),
+        OsStr::new("--library"),
+        lib.as_os_str(),
+    ]);
+    ok(&r);
+    assert!(r.stdout.contains("caf\u{fffd}.wav"), "{r:?}");
 }
 
 #[test]

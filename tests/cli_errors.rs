@@ -26,6 +26,48 @@ fn usage_errors_exit_2() {
     assert_eq!(env.run(&["--help"]).code, 0);
 }
 
+/// Counts are named for what they count (`train --clusters`, `query` and
+/// `play` `-k/--neighbours`); 0 where it means nothing, absurd values and
+/// non-numbers are usage errors naming the flag and the range.
+#[test]
+fn counts_out_of_range_are_usage_errors() {
+    let env = Env::new();
+    for (args, flag, range) in [
+        (&["train", "--clusters", "0"][..], "--clusters", "2 to 1000"),
+        (&["train", "--k", "1"][..], "--clusters", "2 to 1000"),
+        (
+            &["train", "--clusters", "5000"][..],
+            "--clusters",
+            "2 to 1000",
+        ),
+        (
+            &["query", "x.wav", "-k", "0"][..],
+            "--neighbours",
+            "1 to 1000",
+        ),
+        (
+            &["query", "x.wav", "--neighbours", "100000"][..],
+            "--neighbours",
+            "1 to 1000",
+        ),
+        (
+            &["play", "x.wav", "-k", "101"][..],
+            "--neighbours",
+            "0 to 100",
+        ),
+    ] {
+        let r = env.run(args);
+        assert_eq!(r.code, 2, "{args:?}: {r:?}");
+        assert!(
+            r.stderr.contains(flag) && r.stderr.contains(range),
+            "{args:?}: {r:?}"
+        );
+    }
+    let r = env.run(&["query", "x.wav", "-k", "ten"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("`ten` is not a whole number"), "{r:?}");
+}
+
 #[test]
 fn every_subcommand_accepts_library_and_index() {
     let env = Env::new();
@@ -166,7 +208,14 @@ fn export_before_indexing_says_to_run_index_first() {
         lib.to_str().unwrap(),
     ]);
     one_line_error(&r, "has not been indexed yet");
-    assert!(r.stderr.contains("run `musim-tui index` first"), "{r:?}");
+    // The hint repeats the user's --library, ready to paste.
+    assert!(
+        r.stderr.contains(&format!(
+            "run `musim-tui index --library {}` first",
+            lib.display()
+        )),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -187,7 +236,8 @@ fn export_of_a_corrupt_index_says_to_rebuild() {
     one_line_error(
         &r,
         &format!(
-            "index {} is corrupt (truncated header); run `musim-tui index` to rebuild it",
+            "index {} is corrupt (truncated header); run `musim-tui index --index {}` to rebuild it",
+            idx.display(),
             idx.display()
         ),
     );
@@ -289,6 +339,7 @@ fn index_in_an_unwritable_folder_is_a_clear_error() {
         &r,
         &format!("cannot write {}: Permission denied", idx.display()),
     );
+    assert_eq!(r.stderr.matches("Permission denied").count(), 1, "{r:?}");
 }
 
 #[test]
@@ -377,8 +428,11 @@ fn an_empty_library_folder_is_refused_and_its_index_kept() {
         &r,
         &format!(
             "library folder {} has no audio files but its index holds 36 tracks — is the drive mounted? \
-             Nothing was removed (to really empty the index, run `musim-tui index --prune`)",
-            std::fs::canonicalize(&lib).unwrap().display()
+             Nothing was removed (to really empty the index, run \
+             `musim-tui index --prune --library {} --index {}`)",
+            std::fs::canonicalize(&lib).unwrap().display(),
+            lib.display(),
+            idx.display()
         ),
     );
     assert_eq!(std::fs::read(&idx).unwrap(), before, "index untouched");

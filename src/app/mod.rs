@@ -11,6 +11,7 @@ pub mod choice;
 pub mod demo_progress;
 #[cfg(feature = "embeddings")]
 pub mod embed;
+pub mod message;
 pub mod model_file;
 pub mod pipeline;
 pub mod play;

@@ -1,15 +1,17 @@
 //! One writer per index. Two runs writing the same index (an `index`
 //! beside an `index --deep`, the explorer retraining while a script
 //! indexes) would each save their own view and drop the other's work. A
-//! writer holds an advisory lock (`flock`) on `<index>.lock` for its whole
-//! run; a second writer waits for it, saying so. Readers never lock: the
-//! index is replaced atomically, so they always see a whole file.
+//! writer holds an advisory lock (`flock`) on `<index>.musim.lock` for its
+//! whole run; a second writer waits for it, saying so. Readers never lock:
+//! the index is replaced atomically, so they always see a whole file.
 //!
 //! The lock is on a file of its own because the index itself is replaced
 //! by a rename on every save, and a lock on the old file would not hold
-//! the new one. The lock file is left in place (removing it would race
-//! with a writer that just opened it); the OS releases the lock when the
-//! process ends, however it ends.
+//! the new one. The holder removes the lock file when it is done, so
+//! nothing is left beside the index; a writer that got the lock checks the
+//! path still names the file it locked (else it was removed meanwhile and
+//! it tries again). The OS releases the lock when the process ends, however
+//! it ends; a lock file left by a killed run is reused.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io;
@@ -47,17 +49,28 @@ pub enum LockError {
     Cancelled(PathBuf),
 }
 
-/// The lock file of the index at `index`: `<index>.lock` beside it.
+/// The lock file of the index at `index`: `<index>.musim.lock` beside it.
 pub fn lock_path(index: &Path) -> PathBuf {
     let mut name = index.file_name().unwrap_or_default().to_os_string();
-    name.push(".lock");
+    name.push(".musim.lock");
     index.with_file_name(name)
 }
 
-/// The writer's lock of one index, released when dropped.
+/// The writer's lock of one index, released (and its file removed) when
+/// dropped.
 #[derive(Debug)]
 pub struct WriterLock {
-    _file: File,
+    file: File,
+    path: PathBuf,
+}
+
+impl Drop for WriterLock {
+    fn drop(&mut self) {
+        // Removed while still locked: a waiter that then gets the lock on
+        // the removed file sees it is gone and starts again.
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
 }
 
 impl WriterLock {
@@ -70,14 +83,15 @@ impl WriterLock {
         waiting: &dyn Fn(&Path),
     ) -> Result<Self, LockError> {
         let path = lock_path(index);
-        let file = open(&path).map_err(|source| LockError::Open {
-            path: path.clone(),
-            source,
-        })?;
         let mut said = false;
         loop {
+            let file = open(&path).map_err(|source| LockError::Open {
+                path: path.clone(),
+                source,
+            })?;
             match file.try_lock() {
-                Ok(()) => return Ok(Self { _file: file }),
+                Ok(()) if still_named(&file, &path) => return Ok(Self { file, path }),
+                Ok(()) => continue,
                 Err(TryLockError::WouldBlock) => {}
                 Err(TryLockError::Error(source)) => return Err(LockError::Lock { path, source }),
             }
@@ -90,6 +104,16 @@ impl WriterLock {
             }
             std::thread::sleep(POLL);
         }
+    }
+}
+
+/// Whether `path` still names `file` (the holder before us may have
+/// removed it).
+fn still_named(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
     }
 }
 
@@ -137,7 +161,7 @@ mod tests {
         drop(first);
         second.join().unwrap();
         assert_eq!(waited.load(Ordering::SeqCst), 1, "said once");
-        assert!(lock_path(&index).is_file());
+        assert!(!lock_path(&index).exists(), "the lock file is removed");
     }
 
     #[test]
@@ -165,7 +189,7 @@ mod tests {
         let e = WriterLock::acquire(&index, &never, &|_| {}).unwrap_err();
         let msg = e.to_string();
         assert!(
-            msg.contains("lib.idx.lock") && msg.contains("FIFO"),
+            msg.contains("lib.idx.musim.lock") && msg.contains("FIFO"),
             "{msg}"
         );
     }
