@@ -102,9 +102,10 @@ impl Grid {
     }
 }
 
-/// The marker of a cell holding `n` points when the fullest holds `max`.
+/// The marker of a cell holding `n` points when the fullest holds `max`
+/// (a map where no cell holds more than two is sparse: all dots).
 fn marker(n: u32, max: u32) -> &'static str {
-    if n <= 1 || max <= 1 {
+    if n <= 1 || max <= 2 {
         return "●";
     }
     let t = f64::from(n).ln() / f64::from(max).ln();
@@ -342,6 +343,7 @@ mod tests {
     fn markers_are_dots_where_sparse_and_shades_where_dense() {
         assert_eq!(marker(1, 1), "●");
         assert_eq!(marker(1, 50), "●");
+        assert_eq!(marker(2, 2), "●");
         assert_eq!(marker(2, 50), "░");
         assert_eq!(marker(10, 50), "▒");
         assert_eq!(marker(30, 50), "▓");
