@@ -15,11 +15,16 @@ const RATE: u32 = 44100;
 
 /// A 20 s stereo 440 Hz sine at 44.1 kHz encoded with `codec` into `name`.
 fn encode(dir: &Path, name: &str, codec: &str) -> Vec<u8> {
+    encode_for(dir, name, codec, SECONDS)
+}
+
+/// [`encode`], `seconds` long.
+fn encode_for(dir: &Path, name: &str, codec: &str, seconds: f64) -> Vec<u8> {
     let path = dir.join(name);
     let st = Command::new("ffmpeg")
         .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
         .arg(format!(
-            "sine=frequency=440:duration={SECONDS}:sample_rate={RATE}"
+            "sine=frequency=440:duration={seconds}:sample_rate={RATE}"
         ))
         .args(["-ac", "2", "-c:a", codec])
         .arg(&path)
@@ -198,6 +203,23 @@ fn files_damaged_in_most_places_are_rejected() {
             "{name}: {msg}"
         );
     }
+}
+
+#[test]
+fn a_long_file_analysed_in_windows_is_judged_on_what_they_read() {
+    if !cli_support::have_ffmpeg("a_long_file_analysed_in_windows_is_judged_on_what_they_read") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Four minutes: analysed as windows (seeks), never decoded to the end.
+    let clean = encode_for(dir.path(), "long.flac", "flac", 240.0);
+    let got = analyse(dir.path(), "long.flac", &clean).unwrap();
+    assert!(got.warnings.is_empty(), "{:?}", got.warnings);
+    let err = analyse(dir.path(), "long.flac", &damage_most(&clean, 1000)).unwrap_err();
+    assert!(
+        matches!(err, AudioError::Corrupt { .. }) && err.to_string().contains("could be decoded"),
+        "{err}"
+    );
 }
 
 #[test]
