@@ -428,4 +428,56 @@ fn a_tag_labelled_library_is_named_and_scored_on_the_command_line() {
         assert_eq!(&r[9], &r[1], "{r:?}");
         assert_eq!(&r[8], "2010");
     }
+
+    // The report scores with the artist and album filters, with chance levels.
+    let out = env.path("report");
+    let r = env.run(&[
+        "report",
+        "--library",
+        l,
+        "-o",
+        out.to_str().unwrap(),
+        "--compare",
+        "seed",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    for key in ["artist_filtered", "album_filtered"] {
+        let f = &m[key];
+        assert_eq!(
+            (&f["evaluated"], &f["groups"]),
+            (&12.into(), &4.into()),
+            "{key}: {f}"
+        );
+        for score in ["precision_at_5", "precision_at_10", "knn_accuracy"] {
+            let v = f[score]["value"]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{key}.{score}: {f}"));
+            let c = f[score]["chance"].as_f64().unwrap();
+            assert!(
+                (0.0..=1.0).contains(&v) && (0.0..1.0).contains(&c),
+                "{key}.{score}: {f}"
+            );
+        }
+        // Each genre has two artists of three tracks: a query's allowed
+        // neighbours are 3 of its genre out of 9.
+        let chance = f["precision_at_5"]["chance"].as_f64().unwrap();
+        assert!((chance - 3.0 / 9.0).abs() < 1e-9, "{chance}");
+        // Separated tones: the other artist of the genre is still nearest.
+        assert_eq!(f["knn_accuracy"]["value"], 1.0, "{key}: {f}");
+    }
+    let seed = &m["comparison"][1];
+    assert_eq!(seed["profile"], "seed");
+    assert!(
+        seed["precision_at_5_artist_filtered"].as_f64().is_some(),
+        "{seed}"
+    );
+    assert!(
+        seed["knn_accuracy_album_filtered"].as_f64().is_some(),
+        "{seed}"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("## Neighbour search, artist-filtered"), "{md}");
+    assert!(md.contains("## Neighbour search, album-filtered"), "{md}");
 }

@@ -93,7 +93,9 @@ pub type FillDistances<'a> = dyn Fn(usize, &mut Vec<(f64, usize)>) + Sync + 'a;
 
 /// [`knn_loo`] over `n` items whose distances come from `fill(i, out)`,
 /// which must put (distance, j) for every j ≠ i in `out` (e.g. the
-/// distances of a similarity profile).
+/// distances of a similarity profile), or for those of them a filter
+/// allows (at least one per query: a query then has min(k, allowed)
+/// neighbours).
 pub fn knn_loo_with(
     n: usize,
     labels: &[usize],
@@ -354,7 +356,9 @@ where
                 fill(i, near);
                 // (distance, index) is a total order with unique keys, so
                 // selecting then sorting the first k is the full sort's prefix.
-                if k < near.len() {
+                // A filtering `fill` may leave fewer than k candidates.
+                let k = k.min(near.len());
+                if k > 0 && k < near.len() {
                     near.select_nth_unstable_by(k - 1, order);
                 }
                 let near = &mut near[..k];

@@ -24,6 +24,22 @@ pub struct ProfileScores {
     pub precision_at_10: Option<f64>,
     /// Leave-one-out 5-NN genre accuracy.
     pub knn_accuracy: Option<f64>,
+    /// Precision@5 with the neighbours by the query's artist left out
+    /// (tracks with a known artist; see [`super::filtered`]).
+    #[serde(default)]
+    pub precision_at_5_artist_filtered: Option<f64>,
+    /// Precision@10, artist-filtered.
+    #[serde(default)]
+    pub precision_at_10_artist_filtered: Option<f64>,
+    /// 5-NN accuracy, artist-filtered.
+    #[serde(default)]
+    pub knn_accuracy_artist_filtered: Option<f64>,
+    /// Precision@5 with the neighbours from the query's album left out.
+    #[serde(default)]
+    pub precision_at_5_album_filtered: Option<f64>,
+    /// 5-NN accuracy, album-filtered.
+    #[serde(default)]
+    pub knn_accuracy_album_filtered: Option<f64>,
     /// Skewness of the 10-occurrence distribution over all tracks.
     pub hubness: f64,
     /// Seconds to build the profile's space and its neighbour graph.
@@ -34,8 +50,16 @@ impl ProfileScores {
     /// One line: "similarity musim  P@5 0.571  P@10 0.492  5-NN 0.722  hubness 0.80".
     pub fn line(&self) -> String {
         let f = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.3}"));
+        let artist = match self.precision_at_5_artist_filtered {
+            Some(_) => format!(
+                "  artist-filtered P@5 {}  5-NN {}",
+                f(self.precision_at_5_artist_filtered),
+                f(self.knn_accuracy_artist_filtered)
+            ),
+            None => String::new(),
+        };
         format!(
-            "similarity {:<6} P@5 {}  P@10 {}  5-NN {}  hubness {:.2}",
+            "similarity {:<6} P@5 {}  P@10 {}  5-NN {}  hubness {:.2}{artist}",
             self.profile,
             f(self.precision_at_5),
             f(self.precision_at_10),
@@ -54,6 +78,8 @@ pub fn compare(index: &Index, profiles: &[Profile]) -> Result<Vec<ProfileScores>
     let mut rows: Vec<&[f32]> = Vec::new();
     let mut embeddings: Vec<&[f32]> = Vec::new();
     let mut labels: Vec<Option<&str>> = Vec::new();
+    let mut artists: Vec<Option<&str>> = Vec::new();
+    let mut albums: Vec<Option<&str>> = Vec::new();
     for e in &index.entries {
         if let Outcome::Analysed { values, .. } = &e.outcome {
             if values.len() != names.len() {
@@ -67,6 +93,8 @@ pub fn compare(index: &Index, profiles: &[Profile]) -> Result<Vec<ProfileScores>
             }
             rows.push(values);
             labels.push(e.label.as_deref());
+            artists.push(e.tags.as_ref().and_then(|t| t.main_artist()));
+            albums.push(e.tags.as_ref().and_then(|t| t.album.as_deref()));
         }
     }
     let labelled: Vec<usize> = (0..rows.len()).filter(|&i| labels[i].is_some()).collect();
@@ -78,6 +106,8 @@ pub fn compare(index: &Index, profiles: &[Profile]) -> Result<Vec<ProfileScores>
         .filter_map(|&i| labels[i].and_then(|l| genres.iter().position(|g| *g == l)))
         .collect();
     let scored = genres.len() >= 2 && labelled.len() >= 2;
+    let labelled_artists: Vec<Option<&str>> = labelled.iter().map(|&i| artists[i]).collect();
+    let labelled_albums: Vec<Option<&str>> = labelled.iter().map(|&i| albums[i]).collect();
     profiles
         .iter()
         .map(|&p| {
@@ -86,7 +116,22 @@ pub fn compare(index: &Index, profiles: &[Profile]) -> Result<Vec<ProfileScores>
             let graph = space.knn_graph(HUBNESS_K);
             let seconds = started.elapsed().as_secs_f64();
             let (mut p5, mut p10, mut acc) = (None, None, None);
+            let (mut by_artist, mut by_album) = (None, None);
             if scored {
+                by_artist = Some(super::filtered::score(
+                    &space,
+                    &labelled,
+                    &truth,
+                    &labelled_artists,
+                    "artist",
+                ));
+                by_album = Some(super::filtered::score(
+                    &space,
+                    &labelled,
+                    &truth,
+                    &labelled_albums,
+                    "album",
+                ));
                 let fill = super::labelled_distances(&space, &labelled);
                 let nl = labelled.len();
                 let five = eval::knn_loo_with(nl, &truth, 5, &fill);
@@ -109,6 +154,17 @@ pub fn compare(index: &Index, profiles: &[Profile]) -> Result<Vec<ProfileScores>
                 precision_at_5: p5,
                 precision_at_10: p10,
                 knn_accuracy: acc,
+                precision_at_5_artist_filtered: by_artist
+                    .as_ref()
+                    .and_then(|f| f.precision_at_5.value),
+                precision_at_10_artist_filtered: by_artist
+                    .as_ref()
+                    .and_then(|f| f.precision_at_10.value),
+                knn_accuracy_artist_filtered: by_artist.as_ref().and_then(|f| f.knn_accuracy.value),
+                precision_at_5_album_filtered: by_album
+                    .as_ref()
+                    .and_then(|f| f.precision_at_5.value),
+                knn_accuracy_album_filtered: by_album.as_ref().and_then(|f| f.knn_accuracy.value),
                 hubness: hubness(&graph, space.len()),
                 seconds,
             })

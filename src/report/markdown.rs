@@ -188,21 +188,61 @@ pub fn render(r: &Report) -> String {
          macro the mean over genres of (n_g − 1) / (n − 1)).\n"
     );
 
+    for (f, what, why) in [
+        (
+            &r.artist_filtered,
+            "artist",
+            "Artist-filtered: the same scores with every neighbour by the query's artist left out, \
+             so that recognising an artist's sound does not count as recognising a genre.",
+        ),
+        (
+            &r.album_filtered,
+            "album",
+            "Album-filtered: the same with every neighbour from the query's album left out, \
+             the guard against one album's production passing for its genre.",
+        ),
+    ] {
+        let Some(f) = f else { continue };
+        let _ = writeln!(o, "## Neighbour search, {what}-filtered (leave-one-out)\n");
+        let _ = writeln!(o, "{why}\n");
+        if f.evaluated > 0 {
+            let _ = writeln!(
+                o,
+                "Evaluated on the {} labelled tracks whose {what} is known ({} {what}s).\n",
+                f.evaluated, f.groups
+            );
+        }
+        let mut t = Table::new();
+        t.row("precision@5", &f.precision_at_5, num);
+        t.row("precision@10", &f.precision_at_10, num);
+        t.row("5-NN accuracy", &f.knn_accuracy, pct);
+        t.finish(&mut o);
+        let _ = writeln!(
+            o,
+            "\nChance: precision, the mean share of the tracks the filter allows that share the \
+             query's genre; accuracy, the largest genre's share.\n"
+        );
+    }
+
     if !r.comparison.is_empty() {
         let _ = writeln!(o, "## Similarity profiles compared (leave-one-out)\n");
         let _ = writeln!(
             o,
-            "| profile | precision@5 | precision@10 | 5-NN accuracy | hubness (10-occurrence skewness) | build s |\n| --- | ---: | ---: | ---: | ---: | ---: |"
+            "| profile | precision@5 | precision@10 | 5-NN accuracy | artist-filtered precision@5 | artist-filtered 5-NN | album-filtered precision@5 | album-filtered 5-NN | hubness (10-occurrence skewness) | build s |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
         );
         let opt = |v: Option<f64>| v.map_or("n/a".to_string(), num);
         for c in &r.comparison {
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {:.2} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} |",
                 cell(&c.profile),
                 opt(c.precision_at_5),
                 opt(c.precision_at_10),
                 opt(c.knn_accuracy),
+                opt(c.precision_at_5_artist_filtered),
+                opt(c.knn_accuracy_artist_filtered),
+                opt(c.precision_at_5_album_filtered),
+                opt(c.knn_accuracy_album_filtered),
                 num(c.hubness),
                 c.seconds
             );

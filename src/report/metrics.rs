@@ -62,6 +62,13 @@ pub struct Report {
     pub classification_reason: Option<String>,
     /// Precision@k of the neighbour search.
     pub neighbours: Vec<PrecisionAt>,
+    /// Precision@5/@10 and 5-NN accuracy with the neighbours by the
+    /// query's artist left out (see [`super::filtered`]).
+    #[serde(default)]
+    pub artist_filtered: Option<super::filtered::Filtered>,
+    /// The same with the neighbours from the query's album left out.
+    #[serde(default)]
+    pub album_filtered: Option<super::filtered::Filtered>,
     /// Similarity profiles side by side (`report --compare`; empty otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub comparison: Vec<super::compare::ProfileScores>,

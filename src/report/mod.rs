@@ -16,6 +16,7 @@
 //! `null` with the reason, never a crash.
 
 pub mod compare;
+pub mod filtered;
 pub mod font;
 pub mod markdown;
 pub mod metrics;
@@ -219,6 +220,26 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
         }
     }
     let genre_missing = || Score::missing(genre_reason.clone().unwrap_or_default());
+    // The same scores with the neighbours by the query's artist, then its
+    // album, left out (only tracks whose artist / album is known count).
+    let (artist_filtered, album_filtered) = match &genre_reason {
+        Some(why) => (
+            filtered::Filtered::missing(why),
+            filtered::Filtered::missing(why),
+        ),
+        None => {
+            let artists: Vec<Option<&str>> =
+                labelled.iter().map(|&i| model.tracks[i].artist()).collect();
+            let albums: Vec<Option<&str>> = labelled
+                .iter()
+                .map(|&i| model.tracks[i].meta.album.as_deref())
+                .collect();
+            (
+                filtered::score(&model.space, &labelled, &truth, &artists, "artist"),
+                filtered::score(&model.space, &labelled, &truth, &albums, "album"),
+            )
+        }
+    };
 
     let assignment: Vec<usize> = model.assignment.iter().map(|&c| c as usize).collect();
     let distinct_clusters = {
@@ -351,6 +372,8 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
         }),
         classification,
         neighbours,
+        artist_filtered: Some(artist_filtered),
+        album_filtered: Some(album_filtered),
         comparison: ctx.comparison.clone(),
         clustering: Clustering {
             nmi: nmi.unwrap_or_else(genre_missing),
