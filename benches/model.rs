@@ -5,9 +5,17 @@
 //! fused a stand-in embedding) for each size in `MUSIM_BENCH_MODEL_N`
 //! (default `1000,10000,100000`) and each profile in `MUSIM_BENCH_PROFILES`
 //! (default all four): space (z-score; for musim and fused also the
-//! Gaussians and the mutual-proximity spreads), K-Means (k = 10), kNN graph,
-//! PageRank, each with the run's peak memory — bars at 10k ≤ 2 s (seed) and
-//! ≤ 10 s (musim) on 2 cores; then at N tracks (`MUSIM_BENCH_TAIL_N`,
+//! Gaussians and the mutual-proximity spreads), K-Means (k = 10, fitted on
+//! a sample of at most `ModelParams::cluster_sample` tracks), kNN graph,
+//! PageRank, the t-SNE map's neighbours and its optimisation
+//! (`MUSIM_BENCH_MAP=0` skips the map), each with the run's peak memory —
+//! bars at 100k: the whole ≤ 120 s on 2 cores. Libraries from
+//! `ModelParams::exact_below` tracks get NN-descent neighbour lists and the
+//! FFT-accelerated map; `MUSIM_BENCH_EXACT_BELOW=N` moves that threshold
+//! (a large N runs the all-pairs graph and Barnes–Hut map of before), and
+//! `MUSIM_BENCH_QUALITY=1` adds the graph's recall@10 against the exact
+//! graph and the map's trustworthiness@10 (both all pairs: slow at 100k).
+//! Then at N tracks (`MUSIM_BENCH_TAIL_N`,
 //! default the largest size up to 10 000), t-SNE at 1000 tracks (bar ≤ 5 s)
 //! and at N (`MUSIM_BENCH_TSNE_FULL=0` skips the large one), full builds,
 //! and a query against N tracks (bar ≤ 150 ms on top of analysing the
@@ -21,7 +29,7 @@ use musim::app::model_file::build;
 use musim::features::fingerprint::feature_names;
 use musim::features::timbre::DIMS as TD;
 use musim::library::index::{Entry, Index, Outcome};
-use musim::model::tsne::{tsne, TsneParams};
+use musim::model::tsne::{tsne, tsne_timed, Phases, TsneParams};
 use musim::model::{graph, kmeans, ModelParams};
 use musim::query::query_point;
 use musim::similarity::{Profile, Space};
@@ -76,9 +84,23 @@ fn profiles() -> Vec<Profile> {
     }
 }
 
+/// `MUSIM_BENCH_EXACT_BELOW`: the model's threshold for exact neighbour
+/// lists (default [`ModelParams`]'s); a large value runs the all-pairs
+/// graph and the Barnes–Hut map of before at any size.
+fn exact_below() -> usize {
+    std::env::var("MUSIM_BENCH_EXACT_BELOW")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(ModelParams::default().exact_below)
+}
+
 /// Each profile's phases at `n` tracks, with the peak memory of the
 /// process after each (the rows and embeddings themselves included).
 fn profiles_at(n: usize, profiles: &[Profile]) {
+    let defaults = ModelParams::default();
+    let exact_below = exact_below();
+    let map = std::env::var("MUSIM_BENCH_MAP").as_deref() != Ok("0");
+    let quality = std::env::var("MUSIM_BENCH_QUALITY").as_deref() == Ok("1");
     for &profile in profiles {
         let (rows, _) = fingerprints(n);
         let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
@@ -96,30 +118,70 @@ fn profiles_at(n: usize, profiles: &[Profile]) {
                 std::process::exit(1);
             }
         };
+        drop((rows, emb));
         let t_space = secs(t);
         let m_space = mem::show_peak();
         let t = Instant::now();
-        let clusters = kmeans::kmeans(&space.z, 10, 42);
+        let clusters = kmeans::kmeans_sampled(&space.z, 10, 42, defaults.cluster_sample);
         let t_kmeans = secs(t);
-        let m_kmeans = mem::show_peak();
         let t = Instant::now();
-        let knn = space.knn_graph(10);
+        let knn = space.knn_graph_scaled(10, exact_below);
         let t_graph = secs(t);
         let t = Instant::now();
         let pr = graph::pagerank(&knn);
         let t_pr = secs(t);
-        let total = t_space + t_kmeans + t_graph + t_pr;
-        println!(
-            "  {n} {profile}: space {:.3} s · K-Means k=10 ({} clusters) {:.3} s · kNN graph k=10 {:.3} s · PageRank {:.4} s ({} nodes) · total {:.2} s · peak memory {} (after the space {m_space}, K-Means {m_kmeans})",
-            t_space,
+        let m_graph = mem::show_peak();
+        let mut line = format!(
+            "  {n} {profile}: space {t_space:.3} s · K-Means k=10 ({} clusters, sample {}) {t_kmeans:.3} s · kNN graph k=10 {t_graph:.3} s · PageRank {t_pr:.4} s ({} nodes)",
             clusters.k(),
-            t_kmeans,
-            t_graph,
-            t_pr,
+            defaults.cluster_sample,
             pr.len(),
-            total,
+        );
+        let mut total = t_space + t_kmeans + t_graph + t_pr;
+        let mut layout = None;
+        if map {
+            let params = TsneParams {
+                fft_from: exact_below,
+                exact_neighbours_below: exact_below,
+                ..TsneParams::default()
+            };
+            let mut phases = Phases::default();
+            layout = tsne_timed(&space.z, &params, &mut |_, _| true, &mut phases);
+            total += phases.affinities + phases.optimise;
+            line += &format!(
+                " · t-SNE neighbours {:.2} s · t-SNE map {:.2} s",
+                phases.affinities, phases.optimise
+            );
+        }
+        println!(
+            "{line} · total {total:.2} s · peak memory {} (after the space {m_space}, graph {m_graph})",
             mem::show_peak(),
         );
+        if quality {
+            let t = Instant::now();
+            let exact = space.knn_graph(10);
+            let hits: usize = knn
+                .iter()
+                .zip(&exact)
+                .map(|(a, e)| {
+                    a.iter()
+                        .filter(|x| e.iter().any(|y| y.index == x.index))
+                        .count()
+                })
+                .sum();
+            let mut out = format!(
+                "    quality: graph recall@10 {:.4} (exact graph {:.1} s)",
+                hits as f64 / (10 * n) as f64,
+                secs(t)
+            );
+            if let Some(y) = &layout {
+                out += &format!(
+                    " · map trustworthiness@10 {:.4}",
+                    musim::eval::trustworthiness(&space.z, y, 10)
+                );
+            }
+            println!("{out}");
+        }
     }
 }
 
@@ -201,7 +263,12 @@ fn main() {
     if std::env::var("MUSIM_BENCH_TSNE_FULL").as_deref() != Ok("0") && n > 1000 {
         let t = Instant::now();
         let _ = tsne(&z, &TsneParams::default(), &mut |_, _| true);
-        println!("  t-SNE {n} tracks (Barnes–Hut): {:.1} s", secs(t));
+        let how = if n >= TsneParams::default().fft_from {
+            "FFT interpolation, NN-descent neighbours"
+        } else {
+            "Barnes–Hut"
+        };
+        println!("  t-SNE {n} tracks ({how}): {:.1} s", secs(t));
     }
 
     // Query: a built model (map skipped: it does not affect query cost).

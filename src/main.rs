@@ -444,6 +444,9 @@ fn train(session: &Session, k: Option<usize>, force: bool) -> Result<ExitCode> {
     match pipeline(session, &plan, Summary::Stdout)? {
         Flow::Done { model: Some(e), .. } => {
             print!("{}", musim::model::describe::describe(&e.model));
+            if !e.timings.0.is_empty() {
+                eprintln!("musim-tui: model phases: {}", e.timings);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Flow::Done { model: None, .. } => Ok(ExitCode::SUCCESS),

@@ -335,6 +335,9 @@ pub struct Ensured {
     pub rebuilt: Option<Stale>,
     /// A problem saving the rebuilt model (it is still usable).
     pub save_error: Option<String>,
+    /// How long each phase of the build and the save took (empty when
+    /// the stored model was current).
+    pub timings: crate::model::Timings,
 }
 
 /// The current model of `index`: the stored one when it is up to date,
@@ -372,6 +375,7 @@ pub fn ensure_with(
                 model,
                 rebuilt: None,
                 save_error: None,
+                timings: Default::default(),
             })
         }
         Ok(m) if m.params.similarity != params.similarity => {
@@ -380,11 +384,15 @@ pub fn ensure_with(
         Ok(_) => Stale::Changed,
         Err(why) => why,
     };
-    let model = crate::model::build(input_keyed(index, &params, key)?, &params, progress, cancel)?;
+    let (model, mut timings) =
+        crate::model::build_timed(input_keyed(index, &params, key)?, &params, progress, cancel)?;
+    let started = std::time::Instant::now();
     let save_error = save(&model, &path).err().map(|e| e.to_string());
+    timings.push("save", started.elapsed().as_secs_f64());
     Ok(Ensured {
         model,
         rebuilt: Some(why),
         save_error,
+        timings,
     })
 }

@@ -9,6 +9,7 @@ pub mod archetype;
 pub mod describe;
 pub mod graph;
 pub mod groups;
+pub mod interpolation;
 pub mod kmeans;
 pub mod tsne;
 
@@ -42,6 +43,15 @@ pub struct ModelParams {
     pub tsne_iterations: usize,
     /// Similarity profile.
     pub similarity: Profile,
+    /// Libraries with fewer tracks get exact neighbour lists (the graph
+    /// and the map's), all pairs compared; larger ones NN-descent's, and
+    /// the map FFT-accelerated repulsion.
+    pub exact_below: usize,
+    /// K-Means is fitted on at most this many tracks (a seeded sample),
+    /// then every track joins its nearest centroid.
+    pub cluster_sample: usize,
+    /// Tracks the silhouette of a candidate k is estimated on.
+    pub silhouette_sample: usize,
 }
 
 impl Default for ModelParams {
@@ -54,6 +64,9 @@ impl Default for ModelParams {
             perplexity: 30.0,
             tsne_iterations: 1000,
             similarity: Profile::default(),
+            exact_below: 5000,
+            cluster_sample: 20_000,
+            silhouette_sample: 2000,
         }
     }
 }
@@ -196,6 +209,43 @@ pub enum Stage {
     Map(usize, usize),
 }
 
+/// How long each phase of a build took, seconds, in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timings(pub Vec<(&'static str, f64)>);
+
+impl Timings {
+    /// Time `f` as phase `name`.
+    fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        let t = std::time::Instant::now();
+        let out = f();
+        self.0.push((name, t.elapsed().as_secs_f64()));
+        out
+    }
+
+    /// Record phase `name` that took `seconds`.
+    pub fn push(&mut self, name: &'static str, seconds: f64) {
+        self.0.push((name, seconds));
+    }
+
+    /// Total of the phases.
+    pub fn total(&self) -> f64 {
+        self.0.iter().map(|p| p.1).sum()
+    }
+}
+
+impl std::fmt::Display for Timings {
+    /// "space 1.20 s · K-Means 0.31 s · …".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (name, s)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" · ")?;
+            }
+            write!(f, "{name} {s:.2} s")?;
+        }
+        Ok(())
+    }
+}
+
 /// Why a model could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -240,6 +290,16 @@ pub fn build(
     progress: &(dyn Fn(Stage) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Model, ModelError> {
+    build_timed(input, params, progress, cancel).map(|(m, _)| m)
+}
+
+/// [`build`], with the time each phase took.
+pub fn build_timed(
+    input: Input,
+    params: &ModelParams,
+    progress: &(dyn Fn(Stage) + Sync),
+    cancel: &AtomicBool,
+) -> Result<(Model, Timings), ModelError> {
     let check = || {
         if cancel.load(Ordering::Relaxed) {
             Err(ModelError::Cancelled)
@@ -258,14 +318,15 @@ pub fn build(
     if tracks.is_empty() {
         return Err(ModelError::Empty);
     }
+    let mut timings = Timings::default();
     progress(Stage::Normalise);
-    let space = {
+    let space = timings.time("space", || {
         let rows: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
         let embeddings: Option<Vec<&[f32]>> = embeddings
             .as_ref()
             .map(|e| e.iter().map(Vec::as_slice).collect());
-        Space::build_with(params.similarity, &names, &rows, embeddings.as_deref())?
-    };
+        Space::build_with(params.similarity, &names, &rows, embeddings.as_deref())
+    })?;
     drop((rows, embeddings));
     let z = &space.z;
     check()?;
@@ -276,25 +337,38 @@ pub fn build(
         let s: std::collections::BTreeSet<&str> = labels.iter().flatten().copied().collect();
         s.into_iter().map(str::to_string).collect()
     };
-    let (clusters, k_choice) = cluster(z, params, genres.len(), &check)?;
+    let (clusters, k_choice) =
+        timings.time("K-Means", || cluster(z, params, genres.len(), &check))?;
     check()?;
 
     progress(Stage::Graph);
-    let knn = space.knn_graph(params.neighbours);
-    let pagerank = graph::pagerank(&knn);
+    let knn = timings.time("kNN graph", || {
+        space.knn_graph_scaled(params.neighbours, params.exact_below)
+    });
+    let pagerank = timings.time("PageRank", || graph::pagerank(&knn));
     check()?;
 
     let tsne_params = TsneParams {
         perplexity: params.perplexity,
         iterations: params.tsne_iterations,
         exaggeration_iterations: params.tsne_iterations / 4,
+        fft_from: params.exact_below,
+        exact_neighbours_below: params.exact_below,
         ..TsneParams::default()
     };
-    let map = tsne::tsne(z, &tsne_params, &mut |done, total| {
-        progress(Stage::Map(done, total));
-        !cancel.load(Ordering::Relaxed)
-    })
+    let mut map_phases = tsne::Phases::default();
+    let map = tsne::tsne_timed(
+        z,
+        &tsne_params,
+        &mut |done, total| {
+            progress(Stage::Map(done, total));
+            !cancel.load(Ordering::Relaxed)
+        },
+        &mut map_phases,
+    )
     .ok_or(ModelError::Cancelled)?;
+    timings.push("t-SNE neighbours", map_phases.affinities);
+    timings.push("t-SNE map", map_phases.optimise);
 
     let k = clusters.k();
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); k];
@@ -320,21 +394,24 @@ pub fn build(
             }
         })
         .collect();
-    Ok(Model {
-        key,
-        params: *params,
-        feature_names: space.names.clone(),
-        windows,
-        tracks,
-        space,
-        assignment: clusters.assignment,
-        clusters: clusters_out,
-        k_choice,
-        map,
-        graph: knn,
-        pagerank,
-        genres,
-    })
+    Ok((
+        Model {
+            key,
+            params: *params,
+            feature_names: space.names.clone(),
+            windows,
+            tracks,
+            space,
+            assignment: clusters.assignment,
+            clusters: clusters_out,
+            k_choice,
+            map,
+            graph: knn,
+            pagerank,
+            genres,
+        },
+        timings,
+    ))
 }
 
 /// K-Means with k from `--k`, the genre count, or the best silhouette.
@@ -344,22 +421,23 @@ fn cluster(
     genres: usize,
     check: &dyn Fn() -> Result<(), ModelError>,
 ) -> Result<(kmeans::Clusters, KChoice), ModelError> {
+    let kmeans = |k: usize| kmeans::kmeans_sampled(z, k, params.seed, params.cluster_sample);
     if let Some(k) = params.k {
-        return Ok((kmeans::kmeans(z, k.max(1), params.seed), KChoice::Given));
+        return Ok((kmeans(k.max(1)), KChoice::Given));
     }
     if genres >= 2 {
-        return Ok((kmeans::kmeans(z, genres, params.seed), KChoice::Genres));
+        return Ok((kmeans(genres), KChoice::Genres));
     }
     let (lo, hi) = K_RANGE;
     let hi = hi.min(z.len().saturating_sub(1));
     if hi < lo {
-        return Ok((kmeans::kmeans(z, 1, params.seed), KChoice::Trivial));
+        return Ok((kmeans(1), KChoice::Trivial));
     }
     let mut best: Option<(f64, kmeans::Clusters)> = None;
     let mut scores = Vec::new();
     for k in lo..=hi {
         check()?;
-        let c = kmeans::kmeans(z, k, params.seed);
+        let c = kmeans(k);
         if c.k() < k {
             // Fewer distinct tracks than k: larger k cannot help either.
             if best.is_none() {
@@ -368,7 +446,8 @@ fn cluster(
             break;
         }
         let assignment: Vec<usize> = c.assignment.iter().map(|&a| a as usize).collect();
-        let s = crate::eval::silhouette(z, &assignment, Some(SILHOUETTE_SAMPLE), params.seed);
+        let s =
+            crate::eval::silhouette(z, &assignment, Some(params.silhouette_sample), params.seed);
         scores.push((k, s));
         if best.as_ref().is_none_or(|(b, _)| s > *b) {
             best = Some((s, c));
@@ -377,12 +456,9 @@ fn cluster(
     match best {
         Some((_, c)) if !scores.is_empty() => Ok((c, KChoice::Silhouette(scores))),
         Some((_, c)) => Ok((c, KChoice::Trivial)),
-        None => Ok((kmeans::kmeans(z, 1, params.seed), KChoice::Trivial)),
+        None => Ok((kmeans(1), KChoice::Trivial)),
     }
 }
-
-/// Tracks the silhouette of a candidate k is estimated on (all below this).
-const SILHOUETTE_SAMPLE: usize = 2000;
 
 impl Model {
     /// Recompute what is not stored (after loading).

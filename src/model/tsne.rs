@@ -1,7 +1,9 @@
 //! t-SNE map (van der Maaten 2014, the scikit-learn recipe): sparse input
 //! affinities from the 3·perplexity nearest neighbours, PCA initialisation,
-//! early exaggeration, gains and momentum; repulsion exact for small maps
-//! and Barnes–Hut (quadtree) above.
+//! early exaggeration, gains and momentum; repulsion exact for small maps,
+//! Barnes–Hut (quadtree) above, and FFT-accelerated interpolation
+//! ([`super::interpolation`], FIt-SNE) for large ones. The neighbours of
+//! large maps come from NN-descent ([`crate::similarity::nndescent`]).
 //!
 //! Written here rather than taken from linfa-tsne/bhtsne: that crate's
 //! Barnes–Hut mode draws vantage points from an unseeded RNG (maps differ
@@ -28,6 +30,12 @@ pub struct TsneParams {
     pub theta: f64,
     /// Maps with fewer points than this use exact repulsion.
     pub exact_below: usize,
+    /// Maps with at least this many points use FFT-accelerated
+    /// interpolation for the repulsion (Barnes–Hut below).
+    pub fft_from: usize,
+    /// Maps with fewer points than this find each point's neighbours
+    /// exactly (all pairs); larger ones by NN-descent.
+    pub exact_neighbours_below: usize,
 }
 
 impl Default for TsneParams {
@@ -39,6 +47,8 @@ impl Default for TsneParams {
             exaggeration: 12.0,
             theta: 0.5,
             exact_below: 1000,
+            fft_from: 5000,
+            exact_neighbours_below: 5000,
         }
     }
 }
@@ -50,14 +60,37 @@ pub fn tsne(
     params: &TsneParams,
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> Option<Vec<[f32; 2]>> {
+    tsne_timed(rows, params, progress, &mut Phases::default())
+}
+
+/// Seconds spent in the two phases of a map.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Phases {
+    /// Neighbours and input affinities.
+    pub affinities: f64,
+    /// PCA start and gradient descent.
+    pub optimise: f64,
+}
+
+/// [`tsne`], recording how long its phases took in `phases`.
+pub fn tsne_timed(
+    rows: &[Vec<f32>],
+    params: &TsneParams,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+    phases: &mut Phases,
+) -> Option<Vec<[f32; 2]>> {
     let n = rows.len();
     if n <= 1 || rows.iter().all(|r| r == &rows[0]) {
         // Nothing to separate: everything sits at the origin.
         return Some(vec![[0.0, 0.0]; n]);
     }
-    let p = affinities(rows, params.perplexity);
+    let t = std::time::Instant::now();
+    let p = affinities(rows, params.perplexity, params.exact_neighbours_below);
+    phases.affinities = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
     let mut y = pca_init(rows);
     optimise(&p, &mut y, params, progress)?;
+    phases.optimise = t.elapsed().as_secs_f64();
     Some(y.iter().map(|v| [v[0] as f32, v[1] as f32]).collect())
 }
 
@@ -90,16 +123,25 @@ fn sq_dist(a: &[f32], b: &[f32]) -> f64 {
 }
 
 /// P = (P_cond + P_condᵀ) / sum, from each row's `3·perplexity` nearest
-/// neighbours (squared Euclidean) and a per-row Gaussian whose width gives
-/// the target perplexity.
-fn affinities(rows: &[Vec<f32>], perplexity: f64) -> Sparse {
+/// neighbours (squared Euclidean; exact below `exact_below` rows, else by
+/// NN-descent) and a per-row Gaussian whose width gives the target
+/// perplexity.
+fn affinities(rows: &[Vec<f32>], perplexity: f64, exact_below: usize) -> Sparse {
     let n = rows.len();
     let perp = perplexity.min((n - 1) as f64 / 3.0).max(1.0);
     let k = ((3.0 * perp) as usize).clamp(1, n - 1);
-    // Candidates from fast f32 block products (|a|² + |b|² − 2a·b), then
-    // the chosen neighbours' distances recomputed exactly in f64.
+    // The chosen neighbours' distances recomputed exactly in f64.
+    let weigh = |i: usize, near: &mut dyn Iterator<Item = u32>| -> Vec<(u32, f64)> {
+        let mut d: Vec<(f64, u32)> = near
+            .map(|j| (sq_dist(&rows[i], &rows[j as usize]), j))
+            .collect();
+        d.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let w = perplexity_weights(&d, perp);
+        d.iter().zip(w).map(|(&(_, j), p)| (j, p)).collect()
+    };
     let norms: Vec<f32> = rows.iter().map(|r| r.iter().map(|v| v * v).sum()).collect();
-    let conditional: Vec<Vec<(u32, f64)>> =
+    let conditional: Vec<Vec<(u32, f64)>> = if n < exact_below {
+        // Candidates from fast f32 block products (|a|² + |b|² − 2a·b).
         crate::similarity::gram::map_rows_with_dots(rows, |i, dots| {
             let mut d: Vec<(f32, u32)> = dots
                 .iter()
@@ -112,14 +154,46 @@ fn affinities(rows: &[Vec<f32>], perplexity: f64) -> Sparse {
                 d.select_nth_unstable_by(k - 1, by);
                 d.truncate(k);
             }
-            let mut d: Vec<(f64, u32)> = d
-                .iter()
-                .map(|&(_, j)| (sq_dist(&rows[i], &rows[j as usize]), j))
-                .collect();
-            d.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            let w = perplexity_weights(&d, perp);
-            d.iter().zip(w).map(|(&(_, j), p)| (j, p)).collect()
+            weigh(i, &mut d.iter().map(|x| x.1))
+        })
+    } else {
+        // NN-descent finds a short list (30) cheaply; the neighbours of
+        // those neighbours then hold nearly all of the k nearest.
+        use crate::similarity::nndescent;
+        let params = nndescent::Params::new(k.min(BASE_NEIGHBOURS));
+        let forest = nndescent::forest(n, params.trees, params.leaf, params.seed, |i| &rows[i]);
+        let neg_sq = |a: usize, b: usize| {
+            -(norms[a] + norms[b] - 2.0 * crate::similarity::kernels::dot(&rows[a], &rows[b]))
+        };
+        let base = nndescent::search(n, &params, Some(&forest), |a, bs, out| {
+            for (o, &b) in out.iter_mut().zip(bs) {
+                *o = neg_sq(a, b as usize);
+            }
         });
+        (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let mut cand: Vec<u32> = base[i]
+                    .iter()
+                    .flat_map(|nb| {
+                        std::iter::once(nb.index)
+                            .chain(base[nb.index as usize].iter().map(|x| x.index))
+                    })
+                    .filter(|&j| j as usize != i)
+                    .collect();
+                cand.sort_unstable();
+                cand.dedup();
+                let mut d: Vec<(f32, u32)> =
+                    cand.iter().map(|&j| (-neg_sq(i, j as usize), j)).collect();
+                let by = |a: &(f32, u32), b: &(f32, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+                if k < d.len() {
+                    d.select_nth_unstable_by(k - 1, by);
+                    d.truncate(k);
+                }
+                weigh(i, &mut d.iter().map(|x| x.1))
+            })
+            .collect()
+    };
     let mut triplets: Vec<(u32, u32, f64)> = Vec::with_capacity(2 * n * k);
     for (i, row) in conditional.iter().enumerate() {
         for &(j, p) in row {
@@ -154,6 +228,10 @@ fn affinities(rows: &[Vec<f32>], perplexity: f64) -> Sparse {
     }
     Sparse { start, col, val }
 }
+
+/// Length of the NN-descent lists the neighbours of a large map are
+/// gathered from (their neighbours' lists too).
+const BASE_NEIGHBOURS: usize = 30;
 
 /// Conditional probabilities over sorted neighbour distances whose entropy
 /// is ln(perplexity): binary search on the Gaussian precision.
@@ -299,6 +377,7 @@ fn optimise(
     let rate = (n as f64 / params.exaggeration / 4.0).max(50.0);
     let mut update = vec![[0.0f64; 2]; n];
     let mut gains = vec![[1.0f64; 2]; n];
+    let mut fft = (n >= params.fft_from).then(super::interpolation::Repulsion::default);
     let total = params.iterations;
     for it in 0..total {
         if it % 10 == 0 && !progress(it, total) {
@@ -310,7 +389,7 @@ fn optimise(
         } else {
             (1.0, 0.8)
         };
-        let grad = gradient(p, y, exaggeration, params);
+        let grad = gradient(p, y, exaggeration, params, fft.as_mut());
         for i in 0..n {
             for d in 0..2 {
                 let g = grad[i][d];
@@ -336,29 +415,50 @@ fn optimise(
 
 /// dC/dy: 4·(exaggeration·Σ_j p_ij q̃_ij (y_i − y_j) − Σ_j q̃_ij² (y_i − y_j) / Z)
 /// with q̃ = 1/(1 + |y_i − y_j|²) and Z = Σ_{i≠j} q̃_ij.
-fn gradient(p: &Sparse, y: &[[f64; 2]], exaggeration: f64, params: &TsneParams) -> Vec<[f64; 2]> {
+fn gradient(
+    p: &Sparse,
+    y: &[[f64; 2]],
+    exaggeration: f64,
+    params: &TsneParams,
+    fft: Option<&mut super::interpolation::Repulsion>,
+) -> Vec<[f64; 2]> {
     let n = y.len();
-    let tree = (n >= params.exact_below).then(|| QuadTree::build(y));
-    let theta2 = params.theta * params.theta;
-    let parts: Vec<([f64; 2], [f64; 2], f64)> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let yi = y[i];
-            let mut attr = [0.0f64; 2];
-            for (j, pij) in p.row(i) {
-                let dx = yi[0] - y[j][0];
-                let dy = yi[1] - y[j][1];
-                let q = 1.0 / (1.0 + dx * dx + dy * dy);
-                attr[0] += pij * q * dx;
-                attr[1] += pij * q * dy;
-            }
-            let (rep, z) = match &tree {
-                Some(t) => t.repulsion(i, yi, theta2),
-                None => exact_repulsion(i, y),
-            };
-            (attr, rep, z)
-        })
-        .collect();
+    let attraction = |i: usize| {
+        let yi = y[i];
+        let mut attr = [0.0f64; 2];
+        for (j, pij) in p.row(i) {
+            let dx = yi[0] - y[j][0];
+            let dy = yi[1] - y[j][1];
+            let q = 1.0 / (1.0 + dx * dx + dy * dy);
+            attr[0] += pij * q * dx;
+            attr[1] += pij * q * dy;
+        }
+        attr
+    };
+    let parts: Vec<([f64; 2], [f64; 2], f64)> = match fft {
+        Some(fft) => {
+            let (rep, z) = fft.forces(y);
+            // Z as one sum, carried on the first point (the others add 0).
+            rep.into_par_iter()
+                .enumerate()
+                .map(|(i, r)| (attraction(i), r, if i == 0 { z } else { 0.0 }))
+                .collect()
+        }
+        None => {
+            let tree = (n >= params.exact_below).then(|| QuadTree::build(y));
+            let theta2 = params.theta * params.theta;
+            (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    let (rep, z) = match &tree {
+                        Some(t) => t.repulsion(i, y[i], theta2),
+                        None => exact_repulsion(i, y),
+                    };
+                    (attraction(i), rep, z)
+                })
+                .collect()
+        }
+    };
     let z: f64 = parts
         .iter()
         .map(|t| t.2)
@@ -580,17 +680,26 @@ mod tests {
         assert!(map_purity(&exact, 4) > 0.95, "{}", map_purity(&exact, 4));
         assert!(map_purity(&bh, 4) > 0.95, "{}", map_purity(&bh, 4));
         assert_eq!(bh, tsne(&rows, &bh_params, &mut |_, _| true).unwrap());
+        // FFT-accelerated repulsion and NN-descent neighbours.
+        let fft_params = TsneParams {
+            fft_from: 0,
+            exact_neighbours_below: 0,
+            ..quick()
+        };
+        let fft = tsne(&rows, &fft_params, &mut |_, _| true).unwrap();
+        assert!(map_purity(&fft, 4) > 0.95, "{}", map_purity(&fft, 4));
+        assert_eq!(fft, tsne(&rows, &fft_params, &mut |_, _| true).unwrap());
         assert!(exact.iter().flatten().all(|v| v.is_finite()));
     }
 
     #[test]
     fn barnes_hut_gradient_matches_exact() {
         let rows = blobs(50, 3, 6);
-        let p = affinities(&rows, 30.0);
+        let p = affinities(&rows, 30.0, usize::MAX);
         let y: Vec<[f64; 2]> = (0..rows.len())
             .map(|i| [(i as f64 * 0.37).sin() * 3.0, (i as f64 * 0.11).cos() * 2.0])
             .collect();
-        let exact = gradient(&p, &y, 1.0, &TsneParams::default());
+        let exact = gradient(&p, &y, 1.0, &TsneParams::default(), None);
         let bh = gradient(
             &p,
             &y,
@@ -600,6 +709,7 @@ mod tests {
                 theta: 0.2,
                 ..TsneParams::default()
             },
+            None,
         );
         let norm: f64 = exact.iter().map(|g| g[0].abs() + g[1].abs()).sum();
         let err: f64 = exact
@@ -613,7 +723,7 @@ mod tests {
     #[test]
     fn affinities_are_a_symmetric_distribution() {
         let rows = blobs(10, 2, 3);
-        let p = affinities(&rows, 30.0);
+        let p = affinities(&rows, 30.0, usize::MAX);
         let total: f64 = p.val.iter().sum();
         assert!((total - 1.0).abs() < 1e-9);
         for i in 0..rows.len() {
