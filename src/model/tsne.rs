@@ -194,39 +194,78 @@ fn affinities(rows: &[Vec<f32>], perplexity: f64, exact_below: usize) -> Sparse 
             })
             .collect()
     };
-    let mut triplets: Vec<(u32, u32, f64)> = Vec::with_capacity(2 * n * k);
-    for (i, row) in conditional.iter().enumerate() {
-        for &(j, p) in row {
-            triplets.push((i as u32, j, p));
-            triplets.push((j, i as u32, p));
-        }
-    }
-    triplets.sort_by_key(|t| (t.0, t.1));
-    let total: f64 = triplets
-        .iter()
-        .map(|t| t.2)
-        .sum::<f64>()
-        .max(f64::MIN_POSITIVE);
+    symmetric(conditional)
+}
+
+/// P = (P_cond + P_condᵀ) / sum in compressed rows: each row holds its own
+/// list and the rows that list it, by column (a pair in both lists summed,
+/// its own row's share first when that row comes first), every sum in the
+/// order a sorted list of (row, column) triplets would give. Filled in
+/// place rather than through such a list: 0.2 GB less at 100 000 points.
+fn symmetric(conditional: Vec<Vec<(u32, f64)>>) -> Sparse {
+    let n = conditional.len();
     let mut start = vec![0usize; n + 1];
-    let mut col = Vec::with_capacity(triplets.len());
-    let mut val: Vec<f64> = Vec::with_capacity(triplets.len());
-    let mut last: Option<(u32, u32)> = None;
-    for (i, j, p) in triplets {
-        if last == Some((i, j)) {
-            if let Some(v) = val.last_mut() {
-                *v += p / total;
-            }
-            continue;
+    for (i, row) in conditional.iter().enumerate() {
+        start[i + 1] += row.len();
+        for &(j, _) in row {
+            start[j as usize + 1] += 1;
         }
-        last = Some((i, j));
-        col.push(j);
-        val.push(p / total);
-        start[i as usize + 1] = col.len();
     }
     for i in 1..=n {
-        start[i] = start[i].max(start[i - 1]);
+        start[i] += start[i - 1];
     }
-    Sparse { start, col, val }
+    // Column, source row (it orders a pair's two shares) and p per entry.
+    let len = start[n];
+    let (mut col, mut src, mut val) = (vec![0u32; len], vec![0u32; len], vec![0.0f64; len]);
+    let mut fill = start.clone();
+    for (i, row) in conditional.into_iter().enumerate() {
+        for (j, p) in row {
+            for (at, c) in [(i, j), (j as usize, i as u32)] {
+                (col[fill[at]], src[fill[at]], val[fill[at]]) = (c, i as u32, p);
+                fill[at] += 1;
+            }
+        }
+    }
+    drop(fill);
+    let mut row: Vec<(u32, u32, f64)> = Vec::new();
+    for i in 0..n {
+        let range = start[i]..start[i + 1];
+        row.clear();
+        row.extend(range.clone().map(|e| (col[e], src[e], val[e])));
+        row.sort_unstable_by_key(|e| (e.0, e.1));
+        for (e, &(c, s, p)) in range.zip(&row) {
+            (col[e], src[e], val[e]) = (c, s, p);
+        }
+    }
+    drop(src);
+    let total: f64 = val.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+    // Pairs in both lists merged, in place (the write point never passes
+    // the read point).
+    let mut out_start = vec![0usize; n + 1];
+    let mut w = 0;
+    for i in 0..n {
+        let mut last: Option<u32> = None;
+        for e in start[i]..start[i + 1] {
+            let (j, p) = (col[e], val[e]);
+            if last == Some(j) {
+                val[w - 1] += p / total;
+                continue;
+            }
+            last = Some(j);
+            (col[w], val[w]) = (j, p / total);
+            w += 1;
+        }
+        out_start[i + 1] = w;
+    }
+    col.truncate(w);
+    col.shrink_to_fit();
+    val.truncate(w);
+    val.shrink_to_fit();
+    Sparse {
+        start: out_start,
+        col,
+        val,
+    }
 }
 
 /// Length of the NN-descent lists the neighbours of a large map are
@@ -718,6 +757,47 @@ mod tests {
             .map(|(a, b)| (a[0] - b[0]).abs() + (a[1] - b[1]).abs())
             .sum();
         assert!(err / norm < 0.02, "relative error {}", err / norm);
+    }
+
+    #[test]
+    fn symmetric_equals_the_sorted_triplets() {
+        // The plain construction, bit for bit: every (row, column) triplet
+        // of both directions, stably sorted, summed in that order.
+        let rows = blobs(30, 3, 5);
+        let n = rows.len();
+        let conditional: Vec<Vec<(u32, f64)>> = (0..n)
+            .map(|i| {
+                (1..=7)
+                    .map(|d| (((i + d * d) % n) as u32, 1.0 / (d as f64 + i as f64 * 0.01)))
+                    .filter(|&(j, _)| j as usize != i)
+                    .collect()
+            })
+            .collect();
+        let mut triplets = Vec::new();
+        for (i, row) in conditional.iter().enumerate() {
+            for &(j, p) in row {
+                triplets.push((i as u32, j, p));
+                triplets.push((j, i as u32, p));
+            }
+        }
+        triplets.sort_by_key(|t| (t.0, t.1));
+        let total: f64 = triplets.iter().map(|t| t.2).sum();
+        let mut want: Vec<(u32, u32, f64)> = Vec::new();
+        for (i, j, p) in triplets {
+            match want.last_mut() {
+                Some(last) if (last.0, last.1) == (i, j) => last.2 += p / total,
+                _ => want.push((i, j, p / total)),
+            }
+        }
+        let got = symmetric(conditional);
+        let got: Vec<(u32, u32, f64)> = (0..n)
+            .flat_map(|i| {
+                got.row(i)
+                    .map(move |(j, v)| (i as u32, j as u32, v))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]
