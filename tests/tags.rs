@@ -456,3 +456,128 @@ fn a_tag_labelled_library_is_named_and_scored_on_the_command_line() {
     assert!(md.contains("## Neighbour search, artist-filtered"), "{md}");
     assert!(md.contains("## Neighbour search, album-filtered"), "{md}");
 }
+
+/// An MP3 tone made by ffmpeg with `extra` arguments before the output.
+fn mp3_with(path: &Path, freq: f64, extra: &[&std::ffi::OsStr]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency={freq}:duration=2"))
+        .args(extra)
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The bad tags: terminal escapes, CR, a C1 control and 300
+/// genres in one field; UTF-16 text (ID3v2.3); bytes that are not UTF-8.
+/// Every file is analysed, the text is stored intact, and no command
+/// prints a raw escape, BEL, CR or C1 control.
+#[test]
+fn hostile_utf16_and_non_utf8_tags_are_stored_intact_and_shown_safely() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    if !have_ffmpeg() {
+        return;
+    }
+    let env = cli_support::Env::new();
+    let lib = env.path("lib");
+    let evil_title = "\u{1b}]0;pwned\u{7}Evil\u{1b}[2J\rX";
+    let evil_artist = "Art\u{9b}31mist";
+    let genres: Vec<String> = (0..300).map(|i| format!("g{i}")).collect();
+    let (title, artist, genre) = (
+        format!("title={evil_title}"),
+        format!("artist={evil_artist}"),
+        format!("genre={}", genres.join(";")),
+    );
+    let m = OsStr::new("-metadata");
+    mp3_with(
+        &lib.join("hostile.mp3"),
+        300.0,
+        &[m, title.as_ref(), m, artist.as_ref(), m, genre.as_ref()],
+    );
+    mp3_with(
+        &lib.join("utf16.mp3"),
+        500.0,
+        &[
+            OsStr::new("-id3v2_version"),
+            OsStr::new("3"),
+            m,
+            OsStr::new("title=Ünïcödé ☺"),
+            m,
+            OsStr::new("artist=Ärtist"),
+        ],
+    );
+    mp3_with(
+        &lib.join("latin1.mp3"),
+        700.0,
+        &[m, OsStr::from_bytes(b"title=caf\xe9 \xff")],
+    );
+
+    let root = std::fs::canonicalize(&lib).unwrap();
+    let index = env.path("lib.idx");
+    let r = run(&root, &index, indexer::real_analysis());
+    assert_eq!((r.analysed, r.failed()), (3, 0), "{:?}", r.failures);
+    let idx = Index::load(&index).unwrap().unwrap();
+    let hostile = entry(&idx, "hostile.mp3").tags.clone().expect("tags");
+    assert_eq!(hostile.title.as_deref(), Some(evil_title), "stored intact");
+    assert_eq!(
+        hostile.artist.as_deref(),
+        Some(evil_artist),
+        "stored intact"
+    );
+    let kept = hostile.genres();
+    assert!(
+        (1..=32).contains(&kept.len()) && kept[0].eq_ignore_ascii_case("g0"),
+        "{kept:?}"
+    );
+    assert_eq!(entry(&idx, "utf16.mp3").name(), "Ärtist — Ünïcödé ☺");
+    // Not UTF-8: lofty drops the undecodable frame; the track is analysed
+    // and named by its file stem (or by lossily decoded text), never lost.
+    let latin = entry(&idx, "latin1.mp3").name();
+    assert!(latin == "latin1" || latin.starts_with("caf"), "{latin:?}");
+
+    let l = lib.to_str().unwrap();
+    let q = lib.join("utf16.mp3");
+    let runs = [
+        env.run(&["index", "--library", l]),
+        env.run(&["--library", l]),
+        env.run(&["train", "--library", l]),
+        env.run(&["query", "--library", l, q.to_str().unwrap(), "-k", "2"]),
+        env.run(&[
+            "query",
+            "--library",
+            l,
+            q.to_str().unwrap(),
+            "-k",
+            "2",
+            "--json",
+        ]),
+        env.run(&["export", "--format", "json", "--library", l]),
+    ];
+    for r in &runs {
+        assert_eq!(r.code, 0, "{r:?}");
+        for out in [&r.stdout, &r.stderr] {
+            assert!(
+                !out.contains(['\u{1b}', '\u{7}', '\r', '\u{9b}']),
+                "raw control in {r:?}"
+            );
+        }
+    }
+    // The hostile name is shown, escaped, among the query's neighbours.
+    assert!(
+        runs[3].stdout.contains("\\e]0;pwned\\aEvil\\e[2J\\rX"),
+        "{:?}",
+        runs[3]
+    );
+    assert!(
+        runs[3].stdout.contains("Ärtist") || runs[3].stdout.contains("utf16"),
+        "{:?}",
+        runs[3]
+    );
+}
