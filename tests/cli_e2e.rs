@@ -298,31 +298,63 @@ fn a_second_writer_waits_for_the_first() {
     assert!(out.contains("1 analysed, 0 unchanged"), "{out}");
 }
 
+/// How many tracks [`long_library`] holds.
+const FILES: usize = 40;
+
+/// A library of [`FILES`] 20-s tracks: long enough to stop its indexing
+/// partway.
+fn long_library(env: &Env) -> std::path::PathBuf {
+    let lib = env.path("lib");
+    for i in 0..FILES {
+        wav(&lib.join(format!("t{i:02}.wav")), 0.0, 20.0);
+    }
+    lib
+}
+
+/// Start `musim-tui args…` (an index run writing `idx`) with a checkpoint
+/// after every file; return it, still running, with the first checkpoint
+/// that holds an analysed track.
+fn index_until_first_checkpoint(
+    env: &Env,
+    args: &[&str],
+    idx: &Path,
+) -> (std::process::Child, musim::library::index::Index) {
+    use musim::library::index::Index;
+    let mut child = env.spawn_env(args, &[("MUSIM_CHECKPOINT_SECONDS", "0")]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        if let Ok(Some(i)) = Index::load(idx) {
+            if i.analysed() > 0 {
+                return (child, i);
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "index ended ({status}) before any checkpoint of {} was seen",
+                idx.display()
+            );
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint within 300 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// SIGTERM and SIGHUP stop an index run as Ctrl-C does: the files in
 /// progress finish, what was analysed is saved, and the exit code is 128 +
 /// the signal (143, 129).
 #[test]
 fn sigterm_and_sighup_save_the_index_and_exit_128_plus_signal() {
     use musim::library::index::Index;
-    const FILES: usize = 40;
     let env = Env::new();
-    let lib = env.path("lib");
-    for i in 0..FILES {
-        wav(&lib.join(format!("t{i:02}.wav")), 0.0, 20.0);
-    }
+    let lib = long_library(&env);
     for (name, sig, code) in [("TERM", "sigterm", 143), ("HUP", "sighup", 129)] {
         let idx = env.path(&format!("{sig}.idx"));
         let args = ["index", "--library", s(&lib), "--index", s(&idx)];
-        // Checkpoints after every file show when analysis is under way;
-        // the signal then comes partway through.
-        let mut child = env.spawn_env(&args, &[("MUSIM_CHECKPOINT_SECONDS", "0")]);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
-        let started = || matches!(Index::load(&idx), Ok(Some(i)) if i.analysed() > 0);
-        while !started() {
-            assert!(child.try_wait().unwrap().is_none(), "index ended early");
-            assert!(std::time::Instant::now() < deadline, "no progress in 300 s");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        // The signal comes partway through.
+        let (mut child, _) = index_until_first_checkpoint(&env, &args, &idx);
         let sent = Command::new("kill")
             .args([format!("-{name}"), child.id().to_string()])
             .status()
@@ -345,37 +377,14 @@ fn sigterm_and_sighup_save_the_index_and_exit_128_plus_signal() {
 #[test]
 fn a_killed_index_run_keeps_its_checkpoint() {
     use musim::library::index::Index;
-    const FILES: usize = 40;
     let env = Env::new();
-    let lib = env.path("lib");
-    for i in 0..FILES {
-        wav(&lib.join(format!("t{i:02}.wav")), 0.0, 20.0);
-    }
+    let lib = long_library(&env);
     let idx = env.path("lib.idx");
     let args = ["index", "--library", s(&lib), "--index", s(&idx)];
 
-    let mut child = env.spawn_env(&args, &[("MUSIM_CHECKPOINT_SECONDS", "0")]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
-    let kept = loop {
-        if let Ok(Some(i)) = Index::load(&idx) {
-            if i.analysed() > 0 {
-                child.kill().unwrap();
-                child.wait().unwrap();
-                break i;
-            }
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!(
-                "index ended ({status}) before any checkpoint of {} was seen",
-                idx.display()
-            );
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no checkpoint within 300 s"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    };
+    let (mut child, kept) = index_until_first_checkpoint(&env, &args, &idx);
+    child.kill().unwrap();
+    child.wait().unwrap();
     // Killed partway: what the checkpoint holds, the index still holds (a
     // checkpoint written after the one read is fine too).
     let after = Index::load(&idx)
