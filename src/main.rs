@@ -330,6 +330,8 @@ fn demo(out: Option<PathBuf>, force: bool) -> Result<ExitCode> {
             spec.styles.len(),
             started.elapsed().as_secs_f64()
         );
+    } else if let Some(why) = &r.kept {
+        eprintln!("musim-tui: {}", safe(why));
     } else {
         println!("demo library at {shown} is complete and current (use --force to regenerate)");
     }

@@ -124,6 +124,34 @@ fn ensure_generates_once_regenerates_old_versions_and_spares_user_folders() {
             .unwrap()
             .generated
     );
+    // An outdated demo library holding a file musim did not make is kept
+    // as it is (said why); `force` refuses. The file survives both.
+    let text = std::fs::read_to_string(&m)
+        .unwrap()
+        .replacen("library v", "library v0", 1);
+    std::fs::write(&m, text).unwrap();
+    let mine = dir.join("piano/my take.wav");
+    std::fs::write(&mine, b"mine").unwrap();
+    let r = demo::ensure_library(&dir, &spec, false, &|_, _| {}).unwrap();
+    assert!(!r.generated);
+    let why = r.kept.unwrap_or_default();
+    assert!(
+        why.contains("my take.wav") && why.contains("not regenerated"),
+        "{why}"
+    );
+    let e = demo::ensure_library(&dir, &spec, true, &|_, _| {})
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("which musim did not make"), "{e}");
+    assert_eq!(std::fs::read(&mine).unwrap(), b"mine");
+    // Once it is moved out, the library is regenerated.
+    std::fs::remove_file(&mine).unwrap();
+    assert!(
+        demo::ensure_library(&dir, &spec, false, &|_, _| {})
+            .unwrap()
+            .generated
+    );
+    assert!(demo::is_complete(&dir, &spec));
     // Someone's music folder is never replaced.
     let user = d.path().join("music");
     std::fs::create_dir_all(&user).unwrap();
@@ -133,4 +161,47 @@ fn ensure_generates_once_regenerates_old_versions_and_spares_user_folders() {
         .to_string();
     assert!(e.contains("is not a musim demo library"), "{e}");
     assert!(user.join("song.mp3").is_file());
+}
+
+/// Every demo file carries its made-up credits as RIFF INFO tags, and the
+/// tag reader gets them all back; folder labels still win under `auto`.
+#[test]
+fn demo_files_carry_tags_that_read_back() {
+    let spec = DemoSpec {
+        styles: vec![Style::Reggae, Style::DrumAndBass, Style::Strings],
+        tracks: 2,
+        seconds: Some(1.0),
+    };
+    let d = tempfile::tempdir().unwrap();
+    let infos = demo::write_library(d.path(), &spec, &|_, _| {}).unwrap();
+    let mut artists = Vec::new();
+    for info in &infos {
+        let path = d.path().join(&info.rel_path);
+        let tags = musim::tags::read(&path).unwrap();
+        let c = demo::credits::credits(info.style, info.number);
+        assert_eq!(c, info.credits);
+        assert_eq!(tags.title.as_deref(), Some(c.title.as_str()), "{path:?}");
+        assert_eq!(tags.artist.as_deref(), Some(c.artist), "{path:?}");
+        assert_eq!(tags.album.as_deref(), Some(c.album), "{path:?}");
+        assert_eq!(tags.genres, vec![c.genre.to_string()], "{path:?}");
+        assert_eq!(tags.year, Some(c.year), "{path:?}");
+        assert_eq!(tags.track, Some(info.number as u32 + 1), "{path:?}");
+        let d = tags.duration_s.unwrap_or_default();
+        assert!((d - 1.0).abs() < 0.01, "{path:?}: {d}");
+        assert_eq!(
+            tags.name(path.to_str().unwrap().as_bytes()),
+            format!("{} — {}", c.artist, c.title)
+        );
+        artists.push(c.artist);
+        // The audio reads back whole: the tags follow the samples.
+        assert_eq!(read_wav(&path).len(), 22050);
+    }
+    artists.dedup();
+    assert_eq!(artists.len(), 3, "{artists:?}");
+    // The two tracks of a style have different titles.
+    assert_ne!(infos[0].credits.title, infos[1].credits.title);
+    assert_eq!(
+        musim::tags::genre::normalise(&[infos[2].credits.genre.to_string()]),
+        ["Drum & Bass"]
+    );
 }

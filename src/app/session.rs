@@ -419,7 +419,11 @@ fn default_demo() -> Result<PathBuf, crate::demo::DemoError> {
     let progress = super::demo_progress::StderrProgress::new();
     let r = ensure_library(&dir, &spec, false, &|d, t| progress.tick(d, t));
     progress.finish();
-    Ok(r?.root)
+    let r = r?;
+    if let Some(why) = &r.kept {
+        eprintln!("musim-tui: {}", crate::store::text::safe(why));
+    }
+    Ok(r.root)
 }
 
 /// Analyse `path` and keep its deep embedding, made from the same decoding,

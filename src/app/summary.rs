@@ -29,6 +29,13 @@ fn list(paths: &[String]) -> String {
     s
 }
 
+/// Whether an entry's tags name or classify its track.
+fn has_tags(e: &crate::library::index::Entry) -> bool {
+    e.tags
+        .as_ref()
+        .is_some_and(|t| t.title.is_some() || t.main_artist().is_some() || !t.genres.is_empty())
+}
+
 /// The end-of-run summary, one fact per line.
 pub fn run_summary(r: &Report) -> String {
     let mut s = String::new();
@@ -41,6 +48,14 @@ pub fn run_summary(r: &Report) -> String {
         r.removed,
         r.failed()
     );
+    let tagged = r.index.entries.iter().filter(|e| has_tags(e)).count();
+    if !r.index.entries.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {tagged} of {} tracks have tags (title, artist or genre)",
+            r.index.entries.len()
+        );
+    }
     if r.known_failures > 0 {
         let _ = writeln!(
             s,

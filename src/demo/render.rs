@@ -117,12 +117,18 @@ fn raised_cos(x: f32) -> f32 {
     0.5 - 0.5 * super::synth::cos_turns(x * 0.5)
 }
 
-/// 16-bit mono PCM WAV bytes at the demo rate (the canonical 44-byte header).
-pub fn wav_bytes(samples: &[f32]) -> Vec<u8> {
+/// 16-bit mono PCM WAV bytes at the demo rate: the canonical 44-byte
+/// header, the samples, then a `LIST`/`INFO` chunk holding `info` (RIFF
+/// INFO tags; none when empty). Written here rather than with lofty's
+/// writer, which edits an existing file in place: the chunk is a few
+/// lines of a fixed layout, and the readers (lofty, symphonia, musim's
+/// own WAV reader) all skip or parse chunks after `data`.
+pub fn wav_bytes(samples: &[f32], info: &[([u8; 4], String)]) -> Vec<u8> {
     let data_len = (samples.len() * 2) as u32;
-    let mut out = Vec::with_capacity(44 + samples.len() * 2);
+    let list = info_chunk(info);
+    let mut out = Vec::with_capacity(44 + samples.len() * 2 + list.len());
     out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(&(36 + data_len + list.len() as u32).to_le_bytes());
     out.extend_from_slice(b"WAVEfmt ");
     out.extend_from_slice(&16u32.to_le_bytes());
     out.extend_from_slice(&1u16.to_le_bytes()); // PCM
@@ -137,6 +143,31 @@ pub fn wav_bytes(samples: &[f32]) -> Vec<u8> {
         let q = (v.clamp(-1.0, 1.0) * 32767.0).round() as i16;
         out.extend_from_slice(&q.to_le_bytes());
     }
+    // 16-bit mono data has an even length: the list needs no pad byte.
+    out.extend_from_slice(&list);
+    out
+}
+
+/// A `LIST` chunk of type `INFO`: each item a NUL-terminated UTF-8 text,
+/// padded to an even length (empty input: no chunk at all).
+pub fn info_chunk(info: &[([u8; 4], String)]) -> Vec<u8> {
+    if info.is_empty() {
+        return Vec::new();
+    }
+    let mut body = b"INFO".to_vec();
+    for (key, text) in info {
+        let len = text.len() + 1;
+        body.extend_from_slice(key);
+        body.extend_from_slice(&(len as u32).to_le_bytes());
+        body.extend_from_slice(text.as_bytes());
+        body.push(0);
+        if len % 2 == 1 {
+            body.push(0);
+        }
+    }
+    let mut out = b"LIST".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
     out
 }
 
@@ -155,8 +186,16 @@ mod tests {
         let mean = x.iter().sum::<f32>() / x.len() as f32;
         assert!(mean.abs() < 1e-3, "{mean}");
         assert!(x[..220].iter().all(|v| v.abs() < 0.1));
-        let w = wav_bytes(&x);
+        let w = wav_bytes(&x, &[]);
         assert_eq!(w.len(), 44 + 2 * x.len());
         assert_eq!(&w[..4], b"RIFF");
+        let tags = [(*b"INAM", "Song".to_string()), (*b"ITRK", "12".to_string())];
+        let t = wav_bytes(&x, &tags);
+        // LIST size INFO, INAM 5 "Song\0" + pad, ITRK 3 "12\0" + pad.
+        assert_eq!(t.len(), w.len() + 8 + 4 + (8 + 6) + (8 + 4));
+        assert_eq!(
+            u32::from_le_bytes([t[4], t[5], t[6], t[7]]) as usize,
+            t.len() - 8
+        );
     }
 }
