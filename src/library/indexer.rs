@@ -618,8 +618,9 @@ fn analyse_all(
                 let Some(f) = files.get(i) else {
                     return;
                 };
-                let (outcome, warnings) = analyse_one(analyze, &f.path, n_dims);
-                let tags = read_tags(&f.path);
+                let (outcome, mut warnings) = analyse_one(analyze, &f.path, n_dims);
+                let (tags, warned) = read_tags_noting(&f.path);
+                warnings.extend(warned);
                 progress.advance(&f.path);
                 let _ = tx.send((i, outcome, warnings, tags));
             });
@@ -683,10 +684,19 @@ fn analyse_one(analyze: &AnalyzeFn<'_>, path: &Path, n_dims: usize) -> (Outcome,
 /// analysed all the same: damaged tags are no reason to skip a track). A
 /// panic in the tag reader is contained like one in the analysis.
 fn read_tags(path: &Path) -> Tags {
-    catch_unwind(AssertUnwindSafe(|| crate::tags::read(path)))
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default()
+    read_tags_noting(path).0
+}
+
+/// [`read_tags`], and a warning for the summary when an oversized item
+/// (an embedded picture) kept them from being read.
+fn read_tags_noting(path: &Path) -> (Tags, Option<String>) {
+    match catch_unwind(AssertUnwindSafe(|| crate::tags::read(path))) {
+        Ok(Ok(t)) => (t, None),
+        Ok(Err(e @ crate::tags::read::TagError::TooLarge { .. })) => {
+            (Tags::default(), Some(e.to_string()))
+        }
+        _ => (Tags::default(), None),
+    }
 }
 
 /// Groups of entries whose fingerprints are bit-identical.

@@ -9,6 +9,7 @@
 //! [`crate::store::text::safe`]).
 
 pub mod genre;
+pub mod ogg_headers;
 pub mod read;
 
 use serde::{Deserialize, Serialize};

@@ -23,6 +23,10 @@ use crate::store::paths::show;
 pub const MAX_TEXT: usize = 4096;
 /// At most this many genre items are kept per file.
 pub const MAX_GENRE_ITEMS: usize = 64;
+/// Tags are not read from a file with a tag item (an Ogg header packet,
+/// an MP4 `ilst`) over this many bytes: lofty's own allocation limit,
+/// reached only by embedded pictures.
+pub const MAX_ITEM: u64 = 16 << 20;
 
 /// Why a file's tags could not be read (its audio may still be fine).
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +36,15 @@ pub enum TagError {
     NotAFile {
         /// The file.
         path: std::path::PathBuf,
+    },
+    /// A tag item is too large to read (an embedded picture, mostly):
+    /// the file's tags are not read, and the user is told.
+    #[error("{}: tags not read: {reason}", show(.path))]
+    TooLarge {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is too large.
+        reason: String,
     },
     /// The file cannot be opened or its tags cannot be parsed.
     #[error("cannot read the tags of {}: {reason}", show(.path))]
@@ -60,18 +73,41 @@ pub fn read(path: &Path) -> Result<Tags, TagError> {
         }
         Err(e) => return Err(unreadable(e.to_string())),
     }
+    // lofty would read an oversized Ogg header packet whole before
+    // refusing it; the page headers tell its size without reading it.
+    if let Some(n) = super::ogg_headers::largest_header_packet(path, MAX_ITEM) {
+        if n > MAX_ITEM {
+            return Err(TagError::TooLarge {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "an Ogg header packet is over {} MB (an embedded picture?)",
+                    MAX_ITEM >> 20
+                ),
+            });
+        }
+    }
     let options = ParseOptions::new().read_cover_art(false);
     // lofty 0.24 panics on some damaged files (an Opus header with a bad
     // channel count: `expect("Channel count is valid")`, found by
     // tests/fuzz_inputs.rs): contained as an unreadable file.
+    let lofty = |e: lofty::error::LoftyError| match e.kind() {
+        lofty::error::ErrorKind::TooMuchData => TagError::TooLarge {
+            path: path.to_path_buf(),
+            reason: format!(
+                "a tag item is over {} MB (an embedded picture?)",
+                MAX_ITEM >> 20
+            ),
+        },
+        _ => unreadable(e.to_string()),
+    };
     let probed = std::panic::catch_unwind(|| {
         Probe::open(path)
-            .map_err(|e| unreadable(e.to_string()))?
+            .map_err(lofty)?
             .options(options)
             .guess_file_type()
             .map_err(|e| unreadable(e.to_string()))?
             .read()
-            .map_err(|e| unreadable(e.to_string()))
+            .map_err(lofty)
     });
     let file = probed.unwrap_or_else(|_| Err(unreadable("damaged tags".into())))?;
     let mut tags = Tags::default();
