@@ -5,10 +5,11 @@
 //! 100 000-track model quicker to build and draw the same): time to render
 //! a full frame (map with every point, clusters, details, query line,
 //! status) into an off-screen 200×60 buffer — bar ≤ 10 ms; the finder's
-//! update per typed key — bar ≤ 20 ms; a cursor move (its details: the
-//! query module's answer for the track); and the key-to-frame time while a
-//! training worker keeps the cores busy (`MUSIM_BENCH_TUI_BUSY=0` skips
-//! it) — bar: under one frame.
+//! update per typed key — bar ≤ 20 ms; a cursor move on the UI thread (the
+//! move, and asking the worker for the track's details) and, apart, those
+//! details on the worker (the query module's answer for the track); and
+//! the key-to-frame time while a training worker keeps the cores busy
+//! (`MUSIM_BENCH_TUI_BUSY=0` skips it) — bar: under one frame.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -18,7 +19,7 @@ use std::time::Instant;
 use musim::app::model_file::build;
 use musim::library::index::{Entry, Index, Outcome};
 use musim::model::ModelParams;
-use musim::tui::app::App;
+use musim::tui::app::{App, Details, Effect};
 use musim::tui::keymap::{Action, Keymap};
 use musim::tui::ui;
 use ratatui::backend::TestBackend;
@@ -116,19 +117,48 @@ fn main() {
         keystrokes.iter().cloned().fold(0.0, f64::max)
     );
 
-    // A cursor move: the new selection's details (nearest tracks, vote).
-    let moves: Vec<f64> = (0..20)
+    // A cursor move on the UI thread: the move, then the request for its
+    // details (what the event loop does per arrow key).
+    let arrows = [Action::Right, Action::Down, Action::Left, Action::Up];
+    let mut asked = Vec::new();
+    let moves: Vec<f64> = (0..40)
         .map(|i| {
             let start = Instant::now();
-            app.select_track((i * 7919) % n);
-            start.elapsed().as_secs_f64() * 1000.0
+            app.apply(arrows[i % arrows.len()]);
+            let e = app.wanted_details();
+            let t = start.elapsed().as_secs_f64() * 1000.0;
+            if let Some(Effect::Details(row, _)) = e {
+                asked.push(row);
+            }
+            t
         })
         .collect();
     println!(
-        "  selecting a track (its details): median {:.2} ms, max {:.2} ms",
+        "  cursor move on the UI thread (move + details asked of the worker): median {:.3} ms, max {:.3} ms ({} moves)",
         median(moves.clone()),
-        moves.iter().cloned().fold(0.0, f64::max)
+        moves.iter().cloned().fold(0.0, f64::max),
+        moves.len()
     );
+    // The details themselves, as the worker computes them.
+    let Some(model) = app.model.clone() else {
+        return;
+    };
+    let worker: Vec<f64> = asked
+        .iter()
+        .take(20)
+        .map(|&row| {
+            let start = Instant::now();
+            let _ = Details::of(&model, row);
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    if !worker.is_empty() {
+        println!(
+            "  its details on the worker: median {:.2} ms, max {:.2} ms",
+            median(worker.clone()),
+            worker.iter().cloned().fold(0.0, f64::max)
+        );
+    }
     if std::env::var("MUSIM_BENCH_TUI_BUSY").is_ok_and(|v| v == "0") {
         return;
     }
@@ -154,6 +184,7 @@ fn main() {
     while !busy.is_finished() && lat.len() < 400 {
         let t = Instant::now();
         app.apply(keys[lat.len() % keys.len()]);
+        let _ = app.wanted_details();
         let _ = term.draw(|f| ui::draw(f, &app));
         lat.push(t.elapsed().as_secs_f64() * 1000.0);
     }

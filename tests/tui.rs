@@ -16,7 +16,7 @@ use musim::app::session::Session;
 use musim::library::fs::RealFs;
 use musim::library::indexer::{self, real_analysis, Job};
 use musim::model::{Model, ModelParams};
-use musim::tui::app::{App, ColourBy, Effect, Pane, QueryState};
+use musim::tui::app::{App, ColourBy, Details, Effect, Pane, PathState, QueryState};
 use musim::tui::event::{on_key, on_paste, Runtime};
 use musim::tui::keymap::{Action, Keymap};
 use musim::tui::ui;
@@ -102,6 +102,26 @@ fn render(app: &App, w: u16, h: u16) -> (String, ratatui::buffer::Buffer) {
         text.push('\n');
     }
     (text, buf)
+}
+
+/// The selection's details, worked out here as the worker would.
+fn settle(a: &mut App) {
+    if let Some(Effect::Details(row, id)) = a.wanted_details() {
+        let d = Details::of(a.model.as_ref().unwrap(), row);
+        a.details_done(id, d);
+    }
+}
+
+/// Wait for the worker's answers until `cond` holds (60 s at most).
+fn until(a: &mut App, rt: &mut Runtime, what: &str, cond: impl Fn(&App) -> bool) {
+    let start = std::time::Instant::now();
+    while !cond(a) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "waited for {what}"
+        );
+        rt.wait(a, Duration::from_millis(50));
+    }
 }
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -200,7 +220,9 @@ fn typed_and_dropped_queries_run_on_a_worker() {
     assert!(matches!(a.query, QueryState::Running { .. }));
     let (text, _) = render(&a, 100, 30);
     assert!(text.contains("analysing query.wav"), "{text}");
-    assert!(rt.wait(&mut a, Duration::from_secs(60)));
+    until(&mut a, &mut rt, "the query", |a| {
+        !matches!(a.query, QueryState::Running { .. })
+    });
     let QueryState::Done(r) = a.query.clone() else {
         panic!("{:?}", a.query)
     };
@@ -244,7 +266,9 @@ fn typed_and_dropped_queries_run_on_a_worker() {
     let e = a.submit().unwrap();
     let Effect::Query(_, _) = e else { panic!() };
     rt.effect(&mut a, e);
-    assert!(rt.wait(&mut a, Duration::from_secs(30)));
+    until(&mut a, &mut rt, "the failure", |a| {
+        !matches!(a.query, QueryState::Running { .. })
+    });
     let QueryState::Failed(msg) = &a.query else {
         panic!("{:?}", a.query)
     };
@@ -413,6 +437,7 @@ fn the_selected_track_is_named_and_detailed_at_80x24() {
     let (_lib, m) = library();
     let mut a = app(Some(Arc::clone(&m)));
     a.apply(Action::Right);
+    settle(&mut a);
     let sel = a.selected.unwrap();
     let name = musim::tui::labels::display_name(&m.tracks[sel]);
     let (text, _) = render(&a, 80, 24);
@@ -467,6 +492,7 @@ fn the_explorer_and_query_give_the_same_genre_and_confidence() {
     let mut a = app(Some(Arc::clone(&m)));
     let row = row_of(&m, "high2");
     a.select_track(row);
+    settle(&mut a);
     let shown = a.details.clone().unwrap().result;
     let cli = musim::query::query_file(
         &m,
@@ -513,7 +539,9 @@ fn the_finder_selects_a_track_from_a_typed_fragment() {
     assert!(!a.typing);
     assert_eq!(a.selected, Some(want));
     assert_eq!(a.focus, Pane::Map);
-    assert_eq!(a.details.as_ref().map(|d| d.row), Some(want));
+    until(&mut a, &mut rt, "the details", |a| {
+        a.details.as_ref().map(|d| d.row) == Some(want)
+    });
     let (text, _) = render(&a, 80, 24);
     assert!(text.lines().next().unwrap().contains("noise3"), "{text}");
     assert!(text.contains("selected · noise3"), "{text}");
@@ -560,6 +588,7 @@ fn the_map_draws_points_over_dim_neighbour_lines_and_the_legend_toggles() {
     let (_lib, m) = library();
     let mut a = app(Some(Arc::clone(&m)));
     a.select_track(row_of(&m, "low0"));
+    settle(&mut a);
     let (w, h) = (200, 60);
     let (text, buf) = render(&a, w, h);
     let inner = map_inner(w, h);
@@ -621,7 +650,8 @@ fn help_fits_scrolls_and_mentions_the_mouse() {
     a.help_scroll = 0;
     let (text, _) = render(&a, 200, 60);
     for want in [
-        "preview the selected track (or query) and its neighbours",
+        "preview the current list: the selected track and its neighbours",
+        "the path between the last two marked tracks",
         "select the nearest point on the map",
         "show / hide the map's legend",
         "any key closes",
@@ -668,4 +698,316 @@ fn selected_rows_are_black_on_a_light_bar() {
         .collect();
     assert!(!texts.is_empty(), "{text}");
     assert!(texts.iter().all(|c| c.fg == Color::Black), "{texts:?}");
+}
+
+/// Every cell of the map's inner area: (x, y, symbol, colour).
+fn map_cells(buf: &ratatui::buffer::Buffer, w: u16, h: u16) -> Vec<(u16, u16, String, Color)> {
+    let r = map_inner(w, h);
+    (r.y..r.y + r.height)
+        .flat_map(|y| (r.x..r.x + r.width).map(move |x| (x, y)))
+        .map(|(x, y)| (x, y, buf[(x, y)].symbol().to_string(), buf[(x, y)].fg))
+        .collect()
+}
+
+/// The map cell of library row `row` on a `w`×`h` screen.
+fn cell_of(a: &App, m: &Model, row: usize, w: u16, h: u16) -> (u16, u16) {
+    let inner = map_inner(w, h);
+    let ([x0, x1], [y0, y1]) = a.window();
+    let p = m.map[row];
+    let c = ((f64::from(p[0]) - x0) / (x1 - x0) * f64::from(inner.width)).floor() as u16;
+    let r = ((y1 - f64::from(p[1])) / (y1 - y0) * f64::from(inner.height)).floor() as u16;
+    (
+        inner.x + c.min(inner.width - 1),
+        inner.y + r.min(inner.height - 1),
+    )
+}
+
+#[test]
+fn marked_tracks_a_path_between_them_and_lists_written_as_m3u() {
+    let (lib, m) = library();
+    let mut a = app(Some(Arc::clone(&m)));
+    let mut rt = runtime(&lib);
+    let out = tempfile::tempdir().unwrap();
+    rt.lists_dir = out.path().to_path_buf();
+    let (from, to) = (row_of(&m, "low0"), row_of(&m, "noise4"));
+    // `>` with fewer than two marks says what to do.
+    on_key(&mut a, &mut rt, key(KeyCode::Char('>')));
+    assert!(
+        a.notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("mark two tracks"),
+        "{:?}",
+        a.notice
+    );
+    a.select_track(from);
+    on_key(&mut a, &mut rt, key(KeyCode::Char('m')));
+    a.select_track(to);
+    on_key(&mut a, &mut rt, key(KeyCode::Char('m')));
+    assert_eq!(a.marked, vec![from, to]);
+    assert!(
+        a.notice.as_deref().unwrap().contains("2 marked"),
+        "{:?}",
+        a.notice
+    );
+    // Marked: a ◉ on the map (the cursor covers the second), ✓ in lists.
+    let (w, h) = (120, 40);
+    let (_, buf) = render(&a, w, h);
+    let (mx, my) = cell_of(&a, &m, from, w, h);
+    assert_eq!(buf[(mx, my)].symbol(), "◉", "the first mark on the map");
+    a.focus = Pane::Clusters;
+    a.in_tracks = true;
+    let (text, _) = render(&a, w, h);
+    assert!(
+        text.contains("✓ noise4"),
+        "marked in the cluster's list:\n{text}"
+    );
+    a.focus = Pane::Map;
+    a.in_tracks = false;
+
+    // `>`: found on a worker, the same chain as `musim-tui path`.
+    on_key(&mut a, &mut rt, key(KeyCode::Char('>')));
+    until(&mut a, &mut rt, "the path", |a| {
+        matches!(a.path, PathState::Done(_))
+    });
+    let PathState::Done(steps) = a.path.clone() else {
+        unreachable!()
+    };
+    let cli = musim::query::path::find_chain(
+        &m,
+        &lib.root.join("low/low0.wav"),
+        &lib.root.join("noise/noise4.wav"),
+    )
+    .unwrap();
+    let rows: Vec<usize> = steps.iter().map(|s| s.row).collect();
+    let paths: Vec<String> = rows.iter().map(|&r| m.tracks[r].path_text()).collect();
+    assert_eq!(
+        paths,
+        cli.iter().map(|s| s.path.clone()).collect::<Vec<_>>()
+    );
+    assert!(rows.len() >= 2 && rows[0] == from && rows[rows.len() - 1] == to);
+    for (s, c) in steps.iter().zip(&cli) {
+        assert_eq!(s.similarity, c.similarity);
+    }
+    assert_eq!(a.focus, Pane::List, "the path's list has focus");
+    // Listed in the pane, every step named.
+    let (text, buf) = render(&a, w, h);
+    assert!(
+        text.contains(&format!("path · {} tracks", rows.len())),
+        "{text}"
+    );
+    for &r in &rows {
+        let name = musim::tui::labels::display_name(&m.tracks[r]);
+        assert!(text.contains(&name), "{name} listed:\n{text}");
+    }
+    // Drawn: a line in the path's colour, beneath the points.
+    let cells = map_cells(&buf, w, h);
+    let braille = |s: &str| s.chars().all(|c| ('\u{2801}'..='\u{28FF}').contains(&c));
+    assert!(
+        cells
+            .iter()
+            .any(|(_, _, s, c)| braille(s) && *c == musim::tui::ui::theme::PATH),
+        "the path's line:\n{text}"
+    );
+    for &r in &rows {
+        let (x, y) = cell_of(&a, &m, r, w, h);
+        assert!(!braille(buf[(x, y)].symbol()), "step {r} is over the line");
+    }
+    // Down moves the cursor along the path.
+    on_key(&mut a, &mut rt, key(KeyCode::Down));
+    assert_eq!(a.selected, Some(rows[1]));
+
+    // `w` writes the path as an M3U under a new name, never over a file.
+    on_key(&mut a, &mut rt, key(KeyCode::Char('w')));
+    let first = out.path().join("musim-path.m3u");
+    let text = std::fs::read_to_string(&first).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "#EXTM3U");
+    assert_eq!(lines.len(), 1 + 2 * rows.len(), "{text}");
+    for (i, &r) in rows.iter().enumerate() {
+        let t = &m.tracks[r];
+        assert_eq!(
+            lines[1 + 2 * i],
+            format!(
+                "#EXTINF:{},{}",
+                t.duration_s.round() as i64,
+                musim::tui::labels::display_name(t)
+            )
+        );
+        assert_eq!(lines[2 + 2 * i], t.path_text());
+    }
+    assert!(
+        a.notice.as_deref().unwrap().contains("musim-path.m3u"),
+        "{:?}",
+        a.notice
+    );
+    on_key(&mut a, &mut rt, key(KeyCode::Char('w')));
+    assert_eq!(std::fs::read_to_string(&first).unwrap(), text, "kept");
+    assert!(out.path().join("musim-path-2.m3u").exists());
+    assert!(a.notice.as_deref().unwrap().contains("musim-path-2.m3u"));
+    // The map's list: the selected track and the nearest tracks listed.
+    std::fs::write(out.path().join("musim-neighbours.m3u"), "mine").unwrap();
+    on_key(&mut a, &mut rt, key(KeyCode::BackTab));
+    on_key(&mut a, &mut rt, key(KeyCode::BackTab));
+    assert_eq!(a.focus, Pane::Map);
+    on_key(&mut a, &mut rt, key(KeyCode::Char('w')));
+    let mine = std::fs::read_to_string(out.path().join("musim-neighbours.m3u")).unwrap();
+    assert_eq!(mine, "mine", "a user's file is never replaced");
+    let written = std::fs::read_to_string(out.path().join("musim-neighbours-2.m3u")).unwrap();
+    let sel = a.selected.unwrap();
+    let near = Details::of(&m, sel).unwrap().result.similar;
+    assert_eq!(written.lines().count(), 1 + 2 * (1 + near.len()));
+    assert_eq!(
+        written.lines().nth(2),
+        Some(m.tracks[sel].path_text().as_str())
+    );
+
+    // Unmarking drops the path; the list pane shows what is still marked.
+    a.select_track(to);
+    on_key(&mut a, &mut rt, key(KeyCode::Char('m')));
+    assert_eq!(a.marked, vec![from]);
+    assert_eq!(a.path, PathState::None);
+    a.focus = Pane::List;
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("marked · 1 tracks"), "{text}");
+    assert!(text.contains("✓ low0"), "{text}");
+}
+
+#[test]
+fn details_arrive_from_the_worker_and_stale_ones_are_dropped() {
+    let (lib, m) = library();
+    let mut a = app(Some(Arc::clone(&m)));
+    let mut rt = runtime(&lib);
+    // A key moves the cursor at once; the details are asked of the worker.
+    let before = a.selected;
+    on_key(&mut a, &mut rt, key(KeyCode::Char('l')));
+    let sel = a.selected.unwrap();
+    assert_ne!(Some(sel), before);
+    assert!(a.details.is_none() && a.details_loading());
+    let name = musim::tui::labels::display_name(&m.tracks[sel]);
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains(&format!("selected · {name}")), "{text}");
+    assert!(text.contains("finding its nearest"), "{text}");
+    until(&mut a, &mut rt, "the details", |a| a.details.is_some());
+    assert_eq!(a.details.as_ref().unwrap().row, sel);
+    assert!(!a.details_loading());
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("nearest · similarity"), "{text}");
+
+    // An answer for a track the cursor has left is dropped.
+    let sel = a.selected.unwrap();
+    let (r1, r2) = ((sel + 1) % m.len(), (sel + 2) % m.len());
+    a.select_track(r1);
+    let Some(Effect::Details(row1, id1)) = a.wanted_details() else {
+        panic!("details asked for")
+    };
+    assert_eq!(row1, r1);
+    assert_eq!(a.wanted_details(), None, "asked once");
+    a.select_track(r2);
+    let Some(Effect::Details(row2, id2)) = a.wanted_details() else {
+        panic!("details asked for")
+    };
+    a.details_done(id1, Details::of(&m, row1));
+    assert!(a.details.is_none(), "stale answer dropped");
+    a.details_done(id2, Details::of(&m, row2));
+    assert_eq!(a.details.as_ref().map(|d| d.row), Some(r2));
+    // Keys faster than the worker: only the selection's details remain.
+    for c in "lljjhk".chars() {
+        on_key(&mut a, &mut rt, key(KeyCode::Char(c)));
+    }
+    let sel = a.selected;
+    until(&mut a, &mut rt, "the last details", |a| {
+        !a.details_loading() && a.details.as_ref().map(|d| d.row) == sel
+    });
+}
+
+/// A synthetic index: two groups of 12 tracks far apart, each with a tight
+/// core of one genre (the highest PageRank) and a loose ring of the other,
+/// 6 and 6: each cluster is a jazz/rock tie whose top-ranked tracks are all
+/// of one genre.
+fn tied_index() -> musim::library::index::Index {
+    use musim::library::index::{Entry, Index, Outcome};
+    let names = musim::features::fingerprint::feature_names().to_vec();
+    let mut s = 7u64;
+    let mut r = move || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((s >> 33) as f64 / (1u64 << 31) as f64 - 0.5) as f32
+    };
+    let mut idx = Index::empty(std::path::Path::new("/tied"));
+    idx.header.feature_names = names.clone();
+    for group in 0..2 {
+        let centre: Vec<f32> = (0..names.len())
+            .map(|d| if d % 2 == group { 40.0 } else { 0.0 })
+            .collect();
+        for i in 0..12 {
+            let core = i < 6;
+            let genre = match (group, core) {
+                (0, true) | (1, false) => "rock",
+                _ => "jazz",
+            };
+            let spread = if core { 0.3 } else { 6.0 };
+            idx.entries.push(Entry {
+                path: format!("/tied/{genre}/g{group}-{i}.wav").into_bytes(),
+                size: 1,
+                mtime_ns: 1,
+                label: Some(genre.to_string()),
+                tags: None,
+                outcome: Outcome::Analysed {
+                    duration_s: 30.0,
+                    values: centre.iter().map(|c| c + r() * spread).collect(),
+                },
+            });
+        }
+    }
+    idx
+}
+
+#[test]
+fn representatives_cover_every_tied_genre() {
+    let params = ModelParams {
+        tsne_iterations: 250,
+        ..ModelParams::default()
+    };
+    let m = Arc::new(build(tied_index(), &params, &|_| {}, &AtomicBool::new(false)).unwrap());
+    assert_eq!(m.clusters.len(), 2);
+    let mut a = app(Some(Arc::clone(&m)));
+    for (i, c) in m.clusters.iter().enumerate() {
+        let leading: Vec<&str> = c
+            .archetype
+            .leading()
+            .iter()
+            .map(|(g, _)| g.as_str())
+            .collect();
+        assert_eq!(leading, ["jazz", "rock"], "a tie: {:?}", c.archetype);
+        // By PageRank alone the top three are of one genre (the core)...
+        let mut by_rank = c.members.clone();
+        by_rank.sort_by(|&x, &y| m.pagerank[y as usize].total_cmp(&m.pagerank[x as usize]));
+        let label = |r: u32| m.tracks[r as usize].label.clone().unwrap();
+        let top: Vec<String> = by_rank.iter().take(3).map(|&r| label(r)).collect();
+        assert!(top.iter().all(|g| *g == top[0]), "{top:?}");
+        // ...the representatives are not.
+        let reps: Vec<String> = c.representatives().iter().map(|&r| label(r)).collect();
+        assert!(
+            reps.contains(&"jazz".into()) && reps.contains(&"rock".into()),
+            "{reps:?}"
+        );
+        // On screen: the cluster named by its tie, a ★ on each genre.
+        a.focus = Pane::Clusters;
+        a.cluster = i;
+        a.in_tracks = true;
+        a.selected = Some(c.members[0] as usize);
+        let (text, _) = render(&a, 120, 40);
+        assert!(text.contains("jazz/rock 50%"), "{text}");
+        // (Two rows fit the pane of a two-cluster model: the first two.)
+        let starred: Vec<&str> = text.lines().filter(|l| l.contains("★ g")).collect();
+        assert!(starred.len() >= 2, "{text}");
+        for g in ["jazz", "rock"] {
+            assert!(
+                starred.iter().any(|l| l.contains(&format!("  {g}"))),
+                "{g}:\n{text}"
+            );
+        }
+    }
 }

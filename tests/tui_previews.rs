@@ -192,10 +192,14 @@ fn p_plays_the_selection_then_its_neighbours_and_the_screen_follows() {
     let s = app.previews.status.clone().unwrap();
     assert_eq!(s.index, Some(0));
     assert_eq!(s.track, Some(sel));
+    let near = musim::tui::app::Details::of(&m, sel)
+        .unwrap()
+        .result
+        .similar;
     assert_eq!(
         s.total,
-        1 + m.graph[sel].len(),
-        "the track, then its neighbours"
+        1 + near.len(),
+        "the track, then the nearest tracks its details list"
     );
     assert_eq!(app.previews.row, Some(sel));
     let line = status_line(&app);
@@ -208,7 +212,7 @@ fn p_plays_the_selection_then_its_neighbours_and_the_screen_follows() {
     until(&mut app, &mut rt, "the next preview", |a| {
         index(a) == Some(1)
     });
-    let near = m.graph[sel][0].index as usize;
+    let near = near[0].track as usize;
     until(&mut app, &mut rt, "its row", |a| {
         a.previews.row == Some(near)
     });

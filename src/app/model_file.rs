@@ -189,9 +189,11 @@ pub fn save(model: &Model, path: &Path) -> Result<(), crate::store::atomic::Writ
 }
 
 /// The identity of an index's content for a model: analysed tracks
-/// (path, size, mtime, label, fingerprint), feature names and parameters.
+/// (path, size, mtime, label, fingerprint), feature names, parameters and
+/// the build's revision (a model built by older code is rebuilt).
 pub fn content_key(index: &Index, params: &ModelParams) -> u64 {
     let mut h = crate::store::hash::Fnv1a64::new();
+    h.write(&crate::model::BUILD_REVISION.to_le_bytes());
     h.write(&index.header.feature_set_version.to_le_bytes());
     for n in &index.header.feature_names {
         h.write(n.as_bytes());

@@ -145,6 +145,11 @@ impl Track {
     }
 }
 
+/// Revision of what [`build`] computes from the same input, part of the
+/// model's content key: bumped when the values change (2: representatives
+/// cover the genres a cluster is named by), so stored models are rebuilt.
+pub const BUILD_REVISION: u32 = 2;
+
 /// One K-Means cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cluster {
@@ -152,14 +157,16 @@ pub struct Cluster {
     pub centroid: Vec<f32>,
     /// Its genre mix.
     pub archetype: Archetype,
-    /// Members by decreasing PageRank (the first are the representatives).
+    /// Members: the representatives (the top-ranked track of each genre
+    /// the cluster is named by, then the best-ranked of the rest), then the
+    /// rest by decreasing PageRank.
     pub members: Vec<u32>,
     /// How many of `members` are representatives.
     pub representatives: usize,
 }
 
 impl Cluster {
-    /// The representative tracks (highest PageRank first).
+    /// The representative tracks (see [`Cluster::members`]).
     pub fn representatives(&self) -> &[u32] {
         &self.members[..self.representatives.min(self.members.len())]
     }
@@ -386,9 +393,12 @@ pub fn build_timed(
                     .total_cmp(&pagerank[a as usize])
                     .then(a.cmp(&b))
             });
+            let archetype = Archetype::of(m.iter().map(|&i| labels[i as usize]));
+            let places = params.representatives.min(m.len());
+            archetype::representatives_first(&mut m, &archetype, |i| labels[i as usize], places);
             Cluster {
-                archetype: Archetype::of(m.iter().map(|&i| labels[i as usize])),
-                representatives: params.representatives.min(m.len()),
+                archetype,
+                representatives: places,
                 members: m,
                 centroid,
             }

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::QueryResult;
-use crate::model::Model;
+use crate::model::{Model, Track};
 use crate::store::atomic::{write_atomic, WriteError};
 use crate::store::text::safe;
 
@@ -143,22 +143,36 @@ pub fn render(r: &QueryResult) -> String {
 pub fn write_m3u(model: &Model, r: &QueryResult, path: &Path) -> Result<(), WriteError> {
     let mut text = String::from("#EXTM3U\n");
     for s in &r.similar {
-        let secs = model
-            .tracks
-            .get(s.track as usize)
-            .map_or(-1, |t| t.duration_s.round() as i64);
-        // "Artist - Title" (M3U's usual separator), else the file stem;
-        // one line whatever the tags hold.
-        let name = model
-            .tracks
-            .get(s.track as usize)
-            .map_or_else(|| s.info.name.clone(), |t| t.meta.name_with(&t.path, " - "));
-        let name: String = name
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        let _ = writeln!(text, "#EXTINF:{secs},{name}");
-        let _ = writeln!(text, "{}", s.path);
+        match model.tracks.get(s.track as usize) {
+            Some(t) => push_track(&mut text, t),
+            None => push_entry(&mut text, -1, &s.info.name, &s.path),
+        }
     }
     write_atomic(path, |w: &mut dyn Write| w.write_all(text.as_bytes()))
+}
+
+/// An extended M3U playlist of library tracks, in order: `#EXTM3U`, then
+/// `#EXTINF:seconds,Artist - Title` and the path of each.
+pub fn m3u<'a>(tracks: impl IntoIterator<Item = &'a Track>) -> String {
+    let mut text = String::from("#EXTM3U\n");
+    for t in tracks {
+        push_track(&mut text, t);
+    }
+    text
+}
+
+fn push_track(text: &mut String, t: &Track) {
+    // "Artist - Title" (M3U's usual separator), else the file stem.
+    let name = t.meta.name_with(&t.path, " - ");
+    push_entry(text, t.duration_s.round() as i64, &name, &t.path_text());
+}
+
+fn push_entry(text: &mut String, secs: i64, name: &str, path: &str) {
+    // One line whatever the tags hold.
+    let name: String = name
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let _ = writeln!(text, "#EXTINF:{secs},{name}");
+    let _ = writeln!(text, "{path}");
 }

@@ -27,6 +27,12 @@ pub enum WriteError {
         /// Its parent.
         dir: PathBuf,
     },
+    /// The target exists and must not be replaced ([`write_new`]).
+    #[error("cannot write {}: it already exists", show(.path))]
+    Exists {
+        /// Target.
+        path: PathBuf,
+    },
     /// Any OS error while writing.
     #[error("cannot write {}: {source}", show(.path))]
     Io {
@@ -108,6 +114,57 @@ pub fn write_atomic(
     })
 }
 
+/// Create `path` with what `fill` writes, all at once, never replacing a
+/// file already there ([`WriteError::Exists`], even one made meanwhile):
+/// the temp file is hard-linked to the name, which fails if it is taken.
+/// Where the file system has no hard links, the name is created with
+/// `create_new` and written in place.
+pub fn write_new(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    check_writable(path)?;
+    let io_err = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let exists = || WriteError::Exists {
+        path: path.to_path_buf(),
+    };
+    if fs::symlink_metadata(path).is_ok() {
+        return Err(exists());
+    }
+    let tmp = temp_path(path);
+    let mut bytes = Vec::new();
+    fill(&mut bytes).map_err(io_err)?;
+    let written = (|| {
+        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        file.write_all(&bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::hard_link(&tmp, path)
+    })();
+    let _ = fs::remove_file(&tmp);
+    match written {
+        Ok(()) => sync_dir(&parent_of(path)).map_err(io_err),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exists()),
+        Err(e) if e.kind() == io::ErrorKind::Unsupported => {
+            let mut file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .map_err(|e| match e.kind() {
+                    io::ErrorKind::AlreadyExists => exists(),
+                    _ => io_err(e),
+                })?;
+            file.write_all(&bytes)
+                .and_then(|()| file.sync_all())
+                .map_err(io_err)
+        }
+        Err(e) => Err(io_err(e)),
+    }
+}
+
 fn write_then_rename(
     path: &Path,
     tmp: &Path,
@@ -158,6 +215,23 @@ mod tests {
         assert!(r.is_err());
         assert_eq!(fs::read_to_string(&p).unwrap(), "old");
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn write_new_never_replaces_a_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("list.m3u");
+        write_new(&p, |w| w.write_all(b"first")).unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "first");
+        let e = write_new(&p, |w| w.write_all(b"second")).unwrap_err();
+        assert!(matches!(e, WriteError::Exists { .. }), "{e}");
+        assert!(e.to_string().contains("already exists"), "{e}");
+        assert_eq!(fs::read_to_string(&p).unwrap(), "first");
+        assert_eq!(
+            fs::read_dir(d.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::query::{QueryError, QueryResult};
 use super::finder::{is_query_target, Finder};
 use super::input::Input;
 use super::keymap::{Action, Keymap};
+use super::lists::{ListKind, PathStep, TrackList};
 
 /// Neighbours behind a genre vote, in the explorer as in `musim-tui query`,
 /// so both give the same genre and confidence for the same file.
@@ -26,6 +27,35 @@ pub struct Details {
     pub result: QueryResult,
 }
 
+impl Details {
+    /// The details of library row `row` (None past the end). Costs a pass
+    /// over every track: the worker computes it, not the UI thread.
+    pub fn of(model: &Model, row: usize) -> Option<Details> {
+        let t = model.tracks.get(row)?;
+        let mut result =
+            crate::query::query_point(model, &model.space.row_point(row), Some(row), NEIGHBOURS);
+        result.source = t.path_text();
+        result.duration_s = t.duration_s;
+        Some(Details { row, result })
+    }
+}
+
+/// The path between two marked tracks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathState {
+    /// None asked for (or the marks changed since).
+    None,
+    /// Being found on a worker.
+    Running {
+        /// Id of the request (answers to older ones are dropped).
+        id: u64,
+        /// From and to (library rows).
+        ends: (usize, usize),
+    },
+    /// Found: its steps, from the first end to the second.
+    Done(Vec<PathStep>),
+}
+
 /// The panes, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -35,6 +65,9 @@ pub enum Pane {
     Clusters,
     /// Query input and result.
     Query,
+    /// The path between marked tracks, or the marked tracks (shown in
+    /// the details' place while focused).
+    List,
 }
 
 /// How map points are coloured.
@@ -114,13 +147,19 @@ pub enum Effect {
     Play(PlayFrom),
     /// Pass a command to the running player.
     Player(Command),
+    /// Work out the details of this library row on the worker (request id).
+    Details(usize, u64),
+    /// Find the path between two library rows on a worker (request id).
+    Path(usize, usize, u64),
+    /// Write this list as an M3U file under a new name.
+    Write(TrackList),
 }
 
-/// Where a play list starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a play list holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlayFrom {
-    /// This library track, then its neighbours in the similarity graph.
-    Track(usize),
+    /// These library tracks, in order.
+    List(TrackList),
     /// The query's audio, then its similar tracks.
     Query,
 }
@@ -212,6 +251,14 @@ pub struct App {
     pub legend: bool,
     /// First line of the help shown (it scrolls).
     pub help_scroll: usize,
+    /// Marked tracks (library rows), in the order they were marked.
+    pub marked: Vec<usize>,
+    /// The path between the last two marked tracks.
+    pub path: PathState,
+    /// Highlighted row of the list pane (path or marked tracks).
+    pub list_row: usize,
+    /// The details asked of the worker: (row, request id).
+    details_pending: Option<(usize, u64)>,
     next_query_id: u64,
 }
 
@@ -251,6 +298,10 @@ impl App {
             finder: Finder::default(),
             legend: true,
             help_scroll: 0,
+            marked: Vec::new(),
+            path: PathState::None,
+            list_row: 0,
+            details_pending: None,
             next_query_id: 1,
         };
         if let Some(m) = model {
@@ -268,6 +319,7 @@ impl App {
         self.selected = keep
             .and_then(|p| model.tracks.iter().position(|t| t.path == p))
             .or_else(|| (!model.is_empty()).then_some(0));
+        self.remap_lists(&model);
         if !model.is_labelled() {
             self.colour = ColourBy::Cluster;
         }
@@ -279,7 +331,7 @@ impl App {
         self.sync_cluster_to_selection();
         self.previews.row = self.playing_row();
         self.details = None;
-        self.refresh_details();
+        self.details_pending = None;
         if self.typing {
             self.typed();
         }
@@ -298,20 +350,75 @@ impl App {
         self.set_model(model);
     }
 
-    /// Bring [`App::details`] in step with the selection.
-    fn refresh_details(&mut self) {
-        let (Some(m), Some(i)) = (&self.model, self.selected) else {
-            self.details = None;
+    /// Marks and the path follow their tracks into a new model (rows
+    /// change when it is rebuilt; paths do not); a path with a track gone
+    /// is dropped.
+    fn remap_lists(&mut self, new: &Model) {
+        let Some(old) = &self.model else {
+            self.marked.clear();
+            self.path = PathState::None;
             return;
         };
-        if self.details.as_ref().is_some_and(|d| d.row == i) || i >= m.len() {
+        if self.marked.is_empty() && !matches!(self.path, PathState::Done(_)) {
+            self.path = PathState::None;
             return;
         }
-        let t = &m.tracks[i];
-        let mut result = crate::query::query_point(m, &m.space.row_point(i), Some(i), NEIGHBOURS);
-        result.source = t.path_text();
-        result.duration_s = t.duration_s;
-        self.details = Some(Details { row: i, result });
+        let rows: std::collections::HashMap<&[u8], usize> = new
+            .tracks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.path.as_slice(), i))
+            .collect();
+        let find = |r: usize| {
+            old.tracks
+                .get(r)
+                .and_then(|t| rows.get(t.path.as_slice()).copied())
+        };
+        self.marked = self.marked.iter().filter_map(|&r| find(r)).collect();
+        self.path = match &self.path {
+            PathState::Done(steps) => steps
+                .iter()
+                .map(|s| find(s.row).map(|row| PathStep { row, ..*s }))
+                .collect::<Option<Vec<_>>>()
+                .map_or(PathState::None, PathState::Done),
+            _ => PathState::None,
+        };
+    }
+
+    /// The details the selection needs from the worker, if not already
+    /// shown or asked for: the event loop calls this after every change,
+    /// so the cursor moves at once and its details follow.
+    pub fn wanted_details(&mut self) -> Option<Effect> {
+        let (Some(m), Some(i)) = (&self.model, self.selected) else {
+            self.details = None;
+            self.details_pending = None;
+            return None;
+        };
+        if i >= m.len()
+            || self.details.as_ref().is_some_and(|d| d.row == i)
+            || self.details_pending.is_some_and(|(r, _)| r == i)
+        {
+            return None;
+        }
+        self.details = None;
+        let id = self.next_query_id;
+        self.next_query_id += 1;
+        self.details_pending = Some((i, id));
+        Some(Effect::Details(i, id))
+    }
+
+    /// The worker's details for request `id`; an answer for a selection
+    /// left since (or an older model) is dropped.
+    pub fn details_done(&mut self, id: u64, details: Option<Details>) {
+        if self.details_pending.is_some_and(|(_, p)| p == id) {
+            self.details_pending = None;
+            self.details = details.filter(|d| Some(d.row) == self.selected);
+        }
+    }
+
+    /// Whether the selection's details are still being worked out.
+    pub fn details_loading(&self) -> bool {
+        self.details_pending.is_some()
     }
 
     /// The query line changed: find what it names, unless it is a path or
@@ -362,7 +469,6 @@ impl App {
         self.in_tracks = false;
         self.sync_cluster_to_selection();
         self.follow_selection();
-        self.refresh_details();
     }
 
     /// The library row of what the player reports playing, by path (rows
@@ -424,23 +530,197 @@ impl App {
             .then_some(Effect::Player(Command::Volume(self.previews.volume)))
     }
 
-    /// Where `p` starts: the query in the query pane (once answered), else
-    /// the selected track.
+    /// What `p` plays: the query and its similar tracks in the query pane
+    /// (once answered), else the current list.
     fn play_from(&mut self) -> Option<Effect> {
         if self.focus == Pane::Query && matches!(self.query, QueryState::Done(_)) {
             return Some(Effect::Play(PlayFrom::Query));
         }
-        match (self.model.is_some(), self.selected) {
-            (true, Some(i)) => Some(Effect::Play(PlayFrom::Track(i))),
-            (false, _) => {
-                self.notice = Some("no model yet: nothing to preview".into());
-                None
-            }
-            (true, None) => {
-                self.notice = Some("select a track to preview".into());
-                None
+        self.list_or_say("preview")
+            .map(|l| Effect::Play(PlayFrom::List(l)))
+    }
+
+    /// The current list, or a notice saying why there is none.
+    fn list_or_say(&mut self, what: &str) -> Option<TrackList> {
+        let list = self.current_list();
+        if list.is_none() {
+            self.notice = Some(if self.model.is_none() {
+                format!("no model yet: nothing to {what}")
+            } else {
+                format!("select a track to {what}")
+            });
+        }
+        list
+    }
+
+    /// The list the focused pane shows: the selected track and its nearest
+    /// tracks (map), the highlighted cluster's members, the path or the
+    /// marked tracks (list pane), the query's similar tracks.
+    pub fn current_list(&self) -> Option<TrackList> {
+        let m = self.model.as_ref()?;
+        let list = |kind, rows| Some(TrackList { kind, rows });
+        match self.focus {
+            Pane::Clusters => list(
+                ListKind::Cluster(self.cluster),
+                self.cluster_tracks().iter().map(|&r| r as usize).collect(),
+            ),
+            Pane::List => match &self.path {
+                PathState::Done(steps) => {
+                    list(ListKind::Path, steps.iter().map(|s| s.row).collect())
+                }
+                _ => list(ListKind::Marked, self.marked.clone()),
+            },
+            Pane::Query => match &self.query {
+                QueryState::Done(r) => list(
+                    ListKind::Query,
+                    r.similar.iter().map(|s| s.track as usize).collect(),
+                ),
+                _ => None,
+            },
+            Pane::Map => {
+                let i = self.selected.filter(|&i| i < m.len())?;
+                // The nearest tracks the details pane lists (worked out
+                // here when they have not arrived yet).
+                let near = match &self.details {
+                    Some(d) if d.row == i => d.result.similar.clone(),
+                    _ => Details::of(m, i)?.result.similar,
+                };
+                let rows = std::iter::once(i)
+                    .chain(near.iter().map(|s| s.track as usize))
+                    .collect();
+                list(ListKind::Neighbours, rows)
             }
         }
+    }
+
+    /// Whether the list pane has anything to show.
+    pub fn has_list(&self) -> bool {
+        !self.marked.is_empty() || matches!(self.path, PathState::Done(_))
+    }
+
+    /// The rows the list pane shows: the path, else the marked tracks.
+    pub fn list_rows(&self) -> Vec<usize> {
+        match &self.path {
+            PathState::Done(steps) => steps.iter().map(|s| s.row).collect(),
+            _ => self.marked.clone(),
+        }
+    }
+
+    /// `m`: mark the selected track, or unmark it. The path, made from the
+    /// marks, is dropped when they change.
+    fn toggle_mark(&mut self) {
+        let (Some(m), Some(i)) = (&self.model, self.selected) else {
+            self.notice = Some("select a track to mark".into());
+            return;
+        };
+        let name = m
+            .tracks
+            .get(i)
+            .map_or_else(String::new, super::labels::display_name);
+        if let Some(p) = self.marked.iter().position(|&r| r == i) {
+            self.marked.remove(p);
+            self.notice = Some(format!("unmarked {name} ({} marked)", self.marked.len()));
+        } else {
+            self.marked.push(i);
+            let next = if self.marked.len() >= 2 {
+                format!("{} draws the path", self.keymap.keys_of(Action::Path))
+            } else {
+                format!("{} marks another", self.keymap.keys_of(Action::Mark))
+            };
+            self.notice = Some(format!(
+                "marked {name} ({} marked: {next})",
+                self.marked.len()
+            ));
+        }
+        self.path = PathState::None;
+        self.list_row = self.list_row.min(self.marked.len().saturating_sub(1));
+        if self.focus == Pane::List && !self.has_list() {
+            self.focus = Pane::Map;
+        }
+    }
+
+    /// `>`: the path between the last two marked tracks, on a worker.
+    fn ask_path(&mut self) -> Option<Effect> {
+        if self.model.is_none() {
+            self.notice = Some("no model yet: no path to find".into());
+            return None;
+        }
+        let [.., a, b] = self.marked[..] else {
+            self.notice = Some(format!(
+                "mark two tracks with {} first ({} marked)",
+                self.keymap.keys_of(Action::Mark),
+                self.marked.len()
+            ));
+            return None;
+        };
+        let id = self.next_query_id;
+        self.next_query_id += 1;
+        self.path = PathState::Running { id, ends: (a, b) };
+        self.notice = Some("finding the path…".into());
+        Some(Effect::Path(a, b, id))
+    }
+
+    /// A path request ended (answers to older requests are dropped).
+    pub fn path_done(&mut self, id: u64, steps: Option<Vec<PathStep>>) {
+        let PathState::Running { id: cur, ends } = self.path else {
+            return;
+        };
+        if cur != id {
+            return;
+        }
+        let name = |r: usize| {
+            self.model
+                .as_ref()
+                .and_then(|m| m.tracks.get(r))
+                .map_or_else(String::new, super::labels::display_name)
+        };
+        match steps {
+            Some(steps) => {
+                self.notice = Some(format!(
+                    "path: {} tracks from {} to {}",
+                    steps.len(),
+                    name(ends.0),
+                    name(ends.1)
+                ));
+                self.path = PathState::Done(steps);
+                self.focus = Pane::List;
+                self.list_row = 0;
+            }
+            None => {
+                self.error = Some(format!(
+                    "no chain of similar tracks connects {} and {}: the similarity graph falls apart into separate groups here",
+                    name(ends.0),
+                    name(ends.1)
+                ));
+                self.path = PathState::None;
+            }
+        }
+    }
+
+    /// A list was written to `file` (or could not be).
+    pub fn written(&mut self, list: &TrackList, file: Result<std::path::PathBuf, String>) {
+        match file {
+            Ok(f) => {
+                self.notice = Some(format!(
+                    "wrote {}: {} tracks ({})",
+                    crate::store::paths::show(&f),
+                    list.rows.len(),
+                    list.kind.slug()
+                ));
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    fn move_in_list(&mut self, delta: isize) {
+        let rows = self.list_rows();
+        if rows.is_empty() {
+            return;
+        }
+        self.list_row = (self.list_row as isize + delta).clamp(0, rows.len() as isize - 1) as usize;
+        self.selected = rows.get(self.list_row).copied();
+        self.sync_cluster_to_selection();
+        self.follow_selection();
     }
 
     /// Map bounds (min x, max x, min y, max y) with a small margin.
@@ -569,7 +849,6 @@ impl App {
             self.selected = Some(j);
             self.focus = Pane::Map;
             self.sync_cluster_to_selection();
-            self.refresh_details();
         }
     }
 
@@ -669,11 +948,10 @@ impl App {
             .is_some_and(|(x, y)| x >= x0 && x <= x1 && y >= y0 && y <= y1)
     }
 
-    /// Apply one action; returns what the event loop must do.
+    /// Apply one action; returns what the event loop must do (besides
+    /// [`App::wanted_details`], which it asks after every change).
     pub fn apply(&mut self, action: Action) -> Option<Effect> {
-        let effect = self.act(action);
-        self.refresh_details();
-        effect
+        self.act(action)
     }
 
     fn act(&mut self, action: Action) -> Option<Effect> {
@@ -702,10 +980,20 @@ impl App {
                 self.help_scroll = 0;
             }
             Action::NextPane | Action::PreviousPane => {
-                let order = [Pane::Map, Pane::Clusters, Pane::Query];
+                let mut order = vec![Pane::Map, Pane::Clusters];
+                if self.has_list() {
+                    order.push(Pane::List);
+                }
+                order.push(Pane::Query);
+                let n = order.len();
                 let i = order.iter().position(|p| *p == self.focus).unwrap_or(0);
-                let step = if action == Action::NextPane { 1 } else { 2 };
-                self.focus = order[(i + step) % 3];
+                let step = if action == Action::NextPane { 1 } else { n - 1 };
+                self.focus = order[(i + step) % n];
+            }
+            Action::Mark => self.toggle_mark(),
+            Action::Path => return self.ask_path(),
+            Action::WriteList => {
+                return self.list_or_say("write").map(Effect::Write);
             }
             Action::FocusQuery => {
                 self.focus = Pane::Query;
@@ -734,6 +1022,11 @@ impl App {
                     Pane::Query => {
                         if matches!(action, Action::Up | Action::Down) {
                             self.move_result(d);
+                        }
+                    }
+                    Pane::List => {
+                        if matches!(action, Action::Up | Action::Down) {
+                            self.move_in_list(d);
                         }
                     }
                 }
@@ -859,7 +1152,6 @@ impl App {
                 }
                 self.query = QueryState::Done(r);
                 self.follow_selection();
-                self.refresh_details();
             }
             Err(e) => self.query = QueryState::Failed(e.to_string()),
         }

@@ -14,7 +14,9 @@ use ratatui::layout::Rect;
 
 use super::app::{App, Effect, Job, PlayFrom, QueryFailure, QueryState};
 use super::ui;
-use super::worker::{spawn_demo, spawn_query, spawn_train, Msg};
+use super::worker::{
+    spawn_demo, spawn_details, spawn_path, spawn_query, spawn_train, DetailsRequest, Msg,
+};
 use crate::app::session::Session;
 use crate::playback::{self, Command, Event as PlayerEvent, Item, Player, PreviewOptions};
 use crate::youtube::Download;
@@ -37,7 +39,10 @@ pub struct Runtime {
     pub previews: PreviewOptions,
     /// Opens the sound output (the real device; tests may substitute).
     pub open_output: fn() -> Result<Box<dyn playback::engine::Output>, playback::device::OpenError>,
+    /// Where `w` writes lists (the current folder).
+    pub lists_dir: std::path::PathBuf,
     player: Option<Player>,
+    details: Option<Sender<DetailsRequest>>,
 }
 
 impl Runtime {
@@ -53,7 +58,9 @@ impl Runtime {
             download: None,
             previews: PreviewOptions::default(),
             open_output: playback::device::open,
+            lists_dir: std::path::PathBuf::from("."),
             player: None,
+            details: None,
         }
     }
 
@@ -92,6 +99,28 @@ impl Runtime {
                 }
             }
             Effect::Play(from) => self.play(app, from),
+            Effect::Details(row, id) => {
+                let Some(model) = app.model.clone() else {
+                    return;
+                };
+                let tx = self.tx.clone();
+                let ask = self.details.get_or_insert_with(|| spawn_details(tx));
+                if let Err(e) = ask.send(DetailsRequest { model, row, id }) {
+                    // The worker is gone (it panicked): a new one takes it.
+                    let ask = spawn_details(self.tx.clone());
+                    let _ = ask.send(e.0);
+                    self.details = Some(ask);
+                }
+            }
+            Effect::Path(from, to, id) => match &app.model {
+                Some(m) => spawn_path(Arc::clone(m), from, to, id, self.tx.clone()),
+                None => app.path_done(id, None),
+            },
+            Effect::Write(list) => {
+                let Some(m) = app.model.clone() else { return };
+                let r = super::lists::write_list(&m, &list, &self.lists_dir);
+                app.written(&list, r.map_err(|e| e.to_string()));
+            }
             Effect::Player(cmd) => {
                 if !self.player.as_ref().is_some_and(|p| p.send(cmd)) {
                     self.player = None;
@@ -120,7 +149,11 @@ impl Runtime {
             return Vec::new();
         };
         match from {
-            PlayFrom::Track(i) => playback::playlist::around_track(&m, i),
+            PlayFrom::List(l) => l
+                .rows
+                .iter()
+                .filter_map(|&r| playback::playlist::track(&m, r))
+                .collect(),
             PlayFrom::Query => {
                 let QueryState::Done(r) = &app.query else {
                     return Vec::new();
@@ -179,8 +212,20 @@ impl Runtime {
         }
     }
 
+    /// Ask the worker for the selection's details when it has changed.
+    pub fn sync(&mut self, app: &mut App) {
+        if let Some(e) = app.wanted_details() {
+            self.effect(app, e);
+        }
+    }
+
     /// Apply every pending worker message.
     pub fn drain(&mut self, app: &mut App) {
+        self.take_messages(app);
+        self.sync(app);
+    }
+
+    fn take_messages(&mut self, app: &mut App) {
         while let Ok(msg) = self.rx.try_recv() {
             match msg {
                 Msg::Job { label, fraction } => app.job = Some(Job { label, fraction }),
@@ -227,6 +272,8 @@ impl Runtime {
                     }
                     app.query_done(id, result.map_err(QueryFailure::from));
                 }
+                Msg::Details { id, details } => app.details_done(id, details.map(|d| *d)),
+                Msg::Path { id, steps } => app.path_done(id, steps),
                 Msg::Playback(PlayerEvent::Status(s)) => app.preview_status(s),
                 Msg::Playback(PlayerEvent::Message(m)) => app.notice = Some(m),
                 Msg::Playback(PlayerEvent::Failed(e)) => {
@@ -255,8 +302,13 @@ impl Runtime {
     }
 }
 
-/// Handle one key.
+/// Handle one key (then ask for the selection's details if it changed).
 pub fn on_key(app: &mut App, rt: &mut Runtime, key: KeyEvent) {
+    handle_key(app, rt, key);
+    rt.sync(app);
+}
+
+fn handle_key(app: &mut App, rt: &mut Runtime, key: KeyEvent) {
     if key.kind == KeyEventKind::Release {
         return;
     }
@@ -308,6 +360,7 @@ pub fn on_paste(app: &mut App, rt: &mut Runtime, text: &str) {
     if let Some(e) = app.submit() {
         rt.effect(app, e);
     }
+    rt.sync(app);
 }
 
 /// A mouse click in the map selects the nearest point; the wheel zooms.
@@ -351,7 +404,9 @@ pub fn run(
 ) -> std::io::Result<()> {
     while !app.quit {
         term.draw(|f| ui::draw(f, app))?;
-        if event::poll(Duration::from_millis(80))? {
+        // Shorter while details are on their way, so they show promptly.
+        let wait = if app.details_loading() { 10 } else { 80 };
+        if event::poll(Duration::from_millis(wait))? {
             // Take everything queued so fast typing and pastes stay snappy.
             loop {
                 match event::read()? {

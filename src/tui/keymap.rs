@@ -52,6 +52,12 @@ pub enum Action {
     VolumeUp,
     /// Quieter previews.
     VolumeDown,
+    /// Mark or unmark the selected track.
+    Mark,
+    /// The path between the last two marked tracks.
+    Path,
+    /// Write the current list as an M3U file.
+    WriteList,
     /// Rescan, re-index and rebuild the model in the background.
     Retrain,
     /// Switch to the built-in demo library (generated on first use).
@@ -99,13 +105,18 @@ impl Action {
             Action::FocusQuery => "find a track by name, or type a path / URL to query",
             Action::Select => "select / open / run the query",
             Action::Back => "back / cancel",
-            Action::Play => "preview the selected track (or query) and its neighbours",
+            Action::Play => {
+                "preview the current list: the selected track and its neighbours, the cluster, the path, the marked tracks or the query"
+            }
             Action::Pause => "pause / resume the preview",
             Action::NextPreview => "next preview",
             Action::PreviousPreview => "previous preview",
             Action::Stop => "stop the previews",
             Action::VolumeUp => "preview volume up",
             Action::VolumeDown => "preview volume down",
+            Action::Mark => "mark / unmark the selected track",
+            Action::Path => "the path between the last two marked tracks",
+            Action::WriteList => "write the current list as an M3U file (a new name)",
             Action::Retrain => "rescan, re-index and rebuild the model",
             Action::OpenDemo => "switch to the built-in demo library",
             Action::ToggleColour => "colour the map by cluster / genre",
@@ -539,6 +550,9 @@ mod tests {
             (KeyCode::Char('s'), none, Action::Stop),
             (KeyCode::Char(']'), none, Action::VolumeUp),
             (KeyCode::Char('['), none, Action::VolumeDown),
+            (KeyCode::Char('m'), none, Action::Mark),
+            (KeyCode::Char('>'), KeyModifiers::SHIFT, Action::Path),
+            (KeyCode::Char('w'), none, Action::WriteList),
             (KeyCode::Char('t'), none, Action::Retrain),
             (KeyCode::Char('c'), none, Action::ToggleColour),
             (KeyCode::Char('+'), KeyModifiers::SHIFT, Action::ZoomIn),

@@ -68,6 +68,18 @@ pub fn search_text(track: &Track) -> String {
     format!("{} {album} {parent}/{}", track.name(), file_name(&path))
 }
 
+/// A track's name in a list, with a check mark when it is marked.
+pub fn marked(app: &crate::tui::app::App, row: usize, name: String) -> String {
+    if app.marked.contains(&row) {
+        format!("{MARK} {name}")
+    } else {
+        name
+    }
+}
+
+/// What shows a marked track in lists and on the map.
+pub const MARK: &str = "✓";
+
 /// "1:07".
 pub fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;

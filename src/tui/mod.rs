@@ -3,8 +3,9 @@
 //!
 //! Flow: `event.rs` turns keys, pastes and clicks into [`keymap::Action`]s
 //! and [`app::App`] methods; `app.rs` changes the state and asks for
-//! effects (start a query, retrain); `worker.rs` does those off the UI
-//! thread; `ui/` draws the state.
+//! effects (start a query, retrain, a selected track's details, a path);
+//! `worker.rs` does those off the UI thread; `lists.rs` holds the lists a
+//! key writes or plays; `ui/` draws the state.
 
 pub mod app;
 pub mod event;
@@ -12,6 +13,7 @@ pub mod finder;
 pub mod input;
 pub mod keymap;
 pub mod labels;
+pub mod lists;
 pub mod paste;
 pub mod terminal;
 pub mod ui;

@@ -1,10 +1,11 @@
-//! Background work for the explorer: (re)indexing + training, and queries.
-//! Each runs on its own thread, reports over a channel and can be cancelled;
-//! the UI thread never waits on one.
+//! Background work for the explorer: (re)indexing + training, queries, the
+//! selected track's details and paths between marked tracks. Each runs on a
+//! thread of its own, reports over a channel and can be cancelled or
+//! overtaken; the UI thread never waits on one.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{channel, Sender};
 use std::sync::Arc;
 
 use crate::app::pipeline::{self, Flow, Observer, Plan, Step};
@@ -14,6 +15,9 @@ use crate::demo::DemoError;
 use crate::model::{Model, Stage};
 use crate::query::{QueryError, QueryResult};
 use crate::youtube::Download;
+
+use super::app::Details;
+use super::lists::{path_between, PathStep};
 
 /// Why a background (re)training or a switch to the demo library ended
 /// without a model.
@@ -63,6 +67,63 @@ pub enum Msg {
     },
     /// The audio player reported.
     Playback(crate::playback::Event),
+    /// The details of a selected track.
+    Details {
+        /// Request id.
+        id: u64,
+        /// The details (None: no such row in that model).
+        details: Option<Box<Details>>,
+    },
+    /// A path between two marked tracks.
+    Path {
+        /// Request id.
+        id: u64,
+        /// Its steps, or None when the graph does not connect them.
+        steps: Option<Vec<PathStep>>,
+    },
+}
+
+/// A selected track whose details the worker is to work out.
+pub struct DetailsRequest {
+    /// The model it is a row of.
+    pub model: Arc<Model>,
+    /// Library row.
+    pub row: usize,
+    /// Request id.
+    pub id: u64,
+}
+
+/// The details worker: one thread that answers the latest request and
+/// skips those overtaken while it was busy (a held arrow key asks for
+/// every track it passes). It ends when the returned sender is dropped.
+pub fn spawn_details(tx: Sender<Msg>) -> Sender<DetailsRequest> {
+    let (ask, asked) = channel::<DetailsRequest>();
+    std::thread::spawn(move || {
+        while let Ok(mut req) = asked.recv() {
+            while let Ok(newer) = asked.try_recv() {
+                req = newer;
+            }
+            let details = Details::of(&req.model, req.row).map(Box::new);
+            if tx
+                .send(Msg::Details {
+                    id: req.id,
+                    details,
+                })
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    ask
+}
+
+/// Find the path from row `from` to row `to` of `model`.
+pub fn spawn_path(model: Arc<Model>, from: usize, to: usize, id: u64, tx: Sender<Msg>) {
+    std::thread::spawn(move || {
+        let steps = path_between(&model, from, to);
+        let _ = tx.send(Msg::Path { id, steps });
+    });
 }
 
 /// Indexing progress → channel messages.

@@ -111,7 +111,8 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
                 } else {
                     (star, Style::default().fg(Color::Yellow))
                 };
-                let name = fit(&labels::display_name(track), w.saturating_sub(2));
+                let name = labels::marked(app, t as usize, labels::display_name(track));
+                let name = fit(&name, w.saturating_sub(2));
                 let label = track
                     .label
                     .as_deref()

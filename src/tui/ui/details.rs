@@ -42,9 +42,13 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             return answer(f, area, app, m, r, &Subject::Query);
         }
     }
-    match &app.details {
-        Some(d) => answer(f, area, app, m, &d.result, &Subject::Track(d.row)),
-        None => {
+    if app.focus == Pane::List {
+        return super::marks::draw(f, area, app, m);
+    }
+    match (&app.details, app.selected) {
+        (Some(d), _) => answer(f, area, app, m, &d.result, &Subject::Track(d.row)),
+        (None, Some(row)) if row < m.len() => pending(f, area, m, row),
+        (None, _) => {
             let block = super::block(&["details".to_string()], false, area.width);
             let inner = block.inner(area);
             f.render_widget(block, area);
@@ -54,6 +58,40 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             );
         }
     }
+}
+
+/// A track whose details are on their way: what its own entry says.
+fn pending(f: &mut Frame<'_>, area: Rect, m: &Model, row: usize) {
+    let t = &m.tracks[row];
+    let name = labels::display_name(t);
+    let titles = [
+        format!("selected · {name}"),
+        name.clone(),
+        "selected".into(),
+    ];
+    let block = super::block(&titles, false, area.width);
+    let inner = block.inner(area);
+    let w = usize::from(inner.width).max(1);
+    f.render_widget(block, area);
+    let mut lines = vec![Line::from(Span::styled(fit(&name, w), theme::strong()))];
+    if let Some(a) = labels::album(t) {
+        lines.push(Line::from(Span::styled(fit(&a, w), theme::soft())));
+    }
+    let genre = t.label.as_deref().map_or_else(
+        || "unlabelled".to_string(),
+        |l| format!("genre {}", safe(l)),
+    );
+    let cluster = m
+        .assignment
+        .get(row)
+        .map_or(String::new(), |c| format!(" · cluster {c}"));
+    let line = format!("{genre}{cluster} · {}", labels::clock(t.duration_s));
+    lines.extend(wrap(&line, w).into_iter().map(Line::from));
+    lines.push(Line::from(Span::styled(
+        fit("finding its nearest tracks…", w),
+        theme::dim(),
+    )));
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 /// The tracks matching the typed fragment, best first.
@@ -91,7 +129,7 @@ fn found(f: &mut Frame<'_>, area: Rect, app: &App, m: &Model) {
             let t = m.tracks.get(row as usize)?;
             Some(track_row(
                 None,
-                &labels::display_name(t),
+                &labels::marked(app, row as usize, labels::display_name(t)),
                 t.label.as_deref(),
                 w,
                 i == finder.row,
@@ -104,7 +142,7 @@ fn found(f: &mut Frame<'_>, area: Rect, app: &App, m: &Model) {
 
 /// One row of a track list: [similarity] name genre, cut to `w` cells;
 /// plain black on the selection bar when selected.
-fn track_row(
+pub(super) fn track_row(
     similarity: Option<f32>,
     name: &str,
     label: Option<&str>,
@@ -290,6 +328,7 @@ fn answer(f: &mut Frame<'_>, area: Rect, app: &App, m: &Model, r: &QueryResult, 
                 .tracks
                 .get(s.track as usize)
                 .map_or_else(|| labels::path_name(&s.path), labels::display_name);
+            let name = labels::marked(app, s.track as usize, name);
             Some(track_row(
                 Some(s.similarity),
                 &name,

@@ -1,7 +1,8 @@
 //! The t-SNE map: each terminal cell holding points shows one marker in
 //! the colour of most of them — a large dot where a point is alone, a
 //! shade that darkens with the count where they crowd — with the selected
-//! track's neighbour lines dim beneath, the cursor, the last query and
+//! track's neighbour lines dim beneath and the path between marked tracks
+//! a bright line beneath, the marked tracks, the cursor, the last query and
 //! what is playing on top, and a legend (toggled) in the emptiest corner.
 
 use ratatui::layout::Rect;
@@ -14,7 +15,7 @@ use ratatui::Frame;
 
 use super::list::fit;
 use super::theme::{self, colour};
-use crate::tui::app::{App, ColourBy, QueryState};
+use crate::tui::app::{App, ColourBy, PathState, QueryState};
 use crate::tui::labels;
 
 /// Category of each track under the current colouring, with each
@@ -187,20 +188,39 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
         _ => Vec::new(),
     };
     let neighbours: Vec<[f32; 2]> = rows.iter().filter_map(|&r| m.map.get(r).copied()).collect();
-    // Neighbour lines first, so the points are drawn over them.
-    if let Some((_, sx, sy)) = selected {
+    let path: Vec<[f32; 2]> = match &app.path {
+        PathState::Done(steps) => steps
+            .iter()
+            .filter_map(|s| m.map.get(s.row).copied())
+            .collect(),
+        _ => Vec::new(),
+    };
+    // Lines first, so the points are drawn over them; the path over the
+    // neighbour lines.
+    if selected.is_some() || path.len() > 1 {
         let canvas = Canvas::default()
             .marker(Marker::Braille)
             .x_bounds([x0, x1])
             .y_bounds([y0, y1])
             .paint(|ctx| {
-                for q in &neighbours {
+                if let Some((_, sx, sy)) = selected {
+                    for q in &neighbours {
+                        ctx.draw(&CLine {
+                            x1: sx,
+                            y1: sy,
+                            x2: f64::from(q[0]),
+                            y2: f64::from(q[1]),
+                            color: theme::LINE,
+                        });
+                    }
+                }
+                for leg in path.windows(2) {
                     ctx.draw(&CLine {
-                        x1: sx,
-                        y1: sy,
-                        x2: f64::from(q[0]),
-                        y2: f64::from(q[1]),
-                        color: theme::LINE,
+                        x1: f64::from(leg[0][0]),
+                        y1: f64::from(leg[0][1]),
+                        x2: f64::from(leg[1][0]),
+                        y2: f64::from(leg[1][1]),
+                        color: theme::PATH,
                     });
                 }
             });
@@ -229,6 +249,11 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, focused: bool) {
                 marker(n, max),
                 Style::default().fg(c).add_modifier(Modifier::BOLD),
             );
+        }
+    }
+    for p in app.marked.iter().filter_map(|&r| m.map.get(r)) {
+        if let Some(cell) = cell_of(f64::from(p[0]), f64::from(p[1])) {
+            put(cell, "◉", theme::marked());
         }
     }
     let query = match &app.query {

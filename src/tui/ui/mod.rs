@@ -6,6 +6,7 @@ pub mod details;
 pub mod help;
 pub mod list;
 pub mod map;
+pub mod marks;
 pub mod query;
 pub mod status;
 pub mod theme;

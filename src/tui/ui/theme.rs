@@ -46,6 +46,17 @@ pub fn soft() -> Style {
 /// Neighbour lines on the map: dim, beneath the points.
 pub const LINE: Color = Color::Rgb(88, 88, 88);
 
+/// The path between marked tracks on the map: bright, unlike the
+/// neighbour lines, and still beneath the points.
+pub const PATH: Color = Color::Rgb(255, 175, 0);
+
+/// Marked tracks on the map.
+pub fn marked() -> Style {
+    Style::default()
+        .fg(PATH)
+        .add_modifier(ratatui::style::Modifier::BOLD)
+}
+
 /// Similarity figures.
 pub fn figure() -> Style {
     Style::default().fg(Color::Green)
