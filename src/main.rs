@@ -446,8 +446,11 @@ fn train(session: &Session, k: Option<usize>, force: bool) -> Result<ExitCode> {
     match pipeline(session, &plan, Summary::Stdout)? {
         Flow::Done { model: Some(e), .. } => {
             print!("{}", musim::model::describe::describe(&e.model));
-            if !e.timings.0.is_empty() {
+            if !e.timings.is_empty() {
                 eprintln!("musim-tui: model phases: {}", e.timings);
+                if let Some(peaks) = e.timings.peaks() {
+                    eprintln!("musim-tui: peak memory after each phase: {peaks}");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -237,13 +237,18 @@ fn stored_model_is_reused_rebuilt_when_stale_and_never_trusted_when_damaged() {
     let good = std::fs::read(&mp).unwrap();
     let mut older = good.clone();
     older[8..12].copy_from_slice(&0u32.to_le_bytes());
+    // A byte of the first section (the parameters) flipped; the last
+    // byte (the end of the section table) flipped.
     let mut flipped = good.clone();
-    let last = flipped.len() - 1;
-    flipped[last] ^= 0xff;
+    flipped[16] ^= 0xff;
+    let mut cut_table = good.clone();
+    let last = cut_table.len() - 1;
+    cut_table[last] ^= 0xff;
     for (bytes, why) in [
         (b"not a model at all".to_vec(), "is not a musim model"),
         (good[..good.len() / 2].to_vec(), "is corrupt (truncated"),
-        (flipped, "is corrupt (checksum mismatch)"),
+        (flipped, "is corrupt (section meta checksum mismatch)"),
+        (cut_table, "is corrupt (truncated: no section table)"),
         (older, "was written by an older musim (format 0)"),
     ] {
         std::fs::write(&mp, &bytes).unwrap();

@@ -1,5 +1,9 @@
-//! The model file, stored beside the index (`<index>.model`), in the same
-//! framed format. A missing, older, corrupt or out-of-date model is simply
+//! The model file, stored beside the index (`<index>.model`): sections
+//! read one at a time from a memory map ([`crate::store::sections`]; the
+//! layout is [`layout`]'s), so that the parameters, or whether the model is
+//! current, are known without decoding the tracks. A model records the
+//! index file it was built from ([`IndexStamp`]): while that file is
+//! unchanged the model is current without reading the index at all. A missing, older, corrupt or out-of-date model is simply
 //! rebuilt — it is derived data — and a failed save leaves the model usable
 //! and the previous file intact. What is not a readable regular file (a
 //! folder, a FIFO, a device, a file musim may not read) is not musim's to
@@ -13,14 +17,17 @@ use crate::library::index::{Index, Outcome};
 use crate::model::{Input, Model, ModelError, ModelParams, Stage, Track};
 use crate::similarity::SpaceError;
 use crate::store::atomic::write_atomic;
-use crate::store::framed::{self, FrameError};
+use crate::store::framed::FrameError;
 use crate::store::paths::show;
-use crate::store::regular::{kind_at, read_regular, FileKind, ReadError};
+use crate::store::regular::{kind_at, FileKind, ReadError};
+use crate::store::sections::{OpenError, Sections};
+
+mod layout;
 
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"MUSIMMDL";
 /// Version of the model layout; bump when [`Model`] changes shape.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Where the model of the index at `index_path` lives.
 pub fn model_path(index_path: &Path) -> PathBuf {
@@ -104,50 +111,122 @@ pub enum EnsureError {
     File(#[from] ModelFileError),
 }
 
-/// Serialise a model.
-pub fn encode(model: &Model) -> Result<Vec<u8>, postcard::Error> {
-    Ok(framed::encode(
-        MAGIC,
-        FORMAT_VERSION,
-        &postcard::to_allocvec(model)?,
-    ))
+/// What identifies the index file a model was built from, as it was on
+/// disk: while the file still has the same identity (device, inode, size,
+/// modification and change times to the nanosecond) it holds the same
+/// content, since musim replaces an index by renaming a new file over it
+/// (a new inode and change time each time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IndexStamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime_ns: i64,
+    ctime_ns: i64,
+}
+
+impl IndexStamp {
+    /// The identity of the file at `path` now (`None` when there is none).
+    pub fn of(path: &Path) -> Option<IndexStamp> {
+        let m = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(IndexStamp {
+                dev: m.dev(),
+                ino: m.ino(),
+                len: m.len(),
+                mtime_ns: m.mtime().saturating_mul(1_000_000_000) + m.mtime_nsec(),
+                ctime_ns: m.ctime().saturating_mul(1_000_000_000) + m.ctime_nsec(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let f = crate::library::fs::convert(&m);
+            Some(IndexStamp {
+                dev: 0,
+                ino: 0,
+                len: m.len(),
+                mtime_ns: f.mtime_ns,
+                ctime_ns: 0,
+            })
+        }
+    }
+}
+
+/// An open model file: its sections and its small parts, the tracks and
+/// arrays not yet decoded.
+pub struct ModelFile {
+    sections: Sections,
+    meta: layout::Meta,
+    path: PathBuf,
+}
+
+impl ModelFile {
+    /// Open the model file at `path`: `Ok(Err(Missing))` when there is
+    /// none, `Ok(Err(why))` when it must be rebuilt, `Err` when what is
+    /// there must be left alone.
+    pub fn open(path: &Path) -> Result<Result<ModelFile, Stale>, ModelFileError> {
+        let sections = match Sections::open(path, MAGIC, FORMAT_VERSION) {
+            Ok(Some(s)) => s,
+            Ok(None) => return Ok(Err(Stale::Missing)),
+            Err(OpenError::Read(e)) => return Err(ModelFileError::new(path, e)),
+            Err(OpenError::Frame(e)) => return Ok(Err(frame_error(path, e))),
+        };
+        Ok(layout::meta(&sections)
+            .map(|meta| ModelFile {
+                sections,
+                meta,
+                path: path.to_path_buf(),
+            })
+            .map_err(|e| frame_error(path, e)))
+    }
+
+    /// The parameters the model was built with.
+    pub fn params(&self) -> &ModelParams {
+        &self.meta.params
+    }
+
+    /// The identity of the index content and parameters it was built from.
+    pub fn key(&self) -> u64 {
+        self.meta.key
+    }
+
+    /// The index file it was built from, as it was then.
+    pub fn stamp(&self) -> Option<IndexStamp> {
+        self.meta.stamp
+    }
+
+    /// Size of the file and of each section, bytes.
+    pub fn sizes(&self) -> (usize, Vec<(String, u64)>) {
+        let names = self.sections.sizes().into_iter().map(|(tag, len)| {
+            let name = String::from_utf8_lossy(&tag);
+            (name.trim_end_matches('\0').to_string(), len)
+        });
+        (self.sections.len(), names.collect())
+    }
+
+    /// The whole model.
+    pub fn load(self) -> Result<Model, Stale> {
+        layout::read(&self.sections, self.meta).map_err(|e| frame_error(&self.path, e))
+    }
 }
 
 /// Read the model at `path`, whatever library state it was built for
 /// (what must not be replaced is [`Stale::Unusable`] here too).
 pub fn read(path: &Path) -> Result<Model, Stale> {
-    read_checked(path).unwrap_or_else(|e| Err(Stale::Unusable(e.to_string())))
-}
-
-/// [`read`], telling a model to rebuild (`Ok(Err(why))`) from a path that
-/// must be left alone (`Err`).
-fn read_checked(path: &Path) -> Result<Result<Model, Stale>, ModelFileError> {
-    Ok(read_framed(path)?.and_then(|bytes| {
-        let model: Model = postcard::from_bytes(payload(&bytes, path)?)
-            .map_err(|e| unusable(path, format!("is corrupt (cannot decode: {e})")))?;
-        Ok(model.restore())
-    }))
+    open_or_stale(path)?.load()
 }
 
 /// The parameters (similarity profile included) of the model at `path`,
-/// without decoding its tracks and space: [`Model`] starts with its key
-/// and parameters, and postcard lays a struct's fields out in order.
+/// from its small section alone.
 pub fn read_params(path: &Path) -> Result<ModelParams, Stale> {
-    let bytes = read_framed(path).unwrap_or_else(|e| Err(Stale::Unusable(e.to_string())))?;
-    let ((_key, params), _rest) =
-        postcard::take_from_bytes::<(u64, ModelParams)>(payload(&bytes, path)?)
-            .map_err(|e| unusable(path, format!("is corrupt (cannot decode: {e})")))?;
-    Ok(params)
+    Ok(*open_or_stale(path)?.params())
 }
 
-/// The bytes of the model file at `path` (`Ok(Err(Missing))` when there
-/// is none); only a regular file is opened.
-fn read_framed(path: &Path) -> Result<Result<Vec<u8>, Stale>, ModelFileError> {
-    match read_regular(path) {
-        Ok(Some(bytes)) => Ok(Ok(bytes)),
-        Ok(None) => Ok(Err(Stale::Missing)),
-        Err(e) => Err(ModelFileError::new(path, e)),
-    }
+/// [`ModelFile::open`], what must be left alone as [`Stale::Unusable`].
+fn open_or_stale(path: &Path) -> Result<ModelFile, Stale> {
+    ModelFile::open(path).unwrap_or_else(|e| Err(Stale::Unusable(e.to_string())))
 }
 
 /// Remove the model of the index at `index_path` so that it is rebuilt
@@ -161,9 +240,9 @@ pub fn discard(index_path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// A model file's payload, its frame checked.
-fn payload<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a [u8], Stale> {
-    framed::decode(bytes, MAGIC, FORMAT_VERSION).map_err(|e| match e {
+/// Why a model file's bytes cannot be used, for the user.
+fn frame_error(path: &Path, e: FrameError) -> Stale {
+    match e {
         FrameError::Foreign => unusable(path, "is not a musim model".into()),
         FrameError::Older(v) => {
             unusable(path, format!("was written by an older musim (format {v})"))
@@ -172,20 +251,21 @@ fn payload<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a [u8], Stale> {
             unusable(path, format!("was written by a newer musim (format {v})"))
         }
         FrameError::Corrupt(d) => unusable(path, format!("is corrupt ({d})")),
-    })
+    }
 }
 
 fn unusable(path: &Path, why: String) -> Stale {
     Stale::Unusable(format!("model {} {why}", show(path)))
 }
 
-/// Write `model` atomically to `path`.
-pub fn save(model: &Model, path: &Path) -> Result<(), crate::store::atomic::WriteError> {
-    let bytes = encode(model).map_err(|e| crate::store::atomic::WriteError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(format!("cannot encode the model: {e}")),
-    })?;
-    write_atomic(path, |w: &mut dyn Write| w.write_all(&bytes))
+/// Write `model`, built from the index file of `stamp`, atomically to
+/// `path`.
+pub fn save(
+    model: &Model,
+    stamp: Option<IndexStamp>,
+    path: &Path,
+) -> Result<(), crate::store::atomic::WriteError> {
+    write_atomic(path, |w: &mut dyn Write| layout::write(model, stamp, w))
 }
 
 /// The identity of an index's content for a model: analysed tracks
@@ -342,6 +422,18 @@ pub struct Ensured {
     pub timings: crate::model::Timings,
 }
 
+impl Ensured {
+    /// A stored model found current.
+    pub fn current(model: Model) -> Ensured {
+        Ensured {
+            model,
+            rebuilt: None,
+            save_error: None,
+            timings: Default::default(),
+        }
+    }
+}
+
 /// The current model of `index`: the stored one when it is up to date,
 /// else a fresh build, saved beside the index. With `params` of `None`
 /// the stored model's parameters are kept (so `train --k 5` sticks), or
@@ -367,21 +459,74 @@ pub fn ensure_with(
     progress: &(dyn Fn(Stage) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Ensured, EnsureError> {
+    let choice = Choice { params, similarity };
+    ensure_stamped(index, None, index_path, choice, progress, cancel)
+}
+
+/// The parameters a command asks of a model: `None`s keep the stored
+/// model's (see [`resolve`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Choice<'a> {
+    /// Model parameters.
+    pub params: Option<&'a ModelParams>,
+    /// Similarity profile.
+    pub similarity: Option<crate::similarity::Profile>,
+}
+
+/// The stored model of the index at `index_path` when it is current
+/// without reading the index: it was built from that index file as it is
+/// now ([`IndexStamp`]) with the parameters `choice` resolves to. `None`
+/// when that cannot be told so (then [`ensure_stamped`] decides).
+pub fn current(index_path: &Path, choice: Choice) -> Option<Model> {
+    let file = ModelFile::open(&model_path(index_path)).ok()?.ok()?;
+    let now = IndexStamp::of(index_path)?;
+    let params = resolve(choice.params, choice.similarity, Some(file.params()));
+    if file.stamp() != Some(now) || *file.params() != params {
+        return None;
+    }
+    file.load().ok()
+}
+
+/// [`ensure_with`] for `index`, read from the index file of `stamp` (taken
+/// before it was read): a model built or found current is saved with that
+/// stamp, so that while the file stays as it is [`current`] answers
+/// without reading the index.
+pub fn ensure_stamped(
+    index: Index,
+    stamp: Option<IndexStamp>,
+    index_path: &Path,
+    choice: Choice,
+    progress: &(dyn Fn(Stage) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Ensured, EnsureError> {
     let path = model_path(index_path);
-    let stored = read_checked(&path)?;
-    let params = resolve(params, similarity, stored.as_ref().ok().map(|m| &m.params));
+    let stored = ModelFile::open(&path)?;
+    let params = resolve(
+        choice.params,
+        choice.similarity,
+        stored.as_ref().ok().map(ModelFile::params),
+    );
     let key = content_key(&index, &params);
     let why = match stored {
-        Ok(model) if model.key == key => {
-            return Ok(Ensured {
-                model,
-                rebuilt: None,
-                save_error: None,
-                timings: Default::default(),
-            })
+        Ok(file) if file.key() == key => {
+            let restamp = stamp.is_some() && file.stamp() != stamp;
+            match file.load() {
+                Ok(model) => {
+                    // Current, but from another index file with the same
+                    // content (or none known): record this one.
+                    let save_error = restamp
+                        .then(|| save(&model, stamp, &path).err().map(|e| e.to_string()))
+                        .flatten();
+                    return Ok(Ensured {
+                        save_error,
+                        ..Ensured::current(model)
+                    });
+                }
+                Err(why) => why,
+            }
         }
-        Ok(m) if m.params.similarity != params.similarity => {
-            Stale::Profile(m.params.similarity, params.similarity)
+        Ok(file) if file.params().similarity != params.similarity => {
+            Stale::Profile(file.params().similarity, params.similarity)
         }
         Ok(_) => Stale::Changed,
         Err(why) => why,
@@ -389,7 +534,7 @@ pub fn ensure_with(
     let (model, mut timings) =
         crate::model::build_timed(input_keyed(index, &params, key)?, &params, progress, cancel)?;
     let started = std::time::Instant::now();
-    let save_error = save(&model, &path).err().map(|e| e.to_string());
+    let save_error = save(&model, stamp, &path).err().map(|e| e.to_string());
     timings.push("save", started.elapsed().as_secs_f64());
     Ok(Ensured {
         model,

@@ -6,7 +6,7 @@
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use super::model_file::Ensured;
+use super::model_file::{Ensured, IndexStamp};
 use super::session::{Session, SessionError};
 use crate::library::deep::EmbedReport;
 use crate::library::indexer;
@@ -130,11 +130,24 @@ pub fn run(
         let _ = super::model_file::discard(&session.index_path);
     }
     let started = Instant::now();
+    // The index file as it is before it is read (or just after the index
+    // run wrote it): what a model found or built here is stamped with.
+    let stamp = IndexStamp::of(&session.index_path);
+    if !plan.force {
+        if let Some(model) = session.current_model(plan.params.as_ref()) {
+            let ensured = Ensured::current(model);
+            observer.modelled(&ensured, started.elapsed().as_secs_f64());
+            return Ok(Flow::Done {
+                model: Some(ensured),
+            });
+        }
+    }
     let index = match fresh {
         Some(index) => index,
         None => session.load()?,
     };
-    match session.model_of(index, plan.params.as_ref(), &|s| observer.stage(s), cancel) {
+    let stage = |s| observer.stage(s);
+    match session.model_of(index, stamp, plan.params.as_ref(), &stage, cancel) {
         Ok(ensured) => {
             observer.modelled(&ensured, started.elapsed().as_secs_f64());
             Ok(Flow::Done {

@@ -9,7 +9,9 @@ use std::sync::atomic::AtomicBool;
 use super::choice::{choose_or_demo, Choice, ChoiceError};
 use super::progress::Progress;
 use crate::analysis::Windows;
-use crate::app::model_file::{ensure_with, EnsureError, Ensured, ModelFileError};
+use crate::app::model_file::{
+    ensure_stamped, Choice as ModelChoice, EnsureError, Ensured, IndexStamp, ModelFileError,
+};
 use crate::export::{self, Format};
 use crate::library::fs::RealFs;
 use crate::library::index::{Index, LoadError};
@@ -341,23 +343,42 @@ impl Session {
         progress: &(dyn Fn(Stage) + Sync),
         cancel: &AtomicBool,
     ) -> Result<Ensured, SessionError> {
-        self.model_of(self.load()?, params, progress, cancel)
+        if let Some(model) = self.current_model(params) {
+            return Ok(Ensured::current(model));
+        }
+        let stamp = IndexStamp::of(&self.index_path);
+        self.model_of(self.load()?, stamp, params, progress, cancel)
+    }
+
+    /// The stored model when it is current without reading the index (see
+    /// [`crate::app::model_file::current`]).
+    pub fn current_model(&self, params: Option<&ModelParams>) -> Option<crate::model::Model> {
+        crate::app::model_file::current(&self.index_path, self.model_choice(params))
+    }
+
+    fn model_choice<'a>(&self, params: Option<&'a ModelParams>) -> ModelChoice<'a> {
+        ModelChoice {
+            params,
+            similarity: self.similarity,
+        }
     }
 
     /// [`Session::model`] of `index`, the session's index as it is in
-    /// memory (fresh from an index run); a rebuild consumes it.
+    /// memory (fresh from an index run, or read from the index file of
+    /// `stamp`); a rebuild consumes it.
     pub fn model_of(
         &self,
         index: Index,
+        stamp: Option<IndexStamp>,
         params: Option<&ModelParams>,
         progress: &(dyn Fn(Stage) + Sync),
         cancel: &AtomicBool,
     ) -> Result<Ensured, SessionError> {
-        Ok(ensure_with(
+        Ok(ensure_stamped(
             index,
+            stamp,
             &self.index_path,
-            params,
-            self.similarity,
+            self.model_choice(params),
             progress,
             cancel,
         )?)
@@ -365,20 +386,18 @@ impl Session {
 
     /// Export the index to `output` (atomically) or to stdout.
     pub fn export(&self, format: Format, output: Option<&Path>) -> Result<(), SessionError> {
+        let stamp = IndexStamp::of(&self.index_path);
         let index = self.load()?;
         // Predicted genres come from the model (the stored one when it is
         // current, else built, quietly); without one, the columns are empty.
         let cancel = AtomicBool::new(false);
-        let predicted = crate::app::model_file::ensure_with(
-            index.clone(),
-            &self.index_path,
-            None,
-            self.similarity,
-            &|_| {},
-            &cancel,
-        )
-        .map(|e| export::predictions(&e.model))
-        .unwrap_or_default();
+        let predicted = match self.current_model(None) {
+            Some(model) => export::predictions(&model),
+            None => self
+                .model_of(index.clone(), stamp, None, &|_| {}, &cancel)
+                .map(|e| export::predictions(&e.model))
+                .unwrap_or_default(),
+        };
         match output {
             Some(path) => {
                 write_atomic(path, |w| export::write_with(&index, &predicted, format, w))?

@@ -11,6 +11,7 @@ pub mod graph;
 pub mod groups;
 pub mod interpolation;
 pub mod kmeans;
+pub mod phases;
 pub mod tsne;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +23,7 @@ use crate::similarity::{Profile, Space, SpaceError};
 use crate::tags::Tags;
 use archetype::Archetype;
 use graph::Neighbour;
+pub use phases::Timings;
 use tsne::TsneParams;
 
 /// Settings a model is built with (part of its identity: changing one
@@ -52,6 +54,9 @@ pub struct ModelParams {
     pub cluster_sample: usize,
     /// Tracks the silhouette of a candidate k is estimated on.
     pub silhouette_sample: usize,
+    /// Tracks each track's distance statistics are measured against for
+    /// mutual proximity (`musim`, `fused`).
+    pub proximity_sample: usize,
 }
 
 impl Default for ModelParams {
@@ -67,6 +72,7 @@ impl Default for ModelParams {
             exact_below: 5000,
             cluster_sample: 20_000,
             silhouette_sample: 2000,
+            proximity_sample: crate::similarity::proximity::SAMPLE,
         }
     }
 }
@@ -216,43 +222,6 @@ pub enum Stage {
     Map(usize, usize),
 }
 
-/// How long each phase of a build took, seconds, in order.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Timings(pub Vec<(&'static str, f64)>);
-
-impl Timings {
-    /// Time `f` as phase `name`.
-    fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
-        let t = std::time::Instant::now();
-        let out = f();
-        self.0.push((name, t.elapsed().as_secs_f64()));
-        out
-    }
-
-    /// Record phase `name` that took `seconds`.
-    pub fn push(&mut self, name: &'static str, seconds: f64) {
-        self.0.push((name, seconds));
-    }
-
-    /// Total of the phases.
-    pub fn total(&self) -> f64 {
-        self.0.iter().map(|p| p.1).sum()
-    }
-}
-
-impl std::fmt::Display for Timings {
-    /// "space 1.20 s · K-Means 0.31 s · …".
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, (name, s)) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" · ")?;
-            }
-            write!(f, "{name} {s:.2} s")?;
-        }
-        Ok(())
-    }
-}
-
 /// Why a model could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -326,13 +295,21 @@ pub fn build_timed(
         return Err(ModelError::Empty);
     }
     let mut timings = Timings::default();
+    // What was resident before the build (the index, the input).
+    timings.push("input", 0.0);
     progress(Stage::Normalise);
     let space = timings.time("space", || {
         let rows: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
         let embeddings: Option<Vec<&[f32]>> = embeddings
             .as_ref()
             .map(|e| e.iter().map(Vec::as_slice).collect());
-        Space::build_with(params.similarity, &names, &rows, embeddings.as_deref())
+        Space::build_sampled(
+            params.similarity,
+            &names,
+            &rows,
+            embeddings.as_deref(),
+            params.proximity_sample,
+        )
     })?;
     drop((rows, embeddings));
     let z = &space.z;

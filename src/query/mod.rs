@@ -217,8 +217,7 @@ pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, Q
     if let Some(i) = own {
         let t = &model.tracks[i];
         if t.same_stamp(&meta) {
-            let p = model.space.row_point(i);
-            let mut r = query_point(model, &p, Some(i), k);
+            let mut r = query_row(model, i, k);
             r.source = lossy(path);
             r.duration_s = t.duration_s;
             r.track = t.info();
@@ -357,10 +356,53 @@ pub fn neighbours(
     }
 }
 
+/// The `k` most similar distinct tracks to library track `i` from the
+/// stored similarity graph, when the model is large enough for its graph
+/// to be NN-descent's (below [`crate::model::ModelParams::exact_below`]
+/// tracks every pair is compared here as in the graph) and the graph
+/// holds `k` distinct tracks. Copies are the graph's only: beyond its
+/// `neighbours` entries they are not looked for. `None`: compare all.
+fn graph_neighbours(model: &Model, i: usize, k: usize) -> Option<Vec<(Neighbour, Vec<u32>)>> {
+    if model.len() < model.params.exact_below {
+        return None;
+    }
+    let z = &model.space.z;
+    let mut out: Vec<(Neighbour, Vec<u32>)> = Vec::new();
+    for nb in model.graph.get(i)? {
+        let row = z.get(nb.index as usize)?;
+        let full = out.len() >= k;
+        match out.iter_mut().find(|(o, _)| z[o.index as usize] == *row) {
+            Some((_, copies)) => copies.push(nb.index),
+            None if !full => out.push((*nb, Vec::new())),
+            None => {}
+        }
+    }
+    (out.len() >= k).then_some(out)
+}
+
+/// Query with library track `i`: its neighbours from the stored graph
+/// when that answers (no similarity computed: [`graph_neighbours`]),
+/// else compared with every track as [`query_point`] does.
+pub fn query_row(model: &Model, i: usize, k: usize) -> QueryResult {
+    match graph_neighbours(model, i, k) {
+        Some(near) => result(model, &model.space.z[i], Some(i), near),
+        None => query_point(model, &model.space.row_point(i), Some(i), k),
+    }
+}
+
 /// Query with a track already placed in the space (see [`query_file`]).
 pub fn query_point(model: &Model, p: &Point, own: Option<usize>, k: usize) -> QueryResult {
-    let z = p.z.as_slice();
-    let near = neighbours(model, p, own, k);
+    result(model, &p.z, own, neighbours(model, p, own, k))
+}
+
+/// What is reported of a track at `z` (library row `own`, if it is one)
+/// whose nearest tracks are `near`.
+fn result(
+    model: &Model,
+    z: &[f32],
+    own: Option<usize>,
+    near: Vec<(Neighbour, Vec<u32>)>,
+) -> QueryResult {
     let cluster_id = match own {
         Some(i) => model.assignment.get(i).copied().unwrap_or(0),
         None => nearest_centroid(

@@ -31,9 +31,9 @@ pub fn live_dims(rows: &[&[f32]]) -> Vec<u32> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeepPart {
     /// Kept dimensions of an embedding.
-    dims: Vec<u32>,
+    pub(super) dims: Vec<u32>,
     /// Their statistics over the library.
-    normalizer: Normalizer,
+    pub(super) normalizer: Normalizer,
     /// Unit-length z-scored embeddings, one per track.
     pub unit: Vec<Vec<f32>>,
     /// Each track's cosine-distance spread against the sample.

@@ -23,6 +23,7 @@ mod knn;
 pub mod nndescent;
 pub mod normalize;
 pub mod proximity;
+pub mod stored;
 
 use std::cmp::Ordering;
 use std::ops::Range;
@@ -167,12 +168,14 @@ pub struct Space {
     /// Unit-length `z` (seed, deep: cosine = dot product); not stored.
     #[serde(skip)]
     unit: Vec<Vec<f32>>,
-    /// `z` in flat zero-padded rows for the proximity kernels; not stored.
+    /// `z` in flat zero-padded rows for the proximity kernels; not
+    /// stored, made when first used (see [`Space::zp`]).
     #[serde(skip)]
-    zp: Rows<f32>,
-    /// Prepared Gaussians in flat rows; not stored.
+    zp: stored::Derived<Rows<f32>>,
+    /// Prepared Gaussians in flat rows; not stored, made when first used
+    /// (a query answered from the stored graph never needs them).
     #[serde(skip)]
-    gauss: gaussian::Table,
+    gauss: stored::Derived<gaussian::Table>,
     /// Length of a deep embedding (`deep`, `fused`).
     deep_len: u32,
     /// The embedding part of `fused`.
@@ -305,6 +308,18 @@ impl Space {
         rows: &[&[f32]],
         embeddings: Option<&[&[f32]]>,
     ) -> Result<Space, SpaceError> {
+        Self::build_sampled(profile, names, rows, embeddings, proximity::SAMPLE)
+    }
+
+    /// [`Space::build_with`], mutual proximity's statistics measured
+    /// against at most `sample` tracks.
+    pub fn build_sampled(
+        profile: Profile,
+        names: &[String],
+        rows: &[&[f32]],
+        embeddings: Option<&[&[f32]]>,
+        sample: usize,
+    ) -> Result<Space, SpaceError> {
         if let Some(bad) = rows.iter().find(|r| r.len() != names.len()) {
             return Err(SpaceError::Dimensions {
                 want: names.len(),
@@ -380,14 +395,17 @@ impl Space {
             timbre_spread: Vec::new(),
             sample: Vec::new(),
             unit: Vec::new(),
-            zp: Rows::default(),
-            gauss: gaussian::Table::default(),
+            zp: Default::default(),
+            gauss: Default::default(),
             deep_len: emb.first().map_or(0, |r| r.len() as u32),
             deep: (profile == Profile::Fused).then(|| deep::DeepPart::build(emb)),
         };
         space.restore();
+        // Made now, before the parallel spreads need them.
+        space.zp();
+        space.gauss();
         if profile.uses_proximity() {
-            space.sample = proximity::sample(space.len());
+            space.sample = proximity::sample_of(space.len(), sample);
             if let Some(d) = space.deep.as_mut() {
                 d.set_spreads(&space.sample);
             }
@@ -401,22 +419,43 @@ impl Space {
         Ok(space)
     }
 
-    /// Recompute what is not stored (after loading).
+    /// Recompute what is not stored (after loading): the unit vectors of
+    /// the cosine profiles now, the padded rows and prepared Gaussians of
+    /// the others when first used.
     pub fn restore(&mut self) {
         // Cosine profiles compare unit vectors, the others padded rows:
         // each keeps only what its kernels read (at 100 000 tracks of the
         // deep profile the padded rows would be 170 MB more).
-        if self.profile.uses_proximity() {
-            self.zp = Rows::new(self.z.iter().map(Vec::as_slice), self.dims.len(), LANES32);
-        } else {
+        if !self.profile.uses_proximity() {
             self.unit = self.z.iter().map(|r| kernels::unit(r)).collect();
         }
-        let gauss: Vec<Prepared> = self
-            .timbre
-            .iter()
-            .map(|g| gaussian::prepare(g, &self.centre).unwrap_or_else(|| self.flat_gaussian()))
-            .collect();
-        self.gauss = gaussian::Table::new(&gauss);
+        self.zp = stored::Derived::default();
+        self.gauss = stored::Derived::default();
+    }
+
+    /// The padded rows of the proximity profiles (empty for the others).
+    fn zp(&self) -> &Rows<f32> {
+        self.zp.get_or_init(|| {
+            if self.profile.uses_proximity() {
+                Rows::new(self.z.iter().map(Vec::as_slice), self.dims.len(), LANES32)
+            } else {
+                Rows::default()
+            }
+        })
+    }
+
+    /// The prepared timbre Gaussians (none without). Made on one thread:
+    /// a rayon worker waiting for its own parallel work could steal a task
+    /// that asks for them again while they are being made.
+    fn gauss(&self) -> &gaussian::Table {
+        self.gauss.get_or_init(|| {
+            let gauss: Vec<Prepared> = self
+                .timbre
+                .iter()
+                .map(|g| gaussian::prepare(g, &self.centre).unwrap_or_else(|| self.flat_gaussian()))
+                .collect();
+            gaussian::Table::new(&gauss)
+        })
     }
 
     /// A stand-in for a Gaussian that cannot be prepared (never happens for
@@ -448,9 +487,9 @@ impl Space {
     #[inline(always)]
     fn row_probe(&self, i: usize) -> Probe<'_> {
         Probe {
-            z: self.zp.row(i),
+            z: self.zp().row(i),
             unit: self.unit.get(i).map_or(&[], Vec::as_slice),
-            gauss: self.gauss.get(i),
+            gauss: self.gauss().get(i),
             vector_spread: self.vector_spread.get(i).copied().unwrap_or(NO_SPREAD),
             timbre_spread: self.timbre_spread.get(i).copied().unwrap_or(NO_SPREAD),
             deep: self.deep.as_ref().and_then(|d| {
@@ -489,13 +528,13 @@ impl Space {
         s: &mut Scratch,
     ) {
         s.dv.clear();
-        s.dv.extend((0..len).map(|k| kernels::l1(q.z, self.zp.row(col(k)))));
+        s.dv.extend((0..len).map(|k| kernels::l1(q.z, self.zp().row(col(k)))));
         s.dt.clear();
         s.dt.resize(len, 0.0);
         if let Some(a) = q.gauss {
             let mut k = 0;
             while k + 4 <= len {
-                let g = [0, 1, 2, 3].map(|c| self.gauss.get(col(k + c)));
+                let g = [0, 1, 2, 3].map(|c| self.gauss().get(col(k + c)));
                 if let [Some(b0), Some(b1), Some(b2), Some(b3)] = g {
                     let d = gaussian::skl_x4(isa, a, [b0, b1, b2, b3]);
                     s.dt[k..k + 4].copy_from_slice(&d);
@@ -505,7 +544,7 @@ impl Space {
                 k += 4;
             }
             for (k, d) in s.dt.iter_mut().enumerate().skip(k) {
-                if let Some(b) = self.gauss.get(col(k)) {
+                if let Some(b) = self.gauss().get(col(k)) {
                     *d = gaussian::skl(isa, a, b);
                 }
             }
@@ -527,7 +566,7 @@ impl Space {
             return;
         }
         self.raw_into(isa, q, cols.len(), |k| cols.start + k, s);
-        let timbre = q.gauss.is_some() && self.gauss.get(cols.start).is_some();
+        let timbre = q.gauss.is_some() && self.gauss().get(cols.start).is_some();
         let raw = s.dv.iter().zip(&s.dt);
         match (
             self.vector_spread.get(cols.clone()),
@@ -637,7 +676,7 @@ impl Space {
             z: self.z[i].clone(),
             zp: q.z.to_vec(),
             unit: q.unit.to_vec(),
-            gauss: self.gauss.prepared(i),
+            gauss: self.gauss().prepared(i),
             vector_spread: q.vector_spread,
             timbre_spread: q.timbre_spread,
             deep: q.deep.map(|(u, sp)| (u.to_vec(), sp)),
@@ -715,8 +754,8 @@ impl Space {
                 kernels::dot(q.unit, self.unit.get(j).map_or(&[], Vec::as_slice))
             }
             Profile::Musim | Profile::Fused => {
-                let dv = kernels::l1(q.z, self.zp.row(j));
-                let (dt, timbre) = match (q.gauss, self.gauss.get(j)) {
+                let dv = kernels::l1(q.z, self.zp().row(j));
+                let (dt, timbre) = match (q.gauss, self.gauss().get(j)) {
                     (Some(a), Some(b)) => (gaussian::distance(Isa::base(), a, b), true),
                     _ => (0.0, false),
                 };
@@ -767,7 +806,7 @@ impl Space {
         let timbre = q.gauss.is_some()
             && bs
                 .first()
-                .is_some_and(|&b| self.gauss.get(b as usize).is_some());
+                .is_some_and(|&b| self.gauss().get(b as usize).is_some());
         let spread = |v: &[Spread], b: u32| v.get(b as usize).copied().unwrap_or(NO_SPREAD);
         for ((o, (&dv, &dt)), &b) in out.iter_mut().zip(s.dv.iter().zip(&s.dt)).zip(bs) {
             let hand = fuse(
@@ -1092,7 +1131,7 @@ mod tests {
                 .map(|(a, b)| (f64::from(*a) - f64::from(*b)).abs())
                 .sum()
         };
-        let gauss: Vec<Prepared> = (0..n).map(|i| space.gauss.prepared(i).unwrap()).collect();
+        let gauss: Vec<Prepared> = (0..n).map(|i| space.gauss().prepared(i).unwrap()).collect();
         let timbre = |i: usize, j: usize| -> f64 {
             let (a, b) = (&gauss[i], &gauss[j]);
             let ab: f64 = a.u.iter().zip(&b.v).map(|(x, y)| x * y).sum();

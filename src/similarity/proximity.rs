@@ -6,11 +6,13 @@
 //! kinds on one scale so they can be fused.
 //!
 //! Each track's mean and standard deviation are estimated against a fixed
-//! sample of at most [`SAMPLE`] tracks, so building costs O(n · SAMPLE).
+//! sample of at most [`SAMPLE`] tracks (the model's `proximity_sample`),
+//! so building costs O(n · SAMPLE).
 
 use serde::{Deserialize, Serialize};
 
-/// Largest sample of tracks each track's distance statistics come from.
+/// Largest sample of tracks each track's distance statistics come from,
+/// by default.
 pub const SAMPLE: usize = 1000;
 
 /// A track's distance distribution: mean and standard deviation.
@@ -81,7 +83,13 @@ pub fn erfc(x: f64) -> f64 {
 
 /// The sample rows: evenly spaced over `n` rows, at most [`SAMPLE`].
 pub fn sample(n: usize) -> Vec<u32> {
-    let m = n.min(SAMPLE);
+    sample_of(n, SAMPLE)
+}
+
+/// The sample rows: evenly spaced over `n` rows, at most `size` (at
+/// least 1).
+pub fn sample_of(n: usize, size: usize) -> Vec<u32> {
+    let m = n.min(size.max(1));
     (0..m).map(|i| (i * n / m.max(1)) as u32).collect()
 }
 
@@ -154,5 +162,9 @@ mod tests {
         assert_eq!(s.len(), SAMPLE);
         assert_eq!(s[1], 10);
         assert!(s.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(sample_of(10_000, SAMPLE), s);
+        let small = sample_of(10_000, 250);
+        assert_eq!((small.len(), small[1]), (250, 40));
+        assert_eq!(sample_of(5, 0), vec![0], "never empty");
     }
 }

@@ -12,6 +12,7 @@ pub mod location;
 pub mod lock;
 pub mod paths;
 pub mod regular;
+pub mod sections;
 pub mod stamp;
 pub mod text;
 

@@ -1,0 +1,340 @@
+//! How a [`Model`] is laid out in the model file's sections
+//! ([`crate::store::sections`]): the small parts in one postcard section
+//! read on its own (parameters, identity, clusters, the space's
+//! statistics), the per-track arrays flat and little-endian so that
+//! loading them is a copy, not a decode.
+
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+use super::IndexStamp;
+use crate::analysis::Windows;
+use crate::model::{Cluster, KChoice, Model, ModelParams, Track};
+use crate::similarity::proximity::Spread;
+use crate::similarity::stored::{Arrays, Head};
+use crate::similarity::{Neighbour, Space};
+use crate::store::framed::FrameError;
+use crate::store::sections::{Sections, Tag, Writer};
+use crate::tags::Tags;
+
+const META: &Tag = b"meta\0\0\0\0";
+const TRACKS: &Tag = b"tracks\0\0";
+const TAG_OFFSETS: &Tag = b"tagoffs\0";
+const TAG_SCORES: &Tag = b"tagscore";
+const ASSIGNMENT: &Tag = b"assign\0\0";
+const MAP: &Tag = b"map\0\0\0\0\0";
+const PAGERANK: &Tag = b"pagerank";
+const GRAPH_OFFSETS: &Tag = b"graphoff";
+const GRAPH: &Tag = b"graph\0\0\0";
+const Z: &Tag = b"z\0\0\0\0\0\0\0";
+const TIMBRE: &Tag = b"timbre\0\0";
+const SPREADS: &Tag = b"spreads\0";
+const DEEP: &Tag = b"deep\0\0\0\0";
+const DEEP_SPREADS: &Tag = b"deepsprd";
+
+/// The model's small parts: what is read without the per-track arrays.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Meta {
+    /// Identity of the index content and parameters.
+    pub key: u64,
+    /// Parameters used.
+    pub params: ModelParams,
+    /// The index file the model was built from, as it was on disk.
+    pub stamp: Option<IndexStamp>,
+    feature_names: Vec<String>,
+    windows: Windows,
+    k_choice: KChoice,
+    genres: Vec<String>,
+    clusters: Vec<Cluster>,
+    tracks: u64,
+    space: Head,
+    /// Number and length of the rows of `z`, of the timbre Gaussians, of
+    /// the unit embeddings.
+    z_rows: (u64, u32),
+    timbre_rows: (u64, u32),
+    deep_rows: (u64, u32),
+}
+
+/// A track without its tag scores (stored flat beside).
+type TrackHead = (Vec<u8>, u64, i64, Option<String>, f64, Tags);
+/// [`TrackHead`] borrowed from a track, for writing.
+type TrackHeadRef<'a> = (&'a [u8], u64, i64, &'a Option<String>, f64, &'a Tags);
+
+/// Write `model` (built from the index file of `stamp`) to `w`.
+pub fn write(model: &Model, stamp: Option<IndexStamp>, w: &mut dyn Write) -> io::Result<()> {
+    let space = &model.space;
+    let meta = Meta {
+        key: model.key,
+        params: model.params,
+        stamp,
+        feature_names: model.feature_names.clone(),
+        windows: model.windows,
+        k_choice: model.k_choice.clone(),
+        genres: model.genres.clone(),
+        clusters: model.clusters.clone(),
+        tracks: model.len() as u64,
+        space: space.head(),
+        z_rows: shape(&space.z)?,
+        timbre_rows: shape(space.timbre())?,
+        deep_rows: shape(space.deep_rows().map_or(&[], |(u, _)| u))?,
+    };
+    let mut out = Writer::new(w, super::MAGIC, super::FORMAT_VERSION)?;
+    out.section(
+        *META,
+        &postcard::to_allocvec(&meta).map_err(io::Error::other)?,
+    )?;
+    let heads: Vec<TrackHeadRef> = model
+        .tracks
+        .iter()
+        .map(|t| {
+            (
+                &t.path[..],
+                t.size,
+                t.mtime_ns,
+                &t.label,
+                t.duration_s,
+                &t.meta,
+            )
+        })
+        .collect();
+    out.section(
+        *TRACKS,
+        &postcard::to_allocvec(&heads).map_err(io::Error::other)?,
+    )?;
+    drop(heads);
+    let mut offset = 0u32;
+    let offsets = std::iter::once(0).chain(model.tracks.iter().map(|t| {
+        offset += t.tags.len() as u32;
+        offset
+    }));
+    out.section(*TAG_OFFSETS, &u32s(offsets))?;
+    out.section(
+        *TAG_SCORES,
+        &f32s(model.tracks.iter().flat_map(|t| t.tags.iter().copied())),
+    )?;
+    out.section(*ASSIGNMENT, &u32s(model.assignment.iter().copied()))?;
+    out.section(*MAP, &f32s(model.map.iter().flatten().copied()))?;
+    out.section(*PAGERANK, &f64s(model.pagerank.iter().copied()))?;
+    let mut offset = 0u32;
+    let offsets = std::iter::once(0).chain(model.graph.iter().map(|r| {
+        offset += r.len() as u32;
+        offset
+    }));
+    out.section(*GRAPH_OFFSETS, &u32s(offsets))?;
+    let mut graph = Vec::with_capacity(model.graph.len() * model.params.neighbours * 8);
+    for n in model.graph.iter().flatten() {
+        graph.extend_from_slice(&n.index.to_le_bytes());
+        graph.extend_from_slice(&n.similarity.to_le_bytes());
+    }
+    out.section(*GRAPH, &graph)?;
+    drop(graph);
+    out.section(*Z, &f32s(space.z.iter().flatten().copied()))?;
+    out.section(*TIMBRE, &f32s(space.timbre().iter().flatten().copied()))?;
+    out.section(
+        *SPREADS,
+        &f64s(
+            space
+                .stored_spreads()
+                .flat_map(|(v, t)| [v.mean, v.sd, t.mean, t.sd]),
+        ),
+    )?;
+    let (unit, spread) = space.deep_rows().unwrap_or((&[], &[]));
+    out.section(*DEEP, &f32s(unit.iter().flatten().copied()))?;
+    out.section(
+        *DEEP_SPREADS,
+        &f64s(spread.iter().flat_map(|s| [s.mean, s.sd])),
+    )?;
+    out.finish()
+}
+
+/// The number of `rows` and their common length; rows of other lengths
+/// cannot be stored flat.
+fn shape(rows: &[Vec<f32>]) -> io::Result<(u64, u32)> {
+    let len = rows.first().map_or(0, Vec::len);
+    if rows.iter().any(|r| r.len() != len) {
+        return Err(io::Error::other("rows of different lengths"));
+    }
+    Ok((rows.len() as u64, len as u32))
+}
+
+/// The meta section of an open model file.
+pub fn meta(s: &Sections) -> Result<Meta, FrameError> {
+    postcard::from_bytes(s.get(META)?).map_err(|e| corrupt(format!("cannot decode: {e}")))
+}
+
+/// The whole model of an open model file whose meta section is `meta`.
+pub fn read(s: &Sections, meta: Meta) -> Result<Model, FrameError> {
+    let n = usize::try_from(meta.tracks).map_err(|_| corrupt("track count".into()))?;
+    let heads: Vec<TrackHead> = postcard::from_bytes(s.get(TRACKS)?)
+        .map_err(|e| corrupt(format!("cannot decode the tracks: {e}")))?;
+    let tag_offsets = read_u32s(s.get(TAG_OFFSETS)?);
+    let scores = read_f32s(s.get(TAG_SCORES)?);
+    if heads.len() != n || tag_offsets.len() != n + 1 {
+        return Err(corrupt("track count mismatch".into()));
+    }
+    let tracks = heads
+        .into_iter()
+        .zip(tag_offsets.windows(2))
+        .map(|((path, size, mtime_ns, label, duration_s, meta), w)| {
+            let tags = scores
+                .get(w[0] as usize..w[1] as usize)
+                .ok_or_else(|| corrupt("tag scores out of bounds".into()))?
+                .to_vec();
+            Ok(Track {
+                path,
+                size,
+                mtime_ns,
+                label,
+                duration_s,
+                tags,
+                meta,
+            })
+        })
+        .collect::<Result<Vec<_>, FrameError>>()?;
+    let assignment = read_u32s(s.get(ASSIGNMENT)?);
+    let map: Vec<[f32; 2]> = read_f32s(s.get(MAP)?)
+        .chunks_exact(2)
+        .map(|p| [p[0], p[1]])
+        .collect();
+    let pagerank = read_f64s(s.get(PAGERANK)?);
+    let graph_offsets = read_u32s(s.get(GRAPH_OFFSETS)?);
+    let edges: Vec<Neighbour> = s
+        .get(GRAPH)?
+        .chunks_exact(8)
+        .map(|c| Neighbour {
+            index: u32::from_le_bytes([c[0], c[1], c[2], c[3]]),
+            similarity: f32::from_le_bytes([c[4], c[5], c[6], c[7]]),
+        })
+        .collect();
+    let graph = graph_offsets
+        .windows(2)
+        .map(|w| {
+            edges
+                .get(w[0] as usize..w[1] as usize)
+                .map(<[Neighbour]>::to_vec)
+                .ok_or_else(|| corrupt("graph out of bounds".into()))
+        })
+        .collect::<Result<Vec<_>, FrameError>>()?;
+    let spreads: Vec<(Spread, Spread)> = read_f64s(s.get(SPREADS)?)
+        .chunks_exact(4)
+        .map(|c| {
+            (
+                Spread {
+                    mean: c[0],
+                    sd: c[1],
+                },
+                Spread {
+                    mean: c[2],
+                    sd: c[3],
+                },
+            )
+        })
+        .collect();
+    let deep_spreads: Vec<Spread> = read_f64s(s.get(DEEP_SPREADS)?)
+        .chunks_exact(2)
+        .map(|c| Spread {
+            mean: c[0],
+            sd: c[1],
+        })
+        .collect();
+    let z = rows(&read_f32s(s.get(Z)?), meta.z_rows, n)?;
+    let timbre = rows(&read_f32s(s.get(TIMBRE)?), meta.timbre_rows, n)?;
+    let deep = match (meta.space.has_deep(), meta.deep_rows) {
+        (true, shape) => Some((rows(&read_f32s(s.get(DEEP)?), shape, n)?, deep_spreads)),
+        (false, _) => None,
+    };
+    let ok = z.len() == n
+        && assignment.len() == n
+        && map.len() == n
+        && pagerank.len() == n
+        && graph.len() == n
+        && (timbre.is_empty() || timbre.len() == n)
+        && (spreads.is_empty() || spreads.len() == n)
+        && deep
+            .as_ref()
+            .is_none_or(|(u, sp)| u.len() == n && sp.len() == n)
+        && assignment
+            .iter()
+            .all(|&c| (c as usize) < meta.clusters.len().max(1))
+        && graph.iter().flatten().all(|e| (e.index as usize) < n)
+        && meta
+            .clusters
+            .iter()
+            .flat_map(|c| &c.members)
+            .all(|&m| (m as usize) < n);
+    if !ok {
+        return Err(corrupt("sections disagree on the number of tracks".into()));
+    }
+    let space = Space::from_parts(
+        meta.space,
+        Arrays {
+            z,
+            timbre,
+            spreads,
+            deep,
+        },
+    );
+    Ok(Model {
+        key: meta.key,
+        params: meta.params,
+        feature_names: meta.feature_names,
+        windows: meta.windows,
+        tracks,
+        space,
+        assignment,
+        clusters: meta.clusters,
+        k_choice: meta.k_choice,
+        map,
+        graph,
+        pagerank,
+        genres: meta.genres,
+    })
+}
+
+fn corrupt(what: String) -> FrameError {
+    FrameError::Corrupt(what)
+}
+
+/// `flat` cut into `count` rows of `len`, `count` being 0 or the number
+/// of tracks `n`.
+fn rows(flat: &[f32], (count, len): (u64, u32), n: usize) -> Result<Vec<Vec<f32>>, FrameError> {
+    let (count, len) = (usize::try_from(count).unwrap_or(usize::MAX), len as usize);
+    if (count != 0 && count != n) || count.checked_mul(len) != Some(flat.len()) {
+        return Err(corrupt("array size mismatch".into()));
+    }
+    if len == 0 {
+        return Ok(vec![Vec::new(); count]);
+    }
+    Ok(flat.chunks_exact(len).map(<[f32]>::to_vec).collect())
+}
+
+fn u32s(values: impl Iterator<Item = u32>) -> Vec<u8> {
+    values.flat_map(u32::to_le_bytes).collect()
+}
+
+fn f32s(values: impl Iterator<Item = f32>) -> Vec<u8> {
+    values.flat_map(f32::to_le_bytes).collect()
+}
+
+fn f64s(values: impl Iterator<Item = f64>) -> Vec<u8> {
+    values.flat_map(f64::to_le_bytes).collect()
+}
+
+fn read_u32s(b: &[u8]) -> Vec<u32> {
+    b.chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+fn read_f32s(b: &[u8]) -> Vec<f32> {
+    b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+fn read_f64s(b: &[u8]) -> Vec<f64> {
+    b.chunks_exact(8)
+        .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+        .collect()
+}

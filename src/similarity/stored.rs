@@ -1,0 +1,140 @@
+//! A [`Space`] taken apart for the model file and put back together: its
+//! small parts ([`Head`], serialised as a whole) and its per-track arrays,
+//! which the model file stores flat so that loading them is a copy rather
+//! than a decode.
+
+use serde::{Deserialize, Serialize};
+
+use super::deep::DeepPart;
+use super::normalize::Normalizer;
+use super::proximity::Spread;
+use super::{Profile, Space};
+
+/// Everything of a space but its per-track arrays.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Head {
+    profile: Profile,
+    names: Vec<String>,
+    dims: Vec<u32>,
+    timbre_at: Option<u32>,
+    row_len: u32,
+    normalizer: Normalizer,
+    centre: Vec<f64>,
+    sample: Vec<u32>,
+    deep_len: u32,
+    /// The `fused` embedding part's dimensions and statistics.
+    deep: Option<(Vec<u32>, Normalizer)>,
+}
+
+/// The per-track arrays of a space, rows following the tracks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Arrays {
+    /// Z-scored vectors.
+    pub z: Vec<Vec<f32>>,
+    /// Stored timbre Gaussians (`musim`, `fused`; else empty).
+    pub timbre: Vec<Vec<f32>>,
+    /// Vector- and timbre-distance spreads (mutual proximity; else empty).
+    pub spreads: Vec<(Spread, Spread)>,
+    /// The `fused` part's unit embeddings and their spreads.
+    pub deep: Option<(Vec<Vec<f32>>, Vec<Spread>)>,
+}
+
+impl Head {
+    /// Whether the space has a `fused` embedding part.
+    pub fn has_deep(&self) -> bool {
+        self.deep.is_some()
+    }
+}
+
+impl Space {
+    /// The small parts of the space.
+    pub fn head(&self) -> Head {
+        Head {
+            profile: self.profile,
+            names: self.names.clone(),
+            dims: self.dims.clone(),
+            timbre_at: self.timbre_at,
+            row_len: self.row_len,
+            normalizer: self.normalizer.clone(),
+            centre: self.centre.clone(),
+            sample: self.sample.clone(),
+            deep_len: self.deep_len,
+            deep: self
+                .deep
+                .as_ref()
+                .map(|d| (d.dims.clone(), d.normalizer.clone())),
+        }
+    }
+
+    /// The stored timbre Gaussians (empty without).
+    pub fn timbre(&self) -> &[Vec<f32>] {
+        &self.timbre
+    }
+
+    /// Each track's vector- and timbre-distance spreads (empty without
+    /// mutual proximity).
+    pub fn stored_spreads(&self) -> impl Iterator<Item = (Spread, Spread)> + '_ {
+        self.vector_spread
+            .iter()
+            .zip(&self.timbre_spread)
+            .map(|(v, t)| (*v, *t))
+    }
+
+    /// The `fused` part's unit embeddings and spreads.
+    pub fn deep_rows(&self) -> Option<(&[Vec<f32>], &[Spread])> {
+        self.deep.as_ref().map(|d| (&d.unit[..], &d.spread[..]))
+    }
+
+    /// The space of `head` and `arrays`, its derived tables made.
+    pub fn from_parts(head: Head, arrays: Arrays) -> Space {
+        let (vector_spread, timbre_spread) = arrays.spreads.into_iter().unzip();
+        let mut space = Space {
+            profile: head.profile,
+            names: head.names,
+            dims: head.dims,
+            timbre_at: head.timbre_at,
+            row_len: head.row_len,
+            normalizer: head.normalizer,
+            z: arrays.z,
+            timbre: arrays.timbre,
+            centre: head.centre,
+            vector_spread,
+            timbre_spread,
+            sample: head.sample,
+            unit: Vec::new(),
+            zp: Default::default(),
+            gauss: Default::default(),
+            deep_len: head.deep_len,
+            deep: match (head.deep, arrays.deep) {
+                (Some((dims, normalizer)), Some((unit, spread))) => Some(DeepPart {
+                    dims,
+                    normalizer,
+                    unit,
+                    spread,
+                }),
+                _ => None,
+            },
+        };
+        space.restore();
+        space
+    }
+}
+
+/// A table derived from a space's stored parts, made once when first
+/// asked for ([`std::sync::OnceLock`]). Two spaces with the same stored
+/// parts are equal whether or not they have made it yet.
+#[derive(Debug, Clone, Default)]
+pub struct Derived<T>(std::sync::OnceLock<T>);
+
+impl<T> Derived<T> {
+    /// The table, made by `make` the first time.
+    pub fn get_or_init(&self, make: impl FnOnce() -> T) -> &T {
+        self.0.get_or_init(make)
+    }
+}
+
+impl<T> PartialEq for Derived<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,207 @@
+//! The model file (format 5): read back equal to what was built, its
+//! parameters read alone, current without reading the index while the
+//! index file is unchanged, and a large model's library-track queries
+//! answered from its stored graph.
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use musim::app::model_file::{
+    current, ensure_stamped, model_path, read, read_params, Choice, IndexStamp, ModelFile, Stale,
+};
+use musim::library::index::{Entry, Index, Outcome};
+use musim::model::ModelParams;
+use musim::query::{query_point, query_row};
+use musim::similarity::Profile;
+
+/// `n` tracks in 4 labelled groups, 3-value fingerprints with a spread
+/// that makes every track distinct.
+fn library(root: &Path, n: usize) -> Index {
+    let mut idx = Index::empty(root);
+    idx.header.feature_names = vec![
+        "mfcc_mean[0]".into(),
+        "chroma_stft_mean[0]".into(),
+        "tempo".into(),
+    ];
+    for i in 0..n {
+        let g = (i % 4) as f32;
+        let j = (i as f32 * 0.618).fract();
+        let k = (i as f32 * 0.377).fract();
+        idx.entries.push(Entry {
+            path: root
+                .join(format!("{i}.wav"))
+                .into_os_string()
+                .into_encoded_bytes(),
+            size: 1,
+            mtime_ns: i as i64,
+            label: Some(format!("g{g}")),
+            tags: None,
+            outcome: Outcome::Analysed {
+                duration_s: 30.0,
+                values: vec![g * 3.0 + j, 5.0 - g + k, 100.0 + 10.0 * g + j * k],
+            },
+        });
+    }
+    idx
+}
+
+fn quick(profile: Profile) -> ModelParams {
+    ModelParams {
+        similarity: profile,
+        tsne_iterations: 250,
+        ..ModelParams::default()
+    }
+}
+
+#[test]
+fn a_model_reads_back_equal_and_is_current_while_its_index_file_is_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let idx_path = tmp.path().join("lib.idx");
+    let idx = library(tmp.path(), 40);
+    idx.save(&idx_path).unwrap();
+    let no = AtomicBool::new(false);
+    let params = quick(Profile::Musim);
+    let choice = Choice {
+        params: Some(&params),
+        similarity: None,
+    };
+    assert!(current(&idx_path, choice).is_none(), "no model yet");
+    let stamp = IndexStamp::of(&idx_path);
+    assert!(stamp.is_some());
+    let built = ensure_stamped(idx.clone(), stamp, &idx_path, choice, &|_| {}, &no).unwrap();
+    assert_eq!(built.rebuilt, Some(Stale::Missing));
+    let mp = model_path(&idx_path);
+    // Every part reads back as built, bit for bit.
+    assert_eq!(read(&mp).unwrap(), built.model);
+    assert_eq!(read_params(&mp).unwrap(), params);
+    let file = ModelFile::open(&mp).unwrap().unwrap();
+    assert_eq!(file.stamp(), stamp);
+    let (size, sections) = file.sizes();
+    assert_eq!(size as u64, std::fs::metadata(&mp).unwrap().len());
+    assert!(sections
+        .iter()
+        .any(|(n, len)| n == "z" && *len == 40 * 3 * 4));
+
+    // Current without the index: the same model; a stored model's own
+    // parameters (`None`) and the profile named explicitly agree too.
+    assert_eq!(current(&idx_path, choice).unwrap(), built.model);
+    let stored = Choice::default();
+    assert_eq!(current(&idx_path, stored).unwrap(), built.model);
+    let musim = Choice {
+        params: None,
+        similarity: Some(Profile::Musim),
+    };
+    assert!(current(&idx_path, musim).is_some());
+    // Other parameters or another profile: not current.
+    let other = ModelParams {
+        k: Some(3),
+        ..params
+    };
+    let with_other = Choice {
+        params: Some(&other),
+        similarity: None,
+    };
+    assert!(current(&idx_path, with_other).is_none());
+    let seed = Choice {
+        params: None,
+        similarity: Some(Profile::Seed),
+    };
+    assert!(current(&idx_path, seed).is_none());
+
+    // The index file rewritten with the same content: not current by its
+    // stamp, current by its content, and stamped anew.
+    idx.save(&idx_path).unwrap();
+    let stamp2 = IndexStamp::of(&idx_path);
+    assert_ne!(stamp2, stamp, "a rewrite is a new file");
+    assert!(current(&idx_path, choice).is_none());
+    let again = ensure_stamped(idx.clone(), stamp2, &idx_path, choice, &|_| {}, &no).unwrap();
+    assert_eq!(again.rebuilt, None);
+    assert!(again.save_error.is_none());
+    assert_eq!(again.model, built.model);
+    assert_eq!(current(&idx_path, choice).unwrap(), built.model);
+
+    // A changed library: not current, rebuilt.
+    let mut changed = idx.clone();
+    changed.entries.pop();
+    changed.save(&idx_path).unwrap();
+    assert!(current(&idx_path, choice).is_none());
+    let stamp3 = IndexStamp::of(&idx_path);
+    let r = ensure_stamped(changed, stamp3, &idx_path, choice, &|_| {}, &no).unwrap();
+    assert_eq!(r.rebuilt, Some(Stale::Changed));
+    assert_eq!(current(&idx_path, choice).unwrap().len(), 39);
+}
+
+#[test]
+fn a_model_of_an_older_format_is_rebuilt_and_says_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let idx_path = tmp.path().join("lib.idx");
+    let idx = library(tmp.path(), 12);
+    let mp = model_path(&idx_path);
+    // Format 4's frame: magic, version 4, payload length, checksum, payload.
+    let mut old = b"MUSIMMDL".to_vec();
+    old.extend_from_slice(&4u32.to_le_bytes());
+    old.extend_from_slice(&[0u8; 16]);
+    std::fs::write(&mp, &old).unwrap();
+    match read_params(&mp) {
+        Err(Stale::Unusable(m)) => {
+            assert!(
+                m.contains("was written by an older musim (format 4)"),
+                "{m}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let no = AtomicBool::new(false);
+    let params = quick(Profile::Seed);
+    let choice = Choice {
+        params: Some(&params),
+        similarity: None,
+    };
+    let r = ensure_stamped(idx, None, &idx_path, choice, &|_| {}, &no).unwrap();
+    assert!(matches!(&r.rebuilt, Some(Stale::Unusable(m)) if m.contains("older musim (format 4)")));
+    assert_eq!(read(&mp).unwrap(), r.model);
+}
+
+#[test]
+fn a_large_models_library_track_is_answered_from_its_graph() {
+    let tmp = tempfile::tempdir().unwrap();
+    let idx = library(tmp.path(), 300);
+    for (profile, exact_below) in [
+        (Profile::Musim, 100),
+        (Profile::Seed, 100),
+        (Profile::Musim, 5000),
+    ] {
+        let params = ModelParams {
+            exact_below,
+            ..quick(profile)
+        };
+        let no = AtomicBool::new(false);
+        let m = musim::app::model_file::build(idx.clone(), &params, &|_| {}, &no).unwrap();
+        for i in [0usize, 7, 150, 299] {
+            let by_row = query_row(&m, i, 5);
+            let by_scan = query_point(&m, &m.space.row_point(i), Some(i), 5);
+            let got: Vec<u32> = by_row.similar.iter().map(|s| s.track).collect();
+            if exact_below > m.len() {
+                // Small models compare every track, as before.
+                assert_eq!(by_row, by_scan, "{profile} row {i}");
+                continue;
+            }
+            // The graph's first five, in its order, with its similarities.
+            let graph: Vec<u32> = m.graph[i].iter().take(5).map(|n| n.index).collect();
+            assert_eq!(got, graph, "{profile} row {i}");
+            for (s, n) in by_row.similar.iter().zip(&m.graph[i]) {
+                assert_eq!(s.similarity, n.similarity);
+            }
+            // The rest of the answer is the row's own, as a scan gives it.
+            assert_eq!(by_row.cluster, by_scan.cluster);
+            assert_eq!(by_row.map, by_scan.map);
+            assert_eq!(by_row.library_track, Some(i as u32));
+            // NN-descent on 300 tracks finds the exact neighbours here.
+            let scan: Vec<u32> = by_scan.similar.iter().map(|s| s.track).collect();
+            assert_eq!(got, scan, "{profile} row {i}");
+        }
+        // More neighbours than the graph holds: every track is compared.
+        let wide = query_row(&m, 3, 30);
+        assert_eq!(wide, query_point(&m, &m.space.row_point(3), Some(3), 30));
+    }
+}
