@@ -196,3 +196,65 @@ fn explorer_at_80x24_on_the_demo_library() {
     let s = t.wait_for("EXITED:", 20);
     assert!(s.contains("EXITED:0"), "{s}");
 }
+
+/// Paths beyond one track at 80×24: two tracks found and marked (`m`),
+/// `>` lists the path between them by name, `w` writes it as an M3U in the
+/// current folder and says so.
+#[test]
+fn marks_a_path_and_writes_it_at_80x24() {
+    if !tmux::available() {
+        return;
+    }
+    let env = Env::new();
+    let lib = env.path("lib");
+    for i in 0..4 {
+        wav(
+            &lib.join(format!("low/low{i}.wav")),
+            150.0 + 40.0 * i as f32,
+            2.0,
+        );
+        wav(
+            &lib.join(format!("high/high{i}.wav")),
+            3000.0 + 400.0 * i as f32,
+            2.0,
+        );
+    }
+    let shell = format!(
+        "{} '{}' --library '{}'; echo EXITED:$?; sleep 60",
+        env.shell_prefix(),
+        BIN,
+        lib.display()
+    );
+    let t = Tmux::start("marks", 80, 24, &shell);
+    t.wait_for("clusters (2)", 120);
+    t.wait_for("8 tracks", 30);
+    for name in ["low0", "high3"] {
+        t.keys(&["/"]);
+        t.keys(&["C-u"]);
+        t.keys(&["-l", name]);
+        t.wait_for("find · 1 match", 10);
+        t.keys(&["Enter"]);
+        t.wait_for(&format!("selected · {name}"), 10);
+        t.keys(&["m"]);
+        t.wait_for(&format!("marked {name}"), 10);
+    }
+    t.keys(&[">"]);
+    let s = t.wait_for("path · ", 30);
+    let listed: Vec<&str> = s
+        .lines()
+        .skip_while(|l| !l.contains("path · "))
+        .skip(1)
+        .take_while(|l| !l.contains('╰') && !l.contains('┗'))
+        .collect();
+    let text = listed.join("\n");
+    assert!(text.contains("low0") && text.contains("high3"), "{s}");
+    t.keys(&["w"]);
+    let s = t.wait_for("wrote", 10);
+    assert!(s.contains("musim-path.m3u"), "{s}");
+    let m3u = std::fs::read_to_string(env.cwd.join("musim-path.m3u")).unwrap();
+    assert!(m3u.starts_with("#EXTM3U\n#EXTINF:2,low0\n"), "{m3u}");
+    assert!(m3u.trim_end().ends_with("high3.wav"), "{m3u}");
+    t.keys(&["q"]);
+    let s = t.wait_for("EXITED:", 20);
+    assert!(s.contains("EXITED:0"), "{s}");
+}

@@ -701,9 +701,11 @@ impl App {
     pub fn written(&mut self, list: &TrackList, file: Result<std::path::PathBuf, String>) {
         match file {
             Ok(f) => {
+                // "./musim-path.m3u" reads better as the bare name.
+                let shown = f.strip_prefix(".").unwrap_or(&f);
                 self.notice = Some(format!(
                     "wrote {}: {} tracks ({})",
-                    crate::store::paths::show(&f),
+                    crate::store::paths::show(shown),
                     list.rows.len(),
                     list.kind.slug()
                 ));
