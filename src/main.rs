@@ -65,6 +65,26 @@ enum Command {
         /// index.
         #[arg(long)]
         prune: bool,
+        /// Analyse only shard I of N (1-based) of the library's files, split
+        /// by a hash of each file's path relative to the library root, into
+        /// the index given by --index; then `merge` the shards' indexes.
+        #[arg(long, value_name = "I/N", conflicts_with = "deep")]
+        shard: Option<musim::library::shard::Shard>,
+    },
+    /// Merge the indexes written by `index --shard i/n` into one index of
+    /// the whole library (--index OUT), after checking that they are the
+    /// parts of one analysis of one library.
+    Merge {
+        /// The shards' index files.
+        #[arg(required = true, value_name = "SHARD_INDEX")]
+        shards: Vec<PathBuf>,
+        /// Merge even when some shards are missing.
+        #[arg(long)]
+        allow_partial: bool,
+        /// Replace an existing --index OUT that is not one of the shards
+        /// (a copy is kept as OUT.backup).
+        #[arg(long)]
+        force: bool,
     },
     /// Export every analysed track's fingerprint.
     Export {
@@ -253,7 +273,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo { out, force }) => demo(out, force),
-        Some(Command::Index { deep, prune }) => {
+        Some(Command::Index {
+            deep: _,
+            prune,
+            shard: Some(shard),
+        }) => {
+            anyhow::ensure!(
+                index.is_some(),
+                "--shard needs --index FILE: each shard writes an index of its own, and the merge command joins them"
+            );
+            let mut session = open(library, index)?;
+            session.prune = prune;
+            index_shard(&session, shard)
+        }
+        Some(Command::Merge {
+            shards,
+            allow_partial,
+            force,
+        }) => merge(library, index, &shards, allow_partial, force),
+        Some(Command::Index { deep, prune, .. }) => {
             let mut session = open(library, index)?;
             session.prune = prune;
             let plan = Plan {
@@ -334,6 +372,68 @@ fn demo(out: Option<PathBuf>, force: bool) -> Result<ExitCode> {
         eprintln!("musim-tui: {}", safe(why));
     } else {
         println!("demo library at {shown} is complete and current (use --force to regenerate)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `index --shard i/n`: this shard's files into the session's index.
+fn index_shard(session: &Session, shard: musim::library::shard::Shard) -> Result<ExitCode> {
+    let cancel = app::signal::interrupt_flag(Some(app::signal::SAVING));
+    let progress = app::progress::for_stderr();
+    let report = session.index_shard(shard, progress.as_ref(), &cancel)?;
+    print!("{}", app::summary::run_summary(&report));
+    if report.interrupted {
+        return Ok(ExitCode::from(app::signal::exit_code()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `merge --index OUT SHARD...`.
+fn merge(
+    library: Option<&std::path::Path>,
+    index: Option<&std::path::Path>,
+    shards: &[PathBuf],
+    allow_partial: bool,
+    force: bool,
+) -> Result<ExitCode> {
+    use musim::store::paths::show;
+    let Some(out) = index else {
+        anyhow::bail!("merge needs --index OUT: the merged index to write");
+    };
+    // The library may not be mounted on the merging machine: as given then.
+    let root = library.map(|l| std::fs::canonicalize(l).unwrap_or_else(|_| l.to_path_buf()));
+    let opts = musim::library::merge::Options {
+        root,
+        allow_partial,
+        force,
+    };
+    let m = musim::library::merge::merge(shards, out, &opts)?;
+    let missing: Vec<String> = (1..=m.count)
+        .filter(|i| !m.shards.contains(i))
+        .map(|i| i.to_string())
+        .collect();
+    println!(
+        "merged {} of {} shards: {} tracks ({} analysed) of library {} into {}",
+        m.shards.len(),
+        m.count,
+        m.index.entries.len(),
+        m.index.analysed(),
+        musim::store::paths::show_bytes(&m.index.header.root),
+        show(out)
+    );
+    if !missing.is_empty() {
+        eprintln!(
+            "musim-tui: warning: merged without shard {} of {} (--allow-partial): their tracks are not in the index",
+            missing.join(", "),
+            m.count
+        );
+    }
+    if let Some(b) = &m.backup {
+        eprintln!(
+            "musim-tui: the previous {} is kept as {}",
+            show(out),
+            show(b)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -136,6 +136,7 @@ impl Lib {
             windows: Default::default(),
             labels: Default::default(),
             prune,
+            shard: None,
         })
     }
 

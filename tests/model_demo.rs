@@ -54,6 +54,7 @@ fn demo_styles_cluster_neighbour_and_query_as_styles() {
         windows: Default::default(),
         labels: Default::default(),
         prune: false,
+        shard: None,
     })
     .unwrap();
     let index = report.index;

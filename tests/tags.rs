@@ -132,6 +132,7 @@ fn run(root: &Path, index: &Path, analyze: &AnalyzeFn<'_>) -> indexer::Report {
         windows: Default::default(),
         labels: LabelSource::Auto,
         prune: false,
+        shard: None,
     })
     .unwrap()
 }

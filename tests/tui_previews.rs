@@ -68,6 +68,7 @@ fn library() -> (Lib, Arc<Model>) {
         windows: Default::default(),
         labels: Default::default(),
         prune: false,
+        shard: None,
     })
     .unwrap();
     let params = ModelParams {

@@ -262,6 +262,38 @@ impl Session {
             windows,
             labels: self.labels(),
             prune: self.prune,
+            shard: None,
+        };
+        Ok(indexer::run(&job)?)
+    }
+
+    /// Index only `shard`'s files of the library into the session's index
+    /// (`index --shard i/n`).
+    pub fn index_shard(
+        &self,
+        shard: crate::library::shard::Shard,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<Report, SessionError> {
+        let Some(choice) = &self.choice else {
+            return Err(ChoiceError::NoLibrary {
+                config: config_file(),
+            }
+            .into());
+        };
+        let windows = self.windows();
+        let analyze = move |p: &Path| crate::analysis::analyze_file_with(p, &windows);
+        let job = Job {
+            root: &choice.root,
+            index_path: &self.index_path,
+            fs: &RealFs,
+            analyze: &analyze,
+            progress,
+            cancel,
+            windows,
+            labels: self.labels(),
+            prune: self.prune,
+            shard: Some(shard),
         };
         Ok(indexer::run(&job)?)
     }

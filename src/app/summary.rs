@@ -48,6 +48,16 @@ pub fn run_summary(r: &Report) -> String {
         r.removed,
         r.failed()
     );
+    if let Some(sh) = &r.index.header.shard {
+        let _ = writeln!(
+            s,
+            "  shard {}/{}: {} of the library's {} audio files",
+            sh.index,
+            sh.count,
+            r.scan.files.len(),
+            sh.library_files
+        );
+    }
     let tagged = r.index.entries.iter().filter(|e| has_tags(e)).count();
     if !r.index.entries.is_empty() {
         let _ = writeln!(

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::deep::DeepTable;
 use super::labels::LabelSource;
+use super::shard::ShardInfo;
 use crate::analysis::Windows;
 use crate::features::{analyzer::SEGMENT_SECONDS, fingerprint, HOP, N_FFT, SR};
 use crate::store::atomic::{write_atomic, WriteError};
@@ -20,7 +21,9 @@ use crate::tags::Tags;
 /// First bytes of every index file.
 pub const MAGIC: &[u8; 8] = b"MUSIMIDX";
 /// Version of the file layout; bump when [`Index`] changes shape.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
+/// The previous layout (no shard record), still read as is.
+const FORMAT_V4: u32 = 4;
 /// The previous layout (no tags, no label source), still read: its
 /// entries come back with `tags: None` and get their tags read, without
 /// re-analysing their audio, on the next indexing run.
@@ -75,6 +78,9 @@ pub struct Header {
     pub feature_names: Vec<String>,
     /// Where genre labels come from (`--labels`).
     pub labels: LabelSource,
+    /// The shard this index holds (`index --shard i/n`), with what it saw
+    /// of the whole library; `None` for a whole library.
+    pub shard: Option<ShardInfo>,
 }
 
 impl Header {
@@ -98,6 +104,7 @@ impl Header {
             params: AnalysisParams::with_windows(windows),
             root: crate::store::paths::to_bytes(root),
             feature_names: fingerprint::feature_names().to_vec(),
+            shard: None,
         }
     }
 }
@@ -288,6 +295,7 @@ impl Index {
             Ok(p) => p,
             Err(FrameError::Foreign) => return Err(LoadError::NotAnIndex { path }),
             Err(FrameError::Older(FORMAT_V3)) => return v3::decode(bytes, path),
+            Err(FrameError::Older(FORMAT_V4)) => return v4::decode(bytes, path),
             Err(FrameError::Older(version)) => return Err(LoadError::Older { path, version }),
             Err(FrameError::Newer(version)) => return Err(LoadError::Newer { path, version }),
             Err(FrameError::Corrupt(detail)) => return Err(LoadError::Corrupt { path, detail }),
@@ -345,6 +353,56 @@ impl Index {
     }
 }
 
+/// The format-4 layout (no shard record), read and converted.
+mod v4 {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Index4 {
+        header: Header4,
+        entries: Vec<Entry>,
+        deep: DeepTable,
+    }
+
+    #[derive(Deserialize)]
+    struct Header4 {
+        feature_set_version: u32,
+        musim_version: String,
+        params: AnalysisParams,
+        root: Vec<u8>,
+        feature_names: Vec<String>,
+        labels: LabelSource,
+    }
+
+    /// A format-4 file as an [`Index`] of a whole library.
+    pub(super) fn decode(bytes: &[u8], path: PathBuf) -> Result<Index, LoadError> {
+        let corrupt = |detail: String| LoadError::Corrupt {
+            path: path.clone(),
+            detail,
+        };
+        let payload = framed::decode(bytes, MAGIC, FORMAT_V4).map_err(|e| match e {
+            FrameError::Corrupt(d) => corrupt(d),
+            other => corrupt(format!("{other:?}")),
+        })?;
+        let old: Index4 =
+            postcard::from_bytes(payload).map_err(|e| corrupt(format!("cannot decode: {e}")))?;
+        let h = old.header;
+        Ok(Index {
+            header: Header {
+                feature_set_version: h.feature_set_version,
+                musim_version: h.musim_version,
+                params: h.params,
+                root: h.root,
+                feature_names: h.feature_names,
+                labels: h.labels,
+                shard: None,
+            },
+            entries: old.entries,
+            deep: old.deep,
+        })
+    }
+}
+
 /// The format-3 layout, read and converted.
 mod v3 {
     use super::*;
@@ -396,6 +454,7 @@ mod v3 {
                 root: h.root,
                 feature_names: h.feature_names,
                 labels: LabelSource::Folder,
+                shard: None,
             },
             entries: old
                 .entries
@@ -503,6 +562,41 @@ mod tests {
         bad[last] ^= 1;
         let e = Index::decode(&bad, Path::new("i")).unwrap_err().to_string();
         assert!(e.contains("is corrupt"), "{e}");
+    }
+
+    #[test]
+    fn format_4_is_read_as_a_whole_library() {
+        // Format 4 is format 5 without the header's last field (the shard).
+        #[derive(Serialize)]
+        struct H<'a>(
+            u32,
+            &'a str,
+            AnalysisParams,
+            &'a [u8],
+            &'a [String],
+            LabelSource,
+        );
+        #[derive(Serialize)]
+        struct I<'a>(H<'a>, &'a [Entry], &'a DeepTable);
+        let idx = sample();
+        let h = &idx.header;
+        let v4 = I(
+            H(
+                h.feature_set_version,
+                &h.musim_version,
+                h.params,
+                &h.root,
+                &h.feature_names,
+                LabelSource::Tag,
+            ),
+            &idx.entries,
+            &idx.deep,
+        );
+        let bytes = framed::encode(MAGIC, FORMAT_V4, &postcard::to_allocvec(&v4).unwrap());
+        let back = Index::decode(&bytes, Path::new("i")).unwrap();
+        assert_eq!(back.header.labels, LabelSource::Tag);
+        assert_eq!(back.header.shard, None);
+        assert_eq!(back.entries, idx.entries);
     }
 
     #[test]

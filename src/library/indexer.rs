@@ -18,6 +18,7 @@ use super::index::{Entry, Header, Index, LoadError, Outcome};
 use super::labels::{self, LabelSource};
 use super::progress::{Cadence, Progress};
 use super::scan::{scan, Scan, ScanError};
+use super::shard::{Shard, ShardInfo};
 use crate::analysis::{TrackAnalysis, Windows};
 use crate::audio::AudioError;
 use crate::store::atomic::{check_writable, WriteError};
@@ -59,6 +60,9 @@ pub struct Job<'a> {
     /// made for another library (`index --prune`). Without it such a run
     /// fails and changes nothing: an unmounted drive looks just like that.
     pub prune: bool,
+    /// Analyse only this shard's files (`index --shard i/n`); the index
+    /// records the shard and what it saw of the whole library.
+    pub shard: Option<Shard>,
 }
 
 /// Removing at least this many tracks, and more than half of the index,
@@ -340,7 +344,7 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
         job.progress.note(&waiting_note(p))
     })
     .map_err(IndexError::Lock)?;
-    let header = Header::with_choices(job.root, job.windows, job.labels);
+    let mut header = Header::with_choices(job.root, job.windows, job.labels);
     let Old {
         previous,
         index: old,
@@ -363,12 +367,19 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     }
     let old_had_value = old_bad || old.as_ref().is_some_and(|o| o.analysed() > 0);
     let old_entries = old.as_ref().map(|o| o.entries.clone()).unwrap_or_default();
-    let old_header_same = old.as_ref().is_some_and(|o| o.header == header);
     let retry_failures = old
         .as_ref()
         .is_some_and(|o| o.header.musim_version != header.musim_version);
 
-    let scanned = scan(job.fs, job.root)?;
+    let mut scanned = scan(job.fs, job.root)?;
+    if let Some(shard) = job.shard {
+        let rel = |p: &Path| p.strip_prefix(job.root).unwrap_or(p).to_path_buf();
+        let rels: Vec<PathBuf> = scanned.files.iter().map(|f| rel(&f.path)).collect();
+        let refs: Vec<&Path> = rels.iter().map(PathBuf::as_path).collect();
+        header.shard = Some(ShardInfo::new(shard, &refs));
+        scanned.files.retain(|f| shard.holds(&rel(&f.path)));
+    }
+    let old_header_same = old.as_ref().is_some_and(|o| o.header == header);
     // An unmounted drive or an emptied folder: not a reason to forget
     // everything (unless asked to).
     if scanned.files.is_empty() && held > 0 && !job.prune {
