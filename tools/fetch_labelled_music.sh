@@ -5,6 +5,7 @@
 # name being the label.  Modelled on tools/fetch_real_music.sh.
 #
 # Usage: fetch_labelled_music.sh [DEST]   (default: ~/.cache/musim/labelled-music)
+#        CORPUS=second fetch_labelled_music.sh [DEST]   (or tools/fetch_second_corpus.sh)
 #
 # Result:
 #   DEST/<label>/*.{ogg,mp3,flac,opus}   complete songs only, >= MIN_SECONDS long
@@ -15,6 +16,9 @@
 #   MIN_SECONDS (20)  shorter files (sound effects, jingles) are skipped
 #   DEB_CACHE   (unset) folder in which to keep/reuse the downloaded .deb files
 #   ONLY        (unset) space-separated package names: process only these
+#   CORPUS      (first) which table of packages: 'first' (the development
+#               corpus) or 'second' (a disjoint set of packages, for checking
+#               that a choice tuned on one corpus holds on the other)
 #
 # What is done to the audio (everything else is copied byte for byte):
 #   * Frets on Fire song folders hold stems, not a mix: song.ogg is the band
@@ -30,7 +34,12 @@
 # Audio must stay out of git repositories: DEST inside a git work tree is refused.
 set -euo pipefail
 
-dest="${1:-$HOME/.cache/musim/labelled-music}"
+CORPUS="${CORPUS:-first}"
+case "$CORPUS" in
+  first) dest="${1:-$HOME/.cache/musim/labelled-music}" ;;
+  second) dest="${1:-$HOME/.cache/musim/labelled-music-2}" ;;
+  *) echo "CORPUS must be 'first' or 'second', not '$CORPUS'" >&2; exit 1 ;;
+esac
 MIN_TRACKS="${MIN_TRACKS:-6}"
 MIN_SECONDS="${MIN_SECONDS:-20}"
 
@@ -55,7 +64,7 @@ mkdir -p "$dest"
 # Packages known to hold no usable recording are listed too, so that the run
 # reports why they contribute nothing (pingus-data and fb-music-high: tracker
 # modules only; asc-music and lincity-ng-data: only 3 songs each).
-table='
+table_first='
 wesnoth-1.16-music         |wesnoth      |plain|/data/core/music/|
 fretsonfire-songs-muldjord |fof-muldjord |fof  |/songs/muldjord/|
 fretsonfire-songs-sectoid  |fof-sectoid  |fof  |/songs/sectoid/|
@@ -75,6 +84,26 @@ extremetuxracer-data       |etr          |plain|/etr/music/|
 '
 # Exclusions: nexuiz thunder.ogg is an ambience of thunder, not a song;
 # warzone2100 *_enhanced.opus are remastered duplicates of menu.opus/track3.opus.
+
+# The second corpus: no package in common with the first (all in Debian main).
+table_second='
+flare-game                 |flare        |plain|/flare/mods/fantasycore/music/|/wind_ambient\.ogg$
+freedroidrpg-data          |freedroidrpg |plain|/freedroidrpg/data/sound/music/|
+hedgewars-data             |hedgewars    |plain|/hedgewars/Data/Music/|(_sd|sdmusic)\.ogg$
+megaglest-data             |megaglest    |plain|/megaglest/.*/music/|
+openclonk-data             |openclonk    |plain|/openclonk/Music\.ocg/|
+starfighter-data           |starfighter  |plain|/starfighter/music/|
+supertux-data              |supertux     |plain|/supertux2/music/|(_old|_remix)\.ogg$
+supertuxkart-data          |supertuxkart |plain|/supertuxkart/data/music/|(_fast|farm_f)\.ogg$
+warmux-data                |warmux       |plain|/warmux/music/|Apnee2\.ogg$
+widelands-data             |widelands    |plain|/widelands/data/music/|
+'
+# Exclusions: flare's wind_ambient is wind, not a song; the others are
+# variants of a song kept in the same folder (hedgewars' sudden-death
+# versions, supertux's old and remixed versions, supertuxkart's sped-up
+# last-lap versions, warmux's second Apnee), which would make retrieval of
+# the same source trivially easy.
+if [ "$CORPUS" = second ]; then table="$table_second"; else table="$table_first"; fi
 
 audio_re='\.(ogg|oga|mp3|flac|opus)$'
 
