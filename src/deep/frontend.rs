@@ -81,6 +81,44 @@ pub fn log_mel(y_22050: &[f32]) -> LogMel {
     log_mel_16k(&resample_to_16k(y_22050))
 }
 
+/// 16 kHz samples between two places where the 22050 Hz and 16 kHz sample
+/// grids and the frame grid all meet (320 ↔ 441 samples, hop 256).
+const ALIGN_16K: usize = 1280;
+/// Context kept on each side of a patch computed on its own (160 ms): far
+/// beyond the resampler's filter, so the patch's frames see the same samples.
+const MARGIN_16K: usize = 2 * ALIGN_16K;
+
+/// Number of whole patches in the log-mel of `n` samples at 22050 Hz (what
+/// [`log_mel`]`(y).n_patches()` gives, without computing it).
+pub fn patches_in(n_22050: usize) -> usize {
+    let len_16k = (n_22050 * 320).div_ceil(441);
+    if len_16k == 0 {
+        return 0;
+    }
+    (1 + len_16k / HOP) / PATCH_FRAMES
+}
+
+/// Patch `i` of [`log_mel`]`(y_22050)`, computed from the samples around it
+/// only: when a few patches of a long window run, this skips resampling and
+/// transforming the rest. Equal to the patch of the whole log-mel up to
+/// float rounding inside the resampler (a value's float16 step can differ).
+/// `None` when the window has no such patch.
+pub fn patch_of(y_22050: &[f32], i: usize) -> Option<Vec<f32>> {
+    if i >= patches_in(y_22050.len()) {
+        return None;
+    }
+    let first = i * PATCH_FRAMES;
+    let lo_16k = (first * HOP).saturating_sub(HOP + MARGIN_16K) / ALIGN_16K * ALIGN_16K;
+    let hi_16k = (first + PATCH_FRAMES) * HOP + HOP + MARGIN_16K;
+    let lo = lo_16k / 320 * 441;
+    let hi = (hi_16k.div_ceil(320) * 441).min(y_22050.len());
+    let mel = log_mel(y_22050.get(lo..hi)?);
+    let skip = first - lo_16k / HOP;
+    mel.data
+        .get(skip * N_MELS..(skip + PATCH_FRAMES) * N_MELS)
+        .map(<[f32]>::to_vec)
+}
+
 /// Mono 22050 Hz → 16 kHz with musim's soxr-HQ-like resampler; output length
 /// `ceil(n · 16000 / 22050)` as librosa's.
 pub fn resample_to_16k(y_22050: &[f32]) -> Vec<f32> {
@@ -230,6 +268,50 @@ fn filterbank() -> &'static [MelFilter] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 30.5 s of a chord whose notes change every 0.7 s, over seeded noise.
+    fn music(seconds: f64) -> Vec<f32> {
+        let n = (seconds * 22050.0) as usize;
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        (0..n)
+            .map(|k| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let t = k as f64 / 22050.0;
+                let step = (t / 0.7) as u32 % 5;
+                let f = 110.0 * 2f64.powf(f64::from(step) / 4.0);
+                let tone: f64 = [1.0, 1.25, 1.5, 3.0]
+                    .iter()
+                    .map(|m| (2.0 * std::f64::consts::PI * f * m * t).sin())
+                    .sum();
+                (0.15 * tone + 0.05 * ((seed >> 40) as f64 / (1u64 << 24) as f64 - 0.5)) as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_patch_computed_alone_equals_the_whole_windows_patch() {
+        for seconds in [30.5, 9.2, 3.05] {
+            let y = music(seconds);
+            let whole = log_mel(&y);
+            assert_eq!(patches_in(y.len()), whole.n_patches(), "{seconds} s");
+            for i in 0..whole.n_patches() {
+                let alone = patch_of(&y, i).unwrap();
+                let want = &whole.patches()[i * PATCH_LEN..(i + 1) * PATCH_LEN];
+                let worst = alone
+                    .iter()
+                    .zip(want)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0f32, f32::max);
+                // Values reach ~4; one float16 step of S moves one by < 5e-4.
+                assert!(worst < 2e-3, "{seconds} s, patch {i}: {worst}");
+            }
+            assert_eq!(patch_of(&y, whole.n_patches()), None);
+        }
+        assert_eq!(patches_in(0), 0);
+        assert_eq!(patch_of(&[], 0), None);
+    }
 
     #[test]
     fn float16_rounding_ties_to_even() {

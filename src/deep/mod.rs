@@ -113,6 +113,22 @@ impl DeepAccumulator {
     /// nearly all the cost, and the mean over a long track's patches
     /// changes little when it has fewer of them).
     pub fn push_window_at_most(&mut self, y_22050: &[f32], max: usize) -> Result<(), DeepError> {
+        let n = frontend::patches_in(y_22050.len());
+        if n > max {
+            // A few patches of many: only their samples go through the
+            // front end.
+            let picked: Vec<f32> = track::picked_patches(n, max)
+                .into_iter()
+                .filter_map(|i| frontend::patch_of(y_22050, i))
+                .flatten()
+                .collect();
+            if !picked.is_empty() {
+                self.short = None;
+                let out = self.model.run(&picked)?;
+                self.add(&out);
+                return Ok(());
+            }
+        }
         let mel = log_mel(y_22050);
         if mel.n_patches() == 0 {
             if self.patches == 0 && mel.frames > self.short.as_ref().map_or(0, |m| m.frames) {
@@ -121,19 +137,7 @@ impl DeepAccumulator {
             return Ok(());
         }
         self.short = None;
-        let n = mel.n_patches();
-        let out = if n <= max {
-            self.model.run(mel.patches())?
-        } else {
-            let max = max.max(1);
-            let all = mel.patches();
-            let mut picked = Vec::with_capacity(max * PATCH_LEN);
-            for k in 0..max {
-                let i = (2 * k + 1) * n / (2 * max);
-                picked.extend_from_slice(&all[i * PATCH_LEN..(i + 1) * PATCH_LEN]);
-            }
-            self.model.run(&picked)?
-        };
+        let out = self.model.run(mel.patches())?;
         self.add(&out);
         Ok(())
     }

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{DeepAccumulator, DeepEmbedding, DeepError, DeepModel};
+use super::{log_mel, DeepAccumulator, DeepEmbedding, DeepError, DeepModel, LogMel, PatchOutputs};
 use crate::analysis::{analyze_file_observed, Decoded, TrackAnalysis, Windows};
 use crate::audio::{self, AudioError};
 use crate::features::SR;
@@ -25,12 +25,13 @@ pub enum EmbedError {
     },
 }
 
-/// Most 3-s patches the network runs per track by default: every patch of
-/// a 30-s clip (10), 3 per window of a long track (18 of its 60). On real
-/// music every patch instead scored the same (docs/DEEP_MODEL.md, "Speed") for
-/// 3.3× the network time (~0.02 s per patch on one core);
-/// `MUSIM_DEEP_PATCH_BUDGET` changes it (0: no limit).
-pub const PATCH_BUDGET: usize = 18;
+/// Most 3-s patches the network runs per track by default, spread evenly
+/// over its pieces (one in each of 6 windows of a long track). On two
+/// disjoint real corpora `fused` scored the same with 6 as with 18 or every
+/// patch (docs/DEEP_MODEL.md, "Speed"), for a third of the network time
+/// (~0.02 s per patch on one core); `MUSIM_DEEP_PATCH_BUDGET` changes it
+/// (0: no limit).
+pub const PATCH_BUDGET: usize = 6;
 
 /// The patch budget in force (see [`PATCH_BUDGET`]; `usize::MAX` = none).
 pub fn patch_budget() -> usize {
@@ -61,10 +62,63 @@ pub fn embed_file(
     windows: &Windows,
     model: Arc<DeepModel>,
 ) -> Result<DeepEmbedding, EmbedError> {
+    let acc = DeepAccumulator::with_model(model);
+    feed_file(path, windows, acc, patch_budget())?.finish(path)
+}
+
+/// Every patch's network outputs, piece by piece (a long track's windows,
+/// or 30-s pieces of a short one), from the same pieces as [`embed_file`]:
+/// for studies of which patches, layers or budgets to use (the mean of a
+/// budget's patches, picked by [`piece_share`] and [`picked_patches`], is
+/// that budget's embedding).
+pub fn patches_by_piece(
+    path: &Path,
+    windows: &Windows,
+    model: Arc<DeepModel>,
+) -> Result<Vec<PatchOutputs>, EmbedError> {
+    let recorder = Recorder {
+        model,
+        pieces: Vec::new(),
+        short: None,
+    };
+    let fed = feed_file(path, windows, recorder, usize::MAX)?.end();
+    let deep = |source| EmbedError::Deep {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(e) = fed.error {
+        return Err(deep(e));
+    }
+    let mut recorder = fed.sink;
+    // As in the accumulator: a track with no whole patch anywhere gets its
+    // longest piece repeat-padded to one patch.
+    if recorder.pieces.iter().all(|p| p.patches == 0) {
+        let patch = recorder
+            .short
+            .take()
+            .and_then(|m| m.repeat_padded())
+            .ok_or_else(|| {
+                EmbedError::from(AudioError::NoAudio {
+                    path: path.to_path_buf(),
+                })
+            })?;
+        recorder.pieces = vec![recorder.model.run(&patch).map_err(deep)?];
+    }
+    Ok(recorder.pieces)
+}
+
+/// Decode `path` and feed its pieces to `sink` under `budget`.
+fn feed_file<S: Sink>(
+    path: &Path,
+    windows: &Windows,
+    sink: S,
+    budget: usize,
+) -> Result<Feeder<S>, EmbedError> {
     let mut stream = audio::open(path)?;
     let duration = stream.info().duration_s;
     let starts = windows.starts(duration);
-    let mut feed = Feeder::new(model, windows, duration, starts.as_ref().map(Vec::len));
+    let count = starts.as_ref().map(Vec::len);
+    let mut feed = Feeder::new(sink, windows, duration, count, budget);
     match starts {
         Some(starts) => {
             for &t in &starts {
@@ -86,7 +140,7 @@ pub fn embed_file(
             }
         }
     }
-    feed.finish(path)
+    Ok(feed)
 }
 
 /// The analysis and the deep embedding of `path` from one decoding (the
@@ -98,7 +152,7 @@ pub fn analyze_and_embed(
     windows: &Windows,
     model: Arc<DeepModel>,
 ) -> Result<(TrackAnalysis, Result<DeepEmbedding, EmbedError>), AudioError> {
-    let mut feed: Option<Feeder> = None;
+    let mut feed: Option<Feeder<DeepAccumulator>> = None;
     let analysis = analyze_file_observed(path, windows, &mut |d| match (d, feed.as_mut()) {
         (
             Decoded::Start {
@@ -107,7 +161,8 @@ pub fn analyze_and_embed(
             },
             _,
         ) => {
-            feed = Some(Feeder::new(model.clone(), windows, duration_s, count));
+            let acc = DeepAccumulator::with_model(model.clone());
+            feed = Some(Feeder::new(acc, windows, duration_s, count, patch_budget()));
         }
         (Decoded::Samples(c), Some(f)) => f.samples(c),
         (Decoded::WindowEnd, Some(f)) => f.window_end(),
@@ -124,11 +179,69 @@ pub fn analyze_and_embed(
     Ok((analysis, embedding))
 }
 
+/// Piece `p`'s share of a `budget` of patches over `pieces` pieces:
+/// ⌊(p+1)·B/P⌋ − ⌊p·B/P⌋, so the shares add up to the budget and, in a
+/// track with more pieces than B (a long track analysed whole), some pieces
+/// get none. `usize::MAX` when there is no budget.
+pub fn piece_share(budget: usize, pieces: usize, p: usize) -> usize {
+    if budget > 1 << 20 {
+        return usize::MAX;
+    }
+    let n = pieces.max(1);
+    ((p + 1) * budget / n).saturating_sub(p * budget / n)
+}
+
+/// Which of a piece's `n` whole patches run when at most `max` may: all of
+/// them, or `max` evenly spaced ones (the middle of each of `max` equal
+/// parts).
+pub fn picked_patches(n: usize, max: usize) -> Vec<usize> {
+    if n <= max {
+        return (0..n).collect();
+    }
+    let max = max.max(1);
+    (0..max).map(|k| (2 * k + 1) * n / (2 * max)).collect()
+}
+
+/// What a [`Feeder`] gives its pieces to.
+trait Sink {
+    /// One piece (mono 22050 Hz), of which at most `share` patches run.
+    fn piece(&mut self, samples: &[f32], share: usize) -> Result<(), DeepError>;
+}
+
+impl Sink for DeepAccumulator {
+    fn piece(&mut self, samples: &[f32], share: usize) -> Result<(), DeepError> {
+        self.push_window_at_most(samples, share)
+    }
+}
+
+/// Keeps every patch's outputs, piece by piece ([`patches_by_piece`]).
+struct Recorder {
+    model: Arc<DeepModel>,
+    pieces: Vec<PatchOutputs>,
+    /// The longest piece too short for a patch.
+    short: Option<LogMel>,
+}
+
+impl Sink for Recorder {
+    fn piece(&mut self, samples: &[f32], _share: usize) -> Result<(), DeepError> {
+        let mel = log_mel(samples);
+        if mel.n_patches() == 0 {
+            if mel.frames > self.short.as_ref().map_or(0, |m| m.frames) {
+                self.short = Some(mel);
+            }
+            self.pieces.push(PatchOutputs::default());
+            return Ok(());
+        }
+        self.pieces.push(self.model.run(mel.patches())?);
+        Ok(())
+    }
+}
+
 /// Cuts a track's decoded samples into pieces — its windows, or pieces of
 /// `windows.seconds` of a track read whole — and feeds them, in order, to
-/// an accumulator under the patch budget.
-struct Feeder {
-    acc: DeepAccumulator,
+/// a sink under a patch budget.
+struct Feeder<S> {
+    sink: S,
     /// Samples per piece.
     len: usize,
     /// True when the pieces are windows (ended by [`Feeder::window_end`]).
@@ -144,14 +257,15 @@ struct Feeder {
     error: Option<DeepError>,
 }
 
-impl Feeder {
+impl<S: Sink> Feeder<S> {
     /// For a track of `duration` read in `windows` (`count` of them), or
     /// whole when `count` is `None`.
     fn new(
-        model: Arc<DeepModel>,
+        sink: S,
         windows: &Windows,
         duration: Option<f64>,
         count: Option<usize>,
+        budget: usize,
     ) -> Self {
         let pieces = match (count, duration) {
             (Some(n), _) => n,
@@ -161,26 +275,15 @@ impl Feeder {
             _ => 1,
         };
         Self {
-            acc: DeepAccumulator::with_model(model),
+            sink,
             len: windows.seconds.max(1) as usize * SR as usize,
             windowed: count.is_some(),
             pieces,
-            budget: patch_budget(),
+            budget,
             next: 0,
             piece: Vec::new(),
             error: None,
         }
-    }
-
-    /// Piece p's share: ⌊(p+1)·B/P⌋ − ⌊p·B/P⌋, so the shares add up to the
-    /// budget B and, in a track with more pieces than B (a long track
-    /// analysed whole), some pieces get none.
-    fn share(&self, p: usize) -> usize {
-        if self.budget > 1 << 20 {
-            return usize::MAX;
-        }
-        let n = self.pieces.max(1);
-        ((p + 1) * self.budget / n).saturating_sub(p * self.budget / n)
     }
 
     /// Decoded samples, in order. A track read whole is cut into pieces of
@@ -213,10 +316,10 @@ impl Feeder {
     /// Feed the piece filled so far, if any, and start the next.
     fn flush(&mut self) {
         if !self.piece.is_empty() && self.error.is_none() {
-            let share = self.share(self.next);
+            let share = piece_share(self.budget, self.pieces, self.next);
             self.next += 1;
             if share > 0 {
-                if let Err(e) = self.acc.push_window_at_most(&self.piece, share) {
+                if let Err(e) = self.sink.piece(&self.piece, share) {
                     self.error = Some(e);
                 }
             }
@@ -224,13 +327,21 @@ impl Feeder {
         self.piece.clear();
     }
 
+    /// Feed the last, partial piece.
+    fn end(mut self) -> Self {
+        self.flush();
+        self
+    }
+}
+
+impl Feeder<DeepAccumulator> {
     /// The embedding (the last, partial piece included); no audio at all is
     /// the file's audio error.
-    fn finish(mut self, path: &Path) -> Result<DeepEmbedding, EmbedError> {
-        self.flush();
-        let result = match self.error {
+    fn finish(self, path: &Path) -> Result<DeepEmbedding, EmbedError> {
+        let this = self.end();
+        let result = match this.error {
             Some(e) => Err(e),
-            None => self.acc.finish(),
+            None => this.sink.finish(),
         };
         match result {
             Err(DeepError::NoAudio) => Err(AudioError::NoAudio {

@@ -1,0 +1,221 @@
+//! Which patches and which layer of the deep embedding to use, measured on a
+//! labelled library: runs the network once on every patch of every track
+//! (cached), then scores `deep` and `fused` (`report --compare`'s
+//! leave-one-out figures) for each patch budget and each layer, by
+//! averaging the patches a budget would have run — the same patches, so the
+//! same embeddings, as indexing with `MUSIM_DEEP_PATCH_BUDGET` set (up to
+//! the order of a float sum).
+//!
+//! ```sh
+//! musim-tui index --library DIR --index IDX      # the fingerprints
+//! cargo run --release --example deep_study -- IDX CACHE_DIR [BUDGETS] [LAYERS]
+//! ```
+//! BUDGETS: comma-separated patch budgets, `all` for every patch (default
+//! `1,2,3,4,6,9,12,18,all`); LAYERS: any of `pool` (mean and max pool, 1506
+//! values: musim's embedding), `penultimate` (200), `taggram` (50),
+//! `pool+taggram` (default `pool,penultimate`). CACHE_DIR keeps each track's
+//! patch outputs (about 0.4 MB a track), so a rerun costs no network time.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use musim::deep::track::{patches_by_piece, picked_patches, piece_share};
+use musim::deep::PatchOutputs;
+use musim::library::deep::{DeepRecord, DeepRow, DeepTable};
+use musim::library::index::Index;
+use musim::report::compare::compare;
+use musim::similarity::Profile;
+use musim::store::hash::fnv1a64;
+use musim::store::paths::from_bytes;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(index_path), Some(cache)) = (args.get(1), args.get(2)) else {
+        return Err("usage: deep_study INDEX CACHE_DIR [BUDGETS] [LAYERS]".into());
+    };
+    let budgets: Vec<usize> = args
+        .get(3)
+        .map_or("1,2,3,4,6,9,12,18,all", String::as_str)
+        .split(',')
+        .map(|b| match b {
+            "all" => Ok(usize::MAX),
+            n => n.parse::<usize>(),
+        })
+        .collect::<Result<_, _>>()?;
+    let layers: Vec<String> = args
+        .get(4)
+        .map_or("pool,penultimate", String::as_str)
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let mut index =
+        Index::load(Path::new(index_path))?.ok_or_else(|| format!("no index at {index_path}"))?;
+    let windows = index.header.params.windows;
+    std::fs::create_dir_all(cache)?;
+    let model = musim::deep::model::shared()?;
+
+    // Every analysed track's patches, piece by piece.
+    let tracks: Vec<(usize, Vec<PatchOutputs>)> = index
+        .entries
+        .par_iter()
+        .enumerate()
+        .filter(|(_, e)| e.values().is_some())
+        .filter_map(|(i, e)| {
+            let file = PathBuf::from(cache).join(format!("{:016x}.patches", fnv1a64(&e.path)));
+            if let Ok(p) = load(&file) {
+                return Some((i, p));
+            }
+            let path = from_bytes(&e.path);
+            match patches_by_piece(&path, &windows, model.clone()) {
+                Ok(p) => {
+                    if let Err(err) = save(&file, &p) {
+                        eprintln!("cannot cache {}: {err}", file.display());
+                    }
+                    Some((i, p))
+                }
+                Err(err) => {
+                    eprintln!("{err}");
+                    None
+                }
+            }
+        })
+        .collect();
+    eprintln!("{} tracks with patches", tracks.len());
+
+    let base = compare(&index, &[Profile::Seed, Profile::Musim])?;
+    for s in &base {
+        println!("{:<24} {}", "-", s.line());
+    }
+    for layer in &layers {
+        for &budget in &budgets {
+            let rows = tracks.iter().filter_map(|(i, pieces)| {
+                let e = index.entries.get(*i)?;
+                Some(DeepRow {
+                    path: e.path.clone(),
+                    size: e.size,
+                    mtime_ns: e.mtime_ns,
+                    record: DeepRecord::Embedded {
+                        embedding: embedding(pieces, budget, layer)?,
+                        tags: Vec::new(),
+                        patches: 0,
+                        repeat_padded: false,
+                    },
+                })
+            });
+            let mut table = DeepTable {
+                model: "study".into(),
+                rows: Vec::new(),
+            };
+            table.insert(rows);
+            index.deep = table;
+            let name = match budget {
+                usize::MAX => format!("{layer} all"),
+                b => format!("{layer} {b}"),
+            };
+            for s in compare(&index, &[Profile::Deep, Profile::Fused])? {
+                println!("{name:<24} {}", s.line());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The mean of `layer` over the patches `budget` would have run.
+/// Whole tracks are cut into pieces of the window length, windowed ones
+/// into their windows: either way the budget is shared over the recorded
+/// pieces, as the indexer shares it.
+fn embedding(pieces: &[PatchOutputs], budget: usize, layer: &str) -> Option<Vec<f32>> {
+    let n = pieces.len();
+    let mut sum: Vec<f64> = Vec::new();
+    let mut count = 0usize;
+    for (p, out) in pieces.iter().enumerate() {
+        let share = piece_share(budget, n, p);
+        if share == 0 || out.patches == 0 {
+            continue;
+        }
+        for i in picked_patches(out.patches, share) {
+            let row = values(out, i, layer)?;
+            if sum.is_empty() {
+                sum = vec![0.0; row.len()];
+            }
+            for (s, v) in sum.iter_mut().zip(&row) {
+                *s += f64::from(*v);
+            }
+            count += 1;
+        }
+    }
+    (count > 0).then(|| sum.iter().map(|s| (s / count as f64) as f32).collect())
+}
+
+/// Patch `i`'s values of `layer`.
+fn values(out: &PatchOutputs, i: usize, layer: &str) -> Option<Vec<f32>> {
+    let row = |v: &[f32], w: usize| v.get(i * w..(i + 1) * w).map(<[f32]>::to_vec);
+    let pool = musim::deep::model::POOL_DIM;
+    Some(match layer {
+        "pool" => [row(&out.mean_pool, pool)?, row(&out.max_pool, pool)?].concat(),
+        "penultimate" => row(&out.penultimate, musim::deep::model::PENULTIMATE_DIM)?,
+        "taggram" => row(&out.taggram, musim::deep::model::N_TAGS)?,
+        "pool+taggram" => [
+            row(&out.mean_pool, pool)?,
+            row(&out.max_pool, pool)?,
+            row(&out.taggram, musim::deep::model::N_TAGS)?,
+        ]
+        .concat(),
+        _ => return None,
+    })
+}
+
+/// Cache format: per piece, the patch count (u32 LE), then max_pool,
+/// mean_pool, penultimate and taggram (f32 LE).
+fn save(file: &Path, pieces: &[PatchOutputs]) -> std::io::Result<()> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&(pieces.len() as u32).to_le_bytes());
+    for p in pieces {
+        out.extend_from_slice(&(p.patches as u32).to_le_bytes());
+        for v in [&p.max_pool, &p.mean_pool, &p.penultimate, &p.taggram] {
+            for x in v.iter() {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+    }
+    std::fs::File::create(file)?.write_all(&out)
+}
+
+/// Reads what [`save`] wrote.
+fn load(file: &Path) -> std::io::Result<Vec<PatchOutputs>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)?.read_to_end(&mut bytes)?;
+    let mut at = 0usize;
+    let u32_at = |at: &mut usize| -> std::io::Result<u32> {
+        let b = bytes
+            .get(*at..*at + 4)
+            .ok_or_else(|| std::io::Error::other("truncated cache file"))?;
+        *at += 4;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let n = u32_at(&mut at)? as usize;
+    let mut pieces = Vec::with_capacity(n);
+    for _ in 0..n {
+        let patches = u32_at(&mut at)? as usize;
+        let mut floats = |w: usize| -> std::io::Result<Vec<f32>> {
+            (0..patches * w)
+                .map(|_| u32_at(&mut at).map(f32::from_bits))
+                .collect()
+        };
+        let pool = musim::deep::model::POOL_DIM;
+        let max_pool = floats(pool)?;
+        let mean_pool = floats(pool)?;
+        let penultimate = floats(musim::deep::model::PENULTIMATE_DIM)?;
+        let taggram = floats(musim::deep::model::N_TAGS)?;
+        pieces.push(PatchOutputs {
+            patches,
+            max_pool,
+            mean_pool,
+            penultimate,
+            taggram,
+        });
+    }
+    Ok(pieces)
+}
