@@ -8,12 +8,8 @@ mod cli_support;
 use cli_support::tmux::{self, Tmux};
 use cli_support::{wav, Env, BIN};
 
-#[test]
-fn explorer_in_a_pseudo_terminal() {
-    if !tmux::available() {
-        return;
-    }
-    let env = Env::new();
+/// A library of two "genres", 4 low and 4 high sines of 2 s.
+fn low_and_high(env: &Env) -> std::path::PathBuf {
     let lib = env.path("lib");
     for i in 0..4 {
         wav(
@@ -27,6 +23,16 @@ fn explorer_in_a_pseudo_terminal() {
             2.0,
         );
     }
+    lib
+}
+
+#[test]
+fn explorer_in_a_pseudo_terminal() {
+    if !tmux::available() {
+        return;
+    }
+    let env = Env::new();
+    let lib = low_and_high(&env);
     let query = env.path("to query.wav");
     wav(&query, 3300.0, 2.0);
     let shell = format!(
@@ -206,19 +212,7 @@ fn marks_a_path_and_writes_it_at_80x24() {
         return;
     }
     let env = Env::new();
-    let lib = env.path("lib");
-    for i in 0..4 {
-        wav(
-            &lib.join(format!("low/low{i}.wav")),
-            150.0 + 40.0 * i as f32,
-            2.0,
-        );
-        wav(
-            &lib.join(format!("high/high{i}.wav")),
-            3000.0 + 400.0 * i as f32,
-            2.0,
-        );
-    }
+    let lib = low_and_high(&env);
     let shell = format!(
         "{} '{}' --library '{}'; echo EXITED:$?; sleep 60",
         env.shell_prefix(),

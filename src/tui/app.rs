@@ -28,14 +28,16 @@ pub struct Details {
 }
 
 impl Details {
-    /// The details of library row `row` (None past the end). Costs a pass
-    /// over every track: the worker computes it, not the UI thread.
+    /// The details of library row `row` (None past the end), as
+    /// `musim-tui query` answers for its file ([`crate::query::query_row`]).
+    /// Can cost a pass over every track: the worker computes it, not the
+    /// UI thread.
     pub fn of(model: &Model, row: usize) -> Option<Details> {
         let t = model.tracks.get(row)?;
-        let mut result =
-            crate::query::query_point(model, &model.space.row_point(row), Some(row), NEIGHBOURS);
+        let mut result = crate::query::query_row(model, row, NEIGHBOURS);
         result.source = t.path_text();
         result.duration_s = t.duration_s;
+        result.track = t.info();
         Some(Details { row, result })
     }
 }
