@@ -246,6 +246,30 @@ impl Session {
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<Report, SessionError> {
+        self.run_indexer(analyze, windows, None, progress, cancel)
+    }
+
+    /// Index only `shard`'s files of the library into the session's index
+    /// (`index --shard i/n`).
+    pub fn index_shard(
+        &self,
+        shard: crate::library::shard::Shard,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<Report, SessionError> {
+        let windows = self.windows();
+        let analyze = move |p: &Path| crate::analysis::analyze_file_with(p, &windows);
+        self.run_indexer(&analyze, windows, Some(shard), progress, cancel)
+    }
+
+    fn run_indexer(
+        &self,
+        analyze: &AnalyzeFn<'_>,
+        windows: Windows,
+        shard: Option<crate::library::shard::Shard>,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<Report, SessionError> {
         let Some(choice) = &self.choice else {
             return Err(ChoiceError::NoLibrary {
                 config: config_file(),
@@ -262,38 +286,7 @@ impl Session {
             windows,
             labels: self.labels(),
             prune: self.prune,
-            shard: None,
-        };
-        Ok(indexer::run(&job)?)
-    }
-
-    /// Index only `shard`'s files of the library into the session's index
-    /// (`index --shard i/n`).
-    pub fn index_shard(
-        &self,
-        shard: crate::library::shard::Shard,
-        progress: &dyn Progress,
-        cancel: &AtomicBool,
-    ) -> Result<Report, SessionError> {
-        let Some(choice) = &self.choice else {
-            return Err(ChoiceError::NoLibrary {
-                config: config_file(),
-            }
-            .into());
-        };
-        let windows = self.windows();
-        let analyze = move |p: &Path| crate::analysis::analyze_file_with(p, &windows);
-        let job = Job {
-            root: &choice.root,
-            index_path: &self.index_path,
-            fs: &RealFs,
-            analyze: &analyze,
-            progress,
-            cancel,
-            windows,
-            labels: self.labels(),
-            prune: self.prune,
-            shard: Some(shard),
+            shard,
         };
         Ok(indexer::run(&job)?)
     }

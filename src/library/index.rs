@@ -353,6 +353,23 @@ impl Index {
     }
 }
 
+/// The payload of an index file in the older layout `version`, decoded.
+fn older_payload<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    version: u32,
+    path: PathBuf,
+) -> Result<T, LoadError> {
+    let corrupt = |detail: String| LoadError::Corrupt {
+        path: path.clone(),
+        detail,
+    };
+    let payload = framed::decode(bytes, MAGIC, version).map_err(|e| match e {
+        FrameError::Corrupt(d) => corrupt(d),
+        other => corrupt(format!("{other:?}")),
+    })?;
+    postcard::from_bytes(payload).map_err(|e| corrupt(format!("cannot decode: {e}")))
+}
+
 /// The format-4 layout (no shard record), read and converted.
 mod v4 {
     use super::*;
@@ -376,16 +393,7 @@ mod v4 {
 
     /// A format-4 file as an [`Index`] of a whole library.
     pub(super) fn decode(bytes: &[u8], path: PathBuf) -> Result<Index, LoadError> {
-        let corrupt = |detail: String| LoadError::Corrupt {
-            path: path.clone(),
-            detail,
-        };
-        let payload = framed::decode(bytes, MAGIC, FORMAT_V4).map_err(|e| match e {
-            FrameError::Corrupt(d) => corrupt(d),
-            other => corrupt(format!("{other:?}")),
-        })?;
-        let old: Index4 =
-            postcard::from_bytes(payload).map_err(|e| corrupt(format!("cannot decode: {e}")))?;
+        let old: Index4 = older_payload(bytes, FORMAT_V4, path)?;
         let h = old.header;
         Ok(Index {
             header: Header {
@@ -435,16 +443,7 @@ mod v3 {
     /// A format-3 file as an [`Index`]: labels were folder labels, tags
     /// are not read yet.
     pub(super) fn decode(bytes: &[u8], path: PathBuf) -> Result<Index, LoadError> {
-        let corrupt = |detail: String| LoadError::Corrupt {
-            path: path.clone(),
-            detail,
-        };
-        let payload = framed::decode(bytes, MAGIC, FORMAT_V3).map_err(|e| match e {
-            FrameError::Corrupt(d) => corrupt(d),
-            other => corrupt(format!("{other:?}")),
-        })?;
-        let old: Index3 =
-            postcard::from_bytes(payload).map_err(|e| corrupt(format!("cannot decode: {e}")))?;
+        let old: Index3 = older_payload(bytes, FORMAT_V3, path)?;
         let h = old.header;
         Ok(Index {
             header: Header {
