@@ -230,6 +230,12 @@ impl Runtime {
             match msg {
                 Msg::Job { label, fraction } => app.job = Some(Job { label, fraction }),
                 Msg::Trained(Ok(m)) => app.trained(m),
+                // Only on a first start: a shown model is newer.
+                Msg::Stored(m) if app.model.is_none() => {
+                    app.set_model(m);
+                    app.notice = Some("stored map; checking the library for changes".into());
+                }
+                Msg::Stored(_) => {}
                 Msg::Interim(m) => {
                     app.set_model(m);
                     app.notice = Some(
