@@ -5,7 +5,6 @@
 mod cli_support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use musim::analysis::{analyze_file, TrackAnalysis};
 use musim::audio::AudioError;
@@ -21,16 +20,13 @@ fn encode(dir: &Path, name: &str, codec: &str) -> Vec<u8> {
 /// [`encode`], `seconds` long.
 fn encode_for(dir: &Path, name: &str, codec: &str, seconds: f64) -> Vec<u8> {
     let path = dir.join(name);
-    let st = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!(
-            "sine=frequency=440:duration={seconds}:sample_rate={RATE}"
-        ))
-        .args(["-ac", "2", "-c:a", codec])
-        .arg(&path)
-        .status()
-        .expect("run ffmpeg");
-    assert!(st.success(), "ffmpeg failed to make {name}");
+    let sine = format!("sine=frequency=440:duration={seconds}:sample_rate={RATE}");
+    let args = ["-f", "lavfi", "-i", &sine, "-ac", "2", "-c:a", codec];
+    cli_support::ffmpeg(
+        args.iter()
+            .map(std::ffi::OsStr::new)
+            .chain([path.as_os_str()]),
+    );
     std::fs::read(&path).expect("read the encoded file")
 }
 

@@ -8,7 +8,7 @@ mod cli_support;
 
 use std::path::{Path, PathBuf};
 
-use cli_support::{wav, Env, Run};
+use cli_support::{wav, Env};
 use musim::library::index::{Entry, Index};
 
 /// 12 one-second clips in 3 genre folders (GTZAN layout).
@@ -30,11 +30,6 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn ok(r: Run) -> Run {
-    assert_eq!(r.code, 0, "{r:?}");
-    r
-}
-
 fn load(p: &Path) -> Index {
     Index::load(p).unwrap().unwrap()
 }
@@ -46,7 +41,7 @@ fn shard(env: &Env, lib: &Path, i: u32, n: u32, extra: &[&str]) -> PathBuf {
     let mut args = vec!["index", "--library", s(lib), "--index", s(&idx)];
     args.extend_from_slice(&["--shard", &spec]);
     args.extend_from_slice(extra);
-    let r = ok(env.run(&args));
+    let r = env.run_ok(&args);
     assert!(
         r.stdout.contains(&format!("shard {i}/{n}: ")) && r.stdout.contains("of the library's 1"),
         "{r:?}"
@@ -73,7 +68,7 @@ fn shards_merged_equal_the_full_index_and_work_like_it() {
     let env = Env::new();
     let lib = library(&env);
     let full = env.path("full.idx");
-    ok(env.run(&["index", "--library", s(&lib), "--index", s(&full)]));
+    env.run_ok(&["index", "--library", s(&lib), "--index", s(&full)]);
     let full_index = load(&full);
     assert_eq!(full_index.analysed(), 12);
 
@@ -85,7 +80,7 @@ fn shards_merged_equal_the_full_index_and_work_like_it() {
     let merged = env.path("merged.idx");
     let mut args = vec!["merge", "--index", s(&merged)];
     args.extend(parts.iter().map(|p| s(p)));
-    let r = ok(env.run(&args));
+    let r = env.run_ok(&args);
     assert!(
         r.stdout
             .contains("merged 3 of 3 shards: 12 tracks (12 analysed)"),
@@ -94,10 +89,10 @@ fn shards_merged_equal_the_full_index_and_work_like_it() {
     assert_eq!(load(&merged), full_index);
 
     // Used as is: indexing finds nothing to do, a query names the track.
-    let r = ok(env.run(&["index", "--library", s(&lib), "--index", s(&merged)]));
+    let r = env.run_ok(&["index", "--library", s(&lib), "--index", s(&merged)]);
     assert!(r.stdout.contains("0 analysed, 12 unchanged"), "{r:?}");
     let track = lib.join("mid/mid2.wav");
-    let r = ok(env.run(&[
+    let r = env.run_ok(&[
         "query",
         "--library",
         s(&lib),
@@ -105,7 +100,7 @@ fn shards_merged_equal_the_full_index_and_work_like_it() {
         s(&merged),
         "--json",
         s(&track),
-    ]));
+    ]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert!(v["library_track"].is_u64(), "{r:?}");
     assert_eq!(v["track"]["name"], "mid2", "{r:?}");
@@ -123,7 +118,7 @@ fn shards_merged_equal_the_full_index_and_work_like_it() {
     let a = shard(&env, &lib, 1, 2, &[]);
     let b = shard(&env, &mount, 2, 2, &[]);
     let two = env.path("two.idx");
-    ok(env.run(&[
+    env.run_ok(&[
         "merge",
         "--library",
         s(&lib),
@@ -131,7 +126,7 @@ fn shards_merged_equal_the_full_index_and_work_like_it() {
         s(&two),
         s(&a),
         s(&b),
-    ]));
+    ]);
     let merged = load(&two);
     assert_eq!(merged.header, full_index.header);
     assert_eq!(tracks(&merged), tracks(&full_index));
@@ -192,14 +187,7 @@ fn bad_shards_and_outputs_are_refused_naming_them() {
         "shard 2 of 3 is missing",
     );
     assert!(!out.exists());
-    let r = ok(run(&[
-        "merge",
-        "--index",
-        o,
-        "--allow-partial",
-        s(&s1),
-        s(&s3),
-    ]));
+    let r = env.run_ok(&["merge", "--index", o, "--allow-partial", s(&s1), s(&s3)]);
     assert!(r.stderr.contains("merged without shard 2 of 3"), "{r:?}");
     let partial = load(&out);
     assert_eq!(
@@ -215,15 +203,7 @@ fn bad_shards_and_outputs_are_refused_naming_them() {
         "already exists and is not one of the shards",
     );
     assert_eq!(std::fs::read(&out).unwrap(), before);
-    ok(run(&[
-        "merge",
-        "--index",
-        o,
-        "--force",
-        s(&s1),
-        s(&s2),
-        s(&s3),
-    ]));
+    env.run_ok(&["merge", "--index", o, "--force", s(&s1), s(&s2), s(&s3)]);
     assert_eq!(load(&out).entries.len(), 12);
     assert_eq!(std::fs::read(env.path("out.idx.backup")).unwrap(), before);
 
@@ -250,7 +230,7 @@ fn bad_shards_and_outputs_are_refused_naming_them() {
         "differ in shard count: 3 vs 2",
     );
     let tagged = env.path("tagged.idx");
-    ok(run(&[
+    env.run_ok(&[
         "index",
         "--library",
         s(&lib),
@@ -260,13 +240,13 @@ fn bad_shards_and_outputs_are_refused_naming_them() {
         "2/3",
         "--labels",
         "tag",
-    ]));
+    ]);
     fail(
         &["merge", "--index", y, s(&s1), s(&tagged), s(&s3)],
         "differ in label source (--labels): auto vs tag",
     );
     let whole = env.path("whole.idx");
-    ok(run(&[
+    env.run_ok(&[
         "index",
         "--library",
         s(&lib),
@@ -275,7 +255,7 @@ fn bad_shards_and_outputs_are_refused_naming_them() {
         "--shard",
         "2/3",
         "--whole",
-    ]));
+    ]);
     fail(
         &["merge", "--index", y, s(&s1), s(&whole), s(&s3)],
         "differ in analysis",
@@ -304,14 +284,7 @@ fn bad_shards_and_outputs_are_refused_naming_them() {
 
     // The output may be one of the shards: it is kept as a copy first.
     let s1_bytes = std::fs::read(&s1).unwrap();
-    ok(run(&[
-        "merge",
-        "--index",
-        s(&s1),
-        s(&s1),
-        s(&other),
-        s(&s3),
-    ]));
+    env.run_ok(&["merge", "--index", s(&s1), s(&s1), s(&other), s(&s3)]);
     assert_eq!(load(&s1).entries.len(), 12);
     assert_eq!(
         std::fs::read(env.path("s1of3.idx.backup")).unwrap(),

@@ -3,7 +3,6 @@
 //! without analysing the audio again.
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use musim::library::fs::RealFs;
@@ -27,25 +26,26 @@ fn tagged(path: &Path, seconds: f64, meta: &[(&str, &str)]) {
 /// A `freq`-Hz tone at `path` (format from the extension) with `meta` tags.
 fn tone(path: &Path, freq: f64, seconds: f64, meta: &[(&str, &str)]) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let mut c = Command::new("ffmpeg");
-    c.args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency={freq}:duration={seconds}"));
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("ogg") => c.args(["-c:a", "libvorbis"]),
-        Some("opus") => c.args(["-c:a", "libopus"]),
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "-f".into(),
+        "lavfi".into(),
+        "-i".into(),
+        format!("sine=frequency={freq}:duration={seconds}").into(),
+    ];
+    let codec: &[&str] = match path.extension().and_then(|e| e.to_str()) {
+        Some("ogg") => &["-c:a", "libvorbis"],
+        Some("opus") => &["-c:a", "libopus"],
         // Tags in an ID3v2 chunk (ffmpeg's AIFF text chunks hold a title only).
-        Some("aiff") => c.args(["-write_id3v2", "1"]),
-        _ => &mut c,
+        Some("aiff") => &["-write_id3v2", "1"],
+        _ => &[],
     };
+    args.extend(codec.iter().map(Into::into));
     for (k, v) in meta {
-        c.arg("-metadata").arg(format!("{k}={v}"));
+        args.push("-metadata".into());
+        args.push(format!("{k}={v}").into());
     }
-    let out = c.arg(path).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    args.push(path.into());
+    cli_support::ffmpeg(args);
 }
 
 const FULL: &[(&str, &str)] = &[
@@ -461,18 +461,14 @@ fn a_tag_labelled_library_is_named_and_scored_on_the_command_line() {
 /// An MP3 tone made by ffmpeg with `extra` arguments before the output.
 fn mp3_with(path: &Path, freq: f64, extra: &[&std::ffi::OsStr]) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency={freq}:duration=2"))
-        .args(extra)
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let sine = format!("sine=frequency={freq}:duration=2");
+    let mut args: Vec<&std::ffi::OsStr> = ["-f", "lavfi", "-i", &sine]
+        .into_iter()
+        .map(std::ffi::OsStr::new)
+        .collect();
+    args.extend_from_slice(extra);
+    args.push(path.as_os_str());
+    cli_support::ffmpeg(args);
 }
 
 /// The bad tags: terminal escapes, CR, a C1 control and 300

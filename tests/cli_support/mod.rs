@@ -79,6 +79,13 @@ impl Env {
         finish(cmd)
     }
 
+    /// [`Env::run`], which must exit 0 (else the test fails showing the run).
+    pub fn run_ok(&self, args: &[&str]) -> Run {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "{args:?}: {r:?}");
+        r
+    }
+
     /// Run `musim-tui args…` with extra environment variables.
     pub fn run_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let mut cmd = self.prepare(Command::new(BIN));
@@ -266,6 +273,25 @@ pub fn default_indexes(env: &Env) -> Vec<PathBuf> {
         .unwrap_or_default();
     v.sort();
     v
+}
+
+/// Run `ffmpeg -v error -y ARGS…`; a failure fails the test with
+/// ffmpeg's message.
+pub fn ffmpeg<I, S>(args: I)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("run ffmpeg");
+    assert!(
+        out.status.success(),
+        "ffmpeg failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// True when ffmpeg runs. Missing ffmpeg fails the calling test under
