@@ -151,8 +151,7 @@ fn config_file_chooses_the_library() {
         format!("library = {:?}\n", lib.to_str().unwrap()),
     )
     .unwrap();
-    let r = env.run(&[]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.run_ok(&[]);
     assert!(
         r.stdout.contains(&format!("library:   {}", lib.display())),
         "{r:?}"
@@ -167,8 +166,7 @@ fn empty_library_indexes_zero_tracks_into_the_default_location() {
     let env = Env::new();
     let lib = env.path("My Music");
     std::fs::create_dir(&lib).unwrap();
-    let r = env.run(&["index", "--library", lib.to_str().unwrap()]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.run_ok(&["index", "--library", lib.to_str().unwrap()]);
     assert!(
         r.stdout
             .contains("0 analysed, 0 unchanged, 0 removed, 0 failed"),
@@ -182,8 +180,7 @@ fn empty_library_indexes_zero_tracks_into_the_default_location() {
         "{name}"
     );
 
-    let r = env.run(&["--library", lib.to_str().unwrap()]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.run_ok(&["--library", lib.to_str().unwrap()]);
     for line in [
         "library:   ",
         "index:     ",
@@ -250,14 +247,13 @@ fn corrupt_index_is_reported_moved_aside_and_rebuilt() {
     std::fs::create_dir(&lib).unwrap();
     let idx = env.path("lib.idx");
     std::fs::write(&idx, [0x13u8, 0x37, 0xff, 0x00, 0x42].repeat(40)).unwrap();
-    let r = env.run(&[
+    let r = env.run_ok(&[
         "index",
         "--library",
         lib.to_str().unwrap(),
         "--index",
         idx.to_str().unwrap(),
     ]);
-    assert_eq!(r.code, 0, "{r:?}");
     assert!(
         r.stderr.contains(&format!(
             "index {} is not a musim index; rebuilding",
@@ -273,14 +269,13 @@ fn corrupt_index_is_reported_moved_aside_and_rebuilt() {
         "{r:?}"
     );
     assert!(env.path("lib.idx.corrupt").exists());
-    let r = env.run(&[
+    env.run_ok(&[
         "export",
         "--format",
         "csv",
         "--index",
         idx.to_str().unwrap(),
     ]);
-    assert_eq!(r.code, 0, "{r:?}");
 }
 
 #[test]
@@ -350,8 +345,7 @@ fn symlink_loop_and_dangling_symlink_are_reported_not_fatal() {
     std::os::unix::fs::symlink(&lib, lib.join("a/loop")).unwrap();
     std::os::unix::fs::symlink(lib.join("gone.flac"), lib.join("dangling.flac")).unwrap();
     std::fs::write(lib.join("a/readme.txt"), b"hi").unwrap();
-    let r = env.run(&["index", "--library", lib.to_str().unwrap()]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.run_ok(&["index", "--library", lib.to_str().unwrap()]);
     assert!(r.stdout.contains("2 scan problems:"), "{r:?}");
     assert!(
         r.stdout.contains("a/loop: symlink loop (not followed)"),
@@ -588,8 +582,7 @@ fn the_index_of_another_library_is_refused_naming_both_roots() {
     );
     assert_eq!(std::fs::read(&idx).unwrap(), before);
     // Without --library the index is read as it is (documented).
-    let r = env.run(&["export", "--format", "csv", "--index", i]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.run_ok(&["export", "--format", "csv", "--index", i]);
     assert!(r.stdout.contains("t02.wav"), "{r:?}");
 }
 

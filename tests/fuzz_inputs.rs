@@ -18,7 +18,6 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -194,28 +193,30 @@ fn audio_bases(dir: &Path, ffmpeg: bool) -> Vec<Base> {
         ];
         for (name, opts) in made {
             let path = dir.join(name);
-            let st = Command::new("ffmpeg")
-                .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-                .arg("sine=frequency=440:duration=0.4:sample_rate=44100")
-                .args(["-ac", "2", "-ar", "44100"])
-                .args([
-                    "-metadata",
-                    "title=Fuzz Title",
-                    "-metadata",
-                    "artist=Some Artist",
-                ])
-                .args([
-                    "-metadata",
-                    "album=An Album",
-                    "-metadata",
-                    "genre=Rock;Jazz",
-                ])
-                .args(["-metadata", "date=2024", "-metadata", "track=3/12"])
-                .args(*opts)
-                .arg(&path)
-                .status()
-                .unwrap();
-            assert!(st.success(), "ffmpeg could not make {name}");
+            let common = [
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:duration=0.4:sample_rate=44100",
+                "-ac",
+                "2",
+                "-ar",
+                "44100",
+                "-metadata",
+                "title=Fuzz Title",
+                "-metadata",
+                "artist=Some Artist",
+                "-metadata",
+                "album=An Album",
+                "-metadata",
+                "genre=Rock;Jazz",
+                "-metadata",
+                "date=2024",
+                "-metadata",
+                "track=3/12",
+            ];
+            let args = common.iter().chain(opts.iter()).map(std::ffi::OsStr::new);
+            cli_support::ffmpeg(args.chain([path.as_os_str()]));
             bases.push((name.to_string(), std::fs::read(&path).unwrap()));
         }
     }
