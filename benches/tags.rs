@@ -3,17 +3,26 @@
 //! the clip's analysis. The clips (FLAC and MP3, 44.1 kHz stereo, tagged,
 //! with a 1 MB cover picture) are made by ffmpeg.
 
+use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
+#[path = "../tests/cli_support/mod.rs"]
+mod cli_support;
+
 fn clip(path: &Path, cover: &Path) {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg("sine=frequency=440:duration=30:sample_rate=44100")
-        .arg("-i")
-        .arg(cover)
-        .args([
+    let mut args: Vec<&OsStr> = [
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=30:sample_rate=44100",
+        "-i",
+    ]
+    .map(OsStr::new)
+    .to_vec();
+    args.push(cover.as_os_str());
+    args.extend(
+        [
             "-map",
             "0:a",
             "-map",
@@ -22,42 +31,34 @@ fn clip(path: &Path, cover: &Path) {
             "2",
             "-disposition:v",
             "attached_pic",
-        ])
-        .args(["-metadata", "title=Title", "-metadata", "artist=Artist"])
-        .args(["-metadata", "album=Album", "-metadata", "genre=Rock;Pop"])
-        .arg(path)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+            "-metadata",
+            "title=Title",
+            "-metadata",
+            "artist=Artist",
+            "-metadata",
+            "album=Album",
+            "-metadata",
+            "genre=Rock;Pop",
+        ]
+        .map(OsStr::new),
     );
+    args.push(path.as_os_str());
+    cli_support::ffmpeg(args);
 }
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cover = dir.path().join("cover.png");
     // A noisy 600x600 picture: about 1 MB as PNG.
-    let out = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "nullsrc=s=600x600,geq=random(1)*255:128:128",
-        ])
-        .args(["-frames:v", "1"])
-        .arg(&cover)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let noise = [
+        "-f",
+        "lavfi",
+        "-i",
+        "nullsrc=s=600x600,geq=random(1)*255:128:128",
+        "-frames:v",
+        "1",
+    ];
+    cli_support::ffmpeg(noise.map(OsStr::new).into_iter().chain([cover.as_os_str()]));
     for ext in ["flac", "mp3"] {
         let p = dir.path().join(format!("clip.{ext}"));
         clip(&p, &cover);

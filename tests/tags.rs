@@ -301,10 +301,8 @@ fn a_tag_labelled_library_is_named_and_scored_on_the_command_line() {
     let lib = env.path("lib");
     tagged_library(&lib);
     let l = lib.to_str().unwrap();
-    let r = env.run(&["index", "--library", l]);
-    assert_eq!(r.code, 0, "{r:?}");
-    let r = env.run(&["--library", l]);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.run_ok(&["index", "--library", l]);
+    let r = env.run_ok(&["--library", l]);
     // 12 of 13 tracks labelled from tags, with Jazz from "(8)" and "jazz".
     assert!(
         r.stdout.contains(
@@ -319,21 +317,17 @@ fn a_tag_labelled_library_is_named_and_scored_on_the_command_line() {
         "{}",
         r.stdout
     );
-    let r = env.run(&["train", "--library", l]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.run_ok(&["train", "--library", l]);
     assert!(r.stdout.contains("★ Ann — Ann Song"), "{}", r.stdout);
 
     let q = lib.join("Ann/Album/00 Ann Song 0.mp3");
-    let r = env.run(&[
-        "query",
-        "--library",
-        l,
-        q.to_str().unwrap(),
-        "-k",
-        "3",
-        "--json",
-    ]);
-    assert_eq!(r.code, 0, "{r:?}");
+    // The same query as JSON and as text with a playlist.
+    let query = |more: &[&str]| {
+        let mut args = vec!["query", "--library", l, q.to_str().unwrap(), "-k", "3"];
+        args.extend_from_slice(more);
+        env.run_ok(&args)
+    };
+    let r = query(&["--json"]);
     let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(
         (&j["track"]["title"], &j["track"]["artist"]),
@@ -346,17 +340,7 @@ fn a_tag_labelled_library_is_named_and_scored_on_the_command_line() {
     assert_eq!(first["year"], 2010);
 
     let m3u = env.path("q.m3u");
-    let r = env.run(&[
-        "query",
-        "--library",
-        l,
-        q.to_str().unwrap(),
-        "-k",
-        "3",
-        "--m3u",
-        m3u.to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = query(&["--m3u", m3u.to_str().unwrap()]);
     assert!(
         r.stdout.contains("track:   Ann — Ann Song 0"),
         "{}",
@@ -374,7 +358,7 @@ fn a_tag_labelled_library_is_named_and_scored_on_the_command_line() {
     );
 
     let csv_path = env.path("f.csv");
-    let r = env.run(&[
+    env.run_ok(&[
         "export",
         "--library",
         l,
@@ -383,7 +367,6 @@ fn a_tag_labelled_library_is_named_and_scored_on_the_command_line() {
         "-o",
         csv_path.to_str().unwrap(),
     ]);
-    assert_eq!(r.code, 0, "{r:?}");
     let mut rd = csv::Reader::from_path(&csv_path).unwrap();
     let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 13);
@@ -407,7 +390,7 @@ fn a_tag_labelled_library_is_named_and_scored_on_the_command_line() {
 
     // The report scores with the artist and album filters, with chance levels.
     let out = env.path("report");
-    let r = env.run(&[
+    env.run_ok(&[
         "report",
         "--library",
         l,
@@ -416,7 +399,6 @@ fn a_tag_labelled_library_is_named_and_scored_on_the_command_line() {
         "--compare",
         "seed",
     ]);
-    assert_eq!(r.code, 0, "{r:?}");
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
     for key in ["artist_filtered", "album_filtered"] {
