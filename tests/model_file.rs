@@ -1,4 +1,4 @@
-//! The model file (format 5): read back equal to what was built, its
+//! The model file (format 6): read back equal to what was built, its
 //! parameters read alone, current without reading the index while the
 //! index file is unchanged, and a large model's library-track queries
 //! answered from its stored graph.

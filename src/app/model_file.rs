@@ -27,7 +27,7 @@ mod layout;
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"MUSIMMDL";
 /// Version of the model layout; bump when [`Model`] changes shape.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// Where the model of the index at `index_path` lives.
 pub fn model_path(index_path: &Path) -> PathBuf {
@@ -481,7 +481,10 @@ pub fn current(index_path: &Path, choice: Choice) -> Option<Model> {
     let file = ModelFile::open(&model_path(index_path)).ok()?.ok()?;
     let now = IndexStamp::of(index_path)?;
     let params = resolve(choice.params, choice.similarity, Some(file.params()));
-    if file.stamp() != Some(now) || *file.params() != params {
+    // A model built the same way (the build revision is in the content
+    // key, which is not worked out here) from this very index file.
+    let same_build = file.meta.revision == crate::model::BUILD_REVISION;
+    if !same_build || file.stamp() != Some(now) || *file.params() != params {
         return None;
     }
     file.load().ok()

@@ -42,6 +42,8 @@ pub struct Meta {
     pub params: ModelParams,
     /// The index file the model was built from, as it was on disk.
     pub stamp: Option<IndexStamp>,
+    /// [`crate::model::BUILD_REVISION`] of the musim that built it.
+    pub revision: u32,
     feature_names: Vec<String>,
     windows: Windows,
     k_choice: KChoice,
@@ -68,6 +70,7 @@ pub fn write(model: &Model, stamp: Option<IndexStamp>, w: &mut dyn Write) -> io:
         key: model.key,
         params: model.params,
         stamp,
+        revision: crate::model::BUILD_REVISION,
         feature_names: model.feature_names.clone(),
         windows: model.windows,
         k_choice: model.k_choice.clone(),
