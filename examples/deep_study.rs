@@ -15,6 +15,11 @@
 //! values: musim's embedding), `penultimate` (200), `taggram` (50),
 //! `pool+taggram` (default `pool,penultimate`). CACHE_DIR keeps each track's
 //! patch outputs (about 0.4 MB a track), so a rerun costs no network time.
+//!
+//! With `MUSIM_STUDY_WEIGHTS` set to comma-separated `descriptors/timbre/deep`
+//! shares (e.g. `25/25/50,0/0/100`; scaled to sum to 1), `fused` is scored
+//! once per weighting (for each budget and layer) instead of with the
+//! product's weights; the product itself always uses its own.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -25,8 +30,8 @@ use musim::deep::track::{patches_by_piece, picked_patches, piece_share};
 use musim::deep::PatchOutputs;
 use musim::library::deep::{DeepRecord, DeepRow, DeepTable};
 use musim::library::index::Index;
-use musim::report::compare::compare;
-use musim::similarity::Profile;
+use musim::report::compare::{compare, compare_weighted};
+use musim::similarity::{FusedWeights, Profile};
 use musim::store::hash::fnv1a64;
 use musim::store::paths::from_bytes;
 
@@ -50,6 +55,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .split(',')
         .map(str::to_string)
         .collect();
+    let weightings = match std::env::var("MUSIM_STUDY_WEIGHTS") {
+        Ok(list) => list
+            .split(',')
+            .map(|w| weights(w).map(|f| (Some(w.to_string()), f)))
+            .collect::<Result<Vec<_>, _>>()?,
+        Err(_) => vec![(None, FusedWeights::DEFAULT)],
+    };
     let mut index =
         Index::load(Path::new(index_path))?.ok_or_else(|| format!("no index at {index_path}"))?;
     let windows = index.header.params.windows;
@@ -114,12 +126,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 usize::MAX => format!("{layer} all"),
                 b => format!("{layer} {b}"),
             };
-            for s in compare(&index, &[Profile::Deep, Profile::Fused])? {
-                println!("{name:<24} {}", s.line());
+            if weightings.len() == 1 && weightings[0].0.is_none() {
+                for s in compare(&index, &[Profile::Deep, Profile::Fused])? {
+                    println!("{name:<24} {}", s.line());
+                }
+                continue;
+            }
+            for (label, w) in &weightings {
+                let label = label.as_deref().unwrap_or("default");
+                for s in compare_weighted(&index, &[Profile::Fused], *w)? {
+                    println!("{:<24} {}", format!("{name} {label}"), s.line());
+                }
             }
         }
     }
     Ok(())
+}
+
+/// `descriptors/timbre/deep` shares, e.g. `25/25/50`.
+fn weights(text: &str) -> Result<FusedWeights, String> {
+    let parts: Vec<f64> = text
+        .split('/')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("weights {text:?}: {e}"))?;
+    match parts[..] {
+        [d, t, e] => FusedWeights::new(d, t, e)
+            .ok_or_else(|| format!("weights {text:?}: not three shares ≥ 0, one > 0")),
+        _ => Err(format!("weights {text:?}: want descriptors/timbre/deep")),
+    }
 }
 
 /// The mean of `layer` over the patches `budget` would have run.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::eval;
 use crate::library::index::{Index, Outcome};
-use crate::similarity::{Profile, Space, SpaceError};
+use crate::similarity::{FusedWeights, Profile, Space, SpaceError};
 
 /// Neighbours counted for hubness.
 pub const HUBNESS_K: usize = 10;
@@ -73,6 +73,16 @@ impl ProfileScores {
 /// profile needs deep embeddings, every profile is scored on the tracks
 /// that have one, so the figures compare like with like).
 pub fn compare(index: &Index, profiles: &[Profile]) -> Result<Vec<ProfileScores>, SpaceError> {
+    compare_weighted(index, profiles, FusedWeights::DEFAULT)
+}
+
+/// [`compare`] with `fused` weighted by `weights` (for studies of the
+/// weights; the product always uses [`FusedWeights::DEFAULT`]).
+pub fn compare_weighted(
+    index: &Index,
+    profiles: &[Profile],
+    weights: FusedWeights,
+) -> Result<Vec<ProfileScores>, SpaceError> {
     let names = &index.header.feature_names;
     let any_deep = profiles.iter().any(|p| p.needs_embeddings());
     let mut rows: Vec<&[f32]> = Vec::new();
@@ -112,7 +122,9 @@ pub fn compare(index: &Index, profiles: &[Profile]) -> Result<Vec<ProfileScores>
         .iter()
         .map(|&p| {
             let started = std::time::Instant::now();
-            let space = Space::build_with(p, names, &rows, any_deep.then_some(&embeddings[..]))?;
+            let mut space =
+                Space::build_with(p, names, &rows, any_deep.then_some(&embeddings[..]))?;
+            space.set_fused_weights(weights);
             let graph = space.knn_graph(HUBNESS_K);
             let seconds = started.elapsed().as_secs_f64();
             let (mut p5, mut p10, mut acc) = (None, None, None);

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kernels;
 use super::proximity::Spread;
+use super::FusedWeights;
 use crate::similarity::normalize::Normalizer;
 
 /// Dimensions that vary over the library. About 1080 of musicnn's 1506
@@ -38,6 +39,10 @@ pub struct DeepPart {
     pub unit: Vec<Vec<f32>>,
     /// Each track's cosine-distance spread against the sample.
     pub spread: Vec<Spread>,
+    /// Shares of the three distances in `fused`; not stored (always the
+    /// product's own, [`FusedWeights::DEFAULT`], but for studies).
+    #[serde(skip)]
+    pub(super) weights: FusedWeights,
 }
 
 impl DeepPart {
@@ -56,6 +61,7 @@ impl DeepPart {
             normalizer,
             unit,
             spread: Vec::new(),
+            weights: FusedWeights::DEFAULT,
         }
     }
 

@@ -138,6 +138,56 @@ pub enum SpaceError {
 /// rest is split evenly between the descriptor and timbre distances).
 pub const FUSED_DEEP_WEIGHT: f64 = 0.5;
 
+/// Shares of the descriptor, timbre and deep-embedding distances in the
+/// `fused` distance (summing to 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FusedWeights {
+    /// Share of the descriptor vector's proximity distance.
+    pub descriptors: f64,
+    /// Share of the timbre Gaussian's proximity distance.
+    pub timbre: f64,
+    /// Share of the deep embedding's proximity distance.
+    pub deep: f64,
+}
+
+impl FusedWeights {
+    /// The product's weights: [`FUSED_DEEP_WEIGHT`] for the embedding, the
+    /// rest split evenly.
+    pub const DEFAULT: FusedWeights = FusedWeights {
+        descriptors: 0.5 * (1.0 - FUSED_DEEP_WEIGHT),
+        timbre: 0.5 * (1.0 - FUSED_DEEP_WEIGHT),
+        deep: FUSED_DEEP_WEIGHT,
+    };
+
+    /// Weights in these proportions (scaled to sum to 1); `None` when one
+    /// is negative or not finite, or all are 0.
+    pub fn new(descriptors: f64, timbre: f64, deep: f64) -> Option<FusedWeights> {
+        let all = [descriptors, timbre, deep];
+        let sum: f64 = all.iter().sum();
+        (all.iter().all(|w| w.is_finite() && *w >= 0.0) && sum > 0.0).then(|| FusedWeights {
+            descriptors: descriptors / sum,
+            timbre: timbre / sum,
+            deep: deep / sum,
+        })
+    }
+
+    /// The descriptors' share of the hand-crafted part (even without one).
+    fn descriptor_share(&self) -> f64 {
+        let hand = self.descriptors + self.timbre;
+        if hand > 0.0 {
+            self.descriptors / hand
+        } else {
+            0.5
+        }
+    }
+}
+
+impl Default for FusedWeights {
+    fn default() -> Self {
+        FusedWeights::DEFAULT
+    }
+}
+
 /// The tracks of a library in one profile's terms, ready to compare.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Space {
@@ -499,6 +549,24 @@ impl Space {
         }
     }
 
+    /// The descriptors' share of the hand-crafted part: `fused`'s weights
+    /// say it, the other profiles split evenly.
+    #[inline(always)]
+    fn descriptor_share(&self) -> f64 {
+        self.deep
+            .as_ref()
+            .map_or(0.5, |d| d.weights.descriptor_share())
+    }
+
+    /// Sets `fused`'s weights (no effect on the other profiles). For
+    /// studies of the weights: spaces are always built with
+    /// [`FusedWeights::DEFAULT`], and the weights are not stored.
+    pub fn set_fused_weights(&mut self, weights: FusedWeights) {
+        if let Some(d) = &mut self.deep {
+            d.weights = weights;
+        }
+    }
+
     /// `fused`: the hand-crafted similarity `hand` combined with the deep
     /// embedding's mutual proximity to row `j` (other profiles: `hand`).
     #[inline(always)]
@@ -511,7 +579,8 @@ impl Space {
         };
         let md = proximity::distance(deep::distance(u, v), &sp, dsp);
         let hd = 1.0 - f64::from(hand);
-        (1.0 - ((1.0 - FUSED_DEEP_WEIGHT) * hd + FUSED_DEEP_WEIGHT * md)) as f32
+        let w = d.weights.deep;
+        (1.0 - ((1.0 - w) * hd + w * md)) as f32
     }
 
     /// Raw distances of `q` to the `len` library rows `col(0..len)` into
@@ -567,6 +636,7 @@ impl Space {
         }
         self.raw_into(isa, q, cols.len(), |k| cols.start + k, s);
         let timbre = q.gauss.is_some() && self.gauss().get(cols.start).is_some();
+        let share = self.descriptor_share();
         let raw = s.dv.iter().zip(&s.dt);
         match (
             self.vector_spread.get(cols.clone()),
@@ -574,13 +644,13 @@ impl Space {
         ) {
             (Some(vs), Some(ts)) => {
                 for (((o, (&dv, &dt)), v), t) in out.iter_mut().zip(raw).zip(vs).zip(ts) {
-                    *o = fuse(dv, dt, timbre, q, v, t);
+                    *o = fuse(dv, dt, timbre, share, q, v, t);
                 }
             }
             // No spreads (never for a built space): as `similarity` does.
             _ => {
                 for (o, (&dv, &dt)) in out.iter_mut().zip(raw) {
-                    *o = fuse(dv, dt, timbre, q, &NO_SPREAD, &NO_SPREAD);
+                    *o = fuse(dv, dt, timbre, share, q, &NO_SPREAD, &NO_SPREAD);
                 }
             }
         }
@@ -764,6 +834,7 @@ impl Space {
                     dv,
                     dt,
                     timbre,
+                    self.descriptor_share(),
                     &q,
                     &spread(&self.vector_spread),
                     &spread(&self.timbre_spread),
@@ -808,11 +879,13 @@ impl Space {
                 .first()
                 .is_some_and(|&b| self.gauss().get(b as usize).is_some());
         let spread = |v: &[Spread], b: u32| v.get(b as usize).copied().unwrap_or(NO_SPREAD);
+        let share = self.descriptor_share();
         for ((o, (&dv, &dt)), &b) in out.iter_mut().zip(s.dv.iter().zip(&s.dt)).zip(bs) {
             let hand = fuse(
                 dv,
                 dt,
                 timbre,
+                share,
                 &q,
                 &spread(&self.vector_spread, b),
                 &spread(&self.timbre_spread, b),
@@ -939,14 +1012,15 @@ impl Space {
 }
 
 /// The fused similarity of a pair from its raw distances: 1 − the mean of
-/// the two mutual-proximity distances (the vector one twice without
-/// timbre). Exactly symmetric in the pair's two sides.
+/// the two mutual-proximity distances weighted by `share` for the vector
+/// one (the vector one twice without timbre). Exactly symmetric in the pair's two sides.
 #[inline(always)]
-fn fuse(dv: f64, dt: f64, timbre: bool, q: &Probe, v: &Spread, t: &Spread) -> f32 {
+fn fuse(dv: f64, dt: f64, timbre: bool, share: f64, q: &Probe, v: &Spread, t: &Spread) -> f32 {
     let mv = proximity::distance(dv, &q.vector_spread, v);
     let mt = proximity::distance(dt, &q.timbre_spread, t);
     let mt = if timbre { mt } else { mv };
-    (1.0 - 0.5 * (mv + mt)) as f32
+    // With the even share, bit for bit 1 − (mv + mt) / 2.
+    (1.0 - (share * mv + (1.0 - share) * mt)) as f32
 }
 
 /// Library rows per run of the one-probe kernels (their scratch stays in
@@ -1056,6 +1130,29 @@ mod tests {
                 best(all, k)
             })
             .collect()
+    }
+
+    #[test]
+    fn fused_weights_reach_every_path() {
+        let rows = rows(200);
+        let musim = space(Profile::Musim, &rows);
+        // No embedding share: `fused` is `musim`, bit for bit.
+        let mut hand = space(Profile::Fused, &rows);
+        hand.set_fused_weights(FusedWeights::new(1.0, 1.0, 0.0).unwrap());
+        assert_eq!(hand.knn_graph(10), musim.knn_graph(10));
+        // Uneven weights: the batch kernels still equal the per-pair path,
+        // and the neighbours differ from the product's.
+        let mut uneven = space(Profile::Fused, &rows);
+        uneven.set_fused_weights(FusedWeights::new(0.6, 0.1, 0.3).unwrap());
+        let graph = uneven.knn_graph(10);
+        assert_eq!(graph, brute_graph(&uneven, 10));
+        assert_ne!(graph, space(Profile::Fused, &rows).knn_graph(10));
+        assert_eq!(FusedWeights::new(0.0, 0.0, 0.0), None);
+        assert_eq!(FusedWeights::new(1.0, -1.0, 1.0), None);
+        assert_eq!(
+            FusedWeights::new(1.0, 1.0, 2.0),
+            Some(FusedWeights::DEFAULT)
+        );
     }
 
     #[test]

@@ -111,6 +111,7 @@ impl Space {
                     normalizer,
                     unit,
                     spread,
+                    weights: super::FusedWeights::DEFAULT,
                 }),
                 _ => None,
             },
