@@ -634,6 +634,19 @@ fn query_only(
         musim::query::check_file(std::path::Path::new(target))?;
         None
     };
+    // A library track is answered from the stored model file in place when
+    // it can be; anything else (a damaged file included) loads the model,
+    // which tells why it is rebuilt.
+    let stored = match (&url, session.current_model_file()) {
+        (None, Some(f)) => musim::query::query_library_track(&f, std::path::Path::new(target), k)
+            .ok()
+            .flatten()
+            .map(|r| (f, r)),
+        _ => None,
+    };
+    if let Some((f, r)) = stored {
+        return show_query(session, &f, &r, json, m3u.as_deref(), add_to, target, None);
+    }
     let m = model(session)?;
     // Kept alive until the end so the downloaded audio exists meanwhile.
     let mut _download = None;
@@ -659,20 +672,46 @@ fn query_only(
     } else {
         musim::query::query_file(&m, std::path::Path::new(target), k)?
     };
-    if let Some(path) = &m3u {
-        musim::query::text::write_m3u(&m, &r, path)?;
+    let download = _download.as_ref();
+    show_query(
+        session,
+        &m,
+        &r,
+        json,
+        m3u.as_deref(),
+        add_to,
+        target,
+        download,
+    )
+}
+
+/// Print a query's result (text or JSON), write its playlist, and add the
+/// queried file to the library when asked.
+#[allow(clippy::too_many_arguments)]
+fn show_query<R: musim::query::Rows>(
+    session: &Session,
+    rows: &R,
+    r: &musim::query::QueryResult,
+    json: bool,
+    m3u: Option<&std::path::Path>,
+    add_to: Option<&std::path::Path>,
+    target: &std::ffi::OsStr,
+    download: Option<&musim::youtube::Download>,
+) -> Result<ExitCode> {
+    if let Some(path) = m3u {
+        musim::query::text::write_m3u(rows, r, path)?;
     }
     if json {
-        println!("{}", musim::store::json::to_string_pretty(&r)?);
+        println!("{}", musim::store::json::to_string_pretty(r)?);
     } else {
-        print!("{}", musim::query::text::render(&r));
+        print!("{}", musim::query::text::render(r));
     }
     if let Some(root) = add_to {
-        let source = match &_download {
+        let source = match download {
             Some(d) => d.audio.clone(),
             None => PathBuf::from(target),
         };
-        let title = _download.as_ref().and_then(|d| d.title.clone());
+        let title = download.and_then(|d| d.title.clone());
         let (dest, tracks) = app::add::add_and_index(session, root, &source, title.as_deref())?;
         eprintln!(
             "musim-tui: added {} to the library ({tracks} tracks indexed; the model updates on next use)",

@@ -1,7 +1,7 @@
-//! The model file (format 6): read back equal to what was built, its
+//! The model file (format 7): read back equal to what was built, its
 //! parameters read alone, current without reading the index while the
-//! index file is unchanged, and a large model's library-track queries
-//! answered from its stored graph.
+//! index file is unchanged, a large model's library-track queries
+//! answered from its stored graph, and from the file in place.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -11,7 +11,7 @@ use musim::app::model_file::{
 };
 use musim::library::index::{Entry, Index, Outcome};
 use musim::model::ModelParams;
-use musim::query::{query_point, query_row};
+use musim::query::{query_file, query_library_track, query_point, query_row, QueryError};
 use musim::similarity::Profile;
 
 /// `n` tracks in 4 labelled groups, 3-value fingerprints with a spread
@@ -204,4 +204,74 @@ fn a_large_models_library_track_is_answered_from_its_graph() {
         let wide = query_row(&m, 3, 30);
         assert_eq!(wide, query_point(&m, &m.space.row_point(3), Some(3), 30));
     }
+}
+
+#[test]
+fn a_library_track_is_answered_from_the_file_in_place_and_damage_is_told() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    let idx_path = root.join("lib.idx");
+    let idx = library(&root, 300);
+    // The tracks queried exist as the index recorded them (size, mtime).
+    let rows = [0usize, 7, 150, 299];
+    for &i in &rows {
+        let f = std::fs::File::create(root.join(format!("{i}.wav"))).unwrap();
+        f.set_len(1).unwrap();
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(i as u64);
+        f.set_modified(t).unwrap();
+    }
+    idx.save(&idx_path).unwrap();
+    let params = ModelParams {
+        exact_below: 100,
+        ..quick(Profile::Musim)
+    };
+    let choice = Choice {
+        params: Some(&params),
+        similarity: None,
+    };
+    let no = AtomicBool::new(false);
+    let stamp = IndexStamp::of(&idx_path);
+    let m = ensure_stamped(idx.clone(), stamp, &idx_path, choice, &|_| {}, &no)
+        .unwrap()
+        .model;
+    let mp = model_path(&idx_path);
+    let file = ModelFile::open(&mp).unwrap().unwrap();
+    for &i in &rows {
+        let path = root.join(format!("{i}.wav"));
+        let in_place = query_library_track(&file, &path, 5).unwrap();
+        assert_eq!(in_place, Some(query_file(&m, &path, 5).unwrap()), "row {i}");
+    }
+    // A track changed since it was indexed, a file not in the library and
+    // more neighbours than the graph holds: not answered in place.
+    let changed = root.join("7.wav");
+    std::fs::write(&changed, b"longer now").unwrap();
+    assert_eq!(query_library_track(&file, &changed, 5).unwrap(), None);
+    let stranger = root.join("elsewhere.wav");
+    std::fs::write(&stranger, b"x").unwrap();
+    assert_eq!(query_library_track(&file, &stranger, 5).unwrap(), None);
+    let wide = root.join("150.wav");
+    assert_eq!(query_library_track(&file, &wide, 30).unwrap(), None);
+
+    // One flipped bit in track 150's z row: its query says the model is
+    // corrupt (no panic); loading the model says so too, and it is rebuilt.
+    let z: Vec<u8> = m.space.z[150]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let mut bytes = std::fs::read(&mp).unwrap();
+    let at = bytes.windows(z.len()).position(|w| w == &z[..]).unwrap();
+    bytes[at + 1] ^= 0x04;
+    std::fs::write(&mp, &bytes).unwrap();
+    let file = ModelFile::open(&mp).unwrap().unwrap();
+    match query_library_track(&file, &wide.with_file_name("150.wav"), 5) {
+        Err(QueryError::Model(e)) => assert!(
+            e.contains("is corrupt (section z checksum mismatch)"),
+            "{e}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(read(&mp), Err(Stale::Unusable(e)) if e.contains("checksum")));
+    let r = ensure_stamped(idx, stamp, &idx_path, choice, &|_| {}, &no).unwrap();
+    assert!(matches!(&r.rebuilt, Some(Stale::Unusable(e)) if e.contains("section z checksum")));
+    assert_eq!(read(&mp).unwrap(), m);
 }

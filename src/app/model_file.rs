@@ -23,11 +23,13 @@ use crate::store::regular::{kind_at, FileKind, ReadError};
 use crate::store::sections::{OpenError, Sections};
 
 mod layout;
+mod rows;
 
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"MUSIMMDL";
 /// Version of the model layout; bump when [`Model`] changes shape.
-pub const FORMAT_VERSION: u32 = 6;
+/// (7: sections checksummed per block, tracks readable one at a time.)
+pub const FORMAT_VERSION: u32 = 7;
 
 /// Where the model of the index at `index_path` lives.
 pub fn model_path(index_path: &Path) -> PathBuf {
@@ -478,6 +480,12 @@ pub struct Choice<'a> {
 /// now ([`IndexStamp`]) with the parameters `choice` resolves to. `None`
 /// when that cannot be told so (then [`ensure_stamped`] decides).
 pub fn current(index_path: &Path, choice: Choice) -> Option<Model> {
+    current_file(index_path, choice)?.load().ok()
+}
+
+/// [`current`], the model file open but not read: a query of a library
+/// track reads its rows in place ([`crate::query::Rows`]).
+pub fn current_file(index_path: &Path, choice: Choice) -> Option<ModelFile> {
     let file = ModelFile::open(&model_path(index_path)).ok()?.ok()?;
     let now = IndexStamp::of(index_path)?;
     let params = resolve(choice.params, choice.similarity, Some(file.params()));
@@ -487,7 +495,7 @@ pub fn current(index_path: &Path, choice: Choice) -> Option<Model> {
     if !same_build || file.stamp() != Some(now) || *file.params() != params {
         return None;
     }
-    file.load().ok()
+    Some(file)
 }
 
 /// [`ensure_with`] for `index`, read from the index file of `stamp` (taken

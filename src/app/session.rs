@@ -381,6 +381,12 @@ impl Session {
         crate::app::model_file::current(&self.index_path, self.model_choice(params))
     }
 
+    /// The stored model file when it is current without reading the index,
+    /// open but not read (see [`crate::app::model_file::current_file`]).
+    pub fn current_model_file(&self) -> Option<crate::app::model_file::ModelFile> {
+        crate::app::model_file::current_file(&self.index_path, self.model_choice(None))
+    }
+
     fn model_choice<'a>(&self, params: Option<&'a ModelParams>) -> ModelChoice<'a> {
         ModelChoice {
             params,

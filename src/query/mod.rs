@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub mod path;
+mod rows;
 pub mod text;
+
+pub use rows::Rows;
+use std::borrow::Cow;
 
 use crate::analysis::analyze_file_with;
 use crate::audio::AudioError;
@@ -52,6 +56,9 @@ pub enum QueryError {
     /// The deep embedding the profile needs could not be computed.
     #[error("{0}")]
     Embedding(String),
+    /// The stored model could not be read (a damaged model file).
+    #[error("{0}")]
+    Model(String),
 }
 
 /// Tags a query shares with its neighbours: per tag, the lower of the
@@ -248,8 +255,42 @@ fn neighbour_tags<'a>(model: &'a Model, r: &QueryResult) -> Vec<&'a [f32]> {
 
 /// The model row of the library track at `path` (compared canonically).
 pub fn library_row(model: &Model, path: &Path) -> Option<usize> {
-    let key = to_bytes(&std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
-    model.tracks.iter().position(|t| t.path == key)
+    let Ok(row) = model.row_of(&canonical(path));
+    row
+}
+
+/// `path` as the model stores library paths (canonical, raw bytes).
+fn canonical(path: &Path) -> Vec<u8> {
+    to_bytes(&std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// Query the file at `path` when it is a library track unchanged since it
+/// was indexed and the stored graph answers for it (see [`query_row_in`]):
+/// read from `rows` in place, no analysis and no comparison. `Ok(None)`:
+/// not so (the whole model is needed).
+pub fn query_library_track<R: Rows>(
+    rows: &R,
+    path: &Path,
+    k: usize,
+) -> Result<Option<QueryResult>, QueryError> {
+    let meta = crate::library::fs::convert(&check_file(path)?);
+    let stored = |e: R::Error| QueryError::Model(e.to_string());
+    let Some(i) = rows.row_of(&canonical(path)).map_err(stored)? else {
+        return Ok(None);
+    };
+    let t = rows.track(i).map_err(stored)?;
+    if !t.same_stamp(&meta) {
+        return Ok(None);
+    }
+    let Some(near) = graph_neighbours(rows, i, k).map_err(stored)? else {
+        return Ok(None);
+    };
+    let z = rows.z(i).map_err(stored)?;
+    let mut r = result(rows, &z, Some(i), near).map_err(stored)?;
+    r.source = lossy(path);
+    r.duration_s = t.duration_s;
+    r.track = t.info();
+    Ok(Some(r))
 }
 
 /// Analyse the file at `path` (over the same windows as the library) and
@@ -356,106 +397,116 @@ pub fn neighbours(
     }
 }
 
+/// A neighbour and its identical copies' rows.
+type Near = (Neighbour, Vec<u32>);
+
 /// The `k` most similar distinct tracks to library track `i` from the
 /// stored similarity graph, when the model is large enough for its graph
 /// to be NN-descent's (below [`crate::model::ModelParams::exact_below`]
 /// tracks every pair is compared here as in the graph) and the graph
 /// holds `k` distinct tracks. Copies are the graph's only: beyond its
 /// `neighbours` entries they are not looked for. `None`: compare all.
-fn graph_neighbours(model: &Model, i: usize, k: usize) -> Option<Vec<(Neighbour, Vec<u32>)>> {
-    if model.len() < model.params.exact_below {
-        return None;
+fn graph_neighbours<R: Rows>(
+    rows: &R,
+    i: usize,
+    k: usize,
+) -> Result<Option<Vec<Near>>, R::Error> {
+    if rows.len() < rows.exact_below() || i >= rows.len() {
+        return Ok(None);
     }
-    let z = &model.space.z;
-    let mut out: Vec<(Neighbour, Vec<u32>)> = Vec::new();
-    for nb in model.graph.get(i)? {
-        let row = z.get(nb.index as usize)?;
+    let mut out: Vec<(Neighbour, Vec<u32>, Cow<[f32]>)> = Vec::new();
+    for nb in rows.graph(i)?.iter() {
+        let row = rows.z(nb.index as usize)?;
         let full = out.len() >= k;
-        match out.iter_mut().find(|(o, _)| z[o.index as usize] == *row) {
-            Some((_, copies)) => copies.push(nb.index),
-            None if !full => out.push((*nb, Vec::new())),
+        match out.iter_mut().find(|(_, _, z)| *z == row) {
+            Some((_, copies, _)) => copies.push(nb.index),
+            None if !full => out.push((*nb, Vec::new(), row)),
             None => {}
         }
     }
-    (out.len() >= k).then_some(out)
+    Ok((out.len() >= k).then(|| out.into_iter().map(|(n, c, _)| (n, c)).collect()))
 }
 
 /// Query with library track `i`: its neighbours from the stored graph
 /// when that answers (no similarity computed: [`graph_neighbours`]),
 /// else compared with every track as [`query_point`] does.
 pub fn query_row(model: &Model, i: usize, k: usize) -> QueryResult {
-    match graph_neighbours(model, i, k) {
-        Some(near) => result(model, &model.space.z[i], Some(i), near),
+    let Ok(near) = graph_neighbours(model, i, k);
+    match near {
+        Some(near) => {
+            let Ok(r) = result(model, &model.space.z[i], Some(i), near);
+            r
+        }
         None => query_point(model, &model.space.row_point(i), Some(i), k),
     }
 }
 
 /// Query with a track already placed in the space (see [`query_file`]).
 pub fn query_point(model: &Model, p: &Point, own: Option<usize>, k: usize) -> QueryResult {
-    result(model, &p.z, own, neighbours(model, p, own, k))
+    let Ok(r) = result(model, &p.z, own, neighbours(model, p, own, k));
+    r
 }
 
 /// What is reported of a track at `z` (library row `own`, if it is one)
 /// whose nearest tracks are `near`.
-fn result(
-    model: &Model,
+fn result<R: Rows>(
+    rows: &R,
     z: &[f32],
     own: Option<usize>,
     near: Vec<(Neighbour, Vec<u32>)>,
-) -> QueryResult {
+) -> Result<QueryResult, R::Error> {
     let cluster_id = match own {
-        Some(i) => model.assignment.get(i).copied().unwrap_or(0),
+        Some(i) => rows.assignment(i)?,
         None => nearest_centroid(
-            &model
-                .clusters
+            &rows
+                .clusters()
                 .iter()
                 .map(|c| c.centroid.clone())
                 .collect::<Vec<_>>(),
             z,
         ) as u32,
     };
-    let cluster = model.clusters.get(cluster_id as usize);
+    let cluster = rows.clusters().get(cluster_id as usize);
     let archetype = cluster.map_or_else(|| Archetype::of([]), |c| c.archetype.clone());
+    let representatives = match cluster {
+        Some(c) => c
+            .representatives()
+            .iter()
+            .map(|&i| Ok(rows.track(i as usize)?.path_text()))
+            .collect::<Result<_, R::Error>>()?,
+        None => Vec::new(),
+    };
     let cluster = ClusterInfo {
         id: cluster_id,
         majority: archetype.majority().map(|(g, s)| (g.to_string(), s)),
-        representatives: cluster
-            .map(|c| {
-                c.representatives()
-                    .iter()
-                    .map(|&i| model.tracks[i as usize].path_text())
-                    .collect()
-            })
-            .unwrap_or_default(),
+        representatives,
         archetype,
     };
-    let similar: Vec<Similar> = near
+    let tracks = near
         .iter()
-        .map(|(nb, copies)| {
-            let t = &model.tracks[nb.index as usize];
-            Similar {
-                track: nb.index,
-                path: t.path_text(),
-                info: t.info(),
-                label: t.label.clone(),
-                similarity: nb.similarity,
-                cluster: model
-                    .assignment
-                    .get(nb.index as usize)
-                    .copied()
-                    .unwrap_or(0),
-                copies: copies
-                    .iter()
-                    .map(|&c| model.tracks[c as usize].path_text())
-                    .collect(),
-            }
-        })
-        .collect();
-    let rows: Vec<&[f32]> = near
+        .map(|(nb, _)| rows.track(nb.index as usize))
+        .collect::<Result<Vec<_>, R::Error>>()?;
+    let mut similar: Vec<Similar> = Vec::with_capacity(near.len());
+    for ((nb, copies), t) in near.iter().zip(&tracks) {
+        similar.push(Similar {
+            track: nb.index,
+            path: t.path_text(),
+            info: t.info(),
+            label: t.label.clone(),
+            similarity: nb.similarity,
+            cluster: rows.assignment(nb.index as usize)?,
+            copies: copies
+                .iter()
+                .map(|&c| Ok(rows.track(c as usize)?.path_text()))
+                .collect::<Result<_, R::Error>>()?,
+        });
+    }
+    let near_z = near
         .iter()
-        .map(|(nb, _)| model.space.z[nb.index as usize].as_slice())
-        .collect();
-    let why = agreement(&model.feature_names, z, &rows)
+        .map(|(nb, _)| rows.z(nb.index as usize))
+        .collect::<Result<Vec<_>, R::Error>>()?;
+    let near_z: Vec<&[f32]> = near_z.iter().map(|z| &z[..]).collect();
+    let why = agreement(rows.feature_names(), z, &near_z)
         .into_iter()
         .map(|(group, agreement)| Why {
             group,
@@ -463,47 +514,58 @@ fn result(
             agreement,
         })
         .collect();
-    let mut result = QueryResult {
-        track: own
-            .and_then(|i| model.tracks.get(i))
-            .map(Track::info)
-            .unwrap_or_default(),
+    let own_track = own.map(|i| rows.track(i)).transpose()?;
+    let map = match own {
+        Some(i) => rows.map(i)?,
+        None => {
+            let places = near
+                .iter()
+                .map(|(nb, _)| Ok((rows.map(nb.index as usize)?, nb.similarity)))
+                .collect::<Result<Vec<_>, R::Error>>()?;
+            map_position(&places)
+        }
+    };
+    let neighbour_tags: Vec<&[f32]> = tracks.iter().map(|t| t.tags.as_slice()).collect();
+    Ok(QueryResult {
+        track: own_track.as_deref().map(Track::info).unwrap_or_default(),
         source: String::new(),
         title: None,
         duration_s: 0.0,
         library_track: own.map(|i| i as u32),
         cluster,
-        genre: vote(model, &near),
-        map: own
-            .and_then(|i| model.map.get(i).copied())
-            .unwrap_or_else(|| map_position(model, &near)),
+        genre: vote(
+            near.iter()
+                .zip(&tracks)
+                .map(|((nb, _), t)| (t.label.as_deref(), nb.similarity)),
+        ),
+        map,
         similar,
         why,
         warnings: Vec::new(),
-        tags: own
-            .and_then(|i| model.tracks.get(i))
+        tags: own_track
+            .as_deref()
             .map(|t| top_tags(&t.tags))
             .unwrap_or_default(),
-        shared_tags: Vec::new(),
-    };
-    if let Some(t) = own.and_then(|i| model.tracks.get(i)) {
-        result.shared_tags = shared_tags(&t.tags, &neighbour_tags(model, &result));
-    }
-    result
+        shared_tags: own_track
+            .as_deref()
+            .map(|t| shared_tags(&t.tags, &neighbour_tags))
+            .unwrap_or_default(),
+    })
 }
 
-/// Weighted vote of the labelled neighbours (weight = similarity, floored
-/// at a small positive value so a vote of dissimilar tracks still counts).
-fn vote(model: &Model, near: &[(Neighbour, Vec<u32>)]) -> Option<GenreGuess> {
+/// Weighted vote of the labelled neighbours, given as (label, similarity)
+/// (weight = similarity, floored at a small positive value so a vote of
+/// dissimilar tracks still counts).
+fn vote<'a>(near: impl IntoIterator<Item = (Option<&'a str>, f32)>) -> Option<GenreGuess> {
     let mut tally: Vec<(String, f64)> = Vec::new();
-    for (nb, _) in near {
-        let Some(label) = &model.tracks[nb.index as usize].label else {
+    for (label, similarity) in near {
+        let Some(label) = label else {
             continue;
         };
-        let w = f64::from(nb.similarity).max(0.01);
+        let w = f64::from(similarity).max(0.01);
         match tally.iter_mut().find(|(g, _)| g == label) {
             Some(t) => t.1 += w,
-            None => tally.push((label.clone(), w)),
+            None => tally.push((label.to_string(), w)),
         }
     }
     let total: f64 = tally.iter().map(|t| t.1).sum();
@@ -528,27 +590,27 @@ pub fn predicted_genres(model: &Model) -> Vec<Option<GenreGuess>> {
     let k = model.params.neighbours.max(1);
     (0..model.len())
         .map(|i| {
-            let mut near: Vec<(Neighbour, Vec<u32>)> = model
-                .graph
-                .get(i)
-                .map(|g| g.iter().map(|n| (*n, Vec::new())).collect())
-                .unwrap_or_default();
-            near.sort_by(|a, b| b.0.similarity.total_cmp(&a.0.similarity));
+            let mut near: Vec<Neighbour> = model.graph.get(i).cloned().unwrap_or_default();
+            near.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
             near.truncate(k);
-            vote(model, &near)
+            vote(near.iter().map(|n| {
+                let label = model
+                    .tracks
+                    .get(n.index as usize)
+                    .and_then(|t| t.label.as_deref());
+                (label, n.similarity)
+            }))
         })
         .collect()
 }
 
-/// Weighted mean of the neighbours' map positions (weights: squared
-/// positive similarity, so the closest dominate).
-fn map_position(model: &Model, near: &[(Neighbour, Vec<u32>)]) -> [f32; 2] {
+/// Weighted mean of the neighbours' map positions, given with their
+/// similarities (weights: squared positive similarity, so the closest
+/// dominate).
+fn map_position(near: &[([f32; 2], f32)]) -> [f32; 2] {
     let (mut x, mut y, mut w) = (0.0f64, 0.0f64, 0.0f64);
-    for (nb, _) in near {
-        let Some(p) = model.map.get(nb.index as usize) else {
-            continue;
-        };
-        let wi = f64::from(nb.similarity.max(0.0)).powi(2) + 1e-9;
+    for &(p, similarity) in near {
+        let wi = f64::from(similarity.max(0.0)).powi(2) + 1e-9;
         x += wi * f64::from(p[0]);
         y += wi * f64::from(p[1]);
         w += wi;

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::QueryResult;
-use crate::model::{Model, Track};
+use crate::model::Track;
 use crate::store::atomic::{write_atomic, WriteError};
 use crate::store::text::safe;
 
@@ -140,11 +140,15 @@ pub fn render(r: &QueryResult) -> String {
 }
 
 /// Write the similar tracks as an extended M3U playlist (atomically).
-pub fn write_m3u(model: &Model, r: &QueryResult, path: &Path) -> Result<(), WriteError> {
+pub fn write_m3u<R: super::Rows>(rows: &R, r: &QueryResult, path: &Path) -> Result<(), WriteError> {
     let mut text = String::from("#EXTM3U\n");
     for s in &r.similar {
-        match model.tracks.get(s.track as usize) {
-            Some(t) => push_track(&mut text, t),
+        let track = (s.track as usize)
+            .lt(&rows.len())
+            .then(|| rows.track(s.track as usize).ok())
+            .flatten();
+        match track {
+            Some(t) => push_track(&mut text, &t),
             None => push_entry(&mut text, -1, &s.info.name, &s.path),
         }
     }

@@ -20,7 +20,9 @@ use super::regular::{open_regular, ReadError};
 pub type Tag = [u8; 8];
 
 const PREFIX_LEN: u64 = 12;
-const ENTRY_LEN: usize = 8 + 8 + 8 + 4;
+const ENTRY_LEN: usize = 8 + 8 + 8 + 8;
+/// Bytes covered by one checksum.
+pub const BLOCK: usize = 64 * 1024;
 const TRAILER_LEN: usize = 8 + 4 + 8;
 
 /// One entry of the table.
@@ -29,7 +31,8 @@ struct Entry {
     tag: Tag,
     offset: u64,
     len: u64,
-    crc: u32,
+    /// Where the block checksums are.
+    crcs: u64,
 }
 
 /// Writes sections to `w` as they come, then the table.
@@ -59,13 +62,20 @@ impl<'w> Writer<'w> {
         self.w.write_all(&[0u8; 8][..pad as usize])?;
         self.at += pad;
         self.w.write_all(bytes)?;
+        let offset = self.at;
+        self.at += bytes.len() as u64;
+        let crcs: Vec<u8> = bytes
+            .chunks(BLOCK)
+            .flat_map(|b| crc32fast::hash(b).to_le_bytes())
+            .collect();
+        self.w.write_all(&crcs)?;
         self.table.push(Entry {
             tag,
-            offset: self.at,
+            offset,
             len: bytes.len() as u64,
-            crc: crc32fast::hash(bytes),
+            crcs: self.at,
         });
-        self.at += bytes.len() as u64;
+        self.at += crcs.len() as u64;
         Ok(())
     }
 
@@ -76,7 +86,7 @@ impl<'w> Writer<'w> {
             table.extend_from_slice(&e.tag);
             table.extend_from_slice(&e.offset.to_le_bytes());
             table.extend_from_slice(&e.len.to_le_bytes());
-            table.extend_from_slice(&e.crc.to_le_bytes());
+            table.extend_from_slice(&e.crcs.to_le_bytes());
         }
         self.w.write_all(&table)?;
         self.w.write_all(&(table.len() as u64).to_le_bytes())?;
@@ -195,37 +205,40 @@ impl Sections {
                     tag,
                     offset: read_u64(c, 8).unwrap_or(u64::MAX),
                     len: read_u64(c, 16).unwrap_or(u64::MAX),
-                    crc: read_u32(c, 24).unwrap_or(0),
+                    crcs: read_u64(c, 24).unwrap_or(u64::MAX),
                 }
             })
             .collect::<Vec<_>>();
-        if table.iter().any(|e| {
-            e.offset
-                .checked_add(e.len)
-                .is_none_or(|end| end > start as u64)
-        }) {
+        let outside = |at: u64, len: u64| at.checked_add(len).is_none_or(|end| end > start as u64);
+        if table
+            .iter()
+            .any(|e| outside(e.offset, e.len) || outside(e.crcs, 4 * blocks(e.len)))
+        {
             return Err(corrupt("section out of bounds"));
         }
         Ok(Sections { bytes, table })
     }
 
-    /// The bytes of section `tag`, checksum verified.
+    /// The bytes of section `tag`, every block's checksum verified.
     pub fn get(&self, tag: &Tag) -> Result<&[u8], FrameError> {
-        let e = self.table.iter().find(|e| &e.tag == tag).ok_or_else(|| {
-            corrupt(&format!(
-                "section {} missing",
-                String::from_utf8_lossy(tag).trim_end_matches('\0')
-            ))
-        })?;
+        let s = self.section(tag)?;
+        s.read(0..s.len())
+    }
+
+    /// Section `tag`, its checksums verified as parts of it are read.
+    pub fn section(&self, tag: &Tag) -> Result<Section<'_>, FrameError> {
+        let e = self
+            .table
+            .iter()
+            .find(|e| &e.tag == tag)
+            .ok_or_else(|| corrupt(&format!("section {} missing", name(tag))))?;
         // Bounds were checked when the table was read.
-        let bytes = &self.bytes[e.offset as usize..(e.offset + e.len) as usize];
-        if crc32fast::hash(bytes) != e.crc {
-            return Err(corrupt(&format!(
-                "section {} checksum mismatch",
-                String::from_utf8_lossy(tag).trim_end_matches('\0')
-            )));
-        }
-        Ok(bytes)
+        let at = |from: u64, len: u64| &self.bytes[from as usize..(from + len) as usize];
+        Ok(Section {
+            tag: e.tag,
+            bytes: at(e.offset, e.len),
+            crcs: at(e.crcs, 4 * blocks(e.len)),
+        })
     }
 
     /// Total size of the file, bytes.
@@ -242,6 +255,72 @@ impl Sections {
     pub fn sizes(&self) -> Vec<(Tag, u64)> {
         self.table.iter().map(|e| (e.tag, e.len)).collect()
     }
+}
+
+/// One section of an open file, read in parts: each read checks the
+/// checksums of the blocks it touches.
+#[derive(Clone, Copy)]
+pub struct Section<'a> {
+    tag: Tag,
+    bytes: &'a [u8],
+    crcs: &'a [u8],
+}
+
+impl<'a> Section<'a> {
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// True when the section holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Bytes `range` of the section, the blocks they lie in verified
+    /// (out of bounds is corrupt: offsets come from the file).
+    pub fn read(&self, range: std::ops::Range<usize>) -> Result<&'a [u8], FrameError> {
+        let out = self
+            .bytes
+            .get(range.clone())
+            .ok_or_else(|| corrupt(&format!("section {} read out of bounds", name(&self.tag))))?;
+        if range.is_empty() {
+            return Ok(out);
+        }
+        for b in range.start / BLOCK..range.end.div_ceil(BLOCK) {
+            let block = &self.bytes[b * BLOCK..((b + 1) * BLOCK).min(self.bytes.len())];
+            if Some(crc32fast::hash(block)) != read_u32(self.crcs, 4 * b) {
+                return Err(corrupt(&format!(
+                    "section {} checksum mismatch",
+                    name(&self.tag)
+                )));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The `i`th of the section's `width`-byte items.
+    pub fn item(&self, i: usize, width: usize) -> Result<&'a [u8], FrameError> {
+        let at = i.saturating_mul(width);
+        self.read(at..at.saturating_add(width))
+    }
+
+    /// The `i`th u64 (LE) of the section.
+    pub fn u64_at(&self, i: usize) -> Result<u64, FrameError> {
+        self.item(i, 8).map(|b| read_u64(b, 0).unwrap_or(0))
+    }
+}
+
+/// Number of checksummed blocks of `len` bytes.
+fn blocks(len: u64) -> u64 {
+    len.div_ceil(BLOCK as u64)
+}
+
+/// A tag as text, for messages.
+fn name(tag: &Tag) -> String {
+    String::from_utf8_lossy(tag)
+        .trim_end_matches('\0')
+        .to_string()
 }
 
 fn corrupt(what: &str) -> FrameError {
@@ -295,6 +374,41 @@ mod tests {
         assert_eq!(s.get(b"aaaaaaaa").unwrap(), b"hello");
         assert!(
             matches!(s.get(b"bbbbbbbb"), Err(FrameError::Corrupt(m)) if m.contains("checksum"))
+        );
+    }
+
+    #[test]
+    fn a_part_read_checks_the_blocks_it_touches_only() {
+        // Three blocks and a bit, each byte its offset's low bits.
+        let data: Vec<u8> = (0..3 * BLOCK + 100).map(|i| (i % 251) as u8).collect();
+        let bytes = file(&[(b"big\0\0\0\0\0", &data), (b"small\0\0\0", b"x")]);
+        let at = bytes.windows(64).position(|w| w == &data[..64]).unwrap();
+        let mut bad = bytes.clone();
+        bad[at + 2 * BLOCK + 7] ^= 0x10;
+        let s = Sections::from_bytes(bad, MAGIC, 3).unwrap();
+        let big = s.section(b"big\0\0\0\0\0").unwrap();
+        assert_eq!(big.len(), data.len());
+        // Blocks 0, 1 and 3 are intact and read back; a read of the last
+        // bytes of block 1 reaching into block 2 is not.
+        assert_eq!(big.read(10..BLOCK + 20).unwrap(), &data[10..BLOCK + 20]);
+        assert_eq!(
+            big.read(3 * BLOCK..3 * BLOCK + 100).unwrap(),
+            &data[3 * BLOCK..]
+        );
+        for r in [2 * BLOCK - 1..2 * BLOCK + 1, 2 * BLOCK + 7..2 * BLOCK + 8] {
+            assert!(
+                matches!(big.read(r.clone()), Err(FrameError::Corrupt(m)) if m.contains("big checksum")),
+                "{r:?}"
+            );
+        }
+        assert!(s.get(b"big\0\0\0\0\0").is_err());
+        assert_eq!(s.get(b"small\0\0\0").unwrap(), b"x");
+        // Reads past the end are errors, not panics.
+        assert!(big.read(data.len()..data.len() + 1).is_err());
+        assert!(big.item(usize::MAX / 2, 8).is_err());
+        assert_eq!(
+            big.u64_at(0).unwrap(),
+            u64::from_le_bytes(data[..8].try_into().unwrap())
         );
     }
 

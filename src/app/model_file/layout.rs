@@ -18,20 +18,23 @@ use crate::store::framed::FrameError;
 use crate::store::sections::{Sections, Tag, Writer};
 use crate::tags::Tags;
 
-const META: &Tag = b"meta\0\0\0\0";
-const TRACKS: &Tag = b"tracks\0\0";
-const TAG_OFFSETS: &Tag = b"tagoffs\0";
-const TAG_SCORES: &Tag = b"tagscore";
-const ASSIGNMENT: &Tag = b"assign\0\0";
-const MAP: &Tag = b"map\0\0\0\0\0";
-const PAGERANK: &Tag = b"pagerank";
-const GRAPH_OFFSETS: &Tag = b"graphoff";
-const GRAPH: &Tag = b"graph\0\0\0";
-const Z: &Tag = b"z\0\0\0\0\0\0\0";
-const TIMBRE: &Tag = b"timbre\0\0";
-const SPREADS: &Tag = b"spreads\0";
-const DEEP: &Tag = b"deep\0\0\0\0";
-const DEEP_SPREADS: &Tag = b"deepsprd";
+pub(super) const META: &Tag = b"meta\0\0\0\0";
+pub(super) const PATHS: &Tag = b"paths\0\0\0";
+pub(super) const PATH_OFFSETS: &Tag = b"pathoffs";
+pub(super) const TRACKS: &Tag = b"tracks\0\0";
+pub(super) const TRACK_OFFSETS: &Tag = b"trackoff";
+pub(super) const TAG_OFFSETS: &Tag = b"tagoffs\0";
+pub(super) const TAG_SCORES: &Tag = b"tagscore";
+pub(super) const ASSIGNMENT: &Tag = b"assign\0\0";
+pub(super) const MAP: &Tag = b"map\0\0\0\0\0";
+pub(super) const PAGERANK: &Tag = b"pagerank";
+pub(super) const GRAPH_OFFSETS: &Tag = b"graphoff";
+pub(super) const GRAPH: &Tag = b"graph\0\0\0";
+pub(super) const Z: &Tag = b"z\0\0\0\0\0\0\0";
+pub(super) const TIMBRE: &Tag = b"timbre\0\0";
+pub(super) const SPREADS: &Tag = b"spreads\0";
+pub(super) const DEEP: &Tag = b"deep\0\0\0\0";
+pub(super) const DEEP_SPREADS: &Tag = b"deepsprd";
 
 /// The model's small parts: what is read without the per-track arrays.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,24 +47,25 @@ pub struct Meta {
     pub stamp: Option<IndexStamp>,
     /// [`crate::model::BUILD_REVISION`] of the musim that built it.
     pub revision: u32,
-    feature_names: Vec<String>,
+    pub(super) feature_names: Vec<String>,
     windows: Windows,
     k_choice: KChoice,
     genres: Vec<String>,
-    clusters: Vec<Cluster>,
-    tracks: u64,
+    pub(super) clusters: Vec<Cluster>,
+    pub(super) tracks: u64,
     space: Head,
     /// Number and length of the rows of `z`, of the timbre Gaussians, of
     /// the unit embeddings.
-    z_rows: (u64, u32),
+    pub(super) z_rows: (u64, u32),
     timbre_rows: (u64, u32),
     deep_rows: (u64, u32),
 }
 
-/// A track without its tag scores (stored flat beside).
-type TrackHead = (Vec<u8>, u64, i64, Option<String>, f64, Tags);
+/// A track without its path and tag scores (stored flat beside), each
+/// encoded on its own so that one can be read without the others.
+type TrackHead = (u64, i64, Option<String>, f64, Tags);
 /// [`TrackHead`] borrowed from a track, for writing.
-type TrackHeadRef<'a> = (&'a [u8], u64, i64, &'a Option<String>, f64, &'a Tags);
+type TrackHeadRef<'a> = (u64, i64, &'a Option<String>, f64, &'a Tags);
 
 /// Write `model` (built from the index file of `stamp`) to `w`.
 pub fn write(model: &Model, stamp: Option<IndexStamp>, w: &mut dyn Write) -> io::Result<()> {
@@ -87,25 +91,29 @@ pub fn write(model: &Model, stamp: Option<IndexStamp>, w: &mut dyn Write) -> io:
         *META,
         &postcard::to_allocvec(&meta).map_err(io::Error::other)?,
     )?;
-    let heads: Vec<TrackHeadRef> = model
+    let mut heads = Vec::new();
+    let mut head_offsets = vec![0u64];
+    for t in &model.tracks {
+        let head: TrackHeadRef = (t.size, t.mtime_ns, &t.label, t.duration_s, &t.meta);
+        heads = postcard::to_extend(&head, heads).map_err(io::Error::other)?;
+        head_offsets.push(heads.len() as u64);
+    }
+    out.section(*TRACKS, &heads)?;
+    out.section(*TRACK_OFFSETS, &u64s(head_offsets.into_iter()))?;
+    drop(heads);
+    let paths: Vec<u8> = model
         .tracks
         .iter()
-        .map(|t| {
-            (
-                &t.path[..],
-                t.size,
-                t.mtime_ns,
-                &t.label,
-                t.duration_s,
-                &t.meta,
-            )
-        })
+        .flat_map(|t| t.path.iter().copied())
         .collect();
-    out.section(
-        *TRACKS,
-        &postcard::to_allocvec(&heads).map_err(io::Error::other)?,
-    )?;
-    drop(heads);
+    out.section(*PATHS, &paths)?;
+    drop(paths);
+    let mut offset = 0u64;
+    let offsets = std::iter::once(0).chain(model.tracks.iter().map(|t| {
+        offset += t.path.len() as u64;
+        offset
+    }));
+    out.section(*PATH_OFFSETS, &u64s(offsets))?;
     let mut offset = 0u32;
     let offsets = std::iter::once(0).chain(model.tracks.iter().map(|t| {
         offset += t.tags.len() as u32;
@@ -169,30 +177,32 @@ pub fn meta(s: &Sections) -> Result<Meta, FrameError> {
 /// The whole model of an open model file whose meta section is `meta`.
 pub fn read(s: &Sections, meta: Meta) -> Result<Model, FrameError> {
     let n = usize::try_from(meta.tracks).map_err(|_| corrupt("track count".into()))?;
-    let heads: Vec<TrackHead> = postcard::from_bytes(s.get(TRACKS)?)
-        .map_err(|e| corrupt(format!("cannot decode the tracks: {e}")))?;
     let tag_offsets = read_u32s(s.get(TAG_OFFSETS)?);
     let scores = read_f32s(s.get(TAG_SCORES)?);
-    if heads.len() != n || tag_offsets.len() != n + 1 {
+    let (heads, head_offsets) = (s.get(TRACKS)?, read_u64s(s.get(TRACK_OFFSETS)?));
+    let (paths, path_offsets) = (s.get(PATHS)?, read_u64s(s.get(PATH_OFFSETS)?));
+    if tag_offsets.len() != n + 1 || head_offsets.len() != n + 1 || path_offsets.len() != n + 1 {
         return Err(corrupt("track count mismatch".into()));
     }
-    let tracks = heads
-        .into_iter()
-        .zip(tag_offsets.windows(2))
-        .map(|((path, size, mtime_ns, label, duration_s, meta), w)| {
+    let tracks = (0..n)
+        .map(|i| {
+            let cut = |offsets: &[u64], what: &str| {
+                usize::try_from(offsets[i])
+                    .ok()
+                    .zip(usize::try_from(offsets[i + 1]).ok())
+                    .map(|(a, b)| a..b)
+                    .ok_or_else(|| corrupt(format!("{what} out of bounds")))
+            };
+            let head = heads
+                .get(cut(&head_offsets, "tracks")?)
+                .ok_or_else(|| corrupt("tracks out of bounds".into()))?;
+            let path = paths
+                .get(cut(&path_offsets, "paths")?)
+                .ok_or_else(|| corrupt("paths out of bounds".into()))?;
             let tags = scores
-                .get(w[0] as usize..w[1] as usize)
-                .ok_or_else(|| corrupt("tag scores out of bounds".into()))?
-                .to_vec();
-            Ok(Track {
-                path,
-                size,
-                mtime_ns,
-                label,
-                duration_s,
-                tags,
-                meta,
-            })
+                .get(tag_offsets[i] as usize..tag_offsets[i + 1] as usize)
+                .ok_or_else(|| corrupt("tag scores out of bounds".into()))?;
+            track(head, path.to_vec(), tags.to_vec())
         })
         .collect::<Result<Vec<_>, FrameError>>()?;
     let assignment = read_u32s(s.get(ASSIGNMENT)?);
@@ -295,6 +305,21 @@ pub fn read(s: &Sections, meta: Meta) -> Result<Model, FrameError> {
     })
 }
 
+/// The track of encoded `head`, `path` and tag `scores`.
+pub(super) fn track(head: &[u8], path: Vec<u8>, tags: Vec<f32>) -> Result<Track, FrameError> {
+    let (size, mtime_ns, label, duration_s, meta): TrackHead =
+        postcard::from_bytes(head).map_err(|e| corrupt(format!("cannot decode a track: {e}")))?;
+    Ok(Track {
+        path,
+        size,
+        mtime_ns,
+        label,
+        duration_s,
+        tags,
+        meta,
+    })
+}
+
 fn corrupt(what: String) -> FrameError {
     FrameError::Corrupt(what)
 }
@@ -320,6 +345,10 @@ fn f32s(values: impl Iterator<Item = f32>) -> Vec<u8> {
     values.flat_map(f32::to_le_bytes).collect()
 }
 
+fn u64s(values: impl Iterator<Item = u64>) -> Vec<u8> {
+    values.flat_map(u64::to_le_bytes).collect()
+}
+
 fn f64s(values: impl Iterator<Item = f64>) -> Vec<u8> {
     values.flat_map(f64::to_le_bytes).collect()
 }
@@ -327,6 +356,12 @@ fn f64s(values: impl Iterator<Item = f64>) -> Vec<u8> {
 fn read_u32s(b: &[u8]) -> Vec<u32> {
     b.chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+fn read_u64s(b: &[u8]) -> Vec<u64> {
+    b.chunks_exact(8)
+        .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
         .collect()
 }
 
