@@ -6,6 +6,7 @@
 #
 # Usage: fetch_labelled_music.sh [DEST]   (default: ~/.cache/musim/labelled-music)
 #        CORPUS=second fetch_labelled_music.sh [DEST]   (or tools/fetch_second_corpus.sh)
+#        CORPUS=third  fetch_labelled_music.sh [DEST]   (or tools/fetch_third_corpus.sh)
 #
 # Result:
 #   DEST/<label>/*.{ogg,mp3,flac,opus}   complete songs only, >= MIN_SECONDS long
@@ -17,8 +18,10 @@
 #   DEB_CACHE   (unset) folder in which to keep/reuse the downloaded .deb files
 #   ONLY        (unset) space-separated package names: process only these
 #   CORPUS      (first) which table of packages: 'first' (the development
-#               corpus) or 'second' (a disjoint set of packages, for checking
-#               that a choice tuned on one corpus holds on the other)
+#               corpus), 'second' (a disjoint set of packages, for checking
+#               that a choice tuned on one corpus holds on the other) or
+#               'third' (disjoint from both, kept for confirming a choice
+#               made on the first two)
 #
 # What is done to the audio (everything else is copied byte for byte):
 #   * Frets on Fire song folders hold stems, not a mix: song.ogg is the band
@@ -38,7 +41,8 @@ CORPUS="${CORPUS:-first}"
 case "$CORPUS" in
   first) dest="${1:-$HOME/.cache/musim/labelled-music}" ;;
   second) dest="${1:-$HOME/.cache/musim/labelled-music-2}" ;;
-  *) echo "CORPUS must be 'first' or 'second', not '$CORPUS'" >&2; exit 1 ;;
+  third) dest="${1:-$HOME/.cache/musim/labelled-music-3}" ;;
+  *) echo "CORPUS must be 'first', 'second' or 'third', not '$CORPUS'" >&2; exit 1 ;;
 esac
 MIN_TRACKS="${MIN_TRACKS:-6}"
 MIN_SECONDS="${MIN_SECONDS:-20}"
@@ -60,7 +64,10 @@ done
 mkdir -p "$dest"
 
 # package | label | mode | path regex of the music files | exclude regex
-#   mode: plain = copy audio files; fof = Frets on Fire song folders (mix stems)
+#   mode: plain = copy audio files; fof = Frets on Fire song folders (mix stems);
+#   plain:N = keep at most N of the matching files, evenly spaced in path
+#   order, so that one large soundtrack does not dominate the corpus (some
+#   may still fall under MIN_SECONDS afterwards)
 # Packages known to hold no usable recording are listed too, so that the run
 # reports why they contribute nothing (pingus-data and fb-music-high: tracker
 # modules only; asc-music and lincity-ng-data: only 3 songs each).
@@ -103,7 +110,28 @@ widelands-data             |widelands    |plain|/widelands/data/music/|
 # versions, supertux's old and remixed versions, supertuxkart's sped-up
 # last-lap versions, warmux's second Apnee), which would make retrieval of
 # the same source trivially easy.
-if [ "$CORPUS" = second ]; then table="$table_second"; else table="$table_first"; fi
+
+# The third corpus: no package in common with the first two (all in Debian
+# main), measured once to confirm a choice made on the first two.
+table_third='
+naev-data                  |naev         |plain:20|/naev/dat/snd/music/|
+unknown-horizons           |unknown-horizons|plain|/unknown-horizons/content/audio/music/|
+ardentryst                 |ardentryst   |plain|/ardentryst/Music/|(2|_raw)\.ogg$
+trackballs-data            |trackballs   |plain|/trackballs/music/|
+enigma-data                |enigma       |plain|/enigma/music/|
+freecol                    |freecol      |plain|/freecol/default/resources/music/|
+ufoai-music                |ufoai        |plain:20|/0music\.unpacked/music/|dynamictest
+fillets-ng-data            |fillets-ng   |plain|/fillets-ng/music/|
+amoebax-data               |amoebax      |plain|/amoebax/music/|
+'
+# Caps: naev ships 54 songs and UFO: AI 64; 20 of each are kept.
+# Exclusions: ardentryst's *2.ogg and theme1_raw.ogg are variants of songs in
+# the same folder; UFO: AI's dynamictest-* are test cuts of its battle music.
+case "$CORPUS" in
+  second) table="$table_second" ;;
+  third) table="$table_third" ;;
+  *) table="$table_first" ;;
+esac
 
 audio_re='\.(ogg|oga|mp3|flac|opus)$'
 
@@ -146,6 +174,8 @@ add_track() {
 
 while IFS='|' read -r pkg label mode incl excl; do
   pkg=$(echo "$pkg" | xargs); label=$(echo "$label" | xargs); mode=$(echo "$mode" | xargs)
+  max=""
+  if [[ "$mode" == *:* ]]; then max=${mode#*:}; mode=${mode%%:*}; fi
   [ -z "$pkg" ] && continue
   if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $pkg "* ]]; then continue; fi
   echo "== $pkg -> $label" >&2
@@ -191,6 +221,7 @@ while IFS='|' read -r pkg label mode incl excl; do
       fi
     done < <(find "$x" -type f -name song.ogg -path "*${incl}*" -print0 | sort -z)
   else
+    files=()
     while IFS= read -r -d '' f; do
       rel="${f#"$x"}"
       echo "$rel" | grep -Eq "$incl" || continue
@@ -200,8 +231,18 @@ while IFS='|' read -r pkg label mode incl excl; do
       sum=$(md5sum <"$f" | cut -d' ' -f1)
       if [ -n "${seen[$sum]:-}" ]; then continue; fi
       seen[$sum]=1
-      add_track "$label" "$f" "$(safe_name "$(basename "$f")")" "$pkg" "$rel"
+      files+=("$f")
     done < <(find "$x" -type f -print0 | sort -z | grep -zEi "$audio_re" || true)
+    total=${#files[@]}
+    keep=$total
+    if [ -n "$max" ] && [ "$total" -gt "$max" ]; then
+      keep=$max
+      note "  $pkg: $max of $total songs kept (evenly spaced in path order)"
+    fi
+    for ((i = 0; i < keep; i++)); do
+      f=${files[$((i * total / keep))]}
+      add_track "$label" "$f" "$(safe_name "$(basename "$f")")" "$pkg" "${f#"$x"}"
+    done
     others=$(find "$x" -type f | grep -Ei '\.(it|xm|mod|s3m|mid|midi)$' | grep -E "$incl" | wc -l || true)
     [ "$others" -gt 0 ] && note "  $pkg: $others tracker-module/MIDI files ignored (not recorded audio)"
   fi
