@@ -9,6 +9,7 @@ pub mod archetype;
 pub mod describe;
 pub mod graph;
 pub mod groups;
+pub mod incremental;
 pub mod interpolation;
 pub mod kmeans;
 pub mod phases;
@@ -354,33 +355,13 @@ pub fn build_timed(
     timings.push("t-SNE neighbours", map_phases.affinities);
     timings.push("t-SNE map", map_phases.optimise);
 
-    let k = clusters.k();
-    let mut members: Vec<Vec<u32>> = vec![Vec::new(); k];
-    for (i, &c) in clusters.assignment.iter().enumerate() {
-        if let Some(m) = members.get_mut(c as usize) {
-            m.push(i as u32);
-        }
-    }
-    let clusters_out = members
-        .into_iter()
-        .zip(clusters.centroids)
-        .map(|(mut m, centroid)| {
-            m.sort_by(|&a, &b| {
-                pagerank[b as usize]
-                    .total_cmp(&pagerank[a as usize])
-                    .then(a.cmp(&b))
-            });
-            let archetype = Archetype::of(m.iter().map(|&i| labels[i as usize]));
-            let places = params.representatives.min(m.len());
-            archetype::representatives_first(&mut m, &archetype, |i| labels[i as usize], places);
-            Cluster {
-                archetype,
-                representatives: places,
-                members: m,
-                centroid,
-            }
-        })
-        .collect();
+    let clusters_out = clusters_of(
+        &clusters.assignment,
+        clusters.centroids,
+        &pagerank,
+        &labels,
+        params.representatives,
+    );
     Ok((
         Model {
             key,
@@ -399,6 +380,43 @@ pub fn build_timed(
         },
         timings,
     ))
+}
+
+/// The clusters of `assignment` around `centroids`: members by
+/// decreasing PageRank, representatives first, genre mix from `labels`.
+fn clusters_of(
+    assignment: &[u32],
+    centroids: Vec<Vec<f32>>,
+    pagerank: &[f64],
+    labels: &[Option<&str>],
+    representatives: usize,
+) -> Vec<Cluster> {
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); centroids.len()];
+    for (i, &c) in assignment.iter().enumerate() {
+        if let Some(m) = members.get_mut(c as usize) {
+            m.push(i as u32);
+        }
+    }
+    members
+        .into_iter()
+        .zip(centroids)
+        .map(|(mut m, centroid)| {
+            m.sort_by(|&a, &b| {
+                pagerank[b as usize]
+                    .total_cmp(&pagerank[a as usize])
+                    .then(a.cmp(&b))
+            });
+            let archetype = Archetype::of(m.iter().map(|&i| labels[i as usize]));
+            let places = representatives.min(m.len());
+            archetype::representatives_first(&mut m, &archetype, |i| labels[i as usize], places);
+            Cluster {
+                archetype,
+                representatives: places,
+                members: m,
+                centroid,
+            }
+        })
+        .collect()
 }
 
 /// K-Means with k from `--k`, the genre count, or the best silhouette.

@@ -112,7 +112,7 @@ impl Sparse {
     }
 }
 
-fn sq_dist(a: &[f32], b: &[f32]) -> f64 {
+pub(crate) fn sq_dist(a: &[f32], b: &[f32]) -> f64 {
     a.iter()
         .zip(b)
         .map(|(&x, &y)| {
@@ -274,7 +274,7 @@ const BASE_NEIGHBOURS: usize = 30;
 
 /// Conditional probabilities over sorted neighbour distances whose entropy
 /// is ln(perplexity): binary search on the Gaussian precision.
-fn perplexity_weights(d: &[(f64, u32)], perplexity: f64) -> Vec<f64> {
+pub(crate) fn perplexity_weights(d: &[(f64, u32)], perplexity: f64) -> Vec<f64> {
     let target = perplexity.ln();
     let d0 = d.first().map_or(0.0, |x| x.0);
     let (mut beta, mut lo, mut hi) = (1.0f64, 0.0f64, f64::INFINITY);

@@ -18,12 +18,14 @@ pub mod deep;
 pub mod fastmath;
 pub mod gaussian;
 pub mod gram;
+pub mod insertion;
 pub mod kernels;
 mod knn;
 pub mod nndescent;
 pub mod normalize;
 pub mod proximity;
 pub mod stored;
+mod update;
 
 use std::cmp::Ordering;
 use std::ops::Range;
