@@ -9,6 +9,7 @@
 //! - [`cluster`]: clusters against labels (NMI, ARI, purity, with
 //!   permutation chance levels) and the silhouette of a clustering.
 //! - [`embedding`]: trustworthiness of a low-dimensional map.
+//! - [`grouped`]: k-NN scores under artist- (group-) disjoint folds.
 //!
 //! Conventions shared by every function here:
 //! - labels and cluster ids are `usize`; any values will do (they need not
@@ -22,6 +23,7 @@
 pub mod classify;
 pub mod cluster;
 pub mod embedding;
+pub mod grouped;
 pub mod neighbours;
 
 pub use classify::{

@@ -21,6 +21,7 @@ pub mod gram;
 pub mod insertion;
 pub mod kernels;
 mod knn;
+pub mod learned;
 pub mod nndescent;
 pub mod normalize;
 pub mod proximity;
