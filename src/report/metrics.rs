@@ -69,6 +69,13 @@ pub struct Report {
     /// The same with the neighbours from the query's album left out.
     #[serde(default)]
     pub album_filtered: Option<super::filtered::Filtered>,
+    /// Genre k-NN with a metric learned from the labels against the
+    /// profile's own similarity, artist-disjoint (see [`super::learned`]).
+    #[serde(default)]
+    pub learned_metric: Option<super::learned::LearnedMetric>,
+    /// Why `learned_metric` is null.
+    #[serde(default)]
+    pub learned_metric_reason: Option<String>,
     /// Similarity profiles side by side (`report --compare`; empty otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub comparison: Vec<super::compare::ProfileScores>,

@@ -18,6 +18,7 @@
 pub mod compare;
 pub mod filtered;
 pub mod font;
+pub mod learned;
 pub mod markdown;
 pub mod metrics;
 pub mod plot;
@@ -241,6 +242,11 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
         }
     };
 
+    let learned_metric = match &genre_reason {
+        Some(why) => Err(why.clone()),
+        None => learned::score(model),
+    };
+
     let assignment: Vec<usize> = model.assignment.iter().map(|&c| c as usize).collect();
     let distinct_clusters = {
         let mut a = assignment.clone();
@@ -374,6 +380,8 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
         neighbours,
         artist_filtered: Some(artist_filtered),
         album_filtered: Some(album_filtered),
+        learned_metric_reason: learned_metric.as_ref().err().cloned(),
+        learned_metric: learned_metric.ok(),
         comparison: ctx.comparison.clone(),
         clustering: Clustering {
             nmi: nmi.unwrap_or_else(genre_missing),

@@ -1,0 +1,211 @@
+//! The report's "learned metric (artist-disjoint)" section: would a metric
+//! learned from the library's own genre labels ([`crate::similarity::learned`])
+//! predict genres better than the profile's similarity? Scored only on
+//! artists neither the metric nor the vote has seen: the labelled tracks
+//! are split into folds by artist, the metric is fitted on the other
+//! folds, and each track's genre is the k-NN vote of the other folds'
+//! tracks, in the learned space and in the profile's own.
+
+use serde::{Deserialize, Serialize};
+
+use super::metrics::Score;
+use crate::eval::grouped::{group_folds, grouped_knn};
+use crate::eval::{self, SplitMix64};
+use crate::model::Model;
+use crate::similarity::learned::{cross_fit, Shrinkage};
+
+/// Shrinkage of the learned metric: chosen on development corpus 1, see
+/// docs/PERFORMANCE.md ("A metric learned from labels").
+pub const SHRINKAGE: f64 = 0.3;
+/// Voters of the k-NN genre vote, in both spaces (chosen with it).
+pub const K: usize = 5;
+/// Folds at most (one per artist when there are fewer artists).
+pub const MAX_FOLDS: usize = 10;
+/// Labelled tracks scored at most (a seeded sample beyond): the fit costs
+/// tracks × dimensions² per fold.
+pub const MAX_TRACKS: usize = 3000;
+/// Axes of the learned space at most (never more than genres − 1).
+pub const MAX_DIMS: usize = 16;
+
+/// The section's numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearnedMetric {
+    /// What keeps the folds apart: each track's artist (tags), else its
+    /// album (tags), else its folder (unless the folder is its label).
+    pub key: String,
+    /// Tracks grouped by artist, by album, by folder.
+    pub by_artist: usize,
+    /// Grouped by album (no artist).
+    pub by_album: usize,
+    /// Grouped by folder (neither).
+    pub by_folder: usize,
+    /// Labelled tracks scored.
+    pub evaluated: usize,
+    /// Distinct groups among them.
+    pub groups: usize,
+    /// Folds.
+    pub folds: usize,
+    /// Genres left out because all their tracks share one group (no
+    /// fold could learn them).
+    pub genres_left_out: Vec<String>,
+    /// Shrinkage share of the learned metric.
+    pub shrinkage: f64,
+    /// Voters.
+    pub k: usize,
+    /// k-NN accuracy in the profile's own similarity; chance = the
+    /// largest genre's share.
+    pub plain_accuracy: Score,
+    /// k-NN accuracy in the learned space.
+    pub learned_accuracy: Score,
+    /// Balanced accuracy in the profile's similarity; chance = 1/genres.
+    pub plain_balanced_accuracy: Score,
+    /// Balanced accuracy in the learned space.
+    pub learned_balanced_accuracy: Score,
+}
+
+/// The group key of each track (artist, else album, else folder unless
+/// the folder is the label), and which kind it is (0 artist, 1 album,
+/// 2 folder).
+fn keys(model: &Model) -> Vec<Option<(usize, String)>> {
+    model
+        .tracks
+        .iter()
+        .map(|t| {
+            if let Some(a) = t.artist() {
+                return Some((0, a.to_string()));
+            }
+            if let Some(a) = t.meta.album.as_deref() {
+                return Some((1, a.to_string()));
+            }
+            let path = t.path_text();
+            let folder = std::path::Path::new(&path).parent()?;
+            let name = folder.file_name()?.to_string_lossy();
+            (t.label.as_deref() != Some(&*name)).then(|| (2, folder.to_string_lossy().into_owned()))
+        })
+        .collect()
+}
+
+/// The section for `model`: `Err` with the reason when it cannot be scored.
+pub fn score(model: &Model) -> Result<LearnedMetric, String> {
+    let genre_of: Vec<Option<usize>> = model
+        .tracks
+        .iter()
+        .map(|t| {
+            t.label
+                .as_deref()
+                .and_then(|l| model.genres.iter().position(|g| g == l))
+        })
+        .collect();
+    let keys = keys(model);
+    let mut rows: Vec<usize> = (0..model.len())
+        .filter(|&i| genre_of[i].is_some() && keys[i].is_some())
+        .collect();
+    if rows.is_empty() {
+        return Err(
+            "no labelled track has an artist, album or folder of its own \
+             (a folder named after its genre does not count)"
+                .into(),
+        );
+    }
+    // Genres of one group cannot be predicted from other groups.
+    let mut left_out = Vec::new();
+    for (g, name) in model.genres.iter().enumerate() {
+        let mut groups: Vec<&str> = rows
+            .iter()
+            .filter(|&&i| genre_of[i] == Some(g))
+            .filter_map(|&i| keys[i].as_ref().map(|k| k.1.as_str()))
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        if groups.len() == 1 {
+            left_out.push(name.clone());
+        }
+    }
+    rows.retain(|&i| genre_of[i].is_some_and(|g| !left_out.contains(&model.genres[g])));
+    if rows.len() > MAX_TRACKS {
+        SplitMix64::new(model.params.seed).shuffle(&mut rows);
+        rows.truncate(MAX_TRACKS);
+        rows.sort_unstable();
+    }
+    let truth: Vec<usize> = rows.iter().filter_map(|&i| genre_of[i]).collect();
+    let mut distinct = truth.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 2 {
+        return Err(format!(
+            "needs two genres each spread over at least two artists (albums, folders); {} here{}",
+            distinct.len(),
+            if left_out.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} of one artist each)", left_out.join(", "))
+            }
+        ));
+    }
+    let names: Vec<&str> = rows
+        .iter()
+        .filter_map(|&i| keys[i].as_ref().map(|k| k.1.as_str()))
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let group: Vec<usize> = names
+        .iter()
+        .map(|n| sorted.binary_search(n).unwrap_or(0))
+        .collect();
+    let folds = group_folds(&group, MAX_FOLDS);
+    let n = rows.len();
+    let plain = super::labelled_distances(&model.space, &rows);
+    let (_, p) = grouped_knn(n, &truth, &folds, K, &plain);
+    let vectors: Vec<&[f32]> = rows.iter().map(|&i| model.space.z[i].as_slice()).collect();
+    let fitted = cross_fit(
+        &vectors,
+        &truth,
+        &folds,
+        Shrinkage::Fixed(SHRINKAGE),
+        MAX_DIMS,
+    );
+    let projected: Vec<Vec<Vec<f32>>> = fitted
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let learned = |i: usize, out: &mut Vec<(f64, usize)>| {
+        out.clear();
+        let Some(space) = projected.get(folds[i]) else {
+            return;
+        };
+        out.extend((0..n).filter(|&j| j != i).map(|j| {
+            let d: f64 = space[i]
+                .iter()
+                .zip(&space[j])
+                .map(|(&a, &b)| f64::from(a - b).powi(2))
+                .sum();
+            (d, j)
+        }));
+    };
+    let (_, l) = grouped_knn(n, &truth, &folds, K, &learned);
+    let count = |kind: usize| {
+        rows.iter()
+            .filter(|&&i| keys[i].as_ref().is_some_and(|k| k.0 == kind))
+            .count()
+    };
+    let chance = eval::chance_accuracy(&truth);
+    let chance_balanced = eval::chance_balanced_accuracy(distinct.len());
+    Ok(LearnedMetric {
+        key: "artist (tags), else album (tags), else folder (unless named after the genre)"
+            .to_string(),
+        by_artist: count(0),
+        by_album: count(1),
+        by_folder: count(2),
+        evaluated: n,
+        groups: sorted.len(),
+        folds: folds.iter().max().map_or(0, |m| m + 1),
+        genres_left_out: left_out,
+        shrinkage: SHRINKAGE,
+        k: K,
+        plain_accuracy: Score::new(p.accuracy, Some(chance)),
+        learned_accuracy: Score::new(l.accuracy, Some(chance)),
+        plain_balanced_accuracy: Score::new(p.balanced_accuracy, Some(chance_balanced)),
+        learned_balanced_accuracy: Score::new(l.balanced_accuracy, Some(chance_balanced)),
+    })
+}
