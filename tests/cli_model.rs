@@ -310,3 +310,73 @@ fn youtube_urls_go_through_yt_dlp_on_path() {
         r.stderr
     );
 }
+
+#[test]
+fn train_updates_the_model_when_a_few_tracks_change() {
+    let env = Env::new();
+    let lib = library(&env);
+    env.run_ok(&["train", "--library", s(&lib)]);
+    // One new file among the low sines: the model is updated, not rebuilt,
+    // and the new track is a library track with its genre's neighbours.
+    let new = lib.join("low/low9.wav");
+    wav(&new, 190.0, 3.0);
+    let r = env.run_ok(&["train", "--library", s(&lib)]);
+    assert!(
+        r.stderr
+            .contains("model updated: 1 tracks added, 0 removed"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("model: 13 tracks"), "{}", r.stdout);
+    let r = env.run_ok(&["query", "--library", s(&lib), s(&new), "-k", "3", "--json"]);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(!j["library_track"].is_null(), "{}", r.stdout);
+    let similar = j["similar"].as_array().unwrap();
+    assert!(similar.iter().all(|x| x["label"] == "low"), "{}", r.stdout);
+    assert_eq!(j["cluster"]["majority"][0], "low");
+    // The track is found from the others too.
+    let r = env.run_ok(&[
+        "query",
+        "--library",
+        s(&lib),
+        s(&lib.join("low/low3.wav")),
+        "-k",
+        "4",
+        "--json",
+    ]);
+    assert!(r.stdout.contains("low9.wav"), "{}", r.stdout);
+    // One removed: updated again; unchanged: nothing to do.
+    std::fs::remove_file(lib.join("high/high3.wav")).unwrap();
+    let r = env.run_ok(&["train", "--library", s(&lib)]);
+    assert!(
+        r.stderr
+            .contains("model updated: 0 tracks added, 1 removed"),
+        "{}",
+        r.stderr
+    );
+    let r = env.run_ok(&["train", "--library", s(&lib)]);
+    assert!(
+        !r.stderr.contains("model updated") && !r.stderr.contains("rebuilt"),
+        "{}",
+        r.stderr
+    );
+    // Many changes at once: rebuilt, saying why.
+    for i in 0..3 {
+        wav(&lib.join(format!("noise/more{i}.wav")), 0.0, 2.0);
+    }
+    let r = env.run_ok(&["train", "--library", s(&lib)]);
+    assert!(
+        r.stderr.contains("model rebuilt in")
+            && r.stderr
+                .contains("not updated: 3 tracks added and 0 removed of 12"),
+        "{}",
+        r.stderr
+    );
+    // --force always rebuilds.
+    let r = env.run_ok(&["train", "--library", s(&lib), "--force"]);
+    assert!(
+        r.stderr.contains("model rebuilt in") && r.stderr.contains("(asked for with --force)"),
+        "{}",
+        r.stderr
+    );
+}

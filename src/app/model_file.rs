@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use crate::library::index::{Index, Outcome};
+use crate::model::incremental::{Change, Rebuild};
 use crate::model::{Input, Model, ModelError, ModelParams, Stage, Track};
 use crate::similarity::SpaceError;
 use crate::store::atomic::write_atomic;
@@ -49,6 +50,8 @@ pub enum Stale {
     Profile(crate::similarity::Profile, crate::similarity::Profile),
     /// Unusable file; the reason.
     Unusable(String),
+    /// A rebuild was asked for (`train --force`).
+    Forced,
 }
 
 impl std::fmt::Display for Stale {
@@ -58,6 +61,7 @@ impl std::fmt::Display for Stale {
             Stale::Changed => write!(f, "the library changed since the model was built"),
             Stale::Profile(a, b) => write!(f, "similarity profile changed from {a} to {b}"),
             Stale::Unusable(why) => write!(f, "{why}"),
+            Stale::Forced => write!(f, "asked for with --force"),
         }
     }
 }
@@ -415,8 +419,13 @@ pub fn resolve(
 pub struct Ensured {
     /// The model.
     pub model: Model,
-    /// Why it was rebuilt, or `None` when the stored one was current.
+    /// Why the stored model was not current (so it was rebuilt or
+    /// updated), or `None` when it was.
     pub rebuilt: Option<Stale>,
+    /// `Ok`: the stored model was updated rather than rebuilt (tracks
+    /// added and removed); `Err`: why it could not be (so it was rebuilt);
+    /// `None`: no update was tried.
+    pub update: Option<Result<Change, Rebuild>>,
     /// A problem saving the rebuilt model (it is still usable).
     pub save_error: Option<String>,
     /// How long each phase of the build and the save took (empty when
@@ -430,6 +439,7 @@ impl Ensured {
         Ensured {
             model,
             rebuilt: None,
+            update: None,
             save_error: None,
             timings: Default::default(),
         }
@@ -539,17 +549,71 @@ pub fn ensure_stamped(
         Ok(file) if file.params().similarity != params.similarity => {
             Stale::Profile(file.params().similarity, params.similarity)
         }
+        Ok(file)
+            if file.params() == &params && file.meta.revision == crate::model::BUILD_REVISION =>
+        {
+            // A few tracks added or removed: the stored model updated.
+            let input = input_keyed(index, &params, key)?;
+            let refused = match file.load() {
+                Ok(old) => match crate::model::incremental::plan(&old, &input, &params) {
+                    Ok(diff) => {
+                        let (model, mut timings, change) =
+                            crate::model::incremental::update(old, input, &diff, progress, cancel)?;
+                        let started = std::time::Instant::now();
+                        let save_error = save(&model, stamp, &path).err().map(|e| e.to_string());
+                        timings.push("save", started.elapsed().as_secs_f64());
+                        return Ok(Ensured {
+                            model,
+                            rebuilt: Some(Stale::Changed),
+                            update: Some(Ok(change)),
+                            save_error,
+                            timings,
+                        });
+                    }
+                    Err(why) => Some(why),
+                },
+                Err(_) => None,
+            };
+            return rebuild(
+                input,
+                stamp,
+                &path,
+                &params,
+                Stale::Changed,
+                refused,
+                progress,
+                cancel,
+            );
+        }
         Ok(_) => Stale::Changed,
         Err(why) => why,
     };
-    let (model, mut timings) =
-        crate::model::build_timed(input_keyed(index, &params, key)?, &params, progress, cancel)?;
+    let input = input_keyed(index, &params, key)?;
+    rebuild(input, stamp, &path, &params, why, None, progress, cancel)
+}
+
+/// The model of `input` built anew and saved at `path` (see
+/// [`ensure_stamped`]): `why` the stored one was not current, `refused`
+/// why it was not updated when that was tried.
+#[allow(clippy::too_many_arguments)]
+fn rebuild(
+    input: Input,
+    stamp: Option<IndexStamp>,
+    path: &Path,
+    params: &ModelParams,
+    why: Stale,
+    refused: Option<Rebuild>,
+    progress: &(dyn Fn(Stage) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Ensured, EnsureError> {
+    let (model, mut timings) = crate::model::build_timed(input, params, progress, cancel)?;
     let started = std::time::Instant::now();
-    let save_error = save(&model, stamp, &path).err().map(|e| e.to_string());
+    let save_error = save(&model, stamp, path).err().map(|e| e.to_string());
     timings.push("save", started.elapsed().as_secs_f64());
     Ok(Ensured {
         model,
         rebuilt: Some(why),
+        update: refused.map(Err),
         save_error,
         timings,
     })

@@ -148,7 +148,10 @@ pub fn run(
     };
     let stage = |s| observer.stage(s);
     match session.model_of(index, stamp, plan.params.as_ref(), &stage, cancel) {
-        Ok(ensured) => {
+        Ok(mut ensured) => {
+            if plan.force && ensured.rebuilt == Some(super::model_file::Stale::Missing) {
+                ensured.rebuilt = Some(super::model_file::Stale::Forced);
+            }
             observer.modelled(&ensured, started.elapsed().as_secs_f64());
             Ok(Flow::Done {
                 model: Some(ensured),

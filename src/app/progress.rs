@@ -213,11 +213,25 @@ impl super::pipeline::Observer for Stderr {
     }
 
     fn modelled(&self, ensured: &super::model_file::Ensured, seconds: f64) {
-        if let Some(why) = &ensured.rebuilt {
-            eprintln!(
-                "musim-tui: model built in {seconds:.1} s ({})",
-                crate::store::text::safe(&why.to_string())
-            );
+        match (&ensured.update, &ensured.rebuilt) {
+            (Some(Ok(c)), _) => eprintln!(
+                "musim-tui: model updated: {} tracks added, {} removed, {seconds:.1} s",
+                c.added, c.removed
+            ),
+            (_, Some(super::model_file::Stale::Missing)) => {
+                eprintln!("musim-tui: model built in {seconds:.1} s (no model yet)")
+            }
+            (refused, Some(why)) => {
+                let not_updated = match refused {
+                    Some(Err(r)) => format!("; not updated: {r}"),
+                    _ => String::new(),
+                };
+                eprintln!(
+                    "musim-tui: model rebuilt in {seconds:.1} s ({}{not_updated})",
+                    crate::store::text::safe(&why.to_string())
+                )
+            }
+            (_, None) => {}
         }
         if let Some(err) = &ensured.save_error {
             eprintln!(

@@ -63,7 +63,8 @@ pub enum Rebuild {
         /// Tracks in the stored model.
         of: usize,
     },
-    /// The model was built with other parameters or from other features.
+    /// The model was built with other parameters, by other code or from
+    /// other features.
     Settings,
     /// The library's genres changed (clusters follow them).
     Genres,
@@ -109,7 +110,7 @@ pub fn diff(old: &[Track], new: &[Track]) -> Diff {
 
 /// Whether `old` can be updated to `input` with `params`, and how.
 pub fn plan(old: &Model, input: &Input, params: &ModelParams) -> Result<Diff, Rebuild> {
-    if old.params != *params || old.windows != input.windows {
+    if old.params != *params || old.windows != input.windows || !old.space.fits_rows(&input.names) {
         return Err(Rebuild::Settings);
     }
     let d = diff(&old.tracks, &input.tracks);

@@ -82,6 +82,20 @@ impl Space {
         Ok(())
     }
 
+    /// Whether index rows named `names` can be added (the same values in
+    /// the same places as the rows the space was built from).
+    pub fn fits_rows(&self, names: &[String]) -> bool {
+        if names.len() != self.row_len as usize {
+            return false;
+        }
+        self.profile == super::Profile::Deep
+            || self
+                .dims
+                .iter()
+                .zip(&self.names)
+                .all(|(&d, n)| names.get(d as usize) == Some(n))
+    }
+
     /// Similarities of row `a` to each of rows `bs` into `out` (as
     /// [`Space::similarity`] gives them), for graph updates.
     pub fn row_similarities(&self, a: usize, bs: &[u32], out: &mut [f32]) {
@@ -122,6 +136,10 @@ mod tests {
             let mut grown = Space::build(profile, &names, &refs[..30]).unwrap();
             grown.extend_rows(&refs[30..], None).unwrap();
             assert_eq!(grown.len(), 40);
+            assert!(grown.fits_rows(&names) && !grown.fits_rows(&names[1..]));
+            let mut renamed = names.clone();
+            renamed[2] = "other".into();
+            assert!(!grown.fits_rows(&renamed));
             // The new rows are what a query of the same values would be.
             let p = grown.point(&rows[35]).unwrap();
             let mut out = [0.0f32; 3];
