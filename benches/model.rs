@@ -19,7 +19,9 @@
 //! default the largest size up to 10 000), t-SNE at 1000 tracks (bar ≤ 5 s)
 //! and at N (`MUSIM_BENCH_TSNE_FULL=0` skips the large one), full builds,
 //! and a query against N tracks (bar ≤ 150 ms on top of analysing the
-//! file); `MUSIM_BENCH_TAIL=0` skips this part.
+//! file); `MUSIM_BENCH_TAIL=0` skips this part. Then, at each size, the
+//! incremental model (musim): a model of 99 % of the tracks built, then
+//! updated with the other 1 % (`MUSIM_BENCH_UPDATE=0` skips it).
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -30,7 +32,7 @@ use musim::features::fingerprint::feature_names;
 use musim::features::timbre::DIMS as TD;
 use musim::library::index::{Entry, Index, Outcome};
 use musim::model::tsne::{tsne, tsne_timed, Phases, TsneParams};
-use musim::model::{graph, kmeans, ModelParams};
+use musim::model::{graph, incremental, kmeans, ModelParams};
 use musim::query::query_point;
 use musim::similarity::{Profile, Space};
 
@@ -205,6 +207,83 @@ fn run_alone(profile: Profile, n: usize) {
     }
 }
 
+/// An index of the tracks `rows`, labelled by group.
+fn index_of(rows: &[Vec<f32>], labels: &[usize]) -> Index {
+    let mut index = Index::empty(Path::new("/bench"));
+    index.header.feature_names = feature_names().to_vec();
+    index.entries = rows
+        .iter()
+        .zip(labels)
+        .enumerate()
+        .map(|(i, (r, l))| Entry {
+            path: format!("/bench/g{l}/{i}.wav").into_bytes(),
+            size: 1,
+            mtime_ns: 1,
+            label: Some(format!("g{l}")),
+            tags: None,
+            outcome: Outcome::Analysed {
+                duration_s: 30.0,
+                values: r.clone(),
+            },
+        })
+        .collect();
+    index
+}
+
+/// The incremental model at `n` tracks (default profile): a model of 99 %
+/// of them built (map included), then updated with the other 1 %.
+fn update_at(n: usize) {
+    let (rows, labels) = fingerprints(n);
+    let all = index_of(&rows, &labels);
+    drop(rows);
+    let mut before = all.clone();
+    before.entries.retain(|e| {
+        let i: usize = String::from_utf8_lossy(&e.path)
+            .rsplit('/')
+            .next()
+            .and_then(|f| f.trim_end_matches(".wav").parse().ok())
+            .unwrap_or(0);
+        i % 100 != 37
+    });
+    let params = ModelParams::default();
+    let no = AtomicBool::new(false);
+    let t = Instant::now();
+    let old = match build(before, &params, &|_| {}, &no) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("model bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    let t_build = secs(t);
+    let input = match musim::app::model_file::input(all, &params) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("model bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    let t = Instant::now();
+    let diff = match incremental::plan(&old, &input, &params) {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("model bench: not updated: {why}");
+            std::process::exit(1);
+        }
+    };
+    match incremental::update(old, input, &diff, &|_| {}, &no) {
+        Ok((_, phases, change)) => println!(
+            "  {n} musim: incremental update, {} tracks added (1 %): {:.2} s ({phases}) · the build of the other 99 % {t_build:.1} s",
+            change.added,
+            secs(t)
+        ),
+        Err(e) => {
+            eprintln!("model bench: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 fn main() {
     if let Ok(one) = std::env::var("MUSIM_BENCH_ONE") {
         let parsed = one
@@ -229,6 +308,11 @@ fn main() {
     for &n in &sizes {
         for &p in &profiles {
             run_alone(p, n);
+        }
+    }
+    if std::env::var("MUSIM_BENCH_UPDATE").as_deref() != Ok("0") {
+        for &n in &sizes {
+            update_at(n);
         }
     }
     if std::env::var("MUSIM_BENCH_TAIL").as_deref() == Ok("0") {
@@ -272,24 +356,7 @@ fn main() {
     }
 
     // Query: a built model (map skipped: it does not affect query cost).
-    let mut index = Index::empty(Path::new("/bench"));
-    index.header.feature_names = names.to_vec();
-    index.entries = rows
-        .iter()
-        .zip(&labels)
-        .enumerate()
-        .map(|(i, (r, l))| Entry {
-            path: format!("/bench/g{l}/{i}.wav").into_bytes(),
-            size: 1,
-            mtime_ns: 1,
-            label: Some(format!("g{l}")),
-            tags: None,
-            outcome: Outcome::Analysed {
-                duration_s: 30.0,
-                values: r.clone(),
-            },
-        })
-        .collect();
+    let index = index_of(&rows, &labels);
     let params = ModelParams {
         tsne_iterations: 0,
         ..ModelParams::default()
