@@ -34,10 +34,11 @@ struct Cli {
     /// Analyse every track whole (slower on long tracks).
     #[arg(long, global = true)]
     whole: bool,
-    /// Similarity profile: musim (default: richer descriptors, timbre
-    /// model, mutual proximity), seed (librosa fingerprint, cosine), deep
-    /// (musicnn embedding, cosine) or fused (musim + deep). Kept with the
-    /// model when not given.
+    /// Similarity profile: fused (default: musim + the musicnn embedding;
+    /// computes the embeddings), musim (richer descriptors, timbre model,
+    /// mutual proximity; the default without the `embeddings` feature),
+    /// seed (librosa fingerprint, cosine) or deep (musicnn embedding,
+    /// cosine). Kept with the model when not given.
     #[arg(long, global = true, value_name = "PROFILE")]
     similarity: Option<musim::similarity::Profile>,
     /// Where genre labels come from: auto (default: folders in the GTZAN
@@ -56,8 +57,9 @@ struct Cli {
 enum Command {
     /// Analyse the library incrementally (only new and changed files).
     Index {
-        /// Also compute the deep (musicnn) embeddings the `deep` and
-        /// `fused` profiles use (about 1 s per 30-s window per core).
+        /// Compute the deep (musicnn) embeddings the `deep` and `fused`
+        /// profiles use even when the profile does not need them (the
+        /// default profile, fused, computes them anyway).
         #[arg(long)]
         deep: bool,
         /// Remove the tracks whose files are gone even when that is every
@@ -578,7 +580,7 @@ fn report(
     let index = session.load()?;
     let mut ctx = musim::report::Context::of_index(&index);
     if !compare.is_empty() {
-        let mut profiles = vec![m.params.similarity];
+        let mut profiles = vec![m.profile()];
         for p in compare {
             if !profiles.contains(p) {
                 profiles.push(*p);

@@ -596,7 +596,11 @@ fn model_path_setup(env: &Env) -> (std::path::PathBuf, Vec<String>) {
     for f in ["t00.wav", "t01.wav"] {
         std::fs::write(lib.join(f), b"x").unwrap();
     }
+    // The files are fakes: the default profile's embedding pass would
+    // report each on stderr before the model path's error.
     let args = vec![
+        "--similarity".to_string(),
+        "musim".to_string(),
         "path".to_string(),
         lib.join("t00.wav").to_str().unwrap().to_string(),
         lib.join("t01.wav").to_str().unwrap().to_string(),

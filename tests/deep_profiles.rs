@@ -49,11 +49,12 @@ fn embeddings_are_computed_once_and_follow_the_files() {
     let idx = env.path("lib.idx");
     let base = ["--library", s(&lib), "--index", s(&idx)];
 
-    // Without --deep (and with the default profile) nothing is embedded.
-    ok(&env.run(&[&base[..], &["index"]].concat()));
+    // In a profile without the embedding, nothing is embedded.
+    ok(&env.run(&[&base[..], &["--similarity", "musim", "index"]].concat()));
     assert_eq!(embedded(&idx), 0);
 
-    let r = env.run(&[&base[..], &["index", "--deep"]].concat());
+    // With the default profile (fused), `index` embeds by itself.
+    let r = env.run(&[&base[..], &["index"]].concat());
     ok(&r);
     assert!(
         r.stderr
@@ -85,7 +86,7 @@ fn embeddings_are_computed_once_and_follow_the_files() {
 
     // A changed file loses its embedding and gets a new one.
     wav(&lib.join("low/low0.wav"), 180.0, 5.0);
-    ok(&env.run(&[&base[..], &["index"]].concat()));
+    ok(&env.run(&[&base[..], &["--similarity", "seed", "index"]].concat()));
     assert_eq!(embedded(&idx), 11);
     let r = env.run(&[&base[..], &["index", "--deep"]].concat());
     ok(&r);
@@ -95,6 +96,66 @@ fn embeddings_are_computed_once_and_follow_the_files() {
         "{}",
         r.stderr
     );
+}
+
+/// `fused` (the default) on an index in which no track has an embedding
+/// is built as `musim`, and the model's description says so in one line.
+#[test]
+fn fused_without_any_embedding_is_musim_and_says_so() {
+    use musim::app::model_file::build;
+    use musim::model::ModelParams;
+    use musim::similarity::Profile;
+    let env = Env::new();
+    let lib = library(&env);
+    let idx = env.path("lib.idx");
+    ok(&env.run(&[
+        "--library",
+        s(&lib),
+        "--index",
+        s(&idx),
+        "--similarity",
+        "musim",
+        "index",
+    ]));
+    assert_eq!(embedded(&idx), 0);
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let model = |similarity| {
+        let index = Index::load(&idx).unwrap().unwrap();
+        let params = ModelParams {
+            similarity,
+            tsne_iterations: 100,
+            ..ModelParams::default()
+        };
+        build(index, &params, &|_| {}, &cancel).unwrap()
+    };
+    let fused = model(Profile::default());
+    assert_eq!(Profile::default(), Profile::Fused);
+    assert!(fused.fell_back());
+    assert_eq!(fused.profile(), Profile::Musim);
+    let musim = model(Profile::Musim);
+    assert!(!musim.fell_back());
+    assert_eq!(fused.len(), 12);
+    assert_eq!(fused.graph, musim.graph);
+    let text = musim::model::describe::describe(&fused);
+    let notes: Vec<&str> = text.lines().filter(|l| l.contains("note:")).collect();
+    assert_eq!(notes.len(), 1, "{text}");
+    assert!(
+        notes[0].contains("similarity fused needs deep embeddings")
+            && notes[0].contains("musim-tui index --deep"),
+        "{text}"
+    );
+    assert!(
+        text.starts_with("model: 12 tracks,")
+            && text.lines().next().unwrap().contains("similarity musim"),
+        "{text}"
+    );
+    // The deep profile itself has nothing to fall back on.
+    let index = Index::load(&idx).unwrap().unwrap();
+    let deep = ModelParams {
+        similarity: Profile::Deep,
+        ..ModelParams::default()
+    };
+    assert!(build(index, &deep, &|_| {}, &cancel).is_err());
 }
 
 #[test]

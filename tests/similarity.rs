@@ -78,13 +78,24 @@ fn awkward_signals_are_regularised_never_nan() {
     // dimension "dead") must still give finite similarities.
     let flat = vec![0.25f32; 1506];
     let embeddings: Vec<&[f32]> = rows.iter().map(|_| flat.as_slice()).collect();
+    // Without embeddings, `deep` cannot be built and `fused` is its
+    // hand-crafted part alone: exactly `musim`.
+    assert!(matches!(
+        Space::build(Profile::Deep, feature_names(), &refs),
+        Err(musim::similarity::SpaceError::NoEmbeddings(
+            Profile::Deep,
+            _
+        ))
+    ));
+    let fell_back = Space::build(Profile::Fused, feature_names(), &refs).unwrap();
+    assert_eq!(fell_back.profile, Profile::Musim);
+    assert_eq!(
+        fell_back.knn_graph(3),
+        Space::build(Profile::Musim, feature_names(), &refs)
+            .unwrap()
+            .knn_graph(3)
+    );
     for profile in Profile::ALL {
-        if profile.needs_embeddings() {
-            assert!(matches!(
-                Space::build(profile, feature_names(), &refs),
-                Err(musim::similarity::SpaceError::NoEmbeddings(..))
-            ));
-        }
         let space = Space::build_with(profile, feature_names(), &refs, Some(&embeddings)).unwrap();
         let g = space.knn_graph(3);
         for ns in &g {

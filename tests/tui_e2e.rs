@@ -48,6 +48,7 @@ fn explorer_in_a_pseudo_terminal() {
     // The status bar is drawn last: waiting for it avoids a half-drawn capture.
     let s = t.wait_for("8 tracks", 30);
     assert!(s.contains("colour: genre"), "{s}");
+    refined(&t);
     assert!(s.contains("clusters (2)"), "{s}");
 
     // Browse: focus clusters, open one, move down.
@@ -86,6 +87,16 @@ fn explorer_in_a_pseudo_terminal() {
     );
 }
 
+/// With the default profile (`fused`) the explorer first shows the fast
+/// features' map, then swaps in the model with the deep embeddings: wait
+/// for that swap, as the keys that follow (Esc cancels a running job, `t`
+/// while one runs is ignored) assume an idle explorer.
+fn refined(t: &Tmux) {
+    if cfg!(feature = "embeddings") {
+        t.wait_for("model rebuilt", 240);
+    }
+}
+
 /// The screen once it stops changing for a moment (a capture can catch a
 /// frame half drawn).
 fn settled(t: &Tmux) -> String {
@@ -120,6 +131,7 @@ fn explorer_at_80x24_on_the_demo_library() {
     let t = Tmux::start("small", 80, 24, &shell);
     t.wait_for("clusters (10)", 240);
     t.wait_for("80 tracks", 30);
+    refined(&t);
     // Ten clusters do not fit: the pane says how many are hidden.
     let s = settled(&t);
     assert!(s.contains("more ╯"), "{s}");

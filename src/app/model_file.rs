@@ -16,7 +16,7 @@ use std::sync::atomic::AtomicBool;
 use crate::library::index::{Index, Outcome};
 use crate::model::incremental::{Change, Rebuild};
 use crate::model::{Input, Model, ModelError, ModelParams, Stage, Track};
-use crate::similarity::SpaceError;
+use crate::similarity::{Profile, SpaceError};
 use crate::store::atomic::write_atomic;
 use crate::store::framed::FrameError;
 use crate::store::paths::show;
@@ -334,7 +334,11 @@ fn input_keyed(index: Index, params: &ModelParams, key: u64) -> Result<Input, Mo
     let dims = header.feature_names.len();
     let mut tracks = Vec::new();
     let mut rows: Vec<Vec<f32>> = Vec::new();
-    let needs_deep = params.similarity.needs_embeddings();
+    // `fused` on an index without a single embedding is its hand-crafted
+    // part alone: `musim` (the model says so, see `Model::fell_back`).
+    let needs_deep = params.similarity.needs_embeddings()
+        && (params.similarity != Profile::Fused
+            || entries.iter().any(|e| deep.embedding(e).is_some()));
     let mut embeddings: Vec<Vec<f32>> = Vec::new();
     let mut without_embedding = 0usize;
     for e in entries {

@@ -26,9 +26,12 @@ pub fn describe(model: &Model) -> String {
         "model: {} tracks, {} clusters ({how}), similarity {} ({})",
         model.len(),
         model.clusters.len(),
-        model.params.similarity,
-        model.params.similarity.describe()
+        model.profile(),
+        model.profile().describe()
     );
+    if model.fell_back() {
+        let _ = writeln!(o, "{}", fallback_note(model));
+    }
     for (i, c) in model.clusters.iter().enumerate() {
         let _ = writeln!(
             o,
@@ -43,4 +46,15 @@ pub fn describe(model: &Model) -> String {
         }
     }
     o
+}
+
+/// The one-line note of a model built as `musim` because no track had the
+/// deep embedding its `fused` profile needs.
+pub fn fallback_note(model: &Model) -> String {
+    format!(
+        "  note: similarity {} needs deep embeddings and no track has one, so this model is {}'s; \
+         `musim-tui index --deep` computes them",
+        model.params.similarity,
+        model.profile()
+    )
 }

@@ -477,6 +477,19 @@ impl Model {
         self.tracks.len()
     }
 
+    /// The similarity profile the model compares tracks in: the one asked
+    /// for, except `fused` on an index without any deep embedding, which
+    /// is built as `musim` (see [`Model::fell_back`]).
+    pub fn profile(&self) -> Profile {
+        self.space.profile
+    }
+
+    /// True when `fused` was asked for but no track had a deep embedding,
+    /// so the model is `musim`'s.
+    pub fn fell_back(&self) -> bool {
+        self.space.profile != self.params.similarity
+    }
+
     /// True when the model has no tracks (never the case for a built model).
     pub fn is_empty(&self) -> bool {
         self.tracks.is_empty()

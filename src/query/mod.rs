@@ -406,11 +406,7 @@ type Near = (Neighbour, Vec<u32>);
 /// tracks every pair is compared here as in the graph) and the graph
 /// holds `k` distinct tracks. Copies are the graph's only: beyond its
 /// `neighbours` entries they are not looked for. `None`: compare all.
-fn graph_neighbours<R: Rows>(
-    rows: &R,
-    i: usize,
-    k: usize,
-) -> Result<Option<Vec<Near>>, R::Error> {
+fn graph_neighbours<R: Rows>(rows: &R, i: usize, k: usize) -> Result<Option<Vec<Near>>, R::Error> {
     if rows.len() < rows.exact_below() || i >= rows.len() {
         return Ok(None);
     }

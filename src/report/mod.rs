@@ -334,7 +334,7 @@ pub fn compute(model: &Model, ctx: &Context, opts: &Options) -> Report {
             p.perplexity.min((n - 1) as f64 / 3.0).max(1.0)
         },
         tsne_iterations: p.tsne_iterations,
-        distance: match model.params.similarity {
+        distance: match model.profile() {
             crate::similarity::Profile::Seed => "seed: cosine on z-scored fingerprints".to_string(),
             crate::similarity::Profile::Musim => {
                 "musim: 1 − mutual-proximity fusion of L1 on z-scored descriptors and timbre KL"

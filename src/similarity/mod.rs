@@ -4,14 +4,14 @@
 //!
 //! * `seed` — the original design: the librosa-parity fingerprint, z-scored,
 //!   cosine similarity.
-//! * `musim` (default) — the fingerprint plus MFCC delta spread and rhythm
+//! * `musim` (the default of builds without the `embeddings` feature) — the fingerprint plus MFCC delta spread and rhythm
 //!   descriptors, z-scored, compared by L1 distance; a timbre Gaussian per
 //!   track compared by symmetrised KL divergence; both made comparable and
 //!   hub-free by mutual proximity and fused 50/50. Similarity = 1 − the
 //!   fused distance, in 0..1.
 //! * `deep` — the musicnn embedding (feature `embeddings`), constant
 //!   dimensions dropped, z-scored, cosine similarity.
-//! * `fused` — `musim` and the embedding's cosine distance, all three made
+//! * `fused` (the default) — `musim` and the embedding's cosine distance, all three made
 //!   comparable by mutual proximity and fused ([`FUSED_DEEP_WEIGHT`]).
 
 pub mod deep;
@@ -47,12 +47,16 @@ use proximity::Spread;
 pub enum Profile {
     /// The original design: librosa-parity fingerprint, cosine.
     Seed,
-    /// Richer descriptors, timbre Gaussian, mutual proximity.
-    #[default]
+    /// Richer descriptors, timbre Gaussian, mutual proximity (the default
+    /// of builds without the `embeddings` feature).
+    #[cfg_attr(not(feature = "embeddings"), default)]
     Musim,
     /// The deep (musicnn) embedding, cosine.
     Deep,
-    /// `musim` fused with the deep embedding through mutual proximity.
+    /// `musim` fused with the deep embedding through mutual proximity: the
+    /// default, the best profile on three disjoint real corpora at about
+    /// 0.3 s of CPU a track (docs/PERFORMANCE.md).
+    #[cfg_attr(feature = "embeddings", default)]
     Fused,
 }
 
@@ -373,6 +377,12 @@ impl Space {
         embeddings: Option<&[&[f32]]>,
         sample: usize,
     ) -> Result<Space, SpaceError> {
+        // Without any embedding, `fused` keeps its hand-crafted part: its
+        // descriptor and timbre proximities weighted 50/50, i.e. `musim`.
+        let profile = match (profile, embeddings) {
+            (Profile::Fused, None) => Profile::Musim,
+            _ => profile,
+        };
         if let Some(bad) = rows.iter().find(|r| r.len() != names.len()) {
             return Err(SpaceError::Dimensions {
                 want: names.len(),
