@@ -96,6 +96,11 @@ enum Command {
         /// Output file (default: stdout).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Where `predicted_genre` comes from: the profile's neighbours
+        /// (`profile`), or a metric learned from the labels (`learned`;
+        /// opt-in, it did not help on music it was not tuned on).
+        #[arg(long, value_enum, default_value = "profile")]
+        metric: ExportMetric,
     },
     /// Index the library and build its model: clusters, map, similarity graph.
     Train {
@@ -208,6 +213,15 @@ enum ExportFormat {
     Json,
 }
 
+/// Where `export`'s predicted genres come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportMetric {
+    /// The profile's neighbour vote.
+    Profile,
+    /// The metric learned from the labels.
+    Learned,
+}
+
 fn main() -> ExitCode {
     // The indexer contains a panic in one file's analysis and reports it in
     // the summary; the default hook would also print a (possibly enormous)
@@ -266,12 +280,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let open_for_reading =
         |library, index| Session::open_for_reading(library, index).map(with_windows);
     match cli.command {
-        Some(Command::Export { format, output }) => {
+        Some(Command::Export {
+            format,
+            output,
+            metric,
+        }) => {
             let format = match format {
                 ExportFormat::Csv => Format::Csv,
                 ExportFormat::Json => Format::Json,
             };
-            open_for_reading(library, index)?.export(format, output.as_deref())?;
+            open_for_reading(library, index)?.export_with(
+                format,
+                output.as_deref(),
+                metric == ExportMetric::Learned,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo { out, force }) => demo(out, force),

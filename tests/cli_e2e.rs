@@ -107,6 +107,27 @@ fn index_then_export_a_labelled_library() {
         .ends_with("blues/a440.wav"));
     assert_eq!(tracks[0]["values"].as_array().unwrap().len(), dims());
 
+    // Predicted genres from the learned metric (opt-in; what it predicts
+    // is checked in tests/report.rs): accepted, the same tracks.
+    let r = env.run(
+        &[
+            &["export", "--format", "json", "--metric", "learned"],
+            &base[..],
+        ]
+        .concat(),
+    );
+    ok(&r);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["tracks"].as_array().unwrap().len(), 3);
+    let r = env.run(
+        &[
+            &["export", "--format", "json", "--metric", "lda"],
+            &base[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+
     // Change one file, remove another: only the changed one is analysed.
     wav(&lib.join("blues/a440.wav"), 660.0, 2.5);
     std::fs::remove_file(lib.join("rock/noise.wav")).unwrap();

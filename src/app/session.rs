@@ -417,16 +417,35 @@ impl Session {
 
     /// Export the index to `output` (atomically) or to stdout.
     pub fn export(&self, format: Format, output: Option<&Path>) -> Result<(), SessionError> {
+        self.export_with(format, output, false)
+    }
+
+    /// [`Session::export`], the predicted genres from the metric learned
+    /// from the labels when `learned` (`export --metric learned`; see
+    /// [`crate::report::learned::predict`]).
+    pub fn export_with(
+        &self,
+        format: Format,
+        output: Option<&Path>,
+        learned: bool,
+    ) -> Result<(), SessionError> {
         let stamp = IndexStamp::of(&self.index_path);
         let index = self.load()?;
         // Predicted genres come from the model (the stored one when it is
         // current, else built, quietly); without one, the columns are empty.
         let cancel = AtomicBool::new(false);
+        let of = |model: &crate::model::Model| {
+            if learned {
+                learned_predictions(model)
+            } else {
+                export::predictions(model)
+            }
+        };
         let predicted = match self.current_model(None) {
-            Some(model) => export::predictions(&model),
+            Some(model) => of(&model),
             None => self
                 .model_of(index.clone(), stamp, None, &|_| {}, &cancel)
-                .map(|e| export::predictions(&e.model))
+                .map(|e| of(&e.model))
                 .unwrap_or_default(),
         };
         match output {
@@ -511,4 +530,21 @@ fn analyze_embedding_ahead(
         });
     }
     Ok(analysis)
+}
+
+/// The learned metric's predictions by path; none (empty columns) when no
+/// metric can be learned, said on stderr.
+fn learned_predictions(model: &crate::model::Model) -> export::Predictions {
+    match crate::report::learned::predict(model) {
+        Ok(p) => model
+            .tracks
+            .iter()
+            .zip(p)
+            .filter_map(|(t, g)| g.map(|g| (t.path.clone(), g)))
+            .collect(),
+        Err(why) => {
+            eprintln!("no learned metric: {}", crate::store::text::safe(&why));
+            export::Predictions::new()
+        }
+    }
 }
