@@ -85,17 +85,22 @@ fn keys(model: &Model) -> Vec<Option<(usize, String)>> {
         .collect()
 }
 
+/// The fold of each track from its group name ([`group_folds`]), and the
+/// number of distinct groups.
+fn folds_of<S: AsRef<str> + Ord>(names: &[S]) -> (Vec<usize>, usize) {
+    let mut sorted: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let group: Vec<usize> = names
+        .iter()
+        .map(|k| sorted.binary_search(&k.as_ref()).unwrap_or(0))
+        .collect();
+    (group_folds(&group, MAX_FOLDS), sorted.len())
+}
+
 /// The section for `model`: `Err` with the reason when it cannot be scored.
 pub fn score(model: &Model) -> Result<LearnedMetric, String> {
-    let genre_of: Vec<Option<usize>> = model
-        .tracks
-        .iter()
-        .map(|t| {
-            t.label
-                .as_deref()
-                .and_then(|l| model.genres.iter().position(|g| g == l))
-        })
-        .collect();
+    let genre_of = super::genre_ids(model);
     let keys = keys(model);
     let mut rows: Vec<usize> = (0..model.len())
         .filter(|&i| genre_of[i].is_some() && keys[i].is_some())
@@ -146,14 +151,7 @@ pub fn score(model: &Model) -> Result<LearnedMetric, String> {
         .iter()
         .filter_map(|&i| keys[i].as_ref().map(|k| k.1.as_str()))
         .collect();
-    let mut sorted = names.clone();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let group: Vec<usize> = names
-        .iter()
-        .map(|n| sorted.binary_search(n).unwrap_or(0))
-        .collect();
-    let folds = group_folds(&group, MAX_FOLDS);
+    let (folds, groups) = folds_of(&names);
     let n = rows.len();
     let plain = super::labelled_distances(&model.space, &rows);
     let (_, p) = grouped_knn(n, &truth, &folds, K, &plain);
@@ -198,7 +196,7 @@ pub fn score(model: &Model) -> Result<LearnedMetric, String> {
         by_album: count(1),
         by_folder: count(2),
         evaluated: n,
-        groups: sorted.len(),
+        groups,
         folds: folds.iter().max().map_or(0, |m| m + 1),
         genres_left_out: left_out,
         shrinkage: SHRINKAGE,
@@ -220,21 +218,9 @@ pub fn score(model: &Model) -> Result<LearnedMetric, String> {
 /// the profile's vote on music it was not tuned on (docs/PERFORMANCE.md).
 pub fn predict(model: &Model) -> Result<Vec<Option<(String, f64)>>, String> {
     let n = model.len();
-    let labelled: Vec<usize> = (0..n)
-        .filter(|&i| {
-            model.tracks[i]
-                .label
-                .as_deref()
-                .is_some_and(|l| model.genres.iter().any(|g| g == l))
-        })
-        .collect();
-    let truth: Vec<usize> = labelled
-        .iter()
-        .filter_map(|&i| {
-            let l = model.tracks[i].label.as_deref()?;
-            model.genres.iter().position(|g| g == l)
-        })
-        .collect();
+    let genre_of = super::genre_ids(model);
+    let labelled: Vec<usize> = (0..n).filter(|&i| genre_of[i].is_some()).collect();
+    let truth: Vec<usize> = labelled.iter().filter_map(|&i| genre_of[i]).collect();
     let keys = keys(model);
     let names: Vec<String> = labelled
         .iter()
@@ -243,14 +229,7 @@ pub fn predict(model: &Model) -> Result<Vec<Option<(String, f64)>>, String> {
             None => format!("t:{}", model.tracks[i].path_text()),
         })
         .collect();
-    let mut sorted = names.clone();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let group: Vec<usize> = names
-        .iter()
-        .map(|k| sorted.binary_search(k).unwrap_or(0))
-        .collect();
-    let folds = group_folds(&group, MAX_FOLDS);
+    let (folds, _) = folds_of(&names);
     let vectors: Vec<&[f32]> = labelled
         .iter()
         .map(|&i| model.space.z[i].as_slice())
