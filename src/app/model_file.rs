@@ -23,14 +23,23 @@ use crate::store::paths::show;
 use crate::store::regular::{kind_at, FileKind, ReadError};
 use crate::store::sections::{OpenError, Sections};
 
+mod half;
 mod layout;
 mod rows;
 
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"MUSIMMDL";
 /// Version of the model layout; bump when [`Model`] changes shape.
-/// (7: sections checksummed per block, tracks readable one at a time.)
+/// (7: sections checksummed per block, tracks readable one at a time,
+/// z rows, timbre Gaussians, tag scores and similarities at half
+/// precision.)
 pub const FORMAT_VERSION: u32 = 7;
+
+/// A space as the model file keeps it (z rows and timbre Gaussians at half
+/// precision; for studies of what that costs).
+pub fn stored_space(space: &crate::similarity::Space) -> crate::similarity::Space {
+    half::rounded_space(space)
+}
 
 /// Where the model of the index at `index_path` lives.
 pub fn model_path(index_path: &Path) -> PathBuf {
@@ -210,6 +219,14 @@ impl ModelFile {
             (name.trim_end_matches('\0').to_string(), len)
         });
         (self.sections.len(), names.collect())
+    }
+
+    /// Where the section named `name` ("z", "graph", …) lies in the file
+    /// (for tools that inspect a model file, and tests of damage).
+    pub fn section_range(&self, name: &str) -> Option<std::ops::Range<u64>> {
+        let mut tag = [0u8; 8];
+        tag.get_mut(..name.len())?.copy_from_slice(name.as_bytes());
+        self.sections.range(&tag)
     }
 
     /// The whole model.
@@ -400,7 +417,8 @@ pub fn build(
     progress: &(dyn Fn(Stage) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Model, ModelError> {
-    crate::model::build(input(index, params)?, params, progress, cancel)
+    let model = crate::model::build(input(index, params)?, params, progress, cancel)?;
+    Ok(half::rounded(model))
 }
 
 /// The parameters a model is built with: `params` when given, else the
@@ -564,6 +582,8 @@ pub fn ensure_stamped(
                         let (model, mut timings, change) =
                             crate::model::incremental::update(old, input, &diff, progress, cancel)?;
                         let started = std::time::Instant::now();
+                        // The model in hand as the file keeps it (see [`half`]).
+                        let model = half::rounded(model);
                         let save_error = save(&model, stamp, &path).err().map(|e| e.to_string());
                         timings.push("save", started.elapsed().as_secs_f64());
                         return Ok(Ensured {
@@ -612,6 +632,8 @@ fn rebuild(
 ) -> Result<Ensured, EnsureError> {
     let (model, mut timings) = crate::model::build_timed(input, params, progress, cancel)?;
     let started = std::time::Instant::now();
+    // The model in hand as the file keeps it (see [`half`]).
+    let model = half::rounded(model);
     let save_error = save(&model, stamp, path).err().map(|e| e.to_string());
     timings.push("save", started.elapsed().as_secs_f64());
     Ok(Ensured {

@@ -251,6 +251,12 @@ impl Sections {
         self.bytes.is_empty()
     }
 
+    /// Where section `tag`'s bytes lie in the file.
+    pub fn range(&self, tag: &Tag) -> Option<std::ops::Range<u64>> {
+        let e = self.table.iter().find(|e| &e.tag == tag)?;
+        Some(e.offset..e.offset + e.len)
+    }
+
     /// Each section's tag and length, in file order.
     pub fn sizes(&self) -> Vec<(Tag, u64)> {
         self.table.iter().map(|e| (e.tag, e.len)).collect()

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::IndexStamp;
+use super::{half, IndexStamp};
 use crate::analysis::Windows;
 use crate::model::{Cluster, KChoice, Model, ModelParams, Track};
 use crate::similarity::proximity::Spread;
@@ -57,6 +57,10 @@ pub struct Meta {
     /// Number and length of the rows of `z`, of the timbre Gaussians, of
     /// the unit embeddings.
     pub(super) z_rows: (u64, u32),
+    /// The power-of-two scale of each column of `z` and of the timbre
+    /// Gaussians, stored at half precision ([`super::half`]).
+    pub(super) z_scales: Vec<f32>,
+    timbre_scales: Vec<f32>,
     timbre_rows: (u64, u32),
     deep_rows: (u64, u32),
 }
@@ -83,6 +87,8 @@ pub fn write(model: &Model, stamp: Option<IndexStamp>, w: &mut dyn Write) -> io:
         tracks: model.len() as u64,
         space: space.head(),
         z_rows: shape(&space.z)?,
+        z_scales: half::scales(&space.z, shape(&space.z)?.1 as usize),
+        timbre_scales: half::scales(space.timbre(), shape(space.timbre())?.1 as usize),
         timbre_rows: shape(space.timbre())?,
         deep_rows: shape(space.deep_rows().map_or(&[], |(u, _)| u))?,
     };
@@ -91,6 +97,7 @@ pub fn write(model: &Model, stamp: Option<IndexStamp>, w: &mut dyn Write) -> io:
         *META,
         &postcard::to_allocvec(&meta).map_err(io::Error::other)?,
     )?;
+    let meta = &meta;
     let mut heads = Vec::new();
     let mut head_offsets = vec![0u64];
     for t in &model.tracks {
@@ -122,7 +129,7 @@ pub fn write(model: &Model, stamp: Option<IndexStamp>, w: &mut dyn Write) -> io:
     out.section(*TAG_OFFSETS, &u32s(offsets))?;
     out.section(
         *TAG_SCORES,
-        &f32s(model.tracks.iter().flat_map(|t| t.tags.iter().copied())),
+        &half::write(model.tracks.iter().flat_map(|t| t.tags.iter().copied())),
     )?;
     out.section(*ASSIGNMENT, &u32s(model.assignment.iter().copied()))?;
     out.section(*MAP, &f32s(model.map.iter().flatten().copied()))?;
@@ -133,21 +140,25 @@ pub fn write(model: &Model, stamp: Option<IndexStamp>, w: &mut dyn Write) -> io:
         offset
     }));
     out.section(*GRAPH_OFFSETS, &u32s(offsets))?;
-    let mut graph = Vec::with_capacity(model.graph.len() * model.params.neighbours * 8);
+    let mut graph = Vec::with_capacity(model.graph.len() * model.params.neighbours * EDGE);
     for n in model.graph.iter().flatten() {
         graph.extend_from_slice(&n.index.to_le_bytes());
-        graph.extend_from_slice(&n.similarity.to_le_bytes());
+        graph.extend_from_slice(&half::write(std::iter::once(n.similarity)));
     }
     out.section(*GRAPH, &graph)?;
     drop(graph);
-    out.section(*Z, &f32s(space.z.iter().flatten().copied()))?;
-    out.section(*TIMBRE, &f32s(space.timbre().iter().flatten().copied()))?;
+    out.section(*Z, &half::write_rows(&space.z, &meta.z_scales))?;
+    out.section(
+        *TIMBRE,
+        &half::write_rows(space.timbre(), &meta.timbre_scales),
+    )?;
     out.section(
         *SPREADS,
-        &f64s(
+        &f32s(
             space
                 .stored_spreads()
-                .flat_map(|(v, t)| [v.mean, v.sd, t.mean, t.sd]),
+                .flat_map(|(v, t)| [v.mean, v.sd, t.mean, t.sd])
+                .map(|v| v as f32),
         ),
     )?;
     let (unit, spread) = space.deep_rows().unwrap_or((&[], &[]));
@@ -178,7 +189,7 @@ pub fn meta(s: &Sections) -> Result<Meta, FrameError> {
 pub fn read(s: &Sections, meta: Meta) -> Result<Model, FrameError> {
     let n = usize::try_from(meta.tracks).map_err(|_| corrupt("track count".into()))?;
     let tag_offsets = read_u32s(s.get(TAG_OFFSETS)?);
-    let scores = read_f32s(s.get(TAG_SCORES)?);
+    let scores = half::read(s.get(TAG_SCORES)?);
     let (heads, head_offsets) = (s.get(TRACKS)?, read_u64s(s.get(TRACK_OFFSETS)?));
     let (paths, path_offsets) = (s.get(PATHS)?, read_u64s(s.get(PATH_OFFSETS)?));
     if tag_offsets.len() != n + 1 || head_offsets.len() != n + 1 || path_offsets.len() != n + 1 {
@@ -212,14 +223,7 @@ pub fn read(s: &Sections, meta: Meta) -> Result<Model, FrameError> {
         .collect();
     let pagerank = read_f64s(s.get(PAGERANK)?);
     let graph_offsets = read_u32s(s.get(GRAPH_OFFSETS)?);
-    let edges: Vec<Neighbour> = s
-        .get(GRAPH)?
-        .chunks_exact(8)
-        .map(|c| Neighbour {
-            index: u32::from_le_bytes([c[0], c[1], c[2], c[3]]),
-            similarity: f32::from_le_bytes([c[4], c[5], c[6], c[7]]),
-        })
-        .collect();
+    let edges: Vec<Neighbour> = s.get(GRAPH)?.chunks_exact(EDGE).map(edge).collect();
     let graph = graph_offsets
         .windows(2)
         .map(|w| {
@@ -229,19 +233,14 @@ pub fn read(s: &Sections, meta: Meta) -> Result<Model, FrameError> {
                 .ok_or_else(|| corrupt("graph out of bounds".into()))
         })
         .collect::<Result<Vec<_>, FrameError>>()?;
-    let spreads: Vec<(Spread, Spread)> = read_f64s(s.get(SPREADS)?)
+    let spreads: Vec<(Spread, Spread)> = read_f32s(s.get(SPREADS)?)
         .chunks_exact(4)
         .map(|c| {
-            (
-                Spread {
-                    mean: c[0],
-                    sd: c[1],
-                },
-                Spread {
-                    mean: c[2],
-                    sd: c[3],
-                },
-            )
+            let spread = |mean: f32, sd: f32| Spread {
+                mean: f64::from(mean),
+                sd: f64::from(sd),
+            };
+            (spread(c[0], c[1]), spread(c[2], c[3]))
         })
         .collect();
     let deep_spreads: Vec<Spread> = read_f64s(s.get(DEEP_SPREADS)?)
@@ -251,8 +250,8 @@ pub fn read(s: &Sections, meta: Meta) -> Result<Model, FrameError> {
             sd: c[1],
         })
         .collect();
-    let z = rows(&read_f32s(s.get(Z)?), meta.z_rows, n)?;
-    let timbre = rows(&read_f32s(s.get(TIMBRE)?), meta.timbre_rows, n)?;
+    let z = half_rows(s.get(Z)?, meta.z_rows, &meta.z_scales, n)?;
+    let timbre = half_rows(s.get(TIMBRE)?, meta.timbre_rows, &meta.timbre_scales, n)?;
     let deep = match (meta.space.has_deep(), meta.deep_rows) {
         (true, shape) => Some((rows(&read_f32s(s.get(DEEP)?), shape, n)?, deep_spreads)),
         (false, _) => None,
@@ -322,6 +321,42 @@ pub(super) fn track(head: &[u8], path: Vec<u8>, tags: Vec<f32>) -> Result<Track,
 
 fn corrupt(what: String) -> FrameError {
     FrameError::Corrupt(what)
+}
+
+/// f16 `bytes` cut into `count` rows of `len`, columns scaled by
+/// `scales` (see [`rows`]).
+fn half_rows(
+    bytes: &[u8],
+    (count, len): (u64, u32),
+    scales: &[f32],
+    n: usize,
+) -> Result<Vec<Vec<f32>>, FrameError> {
+    let count_n = usize::try_from(count).unwrap_or(usize::MAX);
+    let size = count_n
+        .checked_mul(len as usize)
+        .and_then(|v| v.checked_mul(2));
+    if (count_n != 0 && count_n != n) || size != Some(bytes.len()) || scales.len() != len as usize {
+        return Err(corrupt("array size mismatch".into()));
+    }
+    if len == 0 {
+        return Ok(vec![Vec::new(); count_n]);
+    }
+    Ok(bytes
+        .chunks_exact(2 * len as usize)
+        .map(|r| half::read_row(r, scales))
+        .collect())
+}
+
+/// Bytes of one graph edge: the neighbour's row (u32) and the similarity
+/// (f16).
+pub(super) const EDGE: usize = 6;
+
+/// The edge of `EDGE` bytes `c`.
+pub(super) fn edge(c: &[u8]) -> Neighbour {
+    Neighbour {
+        index: u32::from_le_bytes([c[0], c[1], c[2], c[3]]),
+        similarity: half::read(&c[4..6]).first().copied().unwrap_or(0.0),
+    }
 }
 
 /// `flat` cut into `count` rows of `len`, `count` being 0 or the number

@@ -6,8 +6,8 @@
 use std::borrow::Cow;
 
 use super::layout::{self, ASSIGNMENT, GRAPH, GRAPH_OFFSETS, MAP, PATHS, PATH_OFFSETS};
-use super::layout::{TAG_OFFSETS, TAG_SCORES, TRACKS, TRACK_OFFSETS, Z};
-use super::{frame_error, ModelFile, Stale};
+use super::layout::{EDGE, TAG_OFFSETS, TAG_SCORES, TRACKS, TRACK_OFFSETS, Z};
+use super::{frame_error, half, ModelFile, Stale};
 use crate::model::graph::Neighbour;
 use crate::model::{Cluster, Track};
 use crate::query::Rows;
@@ -73,28 +73,25 @@ impl ModelFile {
         let (a, b) = self.span(&s(PATH_OFFSETS)?, i, 8)?;
         let path = s(PATHS)?.read(a..b)?.to_vec();
         let (a, b) = self.span(&s(TAG_OFFSETS)?, i, 4)?;
-        let tags = f32s(s(TAG_SCORES)?.read(a * 4..b * 4)?);
+        let tags = half::read(s(TAG_SCORES)?.read(a * 2..b * 2)?);
         layout::track(head, path, tags).map(Cow::Owned)
     }
 
     fn z_raw(&self, i: usize) -> Result<Cow<'_, [f32]>, FrameError> {
         let len = self.meta.z_rows.1 as usize;
-        let row = self.sections.section(Z)?.item(self.row(i)?, 4 * len)?;
-        Ok(Cow::Owned(f32s(row)))
+        let row = self.sections.section(Z)?.item(self.row(i)?, 2 * len)?;
+        Ok(Cow::Owned(half::read_row(row, &self.meta.z_scales)))
     }
 
     fn graph_raw(&self, i: usize) -> Result<Cow<'_, [Neighbour]>, FrameError> {
         let (a, b) = self.span(&self.sections.section(GRAPH_OFFSETS)?, i, 4)?;
-        let edges = self.sections.section(GRAPH)?.read(a * 8..b * 8)?;
+        let edges = self.sections.section(GRAPH)?.read(a * EDGE..b * EDGE)?;
         let row = edges
-            .chunks_exact(8)
+            .chunks_exact(EDGE)
             .map(|c| {
-                let index = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-                self.row(index as usize)?;
-                Ok(Neighbour {
-                    index,
-                    similarity: f32::from_le_bytes([c[4], c[5], c[6], c[7]]),
-                })
+                let e = layout::edge(c);
+                self.row(e.index as usize)?;
+                Ok(e)
             })
             .collect::<Result<Vec<_>, FrameError>>()?;
         Ok(Cow::Owned(row))
