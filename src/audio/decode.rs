@@ -8,7 +8,9 @@
 //! timestamps), becomes one warning naming its time (see [`super::damage`]);
 //! the file is rejected only when too little of it decodes. An Ogg file whose
 //! damage stops symphonia from opening it is read again without its damaged
-//! pages ([`super::ogg_pages`]). An early end of file stops decoding with a
+//! pages ([`super::ogg_pages`]). A big embedded picture is never read:
+//! symphonia is shown the file without it ([`super::ogg_slim`],
+//! [`super::art_blocks`]). An early end of file stops decoding with a
 //! "truncated" warning, keeping what was decoded. A panic inside symphonia
 //! (it has some on damaged input) is contained: that packet is skipped, or
 //! the file rejected as damaged.
@@ -29,7 +31,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::{Duration, Time, TimeBase, Timestamp};
 
 use super::damage::Damage;
-use super::{ogg_pages, AudioError, AudioInfo, Opened, Rejected, Source};
+use super::{art_blocks, ogg_pages, ogg_slim, AudioError, AudioInfo, Opened, Rejected, Source};
 
 /// Frames gathered before a block is handed on (about 0.75 s at 44.1 kHz).
 const BLOCK_FRAMES: usize = 32 * 1024;
@@ -51,7 +53,13 @@ const MAX_OGG_REPAIR_BYTES: u64 = 1 << 30;
 /// container does not state it.
 pub(crate) fn open(path: &Path) -> Result<Opened, Rejected> {
     let file = File::open(path).map_err(|e| AudioError::io(path, e))?;
-    let (format, repaired) = match probe(path, Box::new(file)) {
+    // A big embedded picture is hidden from symphonia, which would read it.
+    let source: Box<dyn MediaSource> =
+        match ogg_slim::slim(path).or_else(|| art_blocks::hidden(path)) {
+            Some(slim) => Box::new(slim),
+            None => Box::new(file),
+        };
+    let (format, repaired) = match probe(path, source) {
         Ok(format) => (format, false),
         Err(first) => (reprobe_ogg(path).ok_or(first)?, true),
     };

@@ -7,12 +7,15 @@
 //! resamples them to [`TARGET_RATE`] and hands them out in chunks of about
 //! two seconds, so memory stays flat however long the file is.
 
+pub(crate) mod art_blocks;
 pub mod au;
 pub(crate) mod damage;
 pub mod decode;
 pub mod external;
 pub(crate) mod ogg_pages;
+pub(crate) mod ogg_slim;
 pub mod resample;
+pub(crate) mod spliced;
 pub(crate) mod wav;
 
 use std::ffi::OsString;

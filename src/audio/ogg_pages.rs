@@ -5,6 +5,8 @@
 //! open. ffmpeg and libvorbis skip such a page; so does musim, by reading the
 //! file again without the pages whose CRC does not match.
 
+use std::io::Read;
+
 use symphonia::core::checksum::Crc32;
 use symphonia::core::io::Monitor;
 
@@ -14,6 +16,121 @@ const CAPTURE: &[u8; 4] = b"OggS";
 const HEADER_LEN: usize = 27;
 /// Where the CRC sits in the header.
 const CRC_AT: usize = 22;
+
+/// The header of one Ogg page, read without its body.
+#[derive(Debug, Clone)]
+pub(crate) struct PageHead {
+    /// Where the page starts in the file.
+    pub offset: u64,
+    /// The fixed 27 bytes.
+    pub fixed: [u8; HEADER_LEN],
+    /// The segment table (lacing values).
+    pub laces: Vec<u8>,
+}
+
+impl PageHead {
+    /// The page header at `offset`, where `r` stands; `None` at the end of
+    /// the file or when no page starts there. `r` is left at the body.
+    pub fn read(r: &mut impl Read, offset: u64) -> Option<Self> {
+        let mut fixed = [0u8; HEADER_LEN];
+        r.read_exact(&mut fixed).ok()?;
+        if !fixed.starts_with(CAPTURE) {
+            return None;
+        }
+        let mut laces = vec![0u8; usize::from(fixed[HEADER_LEN - 1])];
+        r.read_exact(&mut laces).ok()?;
+        Some(Self {
+            offset,
+            fixed,
+            laces,
+        })
+    }
+
+    /// The granule position (0 on header pages, all ones when no packet
+    /// ends on the page).
+    pub fn granule(&self) -> u64 {
+        u64::from_le_bytes(self.field())
+    }
+
+    /// The logical stream's serial number.
+    pub fn serial(&self) -> u32 {
+        u32::from_le_bytes(self.field_at(14))
+    }
+
+    /// The page sequence number.
+    pub fn sequence(&self) -> u32 {
+        u32::from_le_bytes(self.field_at(18))
+    }
+
+    /// The page goes on with a packet begun on the page before.
+    pub fn continued(&self) -> bool {
+        self.fixed[5] & 1 != 0
+    }
+
+    /// Bytes of the body.
+    pub fn body_len(&self) -> u64 {
+        self.laces.iter().map(|&l| u64::from(l)).sum()
+    }
+
+    /// Where the body starts in the file.
+    pub fn body_offset(&self) -> u64 {
+        self.offset + (HEADER_LEN + self.laces.len()) as u64
+    }
+
+    /// Where the next page starts.
+    pub fn end(&self) -> u64 {
+        self.body_offset() + self.body_len()
+    }
+
+    /// `N` bytes of the header from byte 6 (the granule position).
+    fn field<const N: usize>(&self) -> [u8; N] {
+        self.field_at(6)
+    }
+
+    /// `N` bytes of the header from `at`.
+    fn field_at<const N: usize>(&self, at: usize) -> [u8; N] {
+        let mut out = [0u8; N];
+        if let Some(src) = self.fixed.get(at..at + N) {
+            out.copy_from_slice(src);
+        }
+        out
+    }
+}
+
+/// The fields of a page to write.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PageFields {
+    /// Header type flags: 1 continued packet, 2 first page, 4 last page.
+    pub flags: u8,
+    /// Granule position.
+    pub granule: u64,
+    /// Stream serial number.
+    pub serial: u32,
+    /// Page sequence number.
+    pub sequence: u32,
+}
+
+/// One page of `f` with lacing values `laces` (at most 255) and `body`,
+/// its CRC worked out.
+pub(crate) fn page_bytes(f: PageFields, laces: &[u8], body: &[u8]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(HEADER_LEN + laces.len() + body.len());
+    p.extend_from_slice(CAPTURE);
+    p.push(0);
+    p.push(f.flags);
+    p.extend_from_slice(&f.granule.to_le_bytes());
+    p.extend_from_slice(&f.serial.to_le_bytes());
+    p.extend_from_slice(&f.sequence.to_le_bytes());
+    p.extend_from_slice(&[0; 4]);
+    p.push(u8::try_from(laces.len()).unwrap_or(u8::MAX));
+    p.extend_from_slice(laces);
+    p.extend_from_slice(body);
+    let mut crc = Crc32::new(0);
+    crc.process_buf_bytes(&p);
+    if let Some(field) = p.get_mut(CRC_AT..CRC_AT + 4) {
+        field.copy_from_slice(&crc.crc().to_le_bytes());
+    }
+    p
+}
 
 /// True when `head` starts like an Ogg file.
 pub(crate) fn is_ogg(head: &[u8]) -> bool {
@@ -79,20 +196,13 @@ mod tests {
 
     /// A page with `body` as one packet and a correct CRC.
     fn page(seq: u32, body: &[u8]) -> Vec<u8> {
-        let mut p = Vec::new();
-        p.extend_from_slice(CAPTURE);
-        p.extend_from_slice(&[0, 0]);
-        p.extend_from_slice(&[0; 8]);
-        p.extend_from_slice(&7u32.to_le_bytes());
-        p.extend_from_slice(&seq.to_le_bytes());
-        p.extend_from_slice(&[0; 4]);
-        p.push(1);
-        p.push(u8::try_from(body.len()).unwrap());
-        p.extend_from_slice(body);
-        let mut crc = Crc32::new(0);
-        crc.process_buf_bytes(&p);
-        p[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.crc().to_le_bytes());
-        p
+        let f = PageFields {
+            flags: 0,
+            granule: 0,
+            serial: 7,
+            sequence: seq,
+        };
+        page_bytes(f, &[u8::try_from(body.len()).unwrap()], body)
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! fails. Walking the page headers (27 bytes and a segment table each,
 //! the payloads skipped with a seek) finds such a packet without reading it.
 
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::BufReader;
 use std::path::Path;
+
+use crate::audio::ogg_pages::PageHead;
 
 /// The largest packet among the header packets of the Ogg stream in `path`
 /// (the pages before the first one with audio, whose granule position is
@@ -19,24 +21,18 @@ pub fn largest_header_packet(path: &Path, limit: u64) -> Option<u64> {
     let mut r = BufReader::new(file);
     let mut largest = 0u64;
     let mut packet = 0u64;
+    let mut at = 0u64;
     loop {
-        let mut head = [0u8; 27];
-        r.read_exact(&mut head).ok()?;
-        if &head[..4] != b"OggS" {
+        let Some(page) = PageHead::read(&mut r, at) else {
             return (largest > 0).then_some(largest);
-        }
-        let granule = u64::from_le_bytes(head[6..14].try_into().ok()?);
+        };
+        let granule = page.granule();
         // Header pages have granule 0; "no packet ends here" is all ones.
         if granule != 0 && granule != u64::MAX {
             return Some(largest);
         }
-        let segments = usize::from(head[26]);
-        let mut table = vec![0u8; segments];
-        r.read_exact(&mut table).ok()?;
-        let mut body = 0i64;
-        for &lace in &table {
+        for &lace in &page.laces {
             packet += u64::from(lace);
-            body += i64::from(lace);
             if lace < 255 {
                 largest = largest.max(packet);
                 packet = 0;
@@ -46,7 +42,8 @@ pub fn largest_header_packet(path: &Path, limit: u64) -> Option<u64> {
         if largest > limit {
             return Some(largest);
         }
-        r.seek(SeekFrom::Current(body)).ok()?;
+        at = page.end();
+        r.seek_relative(i64::try_from(page.body_len()).ok()?).ok()?;
     }
 }
 
