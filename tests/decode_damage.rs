@@ -255,3 +255,41 @@ fn index_reports_the_skipped_damage_and_the_rejected_file() {
         "no rejection of ruined.flac:\n{out}"
     );
 }
+
+/// A clean Vorbis file made by ffmpeg from a 22050 Hz track (the demo's
+/// first): the encoder's delay before the first packet (256 frames,
+/// 0.0116 s at this rate) is trimmed, not lost audio, so no warning.
+#[test]
+fn a_clean_vorbis_file_at_22050_hz_has_no_warning() {
+    let d = tempfile::tempdir().unwrap();
+    let (samples, _) = musim::demo::render_track(musim::demo::Style::Ambient, 0, None);
+    let wav = d.path().join("track.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 22050,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    for s in &samples {
+        w.write_sample((s.clamp(-1.0, 1.0) * 32767.0) as i16)
+            .unwrap();
+    }
+    w.finalize().unwrap();
+    let ogg = d.path().join("track.ogg");
+    let args = [
+        "-i".as_ref(),
+        wav.as_os_str(),
+        "-c:a".as_ref(),
+        "libvorbis".as_ref(),
+    ];
+    cli_support::ffmpeg(args.into_iter().chain([ogg.as_os_str()]));
+    let got = analyze_file(&ogg).unwrap();
+    assert!(got.warnings.is_empty(), "{:?}", got.warnings);
+    let want = samples.len() as f64 / 22050.0;
+    assert!(
+        (got.duration_s - want).abs() < 0.05,
+        "{} s of {want} s",
+        got.duration_s
+    );
+}

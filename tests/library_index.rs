@@ -69,6 +69,12 @@ impl Fake {
         if bytes.starts_with(b"PANIC") {
             panic!("decoder bug");
         }
+        let warnings = if bytes.starts_with(b"WARN") {
+            let w = |what: &str| format!("{}: {what}", path.display());
+            vec![w("truncated"), w("damaged audio at 1.0 s")]
+        } else {
+            Vec::new()
+        };
         let seed = bytes
             .iter()
             .fold(7u32, |h, &b| h.wrapping_mul(31).wrapping_add(b.into()));
@@ -79,7 +85,7 @@ impl Fake {
                     .map(|i| (seed % 1000) as f32 + i as f32)
                     .collect(),
             },
-            warnings: Vec::new(),
+            warnings,
         })
     }
 }
@@ -1026,4 +1032,49 @@ fn reading_another_librarys_index_through_a_session_is_refused() {
     assert_eq!(session.load().unwrap().entries.len(), 1);
     let session = Session::open(Some(&lib.root), Some(&lib.index)).unwrap();
     assert_eq!(session.load().unwrap().entries.len(), 1);
+}
+
+/// Ogg pages with granule 0 (header pages): a 30-byte packet, then one of
+/// 17 MB (over lofty's 16 MB), payloads zero.
+fn ogg_with_huge_header() -> Vec<u8> {
+    let page = |laces: &[u8]| {
+        let mut p = b"OggS\0\0".to_vec();
+        p.extend_from_slice(&[0; 20]);
+        p.push(laces.len() as u8);
+        p.extend_from_slice(laces);
+        let body: usize = laces.iter().map(|&l| usize::from(l)).sum();
+        p.resize(p.len() + body, 0);
+        p
+    };
+    let mut bytes = page(&[30]);
+    for _ in 0..(17 << 20) / (255 * 255) + 1 {
+        bytes.extend(page(&[255; 255]));
+    }
+    bytes.extend(page(&[1]));
+    bytes
+}
+
+#[test]
+fn each_file_counts_once_in_the_summary() {
+    let lib = Lib::new();
+    let fake = Fake::new();
+    lib.file("ok.wav", b"fine");
+    lib.file("warned.wav", b"WARN twice");
+    // Fails to decode, and its tags are too large to read: a failure only.
+    let big = lib.file("big.ogg", &ogg_with_huge_header());
+    fake.deny.lock().unwrap().insert(big);
+    let r = lib.run(&fake);
+    let text = run_summary(&r);
+    assert!(
+        text.contains("2 analysed, 0 unchanged, 0 removed, 1 failed"),
+        "{text}"
+    );
+    assert!(text.contains("  1 analysed with warnings:\n"), "{text}");
+    assert!(text.contains("warned.wav: truncated"), "{text}");
+    assert!(
+        text.contains("warned.wav: damaged audio at 1.0 s"),
+        "{text}"
+    );
+    assert!(!text.contains("tags not read"), "{text}");
+    assert_eq!(r.warned_files, 1);
 }

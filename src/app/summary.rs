@@ -83,7 +83,7 @@ pub fn run_summary(r: &Report) -> String {
         }
     }
     if !r.warnings.is_empty() {
-        let _ = writeln!(s, "  {} analysed with warnings:", r.warnings.len());
+        let _ = writeln!(s, "  {} analysed with warnings:", r.warned_files);
         for w in r.warnings.iter().take(EXAMPLES) {
             let _ = writeln!(s, "    {}", safe(w));
         }

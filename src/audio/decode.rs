@@ -385,7 +385,12 @@ impl SymphoniaSource {
             return Step::Skip;
         }
         let (start_s, dur_s) = self.span(packet.pts, packet.dur);
-        self.damage.packet(start_s, dur_s, self.duration_s);
+        // The packet spans its trimmed frames too (the encoder's delay on
+        // the first packet, padding on the last): the next one starts after
+        // them, so they are not a gap.
+        let whole = packet.trim_start.get() + packet.dur.get() + packet.trim_end.get();
+        let (_, whole_s) = self.span(packet.pts, Duration::from(whole));
+        self.damage.packet(start_s, whole_s, self.duration_s);
         let decoder = &mut self.decoder;
         let decoded = contained(|| decoder.decode(&packet));
         if matches!(decoded, Err(SymError::DecodeError(PANICKED))) {

@@ -213,7 +213,10 @@ pub struct Report {
     /// Files that failed in this run, grouped by kind (sorted).
     pub failures: Vec<(String, Vec<Failure>)>,
     /// Warnings about files that were analysed anyway (e.g. truncated), each naming its file.
+    /// A file that failed is counted among the failures only, whatever it was warned of.
     pub warnings: Vec<String>,
+    /// How many analysed files `warnings` are about.
+    pub warned_files: usize,
     /// Files not analysed because the run was interrupted.
     pub not_reached: usize,
     /// Whether the run was interrupted.
@@ -497,13 +500,17 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     let mut analysed = 0;
     let mut groups: HashMap<String, Vec<Failure>> = HashMap::new();
     let mut warnings = Vec::new();
+    let mut warned_files = 0;
     for (i, outcome, warned, tags) in &outcomes {
-        warnings.extend(warned.iter().cloned());
         let (Some(f), Some(slot)) = (scanned.files.get(*i), slots.get_mut(*i)) else {
             continue;
         };
         match outcome {
-            Outcome::Analysed { .. } => analysed += 1,
+            Outcome::Analysed { .. } => {
+                analysed += 1;
+                warned_files += usize::from(!warned.is_empty());
+                warnings.extend(warned.iter().cloned());
+            }
             Outcome::Failed { kind, reason } => {
                 groups.entry(kind.clone()).or_default().push(Failure {
                     path: show(&f.path),
@@ -588,6 +595,7 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
         removed,
         failures,
         warnings,
+        warned_files,
         not_reached,
         interrupted,
         duplicates: duplicates(&index),
