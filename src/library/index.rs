@@ -255,7 +255,7 @@ impl LoadError {
         }
     }
 
-    fn reading(path: &Path, e: ReadError) -> LoadError {
+    pub(crate) fn reading(path: &Path, e: ReadError) -> LoadError {
         let path = path.to_path_buf();
         match e {
             ReadError::NotAFile(kind) => LoadError::NotAFile { path, kind },
@@ -309,7 +309,8 @@ impl Index {
     /// Read the index at `path`; `Ok(None)` when there is none yet. Only a
     /// regular file is read: anything else at `path` is an error naming it.
     pub fn load(path: &Path) -> Result<Option<Index>, LoadError> {
-        Index::load_from(&super::fs::RealFs, path)
+        // Mapped, each part released once read: see [`super::index_map`].
+        super::index_map::load(path)
     }
 
     /// [`Index::load`] through `fs` (tests inject IO errors).

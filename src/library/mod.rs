@@ -11,6 +11,7 @@
 pub mod deep;
 pub mod fs;
 pub mod index;
+pub(crate) mod index_map;
 pub mod indexer;
 pub mod labels;
 pub mod merge;
