@@ -13,6 +13,11 @@ impl Space {
     /// The proximity sample loses the dropped rows.
     pub fn retain_rows(&mut self, keep: &[bool]) {
         let kept = |i: usize| keep.get(i).copied().unwrap_or(false);
+        if (0..self.len()).all(kept) {
+            // Nothing dropped: the prepared rows stay valid (at 100 000
+            // tracks preparing the Gaussians again takes over a second).
+            return;
+        }
         fn filter<T>(v: &mut Vec<T>, kept: &dyn Fn(usize) -> bool) {
             let mut i = 0;
             v.retain(|_| {
