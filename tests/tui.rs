@@ -336,6 +336,26 @@ fn retrain_swaps_the_model_and_keeps_the_selection() {
 }
 
 #[test]
+fn esc_leaves_a_track_list_before_it_cancels_a_background_job() {
+    let (_lib, m) = library();
+    let mut a = app(Some(Arc::clone(&m)));
+    // A start's refinement (or a retrain) is running.
+    a.job = Some(musim::tui::app::Job {
+        label: "model: deep embeddings".into(),
+        fraction: Some(0.2),
+    });
+    a.apply(Action::NextPane);
+    a.apply(Action::Select);
+    assert!(a.in_tracks);
+    // The first Esc goes back to the cluster list; the job goes on.
+    assert_eq!(a.apply(Action::Back), None);
+    assert!(!a.in_tracks);
+    assert!(a.job.is_some());
+    // With nothing left to go back from, Esc cancels it.
+    assert_eq!(a.apply(Action::Back), Some(Effect::CancelRetrain));
+}
+
+#[test]
 fn every_state_renders_from_80x24_up() {
     let (_lib, m) = library();
     // No model yet.

@@ -1055,11 +1055,13 @@ impl App {
                     self.notice = Some("query cancelled".into());
                     return Some(Effect::CancelQuery);
                 }
-                if self.job.is_some() {
-                    return Some(Effect::CancelRetrain);
-                }
+                // Leaving a track list comes first: with the fused default a
+                // start's refinement job runs for a while, and Esc meant as
+                // "back" must not cancel it.
                 if self.in_tracks {
                     self.in_tracks = false;
+                } else if self.job.is_some() {
+                    return Some(Effect::CancelRetrain);
                 }
             }
             Action::Play => return self.play_from(),
