@@ -317,12 +317,12 @@ fn youtube_urls_go_through_yt_dlp_on_path() {
 fn train_updates_the_model_when_a_few_tracks_change() {
     let env = Env::new();
     let lib = library(&env);
-    env.run_ok(&["train", "--library", s(&lib)]);
+    env.run_ok(&["train", "--similarity", "musim", "--library", s(&lib)]);
     // One new file among the low sines: the model is updated, not rebuilt,
     // and the new track is a library track with its genre's neighbours.
     let new = lib.join("low/low9.wav");
     wav(&new, 190.0, 3.0);
-    let r = env.run_ok(&["train", "--library", s(&lib)]);
+    let r = env.run_ok(&["train", "--similarity", "musim", "--library", s(&lib)]);
     assert!(
         r.stderr
             .contains("model updated: 1 tracks added, 0 removed"),
@@ -349,14 +349,14 @@ fn train_updates_the_model_when_a_few_tracks_change() {
     assert!(r.stdout.contains("low9.wav"), "{}", r.stdout);
     // One removed: updated again; unchanged: nothing to do.
     std::fs::remove_file(lib.join("high/high3.wav")).unwrap();
-    let r = env.run_ok(&["train", "--library", s(&lib)]);
+    let r = env.run_ok(&["train", "--similarity", "musim", "--library", s(&lib)]);
     assert!(
         r.stderr
             .contains("model updated: 0 tracks added, 1 removed"),
         "{}",
         r.stderr
     );
-    let r = env.run_ok(&["train", "--library", s(&lib)]);
+    let r = env.run_ok(&["train", "--similarity", "musim", "--library", s(&lib)]);
     assert!(
         !r.stderr.contains("model updated") && !r.stderr.contains("rebuilt"),
         "{}",
@@ -366,7 +366,7 @@ fn train_updates_the_model_when_a_few_tracks_change() {
     for i in 0..3 {
         wav(&lib.join(format!("noise/more{i}.wav")), 0.0, 2.0);
     }
-    let r = env.run_ok(&["train", "--library", s(&lib)]);
+    let r = env.run_ok(&["train", "--similarity", "musim", "--library", s(&lib)]);
     assert!(
         r.stderr.contains("model rebuilt in")
             && r.stderr
@@ -375,7 +375,7 @@ fn train_updates_the_model_when_a_few_tracks_change() {
         r.stderr
     );
     // --force always rebuilds.
-    let r = env.run_ok(&["train", "--library", s(&lib), "--force"]);
+    let r = env.run_ok(&["train", "--similarity", "musim", "--library", s(&lib), "--force"]);
     assert!(
         r.stderr.contains("model rebuilt in") && r.stderr.contains("(asked for with --force)"),
         "{}",
