@@ -375,7 +375,14 @@ fn train_updates_the_model_when_a_few_tracks_change() {
         r.stderr
     );
     // --force always rebuilds.
-    let r = env.run_ok(&["train", "--similarity", "musim", "--library", s(&lib), "--force"]);
+    let r = env.run_ok(&[
+        "train",
+        "--similarity",
+        "musim",
+        "--library",
+        s(&lib),
+        "--force",
+    ]);
     assert!(
         r.stderr.contains("model rebuilt in") && r.stderr.contains("(asked for with --force)"),
         "{}",
