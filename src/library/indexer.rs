@@ -350,7 +350,7 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     let mut header = Header::with_choices(job.root, job.windows, job.labels);
     let Old {
         previous,
-        index: old,
+        index: mut old,
         bad,
         held,
     } = load_previous(job, &header)?;
@@ -369,7 +369,12 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
         job.progress.note(&note);
     }
     let old_had_value = old_bad || old.as_ref().is_some_and(|o| o.analysed() > 0);
-    let old_entries = old.as_ref().map(|o| o.entries.clone()).unwrap_or_default();
+    // Taken, not copied: at 100 000 tracks the entries and embeddings are
+    // hundreds of MB, and a copy of each set the run's peak memory.
+    let old_entries = old
+        .as_mut()
+        .map(|o| std::mem::take(&mut o.entries))
+        .unwrap_or_default();
     let retry_failures = old
         .as_ref()
         .is_some_and(|o| o.header.musim_version != header.musim_version);
@@ -439,7 +444,10 @@ pub fn run(job: &Job<'_>) -> Result<Report, IndexError> {
     // it keeps every old entry whose file is not analysed yet, and those of
     // files the scan no longer found (removal, and its backup, is the final
     // save's business). Not for an index of another library (`--prune`).
-    let mut deep = old.as_ref().map(|o| o.deep.clone()).unwrap_or_default();
+    let mut deep = old
+        .as_mut()
+        .map(|o| std::mem::take(&mut o.deep))
+        .unwrap_or_default();
     let mut bad_copy: Option<PathBuf> = None;
     let mut checkpoints = old.as_ref().is_none_or(|o| o.header.root == header.root);
     let gone: Vec<&Entry> = old_entries
