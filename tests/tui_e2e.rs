@@ -234,6 +234,8 @@ fn marks_a_path_and_writes_it_at_80x24() {
     let t = Tmux::start("marks", 80, 24, &shell);
     t.wait_for("clusters (2)", 120);
     t.wait_for("8 tracks", 30);
+    // The refined (fused) model's "model rebuilt" would replace `w`'s notice.
+    refined(&t);
     for name in ["low0", "high3"] {
         t.keys(&["/"]);
         t.keys(&["C-u"]);
