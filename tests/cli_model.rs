@@ -315,14 +315,29 @@ fn youtube_urls_go_through_yt_dlp_on_path() {
 
 #[test]
 fn train_updates_the_model_when_a_few_tracks_change() {
+    updates_the_model("musim");
+}
+
+/// The fused profile (the default) updates as musim does: the model file
+/// keeps the deep tag scores at half precision, and a track read back so
+/// is still the same track.
+#[test]
+fn train_updates_the_fused_model_when_a_few_tracks_change() {
+    updates_the_model("fused");
+}
+
+/// `train --similarity profile` updates the model of a labelled
+/// 12-track library for one track added or removed, and rebuilds it for
+/// more or with `--force`.
+fn updates_the_model(profile: &str) {
     let env = Env::new();
     let lib = library(&env);
-    env.run_ok(&["train", "--similarity", "musim", "--library", s(&lib)]);
+    env.run_ok(&["train", "--similarity", profile, "--library", s(&lib)]);
     // One new file among the low sines: the model is updated, not rebuilt,
     // and the new track is a library track with its genre's neighbours.
     let new = lib.join("low/low9.wav");
     wav(&new, 190.0, 3.0);
-    let r = env.run_ok(&["train", "--similarity", "musim", "--library", s(&lib)]);
+    let r = env.run_ok(&["train", "--similarity", profile, "--library", s(&lib)]);
     assert!(
         r.stderr
             .contains("model updated: 1 tracks added, 0 removed"),
@@ -349,14 +364,14 @@ fn train_updates_the_model_when_a_few_tracks_change() {
     assert!(r.stdout.contains("low9.wav"), "{}", r.stdout);
     // One removed: updated again; unchanged: nothing to do.
     std::fs::remove_file(lib.join("high/high3.wav")).unwrap();
-    let r = env.run_ok(&["train", "--similarity", "musim", "--library", s(&lib)]);
+    let r = env.run_ok(&["train", "--similarity", profile, "--library", s(&lib)]);
     assert!(
         r.stderr
             .contains("model updated: 0 tracks added, 1 removed"),
         "{}",
         r.stderr
     );
-    let r = env.run_ok(&["train", "--similarity", "musim", "--library", s(&lib)]);
+    let r = env.run_ok(&["train", "--similarity", profile, "--library", s(&lib)]);
     assert!(
         !r.stderr.contains("model updated") && !r.stderr.contains("rebuilt"),
         "{}",
@@ -366,7 +381,7 @@ fn train_updates_the_model_when_a_few_tracks_change() {
     for i in 0..3 {
         wav(&lib.join(format!("noise/more{i}.wav")), 0.0, 2.0);
     }
-    let r = env.run_ok(&["train", "--similarity", "musim", "--library", s(&lib)]);
+    let r = env.run_ok(&["train", "--similarity", profile, "--library", s(&lib)]);
     assert!(
         r.stderr.contains("model rebuilt in")
             && r.stderr
@@ -378,7 +393,7 @@ fn train_updates_the_model_when_a_few_tracks_change() {
     let r = env.run_ok(&[
         "train",
         "--similarity",
-        "musim",
+        profile,
         "--library",
         s(&lib),
         "--force",

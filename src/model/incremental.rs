@@ -89,8 +89,28 @@ impl std::fmt::Display for Rebuild {
     }
 }
 
+/// Whether stored track `old` is `new` unchanged: the same file (path,
+/// size, time), label, duration and file tags, and the same deep tag
+/// scores as far as the model file keeps them (at half precision: a model
+/// read back from its file holds `new`'s scores rounded to f16).
+fn same_track(old: &Track, new: &Track) -> bool {
+    let tags = old.tags.len() == new.tags.len()
+        && old
+            .tags
+            .iter()
+            .zip(&new.tags)
+            .all(|(&o, &n)| o == n || o == half::f16::from_f32(n).to_f32());
+    old.path == new.path
+        && old.size == new.size
+        && old.mtime_ns == new.mtime_ns
+        && old.label == new.label
+        && old.duration_s == new.duration_s
+        && old.meta == new.meta
+        && tags
+}
+
 /// The tracks of `new` not in `old` and the tracks of `old` still in
-/// `new`, unchanged (same path, size, time, label, tags).
+/// `new`, unchanged (see [`same_track`]).
 pub fn diff(old: &[Track], new: &[Track]) -> Diff {
     let at: HashMap<&[u8], usize> = old
         .iter()
@@ -101,7 +121,7 @@ pub fn diff(old: &[Track], new: &[Track]) -> Diff {
     let mut added = Vec::new();
     for (j, t) in new.iter().enumerate() {
         match at.get(t.path.as_slice()) {
-            Some(&i) if old[i] == *t && !keep[i] => keep[i] = true,
+            Some(&i) if same_track(&old[i], t) && !keep[i] => keep[i] = true,
             _ => added.push(j),
         }
     }
@@ -523,6 +543,26 @@ mod tests {
                 removed: 3
             }
         );
+    }
+
+    #[test]
+    fn a_track_read_back_from_the_model_file_is_unchanged() {
+        // The model file keeps deep tag scores at half precision.
+        let mut fresh = input(3, 5).tracks;
+        fresh[0].tags = vec![0.123_456_7, 0.987_654_3];
+        fresh[1].tags = vec![0.5; 2];
+        let mut stored = fresh.clone();
+        for v in stored.iter_mut().flat_map(|t| t.tags.iter_mut()) {
+            *v = half::f16::from_f32(*v).to_f32();
+        }
+        assert_ne!(stored[0].tags, fresh[0].tags);
+        assert_eq!(diff(&stored, &fresh).change(), Change::default());
+        // Other scores (say, from another deep model) are a change.
+        let mut other = fresh.clone();
+        other[0].tags[1] = 0.9;
+        let d = diff(&stored, &other);
+        assert_eq!(d.added, vec![0]);
+        assert_eq!(d.change().removed, 1);
     }
 
     #[test]

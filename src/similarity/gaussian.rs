@@ -68,6 +68,24 @@ impl Table {
         }
     }
 
+    /// Appends `g`.
+    pub fn push(&mut self, g: &Prepared) {
+        self.u.push(&g.u);
+        self.v.push(&g.v);
+        self.c.push(g.c);
+    }
+
+    /// Keeps the Gaussians `i` for which `keep(i)`, in order.
+    pub fn retain(&mut self, keep: impl Fn(usize) -> bool) {
+        self.u.retain(&keep);
+        self.v.retain(&keep);
+        let mut i = 0;
+        self.c.retain(|_| {
+            i += 1;
+            keep(i - 1)
+        });
+    }
+
     /// Gaussian `i`, if there is one.
     #[inline(always)]
     pub fn get(&self, i: usize) -> Option<View<'_>> {

@@ -57,6 +57,29 @@ impl<T: Copy + Default> Rows<T> {
         Rows { stride, data }
     }
 
+    /// Appends `row`, padded (or cut) to the stride.
+    pub fn push(&mut self, row: &[T]) {
+        let start = self.data.len();
+        self.data.extend(row.iter().take(self.stride));
+        self.data.resize(start + self.stride, T::default());
+    }
+
+    /// Keeps the rows `i` for which `keep(i)`, in order.
+    pub fn retain(&mut self, keep: impl Fn(usize) -> bool) {
+        if self.stride == 0 {
+            return;
+        }
+        let mut next = 0;
+        for i in 0..self.data.len() / self.stride {
+            if keep(i) {
+                self.data
+                    .copy_within(i * self.stride..(i + 1) * self.stride, next * self.stride);
+                next += 1;
+            }
+        }
+        self.data.truncate(next * self.stride);
+    }
+
     /// Row `i` with its padding (empty when out of range).
     #[inline(always)]
     pub fn row(&self, i: usize) -> &[T] {

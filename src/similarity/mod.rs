@@ -1079,7 +1079,7 @@ mod tests {
     /// timbre Gaussian per track (group mean + noise, positive variances,
     /// mild correlations); every fifth track duplicates an earlier one, so
     /// there are exact ties.
-    fn rows(n: usize) -> Vec<Vec<f32>> {
+    pub(super) fn rows(n: usize) -> Vec<Vec<f32>> {
         let mut s = 11u64;
         let mut r = move || {
             s = s
@@ -1115,7 +1115,7 @@ mod tests {
 
     /// A stand-in deep embedding of a row: 40 values that follow it, and
     /// 20 dead units.
-    fn embedding(row: &[f32]) -> Vec<f32> {
+    pub(super) fn embedding(row: &[f32]) -> Vec<f32> {
         let mut e: Vec<f32> = row[..40].iter().map(|v| (0.1 * v).sin()).collect();
         e.extend([0.5f32; 20]);
         e

@@ -132,6 +132,16 @@ impl<T> Derived<T> {
     pub fn get_or_init(&self, make: impl FnOnce() -> T) -> &T {
         self.0.get_or_init(make)
     }
+
+    /// The table if it was made.
+    pub fn get(&self) -> Option<&T> {
+        self.0.get()
+    }
+
+    /// The table if it was made, to change along with the stored parts.
+    pub fn get_mut(&mut self) -> Option<&mut T> {
+        self.0.get_mut()
+    }
 }
 
 impl<T> PartialEq for Derived<T> {
