@@ -1,12 +1,14 @@
 //! A 50 MB embedded picture costs nothing when decoding: an Ogg Vorbis,
-//! an Ogg FLAC and an m4a file made by ffmpeg with such a picture decode to
-//! the same fingerprint as without it, with no warning, and the process's
-//! peak memory hardly grows while they are analysed.
+//! an Ogg FLAC, an m4a and an Opus file made by ffmpeg with such a picture
+//! decode to the same fingerprint as without it, with no warning, and the
+//! peak memory hardly grows while they are analysed (for Opus, decoded by
+//! an ffmpeg child process, the child's peak too).
 
 mod cli_support;
 
 use std::io::Write;
 use std::path::Path;
+use std::process::Command;
 
 use musim::analysis::{analyze_file, TrackAnalysis};
 
@@ -81,6 +83,134 @@ fn at(dir: &Path, name: &str) -> String {
     dir.join(name).to_str().unwrap().to_string()
 }
 
+/// The peak resident memory of `cmd`'s process and of every process it
+/// waited for (ffmpeg), bytes: `wait4`'s usage of that one child, so the
+/// ffmpeg runs that made the test files do not count.
+fn peak_rss_with_children(mut cmd: Command) -> u64 {
+    // Reaped by the wait4 below, not by `Child::wait`.
+    #[allow(clippy::zombie_processes)]
+    let child = cmd.spawn().unwrap();
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let mut status = 0;
+    // SAFETY: plain C structs, zeroed, filled in by wait4(2).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our unreaped child; the pointers are to locals.
+    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(got, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "status {status}"
+    );
+    u64::try_from(usage.ru_maxrss).unwrap() * 1024
+}
+
+/// Peak memory of `musim-tui index` on `dir` and of its ffmpeg children.
+fn index_peak(env: &cli_support::Env, dir: &Path, index: &Path) -> u64 {
+    let mut cmd = Command::new(cli_support::BIN);
+    cmd.args(["--similarity", "musim", "index", "--library"])
+        .arg(dir)
+        .arg("--index")
+        .arg(index)
+        .env("HOME", &env.home)
+        .env("XDG_CONFIG_HOME", env.home.join(".config"))
+        .env("XDG_DATA_HOME", env.home.join(".local/share"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    peak_rss_with_children(cmd)
+}
+
+/// The ffmetadata file with the 50 MB picture, written in `dir`.
+fn metadata_in(dir: &Path) -> String {
+    let meta = at(dir, "meta.txt");
+    picture_metadata(Path::new(&meta));
+    meta
+}
+
+/// Put the ffmetadata `meta` (the picture) into a copy of the Ogg file `plain`.
+fn with_picture(plain: &str, meta: &str, big: &str) {
+    ffmpeg(&[
+        "-i",
+        plain,
+        "-i",
+        meta,
+        "-map",
+        "0:a",
+        "-map_metadata",
+        "1",
+        "-c",
+        "copy",
+        "-f",
+        "ogg",
+        big,
+    ]);
+}
+
+#[test]
+fn an_opus_file_with_a_50_mb_picture_reaches_ffmpeg_without_it() {
+    if !cli_support::have_ffmpeg("the Opus cover art test") {
+        return;
+    }
+    let env = cli_support::Env::new();
+    let dir = env.path("files");
+    let (plain_dir, big_dir) = (dir.join("plain"), dir.join("big"));
+    for d in [&plain_dir, &big_dir] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let meta = metadata_in(&dir);
+    let plain = at(&plain_dir, "a.opus");
+    let big = at(&big_dir, "a.opus");
+    // Noise, so that the pages after the headers fill far more than a pipe.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "anoisesrc=duration=4:seed=3",
+        "-c:a",
+        "libopus",
+        "-b:a",
+        "256k",
+        "-f",
+        "ogg",
+        &plain,
+    ]);
+    with_picture(&plain, &meta, &big);
+    let size = std::fs::metadata(&big).unwrap().len();
+    assert!(size > PICTURE as u64, "{big}: {size} bytes");
+
+    let codec = musim::audio::open(Path::new(&big))
+        .unwrap()
+        .info()
+        .codec
+        .clone();
+    assert!(codec.contains("ffmpeg"), "{codec}");
+    let (want, _) = analyse(Path::new(&plain));
+    let (got, _) = analyse(Path::new(&big));
+    assert!(got.warnings.is_empty(), "{:?}", got.warnings);
+    assert!((got.duration_s - want.duration_s).abs() < 1e-9);
+    assert_eq!(got.fingerprint.values, want.fingerprint.values);
+
+    // ffmpeg reading the picture's 67 MB packet peaked at about 300 MB.
+    let without = index_peak(&env, &plain_dir, &env.path("plain.idx"));
+    let with = index_peak(&env, &big_dir, &env.path("big.idx"));
+    assert!(
+        with < without + (24 << 20),
+        "peak {with} bytes with the picture, {without} without"
+    );
+
+    // ffmpeg failing on the stream it is fed fails the file with a message
+    // naming it, and the thread feeding it ends (the pipe it writes, which
+    // far more than fills, breaks): `false` reads nothing, exits with 1.
+    let opts = musim::audio::DecodeOptions {
+        ffmpeg: Some("false".into()),
+    };
+    let e = musim::audio::open_with(Path::new(&big), &opts)
+        .err()
+        .expect("fails");
+    let msg = e.to_string();
+    assert!(msg.starts_with(&big), "{msg}");
+    assert!(msg.contains("ffmpeg failed (exit status Some(1))"), "{msg}");
+}
+
 #[test]
 fn a_50_mb_picture_is_never_read_when_decoding() {
     if !cli_support::have_ffmpeg("the cover art test") {
@@ -88,8 +218,7 @@ fn a_50_mb_picture_is_never_read_when_decoding() {
     }
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    let meta = at(dir, "meta.txt");
-    picture_metadata(Path::new(&meta));
+    let meta = metadata_in(dir);
     let sine = "sine=frequency=440:duration=2";
     let jpg = at(dir, "small.jpg");
     ffmpeg(&[
@@ -114,21 +243,7 @@ fn a_50_mb_picture_is_never_read_when_decoding() {
         ffmpeg(&[
             "-f", "lavfi", "-i", sine, "-c:a", codec, "-f", "ogg", &plain,
         ]);
-        ffmpeg(&[
-            "-i",
-            &plain,
-            "-i",
-            &meta,
-            "-map",
-            "0:a",
-            "-map_metadata",
-            "1",
-            "-c",
-            "copy",
-            "-f",
-            "ogg",
-            &big,
-        ]);
+        with_picture(&plain, &meta, &big);
         pairs.push((plain, big));
     }
     let plain = at(dir, "plain.m4a");

@@ -14,14 +14,21 @@
 //! a helper thread (so a chatty ffmpeg can never block on a full pipe) and
 //! used for error messages. The child is always reaped; if the stream is
 //! dropped early, ffmpeg is killed first.
+//!
+//! ffmpeg reads the file by its path, except an Ogg file with an oversized
+//! comment packet (an embedded picture): it is given the stream without
+//! that packet on its stdin ([`Input::Ogg`]), so that ffmpeg's own process
+//! never reads the picture either (300 MB of memory for a 50 MB picture).
 
 use std::ffi::{OsStr, OsString};
-use std::io::{ErrorKind, Read};
+use std::io::{self, ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::thread::JoinHandle;
 
 use super::au::{self, AuSource};
+use super::feeder::Feeder;
+use super::spliced::Spliced;
 use super::{AudioError, AudioInfo, Opened, Source};
 
 /// Most stderr kept for messages (ffmpeg may print one line per bad packet).
@@ -35,6 +42,15 @@ pub(crate) enum Failure {
     Error(AudioError),
 }
 
+/// What ffmpeg reads.
+pub(crate) enum Input {
+    /// The file, by its path.
+    File,
+    /// An Ogg stream written to its stdin: the file without its oversized
+    /// comment packet ([`super::ogg_slim`]).
+    Ogg(Spliced),
+}
+
 /// The argument vector for decoding `path` to an f32 .au stream on stdout.
 ///
 /// The `file:` prefix makes ffmpeg treat the name as a local file even if it
@@ -42,10 +58,24 @@ pub(crate) enum Failure {
 pub fn ffmpeg_args(path: &Path) -> Vec<OsString> {
     let mut input = OsString::from("file:");
     input.push(path.as_os_str());
-    let mut args: Vec<OsString> = ["-nostdin", "-v", "error", "-i"]
+    args_for(None, input)
+}
+
+/// The argument vector for decoding a stream of `format` read from stdin.
+pub fn ffmpeg_stdin_args(format: &str) -> Vec<OsString> {
+    args_for(Some(format), OsString::from("pipe:0"))
+}
+
+/// ffmpeg's arguments for reading `input` (of `format`, else guessed).
+fn args_for(format: Option<&str>, input: OsString) -> Vec<OsString> {
+    let mut args: Vec<OsString> = ["-nostdin", "-v", "error"]
         .iter()
         .map(OsString::from)
         .collect();
+    if let Some(f) = format {
+        args.extend([OsString::from("-f"), OsString::from(f)]);
+    }
+    args.push(OsString::from("-i"));
     args.push(input);
     for a in ["-map", "0:a:0", "-vn", "-c:a", "pcm_f32be", "-f", "au", "-"] {
         args.push(OsString::from(a));
@@ -53,17 +83,23 @@ pub fn ffmpeg_args(path: &Path) -> Vec<OsString> {
     args
 }
 
-/// Start `program` on `path`. `known` is what symphonia learnt of the stream
-/// (if anything); `codec` names the codec for `AudioInfo`.
+/// Start `program` on `path`, read as `input` says. `known` is what
+/// symphonia learnt of the stream (if anything); `codec` names the codec
+/// for `AudioInfo`.
 pub(crate) fn open(
     path: &Path,
     program: &OsStr,
     known: Option<&AudioInfo>,
     codec: &str,
+    input: Input,
 ) -> Result<Opened, Failure> {
+    let (args, stdin) = match &input {
+        Input::File => (ffmpeg_args(path), Stdio::null()),
+        Input::Ogg(_) => (ffmpeg_stdin_args("ogg"), Stdio::piped()),
+    };
     let mut child = match Command::new(program)
-        .args(ffmpeg_args(path))
-        .stdin(Stdio::null())
+        .args(args)
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -76,10 +112,15 @@ pub(crate) fn open(
     };
     let stdout = child.stdout.take();
     let stderr = child.stderr.take().map(spawn_stderr_reader);
+    let feeder = match (input, child.stdin.take()) {
+        (Input::Ogg(stream), Some(stdin)) => Some(Feeder::start(stream, stdin)),
+        _ => None,
+    };
     let mut guard = ChildGuard {
         path: path.to_path_buf(),
         child: Some(child),
         stderr,
+        feeder,
     };
     let Some(stdout) = stdout else {
         return Err(Failure::Error(AudioError::corrupt(
@@ -145,16 +186,31 @@ struct ChildGuard {
     path: PathBuf,
     child: Option<Child>,
     stderr: Option<JoinHandle<Vec<u8>>>,
+    /// The thread writing its input, when it reads stdin.
+    feeder: Option<Feeder>,
+}
+
+/// How ffmpeg ended.
+struct Exit {
+    /// It exited with status 0.
+    ok: bool,
+    /// Its exit code, if it exited.
+    code: Option<i32>,
+    /// Its first stderr line, made safe to show.
+    line: String,
+    /// Why its input could not be read to the end (stdin input only).
+    input: Option<io::Error>,
 }
 
 impl ChildGuard {
-    /// Wait for ffmpeg to exit; its exit status and first stderr line.
+    /// Wait for ffmpeg to exit, and for the thread feeding it.
     /// Returns `None` if it was already reaped.
-    fn finish(&mut self) -> Result<Option<(bool, Option<i32>, String)>, AudioError> {
+    fn finish(&mut self) -> Result<Option<Exit>, AudioError> {
         let Some(mut c) = self.child.take() else {
             return Ok(None);
         };
         let status = c.wait().map_err(|e| AudioError::io(&self.path, e))?;
+        let input = self.feeder.take().and_then(Feeder::finish);
         let stderr = self
             .stderr
             .take()
@@ -168,19 +224,27 @@ impl ChildGuard {
             .find(|l| !l.is_empty())
             .map(|l| crate::store::text::safe(l).into_owned())
             .unwrap_or_default();
-        Ok(Some((status.success(), status.code(), line)))
+        Ok(Some(Exit {
+            ok: status.success(),
+            code: status.code(),
+            line,
+            input,
+        }))
     }
 
     /// The error for an ffmpeg run that produced `samples` samples and stopped.
     fn failure(&mut self, samples: u64) -> AudioError {
         match self.finish() {
-            Ok(Some((ok, code, line))) if !ok || samples == 0 => {
-                if ok {
+            // The file could not be read: that, not ffmpeg's view of a
+            // stream cut short, is the reason.
+            Ok(Some(Exit { input: Some(e), .. })) => AudioError::io(&self.path, e),
+            Ok(Some(exit)) if !exit.ok || samples == 0 => {
+                if exit.ok {
                     AudioError::NoAudio {
                         path: self.path.clone(),
                     }
                 } else {
-                    classify(&self.path, &line, code)
+                    classify(&self.path, &exit.line, exit.code)
                 }
             }
             Ok(_) => AudioError::NoAudio {
@@ -197,6 +261,10 @@ impl Drop for ChildGuard {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
+        }
+        // ffmpeg is gone: the feeder's next write fails and it ends.
+        if let Some(f) = self.feeder.take() {
+            let _ = f.finish();
         }
         if let Some(h) = self.stderr.take() {
             let _ = h.join();
@@ -243,13 +311,28 @@ impl FfmpegSource {
     /// ffmpeg's output ended: reap it; a failure after some audio is a
     /// warning (we keep what we have), before any audio an error.
     fn end(&mut self) -> Result<(), AudioError> {
-        let Some((ok, code, line)) = self.guard.finish()? else {
+        let Some(Exit {
+            ok,
+            code,
+            line,
+            input,
+        }) = self.guard.finish()?
+        else {
             return Ok(());
         };
+        let at = self.samples as f64 / f64::from(self.au.rate());
+        if let Some(e) = input {
+            if self.samples == 0 {
+                return Err(AudioError::io(&self.guard.path, e));
+            }
+            self.warnings.push(format!(
+                "truncated: reading the file failed after {at:.1} s of audio: {e}"
+            ));
+            return Ok(());
+        }
         if !ok && self.samples == 0 {
             return Err(classify(&self.guard.path, &line, code));
         }
-        let at = self.samples as f64 / f64::from(self.au.rate());
         if !ok {
             self.warnings
                 .push(format!("truncated: ffmpeg stopped at {at:.1} s: {line}"));

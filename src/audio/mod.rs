@@ -12,6 +12,7 @@ pub mod au;
 pub(crate) mod damage;
 pub mod decode;
 pub mod external;
+pub(crate) mod feeder;
 pub(crate) mod ogg_pages;
 pub(crate) mod ogg_slim;
 pub mod resample;
@@ -453,7 +454,9 @@ fn fallback_codec(
     let Some(program) = &opts.ffmpeg else {
         return Err(unsupported(INSTALL_FFMPEG.to_string()));
     };
-    match external::open(path, program, info.as_ref(), &codec) {
+    // An Ogg file with an embedded picture is given to ffmpeg without it.
+    let input = ogg_slim::slim(path).map_or(external::Input::File, external::Input::Ogg);
+    match external::open(path, program, info.as_ref(), &codec, input) {
         Ok(opened) => MonoStream::new(path, opened),
         Err(external::Failure::Missing) => Err(unsupported(format!(
             "ffmpeg was not found as {:?}; {INSTALL_FFMPEG}",
@@ -482,7 +485,7 @@ fn fallback_unrecognised(
     let Some(program) = &opts.ffmpeg else {
         return Err(not_audio());
     };
-    match external::open(path, program, None, "unknown") {
+    match external::open(path, program, None, "unknown", external::Input::File) {
         Ok(opened) => MonoStream::new(path, opened),
         Err(external::Failure::Missing) => Err(not_audio()),
         // Neither symphonia nor ffmpeg found audio in it: not an audio file,
