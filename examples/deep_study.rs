@@ -20,6 +20,13 @@
 //! shares (e.g. `25/25/50,0/0/100`; scaled to sum to 1), `fused` is scored
 //! once per weighting (for each budget and layer) instead of with the
 //! product's weights; the product itself always uses its own.
+//!
+//! With `MUSIM_STUDY_WINDOWS` set to comma-separated variants (e.g.
+//! `mean,diag,set`), each budget's patches are compared as distributions
+//! instead (`study/windows.rs`; the pooled layer only).
+
+#[path = "study/windows.rs"]
+mod windows;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -96,6 +103,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     eprintln!("{} tracks with patches", tracks.len());
 
+    if let Ok(variants) = std::env::var("MUSIM_STUDY_WINDOWS") {
+        return windows::run(&index, &tracks, &budgets, &variants);
+    }
     let base = compare(&index, &[Profile::Seed, Profile::Musim])?;
     for s in &base {
         println!("{:<24} {}", "-", s.line());
@@ -158,30 +168,36 @@ fn weights(text: &str) -> Result<FusedWeights, String> {
 }
 
 /// The mean of `layer` over the patches `budget` would have run.
+fn embedding(pieces: &[PatchOutputs], budget: usize, layer: &str) -> Option<Vec<f32>> {
+    let rows = patch_rows(pieces, budget, layer)?;
+    let first = rows.first()?;
+    let mut sum = vec![0.0f64; first.len()];
+    for row in &rows {
+        for (s, v) in sum.iter_mut().zip(row) {
+            *s += f64::from(*v);
+        }
+    }
+    let count = rows.len() as f64;
+    Some(sum.iter().map(|s| (s / count) as f32).collect())
+}
+
+/// `layer`'s values for each of the patches `budget` would have run.
 /// Whole tracks are cut into pieces of the window length, windowed ones
 /// into their windows: either way the budget is shared over the recorded
 /// pieces, as the indexer shares it.
-fn embedding(pieces: &[PatchOutputs], budget: usize, layer: &str) -> Option<Vec<f32>> {
+fn patch_rows(pieces: &[PatchOutputs], budget: usize, layer: &str) -> Option<Vec<Vec<f32>>> {
     let n = pieces.len();
-    let mut sum: Vec<f64> = Vec::new();
-    let mut count = 0usize;
+    let mut rows = Vec::new();
     for (p, out) in pieces.iter().enumerate() {
         let share = piece_share(budget, n, p);
         if share == 0 || out.patches == 0 {
             continue;
         }
         for i in picked_patches(out.patches, share) {
-            let row = values(out, i, layer)?;
-            if sum.is_empty() {
-                sum = vec![0.0; row.len()];
-            }
-            for (s, v) in sum.iter_mut().zip(&row) {
-                *s += f64::from(*v);
-            }
-            count += 1;
+            rows.push(values(out, i, layer)?);
         }
     }
-    (count > 0).then(|| sum.iter().map(|s| (s / count as f64) as f32).collect())
+    Some(rows)
 }
 
 /// Patch `i`'s values of `layer`.

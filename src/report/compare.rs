@@ -6,8 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::filtered::{score_with, space_distances, SubsetDistances};
 use crate::eval;
-use crate::library::index::{Index, Outcome};
+use crate::library::index::{Entry, Index, Outcome};
 use crate::similarity::{FusedWeights, Profile, Space, SpaceError};
 
 /// Neighbours counted for hubness.
@@ -87,9 +88,7 @@ pub fn compare_weighted(
     let any_deep = profiles.iter().any(|p| p.needs_embeddings());
     let mut rows: Vec<&[f32]> = Vec::new();
     let mut embeddings: Vec<&[f32]> = Vec::new();
-    let mut labels: Vec<Option<&str>> = Vec::new();
-    let mut artists: Vec<Option<&str>> = Vec::new();
-    let mut albums: Vec<Option<&str>> = Vec::new();
+    let mut entries: Vec<&Entry> = Vec::new();
     for e in &index.entries {
         if let Outcome::Analysed { values, .. } = &e.outcome {
             if values.len() != names.len() {
@@ -102,22 +101,10 @@ pub fn compare_weighted(
                 embeddings.push(emb);
             }
             rows.push(values);
-            labels.push(e.label.as_deref());
-            artists.push(e.tags.as_ref().and_then(|t| t.main_artist()));
-            albums.push(e.tags.as_ref().and_then(|t| t.album.as_deref()));
+            entries.push(e);
         }
     }
-    let labelled: Vec<usize> = (0..rows.len()).filter(|&i| labels[i].is_some()).collect();
-    let mut genres: Vec<&str> = labelled.iter().filter_map(|&i| labels[i]).collect();
-    genres.sort_unstable();
-    genres.dedup();
-    let truth: Vec<usize> = labelled
-        .iter()
-        .filter_map(|&i| labels[i].and_then(|l| genres.iter().position(|g| *g == l)))
-        .collect();
-    let scored = genres.len() >= 2 && labelled.len() >= 2;
-    let labelled_artists: Vec<Option<&str>> = labelled.iter().map(|&i| artists[i]).collect();
-    let labelled_albums: Vec<Option<&str>> = labelled.iter().map(|&i| albums[i]).collect();
+    let labelled = Labelled::of(&entries);
     profiles
         .iter()
         .map(|&p| {
@@ -127,61 +114,114 @@ pub fn compare_weighted(
             space.set_fused_weights(weights);
             let graph = space.knn_graph(HUBNESS_K);
             let seconds = started.elapsed().as_secs_f64();
-            let (mut p5, mut p10, mut acc) = (None, None, None);
-            let (mut by_artist, mut by_album) = (None, None);
-            if scored {
-                by_artist = Some(super::filtered::score(
-                    &space,
-                    &labelled,
-                    &truth,
-                    &labelled_artists,
-                    "artist",
-                ));
-                by_album = Some(super::filtered::score(
-                    &space,
-                    &labelled,
-                    &truth,
-                    &labelled_albums,
-                    "album",
-                ));
-                let fill = super::labelled_distances(&space, &labelled);
-                let nl = labelled.len();
-                let five = eval::knn_loo_with(nl, &truth, 5, &fill);
-                p5 = Some(five.precision_at_k.micro);
-                let hits = five
-                    .predictions
-                    .iter()
-                    .zip(&truth)
-                    .filter(|(a, b)| a == b)
-                    .count();
-                acc = Some(hits as f64 / nl as f64);
-                p10 = Some(
-                    eval::knn_loo_with(nl, &truth, 10, &fill)
-                        .precision_at_k
-                        .micro,
-                );
-            }
-            Ok(ProfileScores {
-                profile: p.name().to_string(),
-                precision_at_5: p5,
-                precision_at_10: p10,
-                knn_accuracy: acc,
-                precision_at_5_artist_filtered: by_artist
-                    .as_ref()
-                    .and_then(|f| f.precision_at_5.value),
-                precision_at_10_artist_filtered: by_artist
-                    .as_ref()
-                    .and_then(|f| f.precision_at_10.value),
-                knn_accuracy_artist_filtered: by_artist.as_ref().and_then(|f| f.knn_accuracy.value),
-                precision_at_5_album_filtered: by_album
-                    .as_ref()
-                    .and_then(|f| f.precision_at_5.value),
-                knn_accuracy_album_filtered: by_album.as_ref().and_then(|f| f.knn_accuracy.value),
-                hubness: hubness(&graph, space.len()),
-                seconds,
-            })
+            let distances = space_distances(&space);
+            let scores =
+                labelled.scores(&distances, p.name(), hubness(&graph, space.len()), seconds);
+            Ok(scores)
         })
         .collect()
+}
+
+/// The labelled tracks among those compared, with their genre ids,
+/// artists and albums.
+#[derive(Debug, Clone)]
+pub struct Labelled<'a> {
+    /// Positions (among the compared tracks) of the labelled ones.
+    rows: Vec<usize>,
+    /// Their genre ids.
+    truth: Vec<usize>,
+    /// Their main artists, when known.
+    artists: Vec<Option<&'a str>>,
+    /// Their albums, when known.
+    albums: Vec<Option<&'a str>>,
+}
+
+impl<'a> Labelled<'a> {
+    /// The labelled ones of the compared tracks `entries`.
+    pub fn of(entries: &[&'a Entry]) -> Labelled<'a> {
+        let rows: Vec<usize> = (0..entries.len())
+            .filter(|&i| entries[i].label.is_some())
+            .collect();
+        let label = |i: usize| entries[i].label.as_deref();
+        let mut genres: Vec<&str> = rows.iter().filter_map(|&i| label(i)).collect();
+        genres.sort_unstable();
+        genres.dedup();
+        let truth = rows
+            .iter()
+            .filter_map(|&i| label(i).and_then(|l| genres.iter().position(|g| *g == l)))
+            .collect();
+        let tags = |i: usize| entries[i].tags.as_ref();
+        Labelled {
+            artists: rows
+                .iter()
+                .map(|&i| tags(i).and_then(|t| t.main_artist()))
+                .collect(),
+            albums: rows
+                .iter()
+                .map(|&i| tags(i).and_then(|t| t.album.as_deref()))
+                .collect(),
+            truth,
+            rows,
+        }
+    }
+
+    /// True when there is something to score: two genres, two tracks.
+    fn scored(&self) -> bool {
+        let mut genres = self.truth.clone();
+        genres.sort_unstable();
+        genres.dedup();
+        genres.len() >= 2 && self.rows.len() >= 2
+    }
+
+    /// The scores of the distances `distances` among the compared tracks,
+    /// named `profile`, with the `hubness` and build `seconds` measured
+    /// by the caller.
+    pub fn scores(
+        &self,
+        distances: &SubsetDistances<'_>,
+        profile: &str,
+        hubness: f64,
+        seconds: f64,
+    ) -> ProfileScores {
+        let (mut p5, mut p10, mut acc) = (None, None, None);
+        let (mut by_artist, mut by_album) = (None, None);
+        if self.scored() {
+            let (rows, truth) = (&self.rows, &self.truth);
+            by_artist = Some(score_with(distances, rows, truth, &self.artists, "artist"));
+            by_album = Some(score_with(distances, rows, truth, &self.albums, "album"));
+            let fill = |i: usize, out: &mut Vec<(f64, usize)>| distances(rows, i, out);
+            let nl = rows.len();
+            let five = eval::knn_loo_with(nl, truth, 5, &fill);
+            p5 = Some(five.precision_at_k.micro);
+            let hits = five
+                .predictions
+                .iter()
+                .zip(truth)
+                .filter(|(a, b)| a == b)
+                .count();
+            acc = Some(hits as f64 / nl as f64);
+            p10 = Some(
+                eval::knn_loo_with(nl, truth, 10, &fill)
+                    .precision_at_k
+                    .micro,
+            );
+        }
+        ProfileScores {
+            profile: profile.to_string(),
+            precision_at_5: p5,
+            precision_at_10: p10,
+            knn_accuracy: acc,
+            precision_at_5_artist_filtered: by_artist.as_ref().and_then(|f| f.precision_at_5.value),
+            precision_at_10_artist_filtered: by_artist
+                .as_ref()
+                .and_then(|f| f.precision_at_10.value),
+            knn_accuracy_artist_filtered: by_artist.as_ref().and_then(|f| f.knn_accuracy.value),
+            precision_at_5_album_filtered: by_album.as_ref().and_then(|f| f.precision_at_5.value),
+            knn_accuracy_album_filtered: by_album.as_ref().and_then(|f| f.knn_accuracy.value),
+            hubness,
+            seconds,
+        }
+    }
 }
 
 /// Skewness of the k-occurrence counts (how often each of `n` tracks is in

@@ -40,11 +40,34 @@ impl Filtered {
     }
 }
 
+/// Distances among a subset of library rows: `fill(rows, i, out)` puts
+/// (distance, j) in `out` for every j ≠ i, `i` and `j` positions in `rows`.
+pub type SubsetDistances<'a> = dyn Fn(&[usize], usize, &mut Vec<(f64, usize)>) + Sync + 'a;
+
+/// The distances of `space` among subsets of its rows.
+pub fn space_distances(
+    space: &Space,
+) -> impl Fn(&[usize], usize, &mut Vec<(f64, usize)>) + Sync + '_ {
+    move |rows, i, out| super::labelled_distances(space, rows)(i, out)
+}
+
 /// The scores of the labelled `rows` of `space` (genre ids `truth`) with
 /// neighbours of the same `keys` value (artist, album) left out; rows
 /// whose key is unknown take no part. `what` names the key in reasons.
 pub fn score(
     space: &Space,
+    rows: &[usize],
+    truth: &[usize],
+    keys: &[Option<&str>],
+    what: &str,
+) -> Filtered {
+    score_with(&space_distances(space), rows, truth, keys, what)
+}
+
+/// [`score`] with the distances among rows given by `distances` (e.g. a
+/// study's own distance matrix).
+pub fn score_with(
+    distances: &SubsetDistances<'_>,
     rows: &[usize],
     truth: &[usize],
     keys: &[Option<&str>],
@@ -74,10 +97,9 @@ pub fn score(
         ));
     }
     let n = sub_rows.len();
-    let all = super::labelled_distances(space, &sub_rows);
     // With two or more groups every query keeps at least one neighbour.
     let fill = |i: usize, out: &mut Vec<(f64, usize)>| {
-        all(i, out);
+        distances(&sub_rows, i, out);
         out.retain(|&(_, j)| sub_keys[j] != sub_keys[i]);
     };
     let five = eval::knn_loo_with(n, &sub_truth, 5, &fill);
