@@ -170,4 +170,48 @@ mod tests {
         assert!((chance_precision(&truth, &keys) - want).abs() < 1e-12);
         assert_eq!(chance_precision(&[0, 1], &["a", "a"]), 0.0);
     }
+
+    #[test]
+    fn a_distance_matrix_is_scored_with_the_artist_left_out() {
+        // 12 tracks: artists a, b play genre 0, c, d genre 1, 3 tracks
+        // each; a track is nearest its own artist's (0.1), then the other
+        // tracks of its genre (`same`), then the other genre (1.0).
+        let truth: Vec<usize> = (0..12).map(|i| i / 6).collect();
+        let artist = ["a", "b", "c", "d"];
+        let keys: Vec<Option<&str>> = (0..12).map(|i| Some(artist[i / 3])).collect();
+        let rows: Vec<usize> = (0..12).collect();
+        let scores = |same: f64| {
+            let d = |a: usize, b: usize| match (a / 3 == b / 3, a / 6 == b / 6) {
+                (true, _) => 0.1,
+                (false, true) => same,
+                (false, false) => 1.0,
+            };
+            let fill = |rows: &[usize], i: usize, out: &mut Vec<(f64, usize)>| {
+                out.clear();
+                let others = rows.iter().enumerate().filter(|&(j, _)| j != i);
+                out.extend(others.map(|(j, &r)| (d(rows[i], r), j)));
+            };
+            score_with(&fill, &rows, &truth, &keys, "artist")
+        };
+        // Own artist left out: 3 of the 5 nearest share the genre, and win
+        // the vote.
+        let near = scores(0.5);
+        assert_eq!((near.evaluated, near.groups), (12, 4));
+        let p5 = near.precision_at_5.value.unwrap_or(-1.0);
+        assert!((p5 - 0.6).abs() < 1e-12, "{p5}");
+        assert_eq!(near.knn_accuracy.value, Some(1.0));
+        // The genre's other artist farther than the other genre: nothing.
+        let far = scores(2.0);
+        assert_eq!(far.precision_at_5.value, Some(0.0));
+        assert_eq!(far.knn_accuracy.value, Some(0.0));
+        // Unknown artists take no part.
+        let mut some = keys.clone();
+        some[..6].fill(None);
+        let fill = |rows: &[usize], i: usize, out: &mut Vec<(f64, usize)>| {
+            out.clear();
+            out.extend((0..rows.len()).filter(|&j| j != i).map(|j| (1.0, j)));
+        };
+        let part = score_with(&fill, &rows, &truth, &some, "artist");
+        assert!(part.precision_at_5.value.is_none(), "{part:?}");
+    }
 }
