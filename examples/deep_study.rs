@@ -24,6 +24,16 @@
 //! With `MUSIM_STUDY_WINDOWS` set to comma-separated variants (e.g.
 //! `mean,diag,set`), each budget's patches are compared as distributions
 //! instead (`study/windows.rs`; the pooled layer only).
+//!
+//! With `MUSIM_STUDY_PAIR=CACHE_DIR2` naming the cache a run of the study
+//! made with another network (`MUSIM_DEEP_MODEL=other.onnx`, e.g. musicnn's
+//! MTT model made by `tools/musicnn/convert.sh --model MTT_musicnn`), the
+//! two networks are scored together instead, for each budget and layer, on the
+//! tracks both caches hold: `concat` (the two embeddings side by side, each
+//! dimension z-scored over the library, dead ones dropped: `deep` and
+//! `fused`) and `two-mp` (`fused` with each network's embedding as its own
+//! mutual-proximity distance: descriptors, timbre, first and second network
+//! at 25 % each; `deep`: the two networks' proximities at 50 % each).
 
 #[path = "study/windows.rs"]
 mod windows;
@@ -102,6 +112,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     eprintln!("{} tracks with patches", tracks.len());
+    if let Ok(dir) = std::env::var("MUSIM_STUDY_PAIR") {
+        return pair::study(&mut index, &tracks, Path::new(&dir), &budgets, &layers);
+    }
 
     if let Ok(variants) = std::env::var("MUSIM_STUDY_WINDOWS") {
         return windows::run(&index, &tracks, &budgets, &variants);
@@ -151,6 +164,201 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+/// The index's deep table holding, for every track of `tracks`, its
+/// embedding from `embed`.
+fn table_of(
+    index: &Index,
+    tracks: &[(usize, Vec<PatchOutputs>)],
+    embed: impl Fn(usize, &[PatchOutputs]) -> Option<Vec<f32>>,
+) -> DeepTable {
+    let rows = tracks.iter().filter_map(|(i, pieces)| {
+        let e = index.entries.get(*i)?;
+        Some(DeepRow {
+            path: e.path.clone(),
+            size: e.size,
+            mtime_ns: e.mtime_ns,
+            record: DeepRecord::Embedded {
+                embedding: embed(*i, pieces)?,
+                tags: Vec::new(),
+                patches: 0,
+                repeat_padded: false,
+            },
+        })
+    });
+    let mut table = DeepTable {
+        model: "study".into(),
+        rows: Vec::new(),
+    };
+    table.insert(rows);
+    table
+}
+
+/// Two networks scored together (`MUSIM_STUDY_PAIR`).
+mod pair {
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    use musim::deep::PatchOutputs;
+    use musim::eval::knn_loo_with;
+    use musim::library::deep::DeepTable;
+    use musim::library::index::{Index, Outcome};
+    use musim::report::compare::compare;
+    use musim::similarity::{FusedWeights, Profile, Space};
+    use musim::store::hash::fnv1a64;
+
+    type Error = Box<dyn std::error::Error>;
+
+    /// Scores `concat` and `two-mp` for every layer and budget on the
+    /// tracks that `second` (another network's cache) also holds.
+    pub fn study(
+        index: &mut Index,
+        tracks: &[(usize, Vec<PatchOutputs>)],
+        second: &Path,
+        budgets: &[usize],
+        layers: &[String],
+    ) -> Result<(), Error> {
+        let other: HashMap<usize, Vec<PatchOutputs>> = tracks
+            .iter()
+            .filter_map(|(i, _)| {
+                let e = index.entries.get(*i)?;
+                let file = second.join(format!("{:016x}.patches", fnv1a64(&e.path)));
+                super::load(&file).ok().map(|p| (*i, p))
+            })
+            .collect();
+        let tracks: Vec<(usize, Vec<PatchOutputs>)> = tracks
+            .iter()
+            .filter(|(i, _)| other.contains_key(i))
+            .cloned()
+            .collect();
+        eprintln!("{} tracks in both caches", tracks.len());
+        for layer in layers {
+            for &budget in budgets {
+                let name = match budget {
+                    usize::MAX => format!("{layer} all"),
+                    b => format!("{layer} {b}"),
+                };
+                let first = |_: usize, p: &[PatchOutputs]| super::embedding(p, budget, layer);
+                let second =
+                    |i: usize, _: &[PatchOutputs]| super::embedding(other.get(&i)?, budget, layer);
+                index.deep = super::table_of(index, &tracks, first);
+                print_compare(index, &format!("first {name}"))?;
+                index.deep = super::table_of(index, &tracks, second);
+                print_compare(index, &format!("second {name}"))?;
+                index.deep = super::table_of(index, &tracks, |i, p| {
+                    Some([first(i, p)?, second(i, p)?].concat())
+                });
+                print_compare(index, &format!("concat {name}"))?;
+                let a = Distances::of(index, super::table_of(index, &tracks, first))?;
+                let b = Distances::of(index, super::table_of(index, &tracks, second))?;
+                for (what, x, y) in [("deep", &a.deep, &b.deep), ("fused", &a.fused, &b.fused)] {
+                    let mix: Vec<Vec<f64>> = x
+                        .iter()
+                        .zip(y)
+                        .map(|(x, y)| x.iter().zip(y).map(|(x, y)| 0.5 * (x + y)).collect())
+                        .collect();
+                    println!(
+                        "{:<24} similarity {what:<6} {}",
+                        format!("two-mp {name}"),
+                        scores(&mix, &a.truth)
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `deep` and `fused` scored with the index's embeddings as they are.
+    fn print_compare(index: &Index, name: &str) -> Result<(), Error> {
+        for s in compare(index, &[Profile::Deep, Profile::Fused])? {
+            println!("{name:<24} {}", s.line());
+        }
+        Ok(())
+    }
+
+    /// Leave-one-out distances between the labelled tracks with one
+    /// network's embeddings. `fused` is linear in its parts, so the mean of
+    /// two networks' `fused` distances is the fusion with each network's
+    /// proximity at half the deep share (and the mean of their `deep`
+    /// distances, each network's proximity at 50 %).
+    struct Distances {
+        /// The embedding's mutual-proximity distance alone.
+        deep: Vec<Vec<f64>>,
+        /// `fused` with the product's weights.
+        fused: Vec<Vec<f64>>,
+        /// Label id of each labelled track.
+        truth: Vec<usize>,
+    }
+
+    impl Distances {
+        fn of(index: &mut Index, table: DeepTable) -> Result<Distances, Error> {
+            index.deep = table;
+            let names = &index.header.feature_names;
+            let mut rows: Vec<&[f32]> = Vec::new();
+            let mut embeddings: Vec<&[f32]> = Vec::new();
+            let mut labels: Vec<&str> = Vec::new();
+            for e in &index.entries {
+                let (Outcome::Analysed { values, .. }, Some(l)) = (&e.outcome, e.label.as_deref())
+                else {
+                    continue;
+                };
+                if let (true, Some(emb)) = (values.len() == names.len(), index.deep.embedding(e)) {
+                    rows.push(values);
+                    embeddings.push(emb);
+                    labels.push(l);
+                }
+            }
+            let mut genres = labels.clone();
+            genres.sort_unstable();
+            genres.dedup();
+            let truth = labels
+                .iter()
+                .map(|l| genres.binary_search(l).unwrap_or(0))
+                .collect();
+            let matrix = |w: FusedWeights| -> Result<Vec<Vec<f64>>, Error> {
+                let mut space = Space::build_with(Profile::Fused, names, &rows, Some(&embeddings))?;
+                space.set_fused_weights(w);
+                Ok((0..rows.len())
+                    .map(|i| {
+                        let p = space.row_point(i);
+                        (0..rows.len())
+                            .map(|j| 1.0 - f64::from(space.similarity(&p, j)))
+                            .collect()
+                    })
+                    .collect())
+            };
+            let deep_only = FusedWeights::new(0.0, 0.0, 1.0).ok_or("deep-only weights")?;
+            Ok(Distances {
+                deep: matrix(deep_only)?,
+                fused: matrix(FusedWeights::DEFAULT)?,
+                truth,
+            })
+        }
+    }
+
+    /// "P@5 …  P@10 …  5-NN …" of a full distance matrix, leave-one-out.
+    fn scores(d: &[Vec<f64>], truth: &[usize]) -> String {
+        let n = d.len();
+        let fill = |i: usize, out: &mut Vec<(f64, usize)>| {
+            out.clear();
+            out.extend((0..n).filter(|&j| j != i).map(|j| (d[i][j], j)));
+        };
+        let five = knn_loo_with(n, truth, 5, &fill);
+        let hits = five
+            .predictions
+            .iter()
+            .zip(truth)
+            .filter(|(a, b)| a == b)
+            .count();
+        let ten = knn_loo_with(n, truth, 10, &fill);
+        format!(
+            "P@5 {:.3}  P@10 {:.3}  5-NN {:.3}",
+            five.precision_at_k.micro,
+            ten.precision_at_k.micro,
+            hits as f64 / n as f64
+        )
+    }
 }
 
 /// `descriptors/timbre/deep` shares, e.g. `25/25/50`.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use musim::deep::frontend::{self, N_MELS, PATCH_FRAMES, PATCH_LEN};
 use musim::deep::kernels::Kernels;
-use musim::deep::model::{self, N_TAGS, PENULTIMATE_DIM, POOL_DIM};
+use musim::deep::model::{self, N_TAGS, PENULTIMATE_DIM, POOL_DIM, TAGS_KEY};
 use musim::deep::{DeepAccumulator, DeepError, DeepModel, EMBEDDING_DIM};
 use serde_json::Value;
 
@@ -352,6 +352,60 @@ fn corrupted_model_files_are_rejected() {
         );
         assert!(msg.contains(needle), "{name}: {msg}");
     }
+}
+
+/// The built-in file with a `metadata_props` entry appended (a protobuf
+/// message may be extended by concatenation): what `convert.py` writes
+/// for a network other than MSD.
+fn with_metadata(key: &str, value: &str) -> Vec<u8> {
+    fn varint(mut n: usize, out: &mut Vec<u8>) {
+        while n >= 0x80 {
+            out.push((n as u8 & 0x7f) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+    }
+    let mut entry = Vec::new();
+    for (field, text) in [(1u8, key), (2, value)] {
+        entry.push((field << 3) | 2);
+        varint(text.len(), &mut entry);
+        entry.extend(text.as_bytes());
+    }
+    let mut bytes = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/models/musicnn-msd.onnx"),
+    )
+    .unwrap();
+    bytes.push((14 << 3) | 2);
+    varint(entry.len(), &mut bytes);
+    bytes.extend(entry);
+    bytes
+}
+
+/// Another network's tag names come from its file (so its scores are not
+/// shown under MSD names); the MSD file has none; a wrong count is an
+/// error naming the file.
+#[test]
+fn a_model_file_carries_its_own_tag_names() {
+    assert!(shared().tags().is_none());
+    let names: Vec<String> = (0..N_TAGS).map(|i| format!("mtt tag {i}")).collect();
+    let text: String = names.iter().map(|n| format!("{n}\n")).collect();
+    let model = DeepModel::from_bytes(&with_metadata(TAGS_KEY, &text), "mtt.onnx").unwrap();
+    assert_eq!(model.tags(), Some(&names[..]));
+    // Same weights, so the same outputs; but another identity.
+    let patch = vec![0.25f32; PATCH_LEN];
+    assert_eq!(model.run(&patch).unwrap(), shared().run(&patch).unwrap());
+    assert_ne!(model.id(), shared().id());
+    // Unrelated metadata is ignored.
+    assert!(
+        DeepModel::from_bytes(&with_metadata("author", "x"), "m.onnx")
+            .unwrap()
+            .tags()
+            .is_none()
+    );
+    let err = DeepModel::from_bytes(&with_metadata(TAGS_KEY, "a\nb\n"), "few.onnx").unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, DeepError::ModelInvalid { .. }), "{msg}");
+    assert!(msg.contains("few.onnx") && msg.contains("2 lines"), "{msg}");
 }
 
 /// Damage anywhere in the file — a byte changed in the protobuf framing or

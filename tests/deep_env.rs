@@ -20,6 +20,8 @@ fn missing_override_model_is_reported() {
             "{msg}"
         );
     }
+    // Tags are then named as the MSD model names them.
+    assert_eq!(musim::deep::tag_names(), musim::deep::msd_tag_names());
     // The rest of the analysis does not depend on the model.
     let y: Vec<f32> = (0..22050).map(|i| (i as f32 * 0.05).sin() * 0.3).collect();
     let fp = musim::features::frame_features(&y);

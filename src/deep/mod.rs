@@ -189,14 +189,37 @@ impl DeepAccumulator {
     }
 }
 
-/// The 50 MSD tag names, in the order of the model's `taggram`.
-pub fn tag_names() -> &'static [&'static str] {
-    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+/// The 50 MSD tag names, in the order of the MSD model's `taggram`.
+pub fn msd_tag_names() -> &'static [String] {
+    static NAMES: OnceLock<Vec<String>> = OnceLock::new();
     NAMES.get_or_init(|| {
         include_str!("../../assets/models/musicnn-msd.tags.txt")
             .lines()
             .filter(|l| !l.is_empty())
+            .map(str::to_string)
             .collect()
+    })
+}
+
+/// The tag names of the model in force, in `taggram` order: a file named
+/// by `MUSIM_DEEP_MODEL` that carries its own (another musicnn network,
+/// e.g. MagnaTagATune's) gives those, so its scores are not shown under
+/// MSD names; otherwise the MSD names. Names from a file are made safe for
+/// the terminal.
+pub fn tag_names() -> &'static [String] {
+    static NAMES: OnceLock<Vec<String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let own = std::env::var_os(MODEL_ENV)
+            .filter(|v| !v.is_empty())
+            .and_then(|_| model::shared().ok())
+            .and_then(|m| {
+                m.tags().map(|t| {
+                    t.iter()
+                        .map(|n| crate::store::text::safe(n).into_owned())
+                        .collect()
+                })
+            });
+        own.unwrap_or_else(|| msd_tag_names().to_vec())
     })
 }
 
@@ -206,7 +229,7 @@ mod tests {
 
     #[test]
     fn fifty_tags_in_model_order() {
-        let t = tag_names();
+        let t = msd_tag_names();
         assert_eq!(t.len(), N_TAGS);
         assert_eq!(t[0], "rock");
         assert_eq!(t[9], "jazz");

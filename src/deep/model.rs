@@ -28,6 +28,11 @@ pub const PENULTIMATE_DIM: usize = net::PENULTIMATE;
 /// Number of tags (width of `taggram`).
 pub const N_TAGS: usize = net::TAGS;
 
+/// Metadata key under which `tools/musicnn/convert.py` stores a network's
+/// tag names, one per line, in `taggram` order (the MSD model, built in,
+/// has none: its names are `assets/models/musicnn-msd.tags.txt`).
+pub const TAGS_KEY: &str = "musicnn.tags";
+
 /// The built-in model: musicnn MSD, converted by `tools/musicnn/convert.py`.
 static BUILT_IN: &[u8] = include_bytes!("../../assets/models/musicnn-msd.onnx");
 
@@ -52,6 +57,8 @@ pub struct DeepModel {
     origin: String,
     /// Identity of the weights: embeddings from other weights do not mix.
     id: String,
+    /// The network's own tag names ([`TAGS_KEY`]), when the file has them.
+    tags: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for DeepModel {
@@ -100,8 +107,22 @@ impl DeepModel {
         {
             return Err(invalid(format!("it has no output {missing}")));
         }
+        let tags = match file.metadata.iter().find(|(k, _)| k == TAGS_KEY) {
+            None => None,
+            Some((_, text)) => {
+                let names: Vec<String> = text.lines().map(str::to_string).collect();
+                if names.len() != N_TAGS || names.iter().any(|n| n.trim().is_empty()) {
+                    return Err(invalid(format!(
+                        "its {TAGS_KEY} metadata holds {} lines, not {N_TAGS} tag names",
+                        names.len()
+                    )));
+                }
+                Some(names)
+            }
+        };
         let network = Network::load(&file).map_err(|e| invalid(e.to_string()))?;
         let model = Self {
+            tags,
             network,
             origin: origin.to_string(),
             id: format!(
@@ -139,6 +160,12 @@ impl DeepModel {
     /// Identity of the weights (size and hash of the ONNX file).
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The network's own tag names, in `taggram` order; `None` for a file
+    /// without them (the MSD model, whose names are [`super::msd_tag_names`]).
+    pub fn tags(&self) -> Option<&[String]> {
+        self.tags.as_deref()
     }
 
     /// Where the model came from ("built-in model" or its path).

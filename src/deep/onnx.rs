@@ -1,6 +1,7 @@
 //! Just enough of the ONNX file format to take musicnn's weights out of it:
 //! a protobuf reader for `ModelProto → GraphProto → {initializer, input,
-//! output}`. The network itself is written out in [`super::net`], so the
+//! output}` and the model's `metadata_props` (where `convert.py` writes a
+//! network's tag names). The network itself is written out in [`super::net`], so the
 //! graph's nodes are not interpreted; the weights are found by the names
 //! `tools/musicnn/convert.py` gives them and their shapes are checked.
 //!
@@ -28,6 +29,8 @@ pub struct OnnxFile {
     pub inputs: Vec<String>,
     /// Names of the graph's outputs.
     pub outputs: Vec<String>,
+    /// The model's `metadata_props`, key and value, in file order.
+    pub metadata: Vec<(String, String)>,
 }
 
 /// ONNX `TensorProto.DataType.FLOAT`.
@@ -54,6 +57,9 @@ pub enum OnnxError {
     /// A graph input's or output's name is not UTF-8.
     #[error("a graph input's name is not UTF-8")]
     GraphInputName,
+    /// A `metadata_props` entry is damaged or not UTF-8.
+    #[error("damaged metadata entry")]
+    Metadata,
 }
 
 /// What is wrong with one weight tensor.
@@ -136,14 +142,20 @@ pub enum WireError {
 /// that names the file.
 pub fn parse(bytes: &[u8]) -> Result<OnnxFile, OnnxError> {
     let mut graph = None;
+    let mut metadata = Vec::new();
     for field in Fields::new(bytes) {
         let (number, value) = field.map_err(OnnxError::NotProtobuf)?;
-        if let (7, Value::Bytes(g)) = (number, value) {
-            graph = Some(g);
+        match (number, value) {
+            (7, Value::Bytes(g)) => graph = Some(g),
+            (14, Value::Bytes(entry)) => metadata.push(key_value(entry)?),
+            _ => {}
         }
     }
     let graph = graph.ok_or(OnnxError::NoGraph)?;
-    let mut file = OnnxFile::default();
+    let mut file = OnnxFile {
+        metadata,
+        ..OnnxFile::default()
+    };
     let mut declared_inputs = Vec::new();
     for field in Fields::new(graph) {
         let (number, value) = field.map_err(OnnxError::Graph)?;
@@ -163,6 +175,20 @@ pub fn parse(bytes: &[u8]) -> Result<OnnxFile, OnnxError> {
         .filter(|n| !file.weights.contains_key(n))
         .collect();
     Ok(file)
+}
+
+/// `StringStringEntryProto`: key (field 1) and value (field 2).
+fn key_value(bytes: &[u8]) -> Result<(String, String), OnnxError> {
+    let (mut key, mut value) = (String::new(), String::new());
+    for field in Fields::new(bytes) {
+        let text = |b: &[u8]| String::from_utf8(b.to_vec()).map_err(|_| OnnxError::Metadata);
+        match field.map_err(|_| OnnxError::Metadata)? {
+            (1, Value::Bytes(k)) => key = text(k)?,
+            (2, Value::Bytes(v)) => value = text(v)?,
+            _ => {}
+        }
+    }
+    Ok((key, value))
 }
 
 /// `ValueInfoProto.name` (field 1).
@@ -382,7 +408,12 @@ mod tests {
         }
         let mut m = vec![key(1, 0), 8, key(7, 2), g.len() as u8];
         m.extend(&g);
+        // metadata_props {key "k", value "a\nb"}, after the graph.
+        let kv = [key(1, 2), 1, b'k', key(2, 2), 3, b'a', b'\n', b'b'];
+        m.extend([key(14, 2), kv.len() as u8]);
+        m.extend(kv);
         let f = parse(&m).unwrap();
+        assert_eq!(f.metadata, vec![("k".to_string(), "a\nb".to_string())]);
         assert_eq!(f.weights.len(), 1);
         assert_eq!(f.weights["w"].dims, vec![2, 3]);
         assert_eq!(f.weights["w"].data, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);

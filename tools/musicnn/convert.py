@@ -1,13 +1,24 @@
 #!/usr/bin/env python3
-"""Convert musicnn's MSD model to ONNX for musim, and write reference fixtures.
+"""Convert a musicnn model to ONNX for musim, and write reference fixtures.
 
 Run through `tools/musicnn/convert.sh`, which installs the pinned tools of
-requirements.txt in a throwaway venv outside the repository. This script
+requirements.txt in a throwaway venv outside the repository.
+
+    convert.sh                                   # MSD_musicnn: the product's model
+    convert.sh --model MTT_musicnn --out DIR     # another network, for studies
+
+`--model` picks the wheel's checkpoint (`MSD_musicnn`, default, or
+`MTT_musicnn`: the same architecture, trained on MagnaTagATune); `--out`
+writes `musicnn-<msd|mtt>.onnx` and its `.tags.txt` there instead of
+assets/models/ (the test fixtures are written only for the product's model,
+MSD_musicnn into assets/models/). The tag names are also stored in the ONNX
+file's metadata (`musicnn.tags`, one per line) so musim names another
+network's tags by its own labels. This script
 
 1. downloads the `musicnn==0.1.0` wheel from PyPI with `pip download --no-deps`
    (nothing else: musicnn's own dependencies are not installed, its code is
    only read) and checks its SHA-256;
-2. rebuilds the inference graph of the `MSD_musicnn` model with the wheel's own
+2. rebuilds the inference graph of the chosen model with the wheel's own
    `models.define_model`, `training=False` (batch norm uses the moving
    statistics, dropout is the identity), restores the wheel's checkpoint,
    freezes it and exports ONNX opset 13 with tf2onnx:
@@ -15,9 +26,10 @@ requirements.txt in a throwaway venv outside the repository. This script
      outputs `max_pool`     [N, 753]      max over time of the mid-end features
              `mean_pool`    [N, 753]      mean over time of the same
              `penultimate`  [N, 200]      the dense layer before the tags
-             `taggram`      [N, 50]       sigmoid tag scores (MSD tags)
+             `taggram`      [N, 50]       sigmoid tag scores (the model's tags)
    and checks onnxruntime's outputs against TensorFlow's;
-3. writes the 50 tag names (the wheel's `configuration.MSD_LABELS`);
+3. writes the 50 tag names (the wheel's `configuration.MSD_LABELS` or
+   `MTT_LABELS`);
 4. writes reference fixtures for musim's tests from audio already committed
    under tests/fixtures/librosa/ (synthesised, 16-bit mono 22050 Hz): the
    musicnn front end's log-mel and TensorFlow's outputs per patch.
@@ -38,6 +50,7 @@ its log-mel frames are tiled until there are 187, which is how the model was
 trained on short clips (`"pad_short": "repeat-pad"` in the checkpoint's
 config.json).
 """
+import argparse
 import hashlib
 import json
 import os
@@ -51,6 +64,8 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MODEL_DIR = ROOT / "assets" / "models"
+# The product's model (MSD_musicnn into assets/models/); main() repoints
+# these for another checkpoint or output directory.
 MODEL_PATH = MODEL_DIR / "musicnn-msd.onnx"
 TAGS_PATH = MODEL_DIR / "musicnn-msd.tags.txt"
 FIXTURES = ROOT / "tests" / "fixtures" / "musicnn"
@@ -58,6 +73,10 @@ AUDIO = ROOT / "tests" / "fixtures" / "librosa"
 
 WHEEL = "musicnn==0.1.0"
 WHEEL_SHA256 = "f38a4890c648c1ddbb141c5d96d2b0a8cfcd36746002d896989f7b88beb65cfa"
+# Checkpoints of the wheel with musicnn's architecture, and their tag lists
+# (`configuration.<name>`). The wheel's VGG checkpoints (MSD_vgg, MTT_vgg)
+# have another architecture, which musim does not implement.
+CHECKPOINTS = {"MSD_musicnn": "MSD_LABELS", "MTT_musicnn": "MTT_LABELS"}
 CHECKPOINT = "MSD_musicnn"
 
 SR = 16000
@@ -85,7 +104,7 @@ def fetch_wheel(workdir: pathlib.Path) -> pathlib.Path:
 
 
 def build_graph(wheel_dir: pathlib.Path):
-    """The MSD_musicnn inference graph, restored from the wheel's checkpoint.
+    """The CHECKPOINT inference graph, restored from the wheel's checkpoint.
 
     Returns (graph, session)."""
     import tensorflow as tf
@@ -117,7 +136,7 @@ def tf_run(graph, sess, patches: np.ndarray) -> dict:
     return dict(zip(OUTPUTS, vals))
 
 
-def export_onnx(graph, sess) -> "onnx.ModelProto":
+def export_onnx(graph, sess, labels) -> "onnx.ModelProto":
     import onnx
     import tensorflow as tf
     import tf2onnx
@@ -138,10 +157,17 @@ def export_onnx(graph, sess) -> "onnx.ModelProto":
         node.input[:] = [renames.get(i, i) for i in node.input]
     for out in model.graph.output:
         out.name = renames.get(out.name, out.name)
+    data = {"MSD_musicnn": "Million Song Dataset previews", "MTT_musicnn": "MagnaTagATune"}
     model.doc_string = (
-        "musicnn MSD_musicnn (Pons & Serra 2019, ISC licence), trained on Million Song "
-        "Dataset previews; converted by musim tools/musicnn/convert.py"
+        f"musicnn {CHECKPOINT} (Pons & Serra 2019, ISC licence), trained on "
+        f"{data[CHECKPOINT]}; converted by musim tools/musicnn/convert.py"
     )
+    if CHECKPOINT != "MSD_musicnn":
+        # The product's MSD file stays byte for byte as it was (its hash is
+        # the embeddings' identity); musim knows its tags.
+        entry = model.metadata_props.add()
+        entry.key = "musicnn.tags"
+        entry.value = "".join(f"{t}\n" for t in labels)
     onnx.checker.check_model(model)
     return model
 
@@ -268,30 +294,44 @@ def write_fixtures(graph, sess) -> None:
 
 
 def main() -> None:
+    global CHECKPOINT, MODEL_DIR, MODEL_PATH, TAGS_PATH
     import onnx
+
+    args = argparse.ArgumentParser(description="musicnn checkpoint → ONNX for musim")
+    args.add_argument("--model", choices=sorted(CHECKPOINTS), default="MSD_musicnn")
+    args.add_argument("--out", type=pathlib.Path, help="output directory (default assets/models)")
+    opts = args.parse_args()
+    CHECKPOINT = opts.model
+    short = CHECKPOINT.split("_")[0].lower()
+    MODEL_DIR = (opts.out or MODEL_DIR).resolve()
+    MODEL_PATH = MODEL_DIR / f"musicnn-{short}.onnx"
+    TAGS_PATH = MODEL_DIR / f"musicnn-{short}.tags.txt"
+    product = CHECKPOINT == "MSD_musicnn" and MODEL_DIR == ROOT / "assets" / "models"
 
     with tempfile.TemporaryDirectory(prefix="musicnn-") as tmp:
         wheel_dir = fetch_wheel(pathlib.Path(tmp))
         sys.path.insert(0, str(wheel_dir))
         from musicnn import configuration
 
-        labels = configuration.MSD_LABELS
+        labels = getattr(configuration, CHECKPOINTS[CHECKPOINT])
         assert len(labels) == 50
         licence = (wheel_dir / "musicnn-0.1.0.dist-info" / "LICENSE.md").read_text()
 
         graph, sess = build_graph(wheel_dir)
-        model = export_onnx(graph, sess)
+        model = export_onnx(graph, sess, labels)
         MODEL_DIR.mkdir(parents=True, exist_ok=True)
         onnx.save(model, str(MODEL_PATH))
         TAGS_PATH.write_text("".join(f"{t}\n" for t in labels))
         (MODEL_DIR / "LICENSE-musicnn.txt").write_text(licence.strip() + "\n")
-        print(f"wrote {MODEL_PATH.relative_to(ROOT)}: {MODEL_PATH.stat().st_size} bytes, "
+        shown = MODEL_PATH.relative_to(ROOT) if MODEL_PATH.is_relative_to(ROOT) else MODEL_PATH
+        print(f"wrote {shown}: {MODEL_PATH.stat().st_size} bytes, "
               f"sha256 {hashlib.sha256(MODEL_PATH.read_bytes()).hexdigest()}")
 
         rng = np.random.default_rng(10)
         check = rng.uniform(0.0, 4.0, size=(3, N_FRAMES, N_MELS)).astype(np.float32)
         check_onnx(MODEL_PATH, graph, sess, check)
-        write_fixtures(graph, sess)
+        if product:
+            write_fixtures(graph, sess)
 
 
 if __name__ == "__main__":
