@@ -125,26 +125,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     for layer in &layers {
         for &budget in &budgets {
-            let rows = tracks.iter().filter_map(|(i, pieces)| {
-                let e = index.entries.get(*i)?;
-                Some(DeepRow {
-                    path: e.path.clone(),
-                    size: e.size,
-                    mtime_ns: e.mtime_ns,
-                    record: DeepRecord::Embedded {
-                        embedding: embedding(pieces, budget, layer)?,
-                        tags: Vec::new(),
-                        patches: 0,
-                        repeat_padded: false,
-                    },
-                })
+            index.deep = table_of(&index, &tracks, |_, pieces| {
+                embedding(pieces, budget, layer)
             });
-            let mut table = DeepTable {
-                model: "study".into(),
-                rows: Vec::new(),
-            };
-            table.insert(rows);
-            index.deep = table;
             let name = match budget {
                 usize::MAX => format!("{layer} all"),
                 b => format!("{layer} {b}"),
@@ -252,6 +235,13 @@ mod pair {
                 print_compare(index, &format!("concat {name}"))?;
                 let a = Distances::of(index, super::table_of(index, &tracks, first))?;
                 let b = Distances::of(index, super::table_of(index, &tracks, second))?;
+                // The matrices' own scores of the first network: must equal
+                // its `fused` line above (a check of the matrices).
+                println!(
+                    "{:<24} similarity fused  {}",
+                    format!("matrix first {name}"),
+                    scores(&a.fused, &a.truth)
+                );
                 for (what, x, y) in [("deep", &a.deep, &b.deep), ("fused", &a.fused, &b.fused)] {
                     let mix: Vec<Vec<f64>> = x
                         .iter()

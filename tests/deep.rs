@@ -10,7 +10,7 @@ use std::sync::Arc;
 use musim::deep::frontend::{self, N_MELS, PATCH_FRAMES, PATCH_LEN};
 use musim::deep::kernels::Kernels;
 use musim::deep::model::{self, N_TAGS, PENULTIMATE_DIM, POOL_DIM, TAGS_KEY};
-use musim::deep::{DeepAccumulator, DeepError, DeepModel, EMBEDDING_DIM};
+use musim::deep::{msd_tag_names, DeepAccumulator, DeepError, DeepModel, EMBEDDING_DIM};
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
@@ -387,10 +387,22 @@ fn with_metadata(key: &str, value: &str) -> Vec<u8> {
 #[test]
 fn a_model_file_carries_its_own_tag_names() {
     assert!(shared().tags().is_none());
-    let names: Vec<String> = (0..N_TAGS).map(|i| format!("mtt tag {i}")).collect();
+    assert_eq!(musim::deep::tag_names_of(Some(&shared())), msd_tag_names());
+    assert_eq!(musim::deep::tag_names_of(None), msd_tag_names());
+    let mut names: Vec<String> = (0..N_TAGS).map(|i| format!("mtt tag {i}")).collect();
+    names[3] = "evil\u{1b}[2J".to_string();
     let text: String = names.iter().map(|n| format!("{n}\n")).collect();
     let model = DeepModel::from_bytes(&with_metadata(TAGS_KEY, &text), "mtt.onnx").unwrap();
     assert_eq!(model.tags(), Some(&names[..]));
+    // Shown names: the file's, with control characters made harmless.
+    let shown = musim::deep::tag_names_of(Some(&model));
+    assert_eq!(shown[0], "mtt tag 0");
+    assert_eq!(shown[49], "mtt tag 49");
+    assert!(
+        shown[3].starts_with("evil") && !shown[3].contains('\u{1b}'),
+        "{}",
+        shown[3]
+    );
     // Same weights, so the same outputs; but another identity.
     let patch = vec![0.25f32; PATCH_LEN];
     assert_eq!(model.run(&patch).unwrap(), shared().run(&patch).unwrap());

@@ -204,23 +204,26 @@ pub fn msd_tag_names() -> &'static [String] {
 /// The tag names of the model in force, in `taggram` order: a file named
 /// by `MUSIM_DEEP_MODEL` that carries its own (another musicnn network,
 /// e.g. MagnaTagATune's) gives those, so its scores are not shown under
-/// MSD names; otherwise the MSD names. Names from a file are made safe for
-/// the terminal.
+/// MSD names; otherwise the MSD names.
 pub fn tag_names() -> &'static [String] {
     static NAMES: OnceLock<Vec<String>> = OnceLock::new();
     NAMES.get_or_init(|| {
-        let own = std::env::var_os(MODEL_ENV)
-            .filter(|v| !v.is_empty())
-            .and_then(|_| model::shared().ok())
-            .and_then(|m| {
-                m.tags().map(|t| {
-                    t.iter()
-                        .map(|n| crate::store::text::safe(n).into_owned())
-                        .collect()
-                })
-            });
-        own.unwrap_or_else(|| msd_tag_names().to_vec())
+        let named = std::env::var_os(MODEL_ENV).filter(|v| !v.is_empty());
+        let model = named.and_then(|_| model::shared().ok());
+        tag_names_of(model.as_deref())
     })
+}
+
+/// `model`'s own tag names, made safe for the terminal (they come from a
+/// file), or the MSD names when it has none or there is no model.
+pub fn tag_names_of(model: Option<&DeepModel>) -> Vec<String> {
+    match model.and_then(DeepModel::tags) {
+        Some(own) => own
+            .iter()
+            .map(|n| crate::store::text::safe(n).into_owned())
+            .collect(),
+        None => msd_tag_names().to_vec(),
+    }
 }
 
 #[cfg(test)]
