@@ -658,14 +658,12 @@ fn query_only(
         musim::query::check_file(std::path::Path::new(target))?;
         None
     };
-    // A library track is answered from the stored model file in place when
-    // it can be; anything else (a damaged file included) loads the model,
-    // which tells why it is rebuilt.
+    // A file is answered from the stored model file in place when it can
+    // be (a library track from its rows, a new file placed and searched
+    // through the graph); otherwise, a damaged model file included, the
+    // model is loaded, which tells why it is rebuilt.
     let stored = match (&url, session.current_model_file()) {
-        (None, Some(f)) => musim::query::query_library_track(&f, std::path::Path::new(target), k)
-            .ok()
-            .flatten()
-            .map(|r| (f, r)),
+        (None, Some(f)) => in_place(&f, std::path::Path::new(target), k)?.map(|r| (f, r)),
         _ => None,
     };
     if let Some((f, r)) = stored {
@@ -707,6 +705,26 @@ fn query_only(
         target,
         download,
     )
+}
+
+/// A query answered from the model file `f` in place: `None` when the
+/// whole model is needed (see [`query_only`]). The file's own errors (it
+/// cannot be decoded, …) are the answer.
+fn in_place(
+    f: &app::model_file::ModelFile,
+    path: &std::path::Path,
+    k: usize,
+) -> Result<Option<musim::query::QueryResult>> {
+    use musim::query::{query_library_track, query_new_file, QueryError};
+    Ok(match query_library_track(f, path, k) {
+        Ok(Some(r)) => Some(r),
+        Ok(None) => match query_new_file(f, path, k) {
+            Ok(r) => r,
+            Err(QueryError::Model(_)) => None,
+            Err(e) => return Err(e.into()),
+        },
+        Err(_) => None,
+    })
 }
 
 /// Print a query's result (text or JSON), write its playlist, and add the

@@ -276,3 +276,107 @@ fn a_library_track_is_answered_from_the_file_in_place_and_damage_is_told() {
     assert!(matches!(&r.rebuilt, Some(Stale::Unusable(e)) if e.contains("section z checksum")));
     assert_eq!(read(&mp).unwrap(), m);
 }
+
+/// `n` tracks in 4 labelled groups with 3 descriptor values and a timbre
+/// Gaussian each (as the musim profile compares), every track distinct.
+fn library_with_timbre(root: &Path, n: usize) -> Index {
+    use musim::features::timbre::{tri_index, DIMS, STORED};
+    let mut idx = library(root, n);
+    let names = &mut idx.header.feature_names;
+    names.push("timbre_mean[0]".into());
+    names.extend((1..STORED).map(|i| format!("timbre[{i}]")));
+    for (i, e) in idx.entries.iter_mut().enumerate() {
+        let Outcome::Analysed { values, .. } = &mut e.outcome else {
+            unreachable!()
+        };
+        let g = (i % 4) as f32;
+        let mut t = vec![0.0f32; STORED];
+        for d in 0..DIMS {
+            let j = ((i * (d + 3)) as f32 * 0.291).fract();
+            t[d] = g * 2.0 + j + d as f32 * 0.1;
+            t[DIMS + tri_index(d, d)] = 1.0 + g * 0.5 + j;
+        }
+        values.extend(t);
+    }
+    idx
+}
+
+/// A new track's fingerprint: near group `g`'s tracks, not one of them.
+fn new_values(idx: &Index, q: usize) -> Vec<f32> {
+    let Outcome::Analysed { values, .. } = &idx.entries[q].outcome else {
+        unreachable!()
+    };
+    values
+        .iter()
+        .enumerate()
+        .map(|(d, v)| v * (1.0 + 0.02 * ((q * 7 + d) % 5) as f32 - 0.04))
+        .collect()
+}
+
+#[test]
+fn a_new_track_is_answered_from_the_file_in_place() {
+    use musim::query::query_values_in;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    // Below 1000 tracks the mutual-proximity sample holds every track and
+    // every track is compared: the answer is the loaded model's, exactly.
+    // Above, the graph search finds the loaded model's neighbours.
+    for (n, profile) in [
+        (300, Profile::Musim),
+        (300, Profile::Seed),
+        (1600, Profile::Musim),
+    ] {
+        let idx_path = root.join(format!("lib{n}{profile}.idx"));
+        let idx = library_with_timbre(&root, n);
+        idx.save(&idx_path).unwrap();
+        let params = ModelParams {
+            exact_below: 100,
+            ..quick(profile)
+        };
+        let choice = Choice {
+            params: Some(&params),
+            similarity: None,
+        };
+        let no = AtomicBool::new(false);
+        let stamp = IndexStamp::of(&idx_path);
+        let m = ensure_stamped(idx.clone(), stamp, &idx_path, choice, &|_| {}, &no)
+            .unwrap()
+            .model;
+        let file = ModelFile::open(&model_path(&idx_path)).unwrap().unwrap();
+        let (mut found, mut wanted) = (0, 0);
+        for q in (0..n).step_by(n / 20) {
+            let v = new_values(&idx, q);
+            let full = query_point(&m, &m.space.point(&v).unwrap(), None, 10);
+            let in_place = query_values_in(&file, &v, None, None, 10).unwrap();
+            // The model in memory read the same way answers the same.
+            assert_eq!(query_values_in(&m, &v, None, None, 10).unwrap(), in_place);
+            if n <= 1000 {
+                assert_eq!(in_place, full, "{profile} {n} query {q}");
+                continue;
+            }
+            // Same cluster, genre and similarities; the neighbours found.
+            assert_eq!(in_place.cluster, full.cluster);
+            assert_eq!(in_place.genre, full.genre);
+            let want: Vec<(u32, f32)> = full
+                .similar
+                .iter()
+                .map(|s| (s.track, s.similarity))
+                .collect();
+            for s in &in_place.similar {
+                if let Some(w) = want.iter().find(|w| w.0 == s.track) {
+                    assert_eq!(w.1, s.similarity);
+                }
+            }
+            wanted += want.len();
+            found += in_place
+                .similar
+                .iter()
+                .filter(|s| want.iter().any(|w| w.0 == s.track))
+                .count();
+        }
+        if n > 1000 {
+            let recall = found as f64 / wanted as f64;
+            assert!(recall >= 0.98, "recall@10 {recall}");
+        }
+    }
+}

@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+mod new_file;
 pub mod path;
 mod rows;
 pub mod text;
 
+pub use new_file::{query_new_file, query_values_in};
 pub use rows::Rows;
 use std::borrow::Cow;
 
@@ -21,7 +23,7 @@ use crate::model::graph::Neighbour;
 use crate::model::groups::{agreement, Group};
 use crate::model::kmeans::nearest_centroid;
 use crate::model::{Model, Track};
-use crate::similarity::{Point, SpaceError};
+use crate::similarity::{Point, Space, SpaceError};
 use crate::store::paths::{lossy, show, to_bytes};
 use crate::tags::TrackInfo;
 
@@ -233,24 +235,35 @@ pub fn query_file(model: &Model, path: &Path, k: usize) -> Result<QueryResult, Q
     }
     let (p, a, tags) = analyse_point(model, path)?;
     let mut r = query_point(model, &p, own, k);
+    let Ok(()) = describe_file(&mut r, model, path, a, &tags);
+    Ok(r)
+}
+
+/// Fills in what a result says of an analysed file at `path` (not a
+/// library track's row): its name and tags, duration, warnings, its deep
+/// tag scores `tags` and those it shares with its neighbours.
+fn describe_file<R: Rows>(
+    r: &mut QueryResult,
+    rows: &R,
+    path: &Path,
+    a: crate::analysis::TrackAnalysis,
+    tags: &[f32],
+) -> Result<(), R::Error> {
     r.source = lossy(path);
     r.track = crate::tags::read(path)
         .unwrap_or_default()
         .info(&to_bytes(path));
     r.duration_s = a.duration_s;
     r.warnings = a.warnings;
-    r.tags = top_tags(&tags);
-    r.shared_tags = shared_tags(&tags, &neighbour_tags(model, &r));
-    Ok(r)
-}
-
-/// The stored tag scores of a result's similar tracks.
-fn neighbour_tags<'a>(model: &'a Model, r: &QueryResult) -> Vec<&'a [f32]> {
-    r.similar
+    r.tags = top_tags(tags);
+    let near = r
+        .similar
         .iter()
-        .filter_map(|s| model.tracks.get(s.track as usize))
-        .map(|t| t.tags.as_slice())
-        .collect()
+        .map(|s| rows.track(s.track as usize))
+        .collect::<Result<Vec<_>, R::Error>>()?;
+    let near: Vec<&[f32]> = near.iter().map(|t| t.tags.as_slice()).collect();
+    r.shared_tags = shared_tags(tags, &near);
+    Ok(())
 }
 
 /// The model row of the library track at `path` (compared canonically).
@@ -300,23 +313,40 @@ pub fn analyse_point(
     model: &Model,
     path: &Path,
 ) -> Result<(Point, crate::analysis::TrackAnalysis, Vec<f32>), QueryError> {
-    let (a, embedding, tags) = if model.space.profile.needs_embeddings() {
-        let (a, e, t) = analyse_and_embed(path, &model.windows)?;
-        (a, Some(e), t)
+    let (a, embedding, tags) = analyse(path, &model.windows, model.space.profile)?;
+    let p = place(&model.space, &a.fingerprint.values, embedding.as_deref())?;
+    Ok((p, a, tags))
+}
+
+/// A file's analysis, deep embedding (when the profile needs it) and tag
+/// scores.
+type Analysed = (crate::analysis::TrackAnalysis, Option<Vec<f32>>, Vec<f32>);
+
+/// Analyse the file at `path` over `windows`, with its deep embedding and
+/// tag scores when `profile` needs them.
+fn analyse(
+    path: &Path,
+    windows: &crate::analysis::Windows,
+    profile: crate::similarity::Profile,
+) -> Result<Analysed, QueryError> {
+    if profile.needs_embeddings() {
+        let (a, e, t) = analyse_and_embed(path, windows)?;
+        Ok((a, Some(e), t))
     } else {
-        (analyze_file_with(path, &model.windows)?, None, Vec::new())
-    };
-    match model
-        .space
-        .point_with(&a.fingerprint.values, embedding.as_deref())
-    {
-        Ok(p) => Ok((p, a, tags)),
-        Err(SpaceError::Dimensions { want, got }) => Err(QueryError::Dimensions {
+        Ok((analyze_file_with(path, windows)?, None, Vec::new()))
+    }
+}
+
+/// A new track of fingerprint `values` (and deep `embedding`) placed in
+/// `space`.
+fn place(space: &Space, values: &[f32], embedding: Option<&[f32]>) -> Result<Point, QueryError> {
+    space.point_with(values, embedding).map_err(|e| match e {
+        SpaceError::Dimensions { want, got } => QueryError::Dimensions {
             model: want,
             query: got,
-        }),
-        Err(e @ SpaceError::NoEmbeddings(..)) => Err(QueryError::Embedding(e.to_string())),
-    }
+        },
+        e @ SpaceError::NoEmbeddings(..) => QueryError::Embedding(e.to_string()),
+    })
 }
 
 /// The analysis, deep embedding and tag scores of a query file, from one
@@ -375,11 +405,16 @@ pub fn neighbours(
     own: Option<usize>,
     k: usize,
 ) -> Vec<(Neighbour, Vec<u32>)> {
-    let z = &model.space.z;
-    let n = model.len();
+    neighbours_in(&model.space, p, own, k)
+}
+
+/// [`neighbours`] among the tracks of `space`.
+fn neighbours_in(space: &Space, p: &Point, own: Option<usize>, k: usize) -> Vec<Near> {
+    let z = &space.z;
+    let n = space.len();
     let mut fetch = (4 * k + 16).min(n);
     loop {
-        let cand = model.space.top_k(p, fetch, |j| Some(j) == own);
+        let cand = space.top_k(p, fetch, |j| Some(j) == own);
         let mut out: Vec<(Neighbour, Vec<u32>)> = Vec::new();
         for c in &cand {
             let row = &z[c.index as usize];

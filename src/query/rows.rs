@@ -5,8 +5,11 @@
 
 use std::borrow::Cow;
 
+use crate::analysis::Windows;
 use crate::model::graph::Neighbour;
 use crate::model::{Cluster, Model, Track};
+use crate::similarity::insertion::Links;
+use crate::similarity::stored::{Head, Row};
 
 /// A model's rows (rows follow the tracks; `i < len()` is the caller's
 /// to keep, indices read from the model are checked by the reader).
@@ -37,6 +40,14 @@ pub trait Rows {
     fn assignment(&self, i: usize) -> Result<u32, Self::Error>;
     /// Track `i`'s map position.
     fn map(&self, i: usize) -> Result<[f32; 2], Self::Error>;
+    /// The windows the library's tracks were analysed over.
+    fn windows(&self) -> Windows;
+    /// The similarity space's small parts (profile, statistics, sample).
+    fn space_head(&self) -> Cow<'_, Head>;
+    /// Track `i`'s row of the similarity space.
+    fn space_row(&self, i: usize) -> Result<Row, Self::Error>;
+    /// The similarity graph's links, both ways (what a search walks).
+    fn links(&self) -> Result<Links, Self::Error>;
 }
 
 impl Rows for Model {
@@ -84,5 +95,21 @@ impl Rows for Model {
 
     fn map(&self, i: usize) -> Result<[f32; 2], Self::Error> {
         Ok(self.map.get(i).copied().unwrap_or([0.0, 0.0]))
+    }
+
+    fn windows(&self) -> Windows {
+        self.windows
+    }
+
+    fn space_head(&self) -> Cow<'_, Head> {
+        Cow::Owned(self.space.head())
+    }
+
+    fn space_row(&self, i: usize) -> Result<Row, Self::Error> {
+        Ok(self.space.stored_row(i))
+    }
+
+    fn links(&self) -> Result<Links, Self::Error> {
+        Ok(Links::of(&self.graph))
     }
 }

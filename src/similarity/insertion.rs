@@ -48,12 +48,20 @@ pub struct Links {
 impl Links {
     /// The undirected links of `graph`.
     pub fn of(graph: &[Vec<Neighbour>]) -> Links {
-        let n = graph.len();
+        Links::of_lists(graph.len(), |i| graph[i].iter().map(|e| e.index))
+    }
+
+    /// The undirected links of the `n` lists `list(i)` (each walked
+    /// twice; rows out of bounds left out).
+    pub fn of_lists<I>(n: usize, list: impl Fn(usize) -> I) -> Links
+    where
+        I: Iterator<Item = u32>,
+    {
         let mut count = vec![0usize; n + 1];
-        for (i, l) in graph.iter().enumerate() {
-            for e in l.iter().filter(|e| (e.index as usize) < n) {
+        for i in 0..n {
+            for j in list(i).filter(|&j| (j as usize) < n) {
                 count[i + 1] += 1;
-                count[e.index as usize + 1] += 1;
+                count[j as usize + 1] += 1;
             }
         }
         for i in 1..=n {
@@ -61,13 +69,12 @@ impl Links {
         }
         let mut to = vec![0u32; count[n]];
         let mut fill = count.clone();
-        for (i, l) in graph.iter().enumerate() {
-            for e in l.iter().filter(|e| (e.index as usize) < n) {
-                let j = e.index as usize;
-                to[fill[i]] = e.index;
+        for i in 0..n {
+            for j in list(i).filter(|&j| (j as usize) < n) {
+                to[fill[i]] = j;
                 fill[i] += 1;
-                to[fill[j]] = i as u32;
-                fill[j] += 1;
+                to[fill[j as usize]] = i as u32;
+                fill[j as usize] += 1;
             }
         }
         Links { start: count, to }
@@ -160,7 +167,7 @@ where
 }
 
 /// `count` tracks of `0..n` spread evenly (the searches' fixed entries).
-fn spread(n: usize, count: usize) -> Vec<u32> {
+pub fn spread(n: usize, count: usize) -> Vec<u32> {
     let count = count.min(n);
     (0..count).map(|t| (t * n / count.max(1)) as u32).collect()
 }

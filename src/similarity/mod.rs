@@ -584,13 +584,20 @@ impl Space {
     /// embedding's mutual proximity to row `j` (other profiles: `hand`).
     #[inline(always)]
     fn with_deep(&self, hand: f32, q: &Probe, j: usize) -> f32 {
-        let (Some((u, sp)), Some(d)) = (q.deep, &self.deep) else {
+        let row = self
+            .deep
+            .as_ref()
+            .and_then(|d| Some((d.unit.get(j)?.as_slice(), *d.spread.get(j)?)));
+        self.deep_pair(hand, q, row)
+    }
+
+    /// [`Space::with_deep`] against a row's unit embedding and spread.
+    #[inline(always)]
+    fn deep_pair(&self, hand: f32, q: &Probe, row: Option<(&[f32], Spread)>) -> f32 {
+        let (Some((u, sp)), Some(d), Some((v, dsp))) = (q.deep, &self.deep, row) else {
             return hand;
         };
-        let (Some(v), Some(dsp)) = (d.unit.get(j), d.spread.get(j)) else {
-            return hand;
-        };
-        let md = proximity::distance(deep::distance(u, v), &sp, dsp);
+        let md = proximity::distance(deep::distance(u, v), &sp, &dsp);
         let hd = 1.0 - f64::from(hand);
         let w = d.weights.deep;
         (1.0 - ((1.0 - w) * hd + w * md)) as f32
@@ -853,6 +860,32 @@ impl Space {
                     &spread(&self.timbre_spread),
                 );
                 self.with_deep(hand, &q, j)
+            }
+        }
+    }
+
+    /// Similarity of point `p` to a track given by its stored row (read
+    /// on its own, e.g. from the model file): equal to
+    /// [`Space::similarity`] of the space that holds the row.
+    pub fn similarity_to(&self, p: &Point, row: &stored::Row) -> f32 {
+        let q = p.probe();
+        match self.profile {
+            Profile::Seed | Profile::Deep => kernels::dot(q.unit, &kernels::unit(&row.z)),
+            Profile::Musim | Profile::Fused => {
+                let dv = kernels::l1(q.z, &kernels::padded(&row.z, LANES32));
+                // As the space's table prepares a stored Gaussian.
+                let g = (!row.timbre.is_empty()).then(|| {
+                    gaussian::prepare(&row.timbre, &self.centre)
+                        .unwrap_or_else(|| self.flat_gaussian())
+                });
+                let (dt, timbre) = match (q.gauss, &g) {
+                    (Some(a), Some(b)) => (gaussian::distance(Isa::base(), a, b.view()), true),
+                    _ => (0.0, false),
+                };
+                let (v, t) = row.spreads.unwrap_or((NO_SPREAD, NO_SPREAD));
+                let hand = fuse(dv, dt, timbre, self.descriptor_share(), &q, &v, &t);
+                let deep = row.deep.as_ref().map(|(u, s)| (u.as_slice(), *s));
+                self.deep_pair(hand, &q, deep)
             }
         }
     }

@@ -44,6 +44,30 @@ impl Head {
     pub fn has_deep(&self) -> bool {
         self.deep.is_some()
     }
+
+    /// The profile.
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// The rows mutual proximity's spreads are measured against.
+    pub fn sample(&self) -> &[u32] {
+        &self.sample
+    }
+}
+
+/// One track's row of a space's per-track arrays (see [`Arrays`]), read
+/// on its own: what a query compares a new track with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Row {
+    /// Z-scored vector.
+    pub z: Vec<f32>,
+    /// Stored timbre Gaussian (empty without).
+    pub timbre: Vec<f32>,
+    /// Vector- and timbre-distance spreads (mutual proximity).
+    pub spreads: Option<(Spread, Spread)>,
+    /// The `fused` part's unit embedding and its spread.
+    pub deep: Option<(Vec<f32>, Spread)>,
 }
 
 impl Space {
@@ -118,6 +142,48 @@ impl Space {
         };
         space.restore();
         space
+    }
+}
+
+impl Space {
+    /// Row `i` of the per-track arrays.
+    pub fn stored_row(&self, i: usize) -> Row {
+        Row {
+            z: self.z.get(i).cloned().unwrap_or_default(),
+            timbre: self.timbre.get(i).cloned().unwrap_or_default(),
+            spreads: self
+                .vector_spread
+                .get(i)
+                .zip(self.timbre_spread.get(i))
+                .map(|(v, t)| (*v, *t)),
+            deep: self
+                .deep
+                .as_ref()
+                .and_then(|d| Some((d.unit.get(i)?.clone(), *d.spread.get(i)?))),
+        }
+    }
+
+    /// The space of `head` holding only its sample's `rows` (in the
+    /// sample's order), the sample renumbered to them: enough to place a
+    /// new track ([`Space::point_with`], spreads equal to the whole
+    /// space's) and compare it with any row ([`Space::similarity_to`]).
+    pub fn of_sample(mut head: Head, rows: Vec<Row>) -> Space {
+        head.sample = (0..rows.len() as u32).collect();
+        let mut arrays = Arrays::default();
+        let mut deep = (Vec::new(), Vec::new());
+        for r in rows {
+            arrays.z.push(r.z);
+            if !r.timbre.is_empty() {
+                arrays.timbre.push(r.timbre);
+            }
+            arrays.spreads.extend(r.spreads);
+            if let Some((u, s)) = r.deep {
+                deep.0.push(u);
+                deep.1.push(s);
+            }
+        }
+        arrays.deep = head.deep.is_some().then_some(deep);
+        Space::from_parts(head, arrays)
     }
 }
 

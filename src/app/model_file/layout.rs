@@ -48,21 +48,21 @@ pub struct Meta {
     /// [`crate::model::BUILD_REVISION`] of the musim that built it.
     pub revision: u32,
     pub(super) feature_names: Vec<String>,
-    windows: Windows,
+    pub(super) windows: Windows,
     k_choice: KChoice,
     genres: Vec<String>,
     pub(super) clusters: Vec<Cluster>,
     pub(super) tracks: u64,
-    space: Head,
+    pub(super) space: Head,
     /// Number and length of the rows of `z`, of the timbre Gaussians, of
     /// the unit embeddings.
     pub(super) z_rows: (u64, u32),
     /// The power-of-two scale of each column of `z` and of the timbre
     /// Gaussians, stored at half precision ([`super::half`]).
     pub(super) z_scales: Vec<f32>,
-    timbre_scales: Vec<f32>,
-    timbre_rows: (u64, u32),
-    deep_rows: (u64, u32),
+    pub(super) timbre_scales: Vec<f32>,
+    pub(super) timbre_rows: (u64, u32),
+    pub(super) deep_rows: (u64, u32),
 }
 
 /// A track without its path and tag scores (stored flat beside), each

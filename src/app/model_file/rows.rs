@@ -6,11 +6,16 @@
 use std::borrow::Cow;
 
 use super::layout::{self, ASSIGNMENT, GRAPH, GRAPH_OFFSETS, MAP, PATHS, PATH_OFFSETS};
+use super::layout::{DEEP, DEEP_SPREADS, SPREADS, TIMBRE};
 use super::layout::{EDGE, TAG_OFFSETS, TAG_SCORES, TRACKS, TRACK_OFFSETS, Z};
 use super::{frame_error, half, ModelFile, Stale};
+use crate::analysis::Windows;
 use crate::model::graph::Neighbour;
 use crate::model::{Cluster, Track};
 use crate::query::Rows;
+use crate::similarity::insertion::Links;
+use crate::similarity::proximity::Spread;
+use crate::similarity::stored::{Head, Row};
 use crate::store::framed::FrameError;
 use crate::store::sections::Section;
 
@@ -106,6 +111,75 @@ impl ModelFile {
         let p = f32s(self.sections.section(MAP)?.item(self.row(i)?, 8)?);
         Ok([p[0], p[1]])
     }
+
+    /// The whole graph's links (its sections read and checked whole).
+    fn links_raw(&self) -> Result<Links, FrameError> {
+        let n = self.len();
+        let offsets = self.sections.get(GRAPH_OFFSETS)?;
+        let edges = self.sections.get(GRAPH)?;
+        let at = |i: usize| -> usize {
+            offsets
+                .get(4 * i..4 * i + 4)
+                .map_or(0, |c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize)
+        };
+        if offsets.len() != 4 * (n + 1) || at(n) * EDGE != edges.len() {
+            return Err(FrameError::Corrupt("graph size mismatch".into()));
+        }
+        // A row whose offsets run backwards or out of bounds reads as empty.
+        let row = |i: usize| {
+            edges
+                .get(at(i) * EDGE..at(i + 1) * EDGE)
+                .unwrap_or(&[])
+                .chunks_exact(EDGE)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        };
+        Ok(Links::of_lists(n, row))
+    }
+
+    fn space_row_raw(&self, i: usize) -> Result<Row, FrameError> {
+        let i = self.row(i)?;
+        let s = |tag| self.sections.section(tag);
+        let timbre = match self.meta.timbre_rows {
+            (0, _) | (_, 0) => Vec::new(),
+            (_, len) => half::read_row(
+                s(TIMBRE)?.item(i, 2 * len as usize)?,
+                &self.meta.timbre_scales,
+            ),
+        };
+        let spreads = s(SPREADS)?;
+        let spreads = if spreads.is_empty() {
+            None
+        } else {
+            let c = f32s(spreads.item(i, 16)?);
+            let spread = |mean: f32, sd: f32| Spread {
+                mean: f64::from(mean),
+                sd: f64::from(sd),
+            };
+            Some((spread(c[0], c[1]), spread(c[2], c[3])))
+        };
+        let deep = match (self.meta.space.has_deep(), self.meta.deep_rows) {
+            (true, (_, len)) => {
+                let unit = f32s(s(DEEP)?.item(i, 4 * len as usize)?);
+                let sp = s(DEEP_SPREADS)?.item(i, 16)?;
+                let f =
+                    |b: &[u8]| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+                Some((
+                    unit,
+                    Spread {
+                        mean: f(&sp[..8]),
+                        sd: f(&sp[8..]),
+                    },
+                ))
+            }
+            (false, _) => None,
+        };
+        Ok(Row {
+            z: self.z_raw(i)?.into_owned(),
+            timbre,
+            spreads,
+            deep,
+        })
+    }
 }
 
 impl Rows for ModelFile {
@@ -148,5 +222,22 @@ impl Rows for ModelFile {
 
     fn map(&self, i: usize) -> Result<[f32; 2], Stale> {
         self.map_raw(i).map_err(|e| frame_error(&self.path, e))
+    }
+
+    fn windows(&self) -> Windows {
+        self.meta.windows
+    }
+
+    fn space_head(&self) -> Cow<'_, Head> {
+        Cow::Borrowed(&self.meta.space)
+    }
+
+    fn space_row(&self, i: usize) -> Result<Row, Stale> {
+        self.space_row_raw(i)
+            .map_err(|e| frame_error(&self.path, e))
+    }
+
+    fn links(&self) -> Result<Links, Stale> {
+        self.links_raw().map_err(|e| frame_error(&self.path, e))
     }
 }

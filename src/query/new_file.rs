@@ -1,0 +1,133 @@
+//! A new file (not a library track) queried against a model read in place
+//! ([`Rows`]): the file is placed in a space of the model's mutual-proximity
+//! sample alone (its spreads need nothing else), and its nearest tracks are
+//! found by a best-first search through the stored kNN graph from the
+//! sample's best ([`crate::similarity::insertion::search`], as an
+//! incremental update inserts a track), each track met read and compared
+//! on its own — a few thousand rows of 100 000, instead of loading the
+//! model and comparing every track. A model whose sample holds every track
+//! is compared with all of them, as the loaded model would be.
+
+use std::cell::RefCell;
+
+use crate::store::stamp::Stamped;
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::{analyse, canonical, check_file, describe_file, neighbours_in, place, result};
+use super::{Near, QueryError, QueryResult, Rows};
+use crate::similarity::insertion::{search, Insert};
+use crate::similarity::{Neighbour, Point, Space};
+
+/// Entry tracks of the graph search: the best of the sample.
+const ENTRIES: usize = 8;
+
+/// Query the file at `path`, not an unchanged library track, from `rows`
+/// in place. `Ok(None)`: it is an unchanged library track (see
+/// [`super::query_library_track`]).
+pub fn query_new_file<R: Rows>(
+    rows: &R,
+    path: &Path,
+    k: usize,
+) -> Result<Option<QueryResult>, QueryError> {
+    let meta = crate::library::fs::convert(&check_file(path)?);
+    let stored = |e: R::Error| QueryError::Model(e.to_string());
+    let own = rows.row_of(&canonical(path)).map_err(stored)?;
+    if let Some(i) = own {
+        if rows.track(i).map_err(stored)?.same_stamp(&meta) {
+            return Ok(None);
+        }
+    }
+    let profile = rows.space_head().profile();
+    let (a, embedding, tags) = analyse(path, &rows.windows(), profile)?;
+    let mut r = query_values_in(rows, &a.fingerprint.values, embedding.as_deref(), own, k)?;
+    describe_file(&mut r, rows, path, a, &tags).map_err(stored)?;
+    Ok(Some(r))
+}
+
+/// Query with a new track of fingerprint `values` (and deep `embedding`),
+/// leaving out library row `own`, from `rows` in place.
+pub fn query_values_in<R: Rows>(
+    rows: &R,
+    values: &[f32],
+    embedding: Option<&[f32]>,
+    own: Option<usize>,
+    k: usize,
+) -> Result<QueryResult, QueryError> {
+    let stored = |e: R::Error| QueryError::Model(e.to_string());
+    let head = rows.space_head().into_owned();
+    // The cosine profiles have no sample: the search starts from one
+    // spread as mutual proximity's would be.
+    let sample = match head.sample() {
+        [] => crate::similarity::proximity::sample(rows.len()),
+        s => s.to_vec(),
+    };
+    let sample_rows = sample
+        .iter()
+        .map(|&i| rows.space_row(i as usize))
+        .collect::<Result<Vec<_>, R::Error>>()
+        .map_err(stored)?;
+    let space = Space::of_sample(head, sample_rows);
+    let p = place(&space, values, embedding)?;
+    let near = nearest(rows, &space, &sample, &p, own, k).map_err(stored)?;
+    result(rows, &p.z, own, near).map_err(stored)
+}
+
+/// The `k` most similar distinct tracks to `p`, leaving out `own`, copies
+/// folded as [`super::neighbours`] does; `space` holds the `sample` rows.
+fn nearest<R: Rows>(
+    rows: &R,
+    space: &Space,
+    sample: &[u32],
+    p: &Point,
+    own: Option<usize>,
+    k: usize,
+) -> Result<Vec<Near>, R::Error> {
+    let n = rows.len();
+    let whole = sample.len() == n && sample.iter().enumerate().all(|(i, &s)| s as usize == i);
+    if whole {
+        return Ok(neighbours_in(space, p, own, k));
+    }
+    let entries: Vec<u32> = space
+        .top_k(p, ENTRIES, |j| sample.get(j).map(|&s| s as usize) == own)
+        .iter()
+        .filter_map(|e| sample.get(e.index as usize).copied())
+        .collect();
+    let links = rows.links()?;
+    let failed: RefCell<Option<R::Error>> = RefCell::new(None);
+    let mut z: HashMap<u32, Vec<f32>> = HashMap::new();
+    let beam = Insert::new(k).beam.max(k);
+    let met = search(&links, &entries, beam, |bs, out| {
+        for (b, o) in bs.iter().zip(out.iter_mut()) {
+            *o = match rows.space_row(*b as usize) {
+                Ok(row) => {
+                    let s = space.similarity_to(p, &row);
+                    z.insert(*b, row.z);
+                    s
+                }
+                Err(e) => {
+                    failed.borrow_mut().get_or_insert(e);
+                    f32::NEG_INFINITY
+                }
+            };
+        }
+    });
+    if let Some(e) = failed.into_inner() {
+        return Err(e);
+    }
+    let mut out: Vec<(Neighbour, Vec<u32>)> = Vec::new();
+    for c in met
+        .iter()
+        .take(beam)
+        .filter(|c| Some(c.index as usize) != own)
+    {
+        let row = z.get(&c.index);
+        let full = out.len() >= k;
+        match out.iter_mut().find(|(o, _)| z.get(&o.index) == row) {
+            Some((_, copies)) => copies.push(c.index),
+            None if !full => out.push((*c, Vec::new())),
+            None => {}
+        }
+    }
+    Ok(out)
+}
