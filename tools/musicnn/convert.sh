@@ -10,6 +10,12 @@
 #   assets/models/musicnn-msd.onnx        the model (opset 13)
 #   assets/models/musicnn-msd.tags.txt    its 50 tag names
 #   tests/fixtures/musicnn/*              reference log-mels and outputs
+#
+#   tools/musicnn/convert.sh --model MTT_musicnn --out DIR
+#
+# converts the package's MagnaTagATune network instead, into
+# DIR/musicnn-mtt.onnx (its tag names also in the file's metadata) and
+# DIR/musicnn-mtt.tags.txt, for MUSIM_DEEP_MODEL; no fixtures are written.
 # Needs python3.11 (tensorflow-cpu 2.15 has no wheels for newer Pythons) and
 # access to PyPI; nothing else is downloaded.
 set -euo pipefail
