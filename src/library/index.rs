@@ -2,7 +2,7 @@
 //!
 //! Layout: [`crate::store::framed`] with `MAGIC`, around a postcard of [`Index`].
 
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use super::labels::LabelSource;
 use super::shard::ShardInfo;
 use crate::analysis::Windows;
 use crate::features::{analyzer::SEGMENT_SECONDS, fingerprint, HOP, N_FFT, SR};
-use crate::store::atomic::{write_atomic, WriteError};
+use crate::store::atomic::{write_atomic_seekable, WriteError};
 use crate::store::framed::{self, FrameError};
 use crate::store::paths::show;
 use crate::store::regular::{FileKind, ReadError};
@@ -322,13 +322,17 @@ impl Index {
         }
     }
 
-    /// Write atomically to `path`.
+    /// Write atomically to `path`, streamed: the encoded index (776 MB at
+    /// 100 000 tracks with embeddings) is never held in memory.
     pub fn save(&self, path: &Path) -> Result<(), WriteError> {
-        let bytes = self.encode().map_err(|e| WriteError::Io {
-            path: path.to_path_buf(),
-            source: io::Error::other(format!("cannot encode the index: {e}")),
-        })?;
-        write_atomic(path, |w: &mut dyn Write| w.write_all(&bytes))
+        write_atomic_seekable(path, |w| self.write_to(w))
+    }
+
+    /// Write the bytes of [`Index::encode`] to `w`, as they are made.
+    pub fn write_to<W: Write + Seek>(&self, w: &mut W) -> io::Result<()> {
+        framed::write_streamed(w, MAGIC, FORMAT_VERSION, |payload| {
+            framed::write_postcard(self, payload)
+        })
     }
 
     /// Number of analysed entries.
@@ -371,6 +375,33 @@ fn older_payload<T: serde::de::DeserializeOwned>(
     postcard::from_bytes(payload).map_err(|e| corrupt(format!("cannot decode: {e}")))
 }
 
+/// The header fields every older format starts with, in their order
+/// (postcard writes a struct's fields one after the other, so a struct
+/// nested first reads the same bytes as its fields would).
+#[derive(Deserialize)]
+struct OldHeader {
+    feature_set_version: u32,
+    musim_version: String,
+    params: AnalysisParams,
+    root: Vec<u8>,
+    feature_names: Vec<String>,
+}
+
+impl OldHeader {
+    /// The current header, labelled from `labels`, of a whole library.
+    fn upgrade(self, labels: LabelSource) -> Header {
+        Header {
+            feature_set_version: self.feature_set_version,
+            musim_version: self.musim_version,
+            params: self.params,
+            root: self.root,
+            feature_names: self.feature_names,
+            labels,
+            shard: None,
+        }
+    }
+}
+
 /// The format-4 layout (no shard record), read and converted.
 mod v4 {
     use super::*;
@@ -384,28 +415,15 @@ mod v4 {
 
     #[derive(Deserialize)]
     struct Header4 {
-        feature_set_version: u32,
-        musim_version: String,
-        params: AnalysisParams,
-        root: Vec<u8>,
-        feature_names: Vec<String>,
+        common: OldHeader,
         labels: LabelSource,
     }
 
     /// A format-4 file as an [`Index`] of a whole library.
     pub(super) fn decode(bytes: &[u8], path: PathBuf) -> Result<Index, LoadError> {
         let old: Index4 = older_payload(bytes, FORMAT_V4, path)?;
-        let h = old.header;
         Ok(Index {
-            header: Header {
-                feature_set_version: h.feature_set_version,
-                musim_version: h.musim_version,
-                params: h.params,
-                root: h.root,
-                feature_names: h.feature_names,
-                labels: h.labels,
-                shard: None,
-            },
+            header: old.header.common.upgrade(old.header.labels),
             entries: old.entries,
             deep: old.deep,
         })
@@ -418,18 +436,9 @@ mod v3 {
 
     #[derive(Deserialize)]
     struct Index3 {
-        header: Header3,
+        header: OldHeader,
         entries: Vec<Entry3>,
         deep: DeepTable,
-    }
-
-    #[derive(Deserialize)]
-    struct Header3 {
-        feature_set_version: u32,
-        musim_version: String,
-        params: AnalysisParams,
-        root: Vec<u8>,
-        feature_names: Vec<String>,
     }
 
     #[derive(Deserialize)]
@@ -445,17 +454,8 @@ mod v3 {
     /// are not read yet.
     pub(super) fn decode(bytes: &[u8], path: PathBuf) -> Result<Index, LoadError> {
         let old: Index3 = older_payload(bytes, FORMAT_V3, path)?;
-        let h = old.header;
         Ok(Index {
-            header: Header {
-                feature_set_version: h.feature_set_version,
-                musim_version: h.musim_version,
-                params: h.params,
-                root: h.root,
-                feature_names: h.feature_names,
-                labels: LabelSource::Folder,
-                shard: None,
-            },
+            header: old.header.upgrade(LabelSource::Folder),
             entries: old
                 .entries
                 .into_iter()
@@ -546,10 +546,36 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_index_is_the_encoded_bytes_and_replaces_the_old_one() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.idx");
+        let mut idx = sample();
+        // Enough entries for the payload to pass through the write buffer
+        // several times.
+        for i in 0..20_000u32 {
+            let mut e = idx.entries[0].clone();
+            e.path = format!("/music/{i:05}.flac").into_bytes();
+            idx.entries.push(e);
+        }
+        idx.save(&p).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), idx.encode().unwrap());
+        let small = sample();
+        small.save(&p).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), small.encode().unwrap());
+        assert_eq!(Index::load(&p).unwrap(), Some(small));
+        // Only the index: no temp file left beside it.
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
     fn the_previous_format_is_read_with_tags_unread() {
         let idx = sample();
         let back = Index::decode(&idx.encode_previous_format().unwrap(), Path::new("i")).unwrap();
-        assert_eq!(back.header.labels, LabelSource::Folder);
+        let want = Header {
+            labels: LabelSource::Folder,
+            ..idx.header.clone()
+        };
+        assert_eq!(back.header, want);
         assert_eq!(back.entries.len(), 2);
         for (b, e) in back.entries.iter().zip(&idx.entries) {
             assert_eq!((&b.path, b.size, b.mtime_ns), (&e.path, e.size, e.mtime_ns));
@@ -594,8 +620,12 @@ mod tests {
         );
         let bytes = framed::encode(MAGIC, FORMAT_V4, &postcard::to_allocvec(&v4).unwrap());
         let back = Index::decode(&bytes, Path::new("i")).unwrap();
-        assert_eq!(back.header.labels, LabelSource::Tag);
-        assert_eq!(back.header.shard, None);
+        let want = Header {
+            labels: LabelSource::Tag,
+            shard: None,
+            ..idx.header.clone()
+        };
+        assert_eq!(back.header, want);
         assert_eq!(back.entries, idx.entries);
     }
 

@@ -101,6 +101,16 @@ pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), WriteError> {
+    write_atomic_seekable(path, |w| fill(w))
+}
+
+/// [`write_atomic`] for a `fill` that seeks in what it wrote (to patch in a
+/// length or checksum known only at the end, so that nothing needs to be
+/// held in memory); it writes to the temp file through a buffer.
+pub fn write_atomic_seekable(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> Result<(), WriteError> {
     check_writable(path)?;
     let tmp = temp_path(path);
     let result = write_then_rename(path, &tmp, fill);
@@ -168,7 +178,7 @@ pub fn write_new(
 fn write_then_rename(
     path: &Path,
     tmp: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    fill: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 ) -> io::Result<()> {
     let file = OpenOptions::new().write(true).create_new(true).open(tmp)?;
     let mut w = BufWriter::new(file);
