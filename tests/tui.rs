@@ -333,6 +333,23 @@ fn retrain_swaps_the_model_and_keeps_the_selection() {
     );
     let (text, _) = render(&a, 80, 24);
     assert!(text.contains("up to date"), "{text}");
+    // One more file: the stored model is updated, not rebuilt, and the
+    // notice says so.
+    wav(&lib.root.join("high/high9.wav"), 3300.0, 2.0);
+    let e = a.apply(Action::Retrain).unwrap();
+    rt.effect(&mut a, e);
+    for _ in 0..600 {
+        if !rt.wait(&mut a, Duration::from_millis(200)) && a.job.is_none() {
+            break;
+        }
+    }
+    assert_eq!(a.model.as_ref().map(|m| m.len()), Some(17), "{:?}", a.error);
+    assert_eq!(
+        a.notice.as_deref(),
+        Some("model updated: 1 added, 0 removed (17 tracks)")
+    );
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("model updated"), "{text}");
 }
 
 #[test]

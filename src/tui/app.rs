@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::model::incremental::Change;
 use crate::model::Model;
 use crate::playback::{Command, Phase, Status};
 use crate::query::{QueryError, QueryResult};
@@ -339,15 +340,23 @@ impl App {
         }
     }
 
-    /// A retraining finished with `model`: swap it in and say what changed
-    /// (`t` on an unchanged library must not look like nothing happened).
-    pub fn trained(&mut self, model: Arc<Model>) {
+    /// A retraining finished with `model` (`update`: the stored model was
+    /// updated with these tracks rather than rebuilt): swap it in and say
+    /// what changed (`t` on an unchanged library must not look like
+    /// nothing happened).
+    pub fn trained(&mut self, model: Arc<Model>, update: Option<Change>) {
         self.job = None;
         let n = model.len();
-        self.notice = Some(match &self.model {
-            Some(m) if m.key == model.key => format!("up to date: {n} tracks, nothing changed"),
-            Some(_) => format!("model rebuilt: {n} tracks"),
-            None => format!("model built: {n} tracks"),
+        self.notice = Some(match (&self.model, update) {
+            (Some(m), _) if m.key == model.key => {
+                format!("up to date: {n} tracks, nothing changed")
+            }
+            (_, Some(c)) => format!(
+                "model updated: {} added, {} removed ({n} tracks)",
+                c.added, c.removed
+            ),
+            (Some(_), None) => format!("model rebuilt: {n} tracks"),
+            (None, None) => format!("model built: {n} tracks"),
         });
         self.set_model(model);
     }

@@ -229,7 +229,7 @@ impl Runtime {
         while let Ok(msg) = self.rx.try_recv() {
             match msg {
                 Msg::Job { label, fraction } => app.job = Some(Job { label, fraction }),
-                Msg::Trained(Ok(m)) => app.trained(m),
+                Msg::Trained(Ok((m, update))) => app.trained(m, update),
                 // Only on a first start: a shown model is newer.
                 Msg::Stored(m) if app.model.is_none() => {
                     app.set_model(m);

@@ -12,6 +12,7 @@ use crate::app::pipeline::{self, Flow, Observer, Plan, Step};
 use crate::app::progress::Progress;
 use crate::app::session::{Session, SessionError};
 use crate::demo::DemoError;
+use crate::model::incremental::Change;
 use crate::model::{Model, Stage};
 use crate::query::{QueryError, QueryResult};
 use crate::youtube::Download;
@@ -47,8 +48,10 @@ pub enum Msg {
         /// 0..1 when known.
         fraction: Option<f64>,
     },
-    /// Training ended: the new model, or why there is none.
-    Trained(Result<Arc<Model>, TrainError>),
+    /// Training ended: the new model and, when the stored one was
+    /// updated rather than rebuilt, the tracks added and removed; or why
+    /// there is none.
+    Trained(Result<(Arc<Model>, Option<Change>), TrainError>),
     /// A model to explore while the job goes on (the fast profile's, while
     /// deep embeddings are computed).
     Interim(Arc<Model>),
@@ -244,7 +247,10 @@ pub fn spawn_train(session: Session, tx: Sender<Msg>, cancel: Arc<AtomicBool>) {
         };
         let observer = Channel { tx: tx.clone() };
         let msg = match pipeline::run(&session, &plan, &observer, &cancel) {
-            Ok(Flow::Done { model: Some(e), .. }) => Msg::Trained(Ok(Arc::new(e.model))),
+            Ok(Flow::Done { model: Some(e), .. }) => {
+                let update = e.update.and_then(Result::ok);
+                Msg::Trained(Ok((Arc::new(e.model), update)))
+            }
             Ok(Flow::Done { model: None, .. }) => Msg::Trained(Err(TrainError::NoModel)),
             Ok(Flow::Interrupted(_)) => Msg::TrainCancelled,
             Err(e) => Msg::Trained(Err(e.into())),
