@@ -301,6 +301,19 @@ fn library_with_timbre(root: &Path, n: usize) -> Index {
     idx
 }
 
+/// The model of `idx`, saved at `idx_path`, built and stored beside it.
+fn built(idx: &Index, idx_path: &Path, params: &ModelParams) -> musim::model::Model {
+    let choice = Choice {
+        params: Some(params),
+        similarity: None,
+    };
+    let no = AtomicBool::new(false);
+    let stamp = IndexStamp::of(idx_path);
+    ensure_stamped(idx.clone(), stamp, idx_path, choice, &|_| {}, &no)
+        .unwrap()
+        .model
+}
+
 /// A new track's fingerprint: near group `g`'s tracks, not one of them.
 fn new_values(idx: &Index, q: usize) -> Vec<f32> {
     let Outcome::Analysed { values, .. } = &idx.entries[q].outcome else {
@@ -333,15 +346,7 @@ fn a_new_track_is_answered_from_the_file_in_place() {
             exact_below: 100,
             ..quick(profile)
         };
-        let choice = Choice {
-            params: Some(&params),
-            similarity: None,
-        };
-        let no = AtomicBool::new(false);
-        let stamp = IndexStamp::of(&idx_path);
-        let m = ensure_stamped(idx.clone(), stamp, &idx_path, choice, &|_| {}, &no)
-            .unwrap()
-            .model;
+        let m = built(&idx, &idx_path, &params);
         let file = ModelFile::open(&model_path(&idx_path)).unwrap().unwrap();
         let (mut found, mut wanted) = (0, 0);
         for q in (0..n).step_by(n / 20) {

@@ -277,6 +277,23 @@ fn canonical(path: &Path) -> Vec<u8> {
     to_bytes(&std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
+/// The row and track of the file at `path` (checked to be a file) in
+/// `rows`, if it is a library track, and whether it is unchanged since it
+/// was indexed.
+fn library_track<'a, R: Rows>(
+    rows: &'a R,
+    path: &Path,
+) -> Result<Option<(usize, Cow<'a, Track>, bool)>, QueryError> {
+    let meta = crate::library::fs::convert(&check_file(path)?);
+    let stored = |e: R::Error| QueryError::Model(e.to_string());
+    let Some(i) = rows.row_of(&canonical(path)).map_err(stored)? else {
+        return Ok(None);
+    };
+    let t = rows.track(i).map_err(stored)?;
+    let same = t.same_stamp(&meta);
+    Ok(Some((i, t, same)))
+}
+
 /// Query the file at `path` when it is a library track unchanged since it
 /// was indexed and the stored graph answers for it (see [`query_row_in`]):
 /// read from `rows` in place, no analysis and no comparison. `Ok(None)`:
@@ -286,15 +303,10 @@ pub fn query_library_track<R: Rows>(
     path: &Path,
     k: usize,
 ) -> Result<Option<QueryResult>, QueryError> {
-    let meta = crate::library::fs::convert(&check_file(path)?);
     let stored = |e: R::Error| QueryError::Model(e.to_string());
-    let Some(i) = rows.row_of(&canonical(path)).map_err(stored)? else {
+    let Some((i, t, true)) = library_track(rows, path)? else {
         return Ok(None);
     };
-    let t = rows.track(i).map_err(stored)?;
-    if !t.same_stamp(&meta) {
-        return Ok(None);
-    }
     let Some(near) = graph_neighbours(rows, i, k).map_err(stored)? else {
         return Ok(None);
     };

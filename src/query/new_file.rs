@@ -10,11 +10,10 @@
 
 use std::cell::RefCell;
 
-use crate::store::stamp::Stamped;
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{analyse, canonical, check_file, describe_file, neighbours_in, place, result};
+use super::{analyse, describe_file, library_track, neighbours_in, place, result};
 use super::{Near, QueryError, QueryResult, Rows};
 use crate::similarity::insertion::{search, Insert};
 use crate::similarity::{Neighbour, Point, Space};
@@ -36,14 +35,12 @@ pub fn query_new_file<R: Rows>(
     path: &Path,
     k: usize,
 ) -> Result<Option<QueryResult>, QueryError> {
-    let meta = crate::library::fs::convert(&check_file(path)?);
     let stored = |e: R::Error| QueryError::Model(e.to_string());
-    let own = rows.row_of(&canonical(path)).map_err(stored)?;
-    if let Some(i) = own {
-        if rows.track(i).map_err(stored)?.same_stamp(&meta) {
-            return Ok(None);
-        }
-    }
+    let own = match library_track(rows, path)? {
+        Some((_, _, true)) => return Ok(None),
+        Some((i, _, false)) => Some(i),
+        None => None,
+    };
     let profile = rows.space_head().profile();
     let (a, embedding, tags) = analyse(path, &rows.windows(), profile)?;
     let mut r = query_values_in(rows, &a.fingerprint.values, embedding.as_deref(), own, k)?;
