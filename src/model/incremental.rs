@@ -94,19 +94,28 @@ impl std::fmt::Display for Rebuild {
 /// scores as far as the model file keeps them (at half precision: a model
 /// read back from its file holds `new`'s scores rounded to f16).
 fn same_track(old: &Track, new: &Track) -> bool {
-    let tags = old.tags.len() == new.tags.len()
-        && old
-            .tags
+    // Destructured so that a field added to `Track` must be compared here.
+    let Track {
+        path,
+        size,
+        mtime_ns,
+        label,
+        duration_s,
+        tags,
+        meta,
+    } = old;
+    let same_tags = tags.len() == new.tags.len()
+        && tags
             .iter()
             .zip(&new.tags)
             .all(|(&o, &n)| o == n || o == half::f16::from_f32(n).to_f32());
-    old.path == new.path
-        && old.size == new.size
-        && old.mtime_ns == new.mtime_ns
-        && old.label == new.label
-        && old.duration_s == new.duration_s
-        && old.meta == new.meta
-        && tags
+    *path == new.path
+        && *size == new.size
+        && *mtime_ns == new.mtime_ns
+        && *label == new.label
+        && *duration_s == new.duration_s
+        && *meta == new.meta
+        && same_tags
 }
 
 /// The tracks of `new` not in `old` and the tracks of `old` still in
