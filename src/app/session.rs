@@ -201,8 +201,8 @@ impl Session {
     /// choice, else what the existing index was made with, else the default.
     pub fn windows(&self) -> Windows {
         self.windows
-            .unwrap_or_else(|| match Index::load(&self.index_path) {
-                Ok(Some(i)) => i.header.params.windows,
+            .unwrap_or_else(|| match Index::load_header(&self.index_path) {
+                Ok(Some(h)) => h.params.windows,
                 _ => Windows::default(),
             })
     }
@@ -211,8 +211,8 @@ impl Session {
     /// else what the existing index was made with, else `auto`.
     pub fn labels(&self) -> LabelSource {
         self.labels
-            .unwrap_or_else(|| match Index::load(&self.index_path) {
-                Ok(Some(i)) => i.header.labels,
+            .unwrap_or_else(|| match Index::load_header(&self.index_path) {
+                Ok(Some(h)) => h.labels,
                 _ => LabelSource::default(),
             })
     }

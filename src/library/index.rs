@@ -313,6 +313,12 @@ impl Index {
         super::index_map::load(path)
     }
 
+    /// The header alone of the index at `path` (`Ok(None)` when there is
+    /// none), the file checked whole but its tracks not decoded.
+    pub fn load_header(path: &Path) -> Result<Option<Header>, LoadError> {
+        super::index_map::header(path)
+    }
+
     /// [`Index::load`] through `fs` (tests inject IO errors).
     pub fn load_from(fs: &dyn super::fs::Fs, path: &Path) -> Result<Option<Index>, LoadError> {
         match fs.read_index(path) {

@@ -53,6 +53,47 @@ impl Map {
 /// The index at `path` read from a map (`Ok(None)` when there is none);
 /// a file of an older format is read the ordinary way.
 pub(crate) fn load(path: &Path) -> Result<Option<Index>, LoadError> {
+    match open(path)? {
+        None => Ok(None),
+        Some(Opened::Decoded(index)) => Ok(Some(index)),
+        Some(Opened::Current(m)) => {
+            m.released.set(0);
+            decode(&m, path).map(Some)
+        }
+    }
+}
+
+/// The header alone of the index at `path`, the file checked as [`load`]
+/// checks it but its entries and embeddings not decoded: what a run needs
+/// to learn the index's analysis windows or label source (at 100 000
+/// tracks a full load holds 1.5 GB).
+pub(crate) fn header(path: &Path) -> Result<Option<Header>, LoadError> {
+    match open(path)? {
+        None => Ok(None),
+        Some(Opened::Decoded(index)) => Ok(Some(index.header)),
+        Some(Opened::Current(m)) => {
+            let payload = m.map.get(PREFIX_LEN..).unwrap_or_default();
+            postcard::take_from_bytes::<Header>(payload)
+                .map(|(header, _)| Some(header))
+                .map_err(|e| LoadError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: format!("cannot decode: {e}"),
+                })
+        }
+    }
+}
+
+/// An index file opened for reading.
+enum Opened {
+    /// Of the current format, mapped, its checksum verified.
+    Current(Map),
+    /// Of an older format, decoded the ordinary way.
+    Decoded(Index),
+}
+
+/// Map the index at `path` and verify its checksum (`Ok(None)` when there
+/// is none).
+fn open(path: &Path) -> Result<Option<Opened>, LoadError> {
     let reading = |e: ReadError| LoadError::reading(path, e);
     if kind_at(path).map_err(reading)?.is_none() {
         return Ok(None);
@@ -75,7 +116,7 @@ pub(crate) fn load(path: &Path) -> Result<Option<Index>, LoadError> {
     });
     if !current {
         // Foreign, older, newer or truncated: the ordinary reader says which.
-        return Index::decode(&map, path).map(Some);
+        return Index::decode(&map, path).map(|i| Some(Opened::Decoded(i)));
     }
     let field = |at: usize| {
         map.get(at..at + 8)
@@ -107,8 +148,7 @@ pub(crate) fn load(path: &Path) -> Result<Option<Index>, LoadError> {
     if hash.finish() != sum {
         return Err(corrupt("checksum mismatch"));
     }
-    m.released.set(0);
-    decode(&m, path).map(Some)
+    Ok(Some(Opened::Current(m)))
 }
 
 /// Decode the payload of `m` (checked already).
@@ -187,12 +227,15 @@ mod tests {
         index.deep.model = "musicnn".into();
         index.save(&p).unwrap();
         assert_eq!(load(&p).unwrap().unwrap(), index);
+        assert_eq!(header(&p).unwrap().unwrap(), index.header);
 
         let mut bytes = std::fs::read(&p).unwrap();
         let mid = bytes.len() / 2;
         bytes[mid] ^= 1;
         std::fs::write(&p, &bytes).unwrap();
         let e = load(&p).unwrap_err().to_string();
+        assert!(e.contains("is corrupt (checksum mismatch)"), "{e}");
+        let e = header(&p).unwrap_err().to_string();
         assert!(e.contains("is corrupt (checksum mismatch)"), "{e}");
         bytes.truncate(mid);
         std::fs::write(&p, &bytes).unwrap();
