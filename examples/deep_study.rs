@@ -34,7 +34,16 @@
 //! `fused`) and `two-mp` (`fused` with each network's embedding as its own
 //! mutual-proximity distance: descriptors, timbre, first and second network
 //! at 25 % each; `deep`: the two networks' proximities at 50 % each).
+//!
+//! With `MUSIM_STUDY_RERANK` set (`grid`, or settings such as
+//! `krecip:20/6/0.3,snn:10/0`), the product's `fused` neighbour lists, with
+//! the index's own embeddings, are re-ranked by each method instead
+//! (`study/rerank.rs`); no patch is read and CACHE_DIR is not used.
 
+#[path = "study/matrix.rs"]
+mod matrix;
+#[path = "study/rerank.rs"]
+mod rerank;
 #[path = "study/windows.rs"]
 mod windows;
 
@@ -81,6 +90,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut index =
         Index::load(Path::new(index_path))?.ok_or_else(|| format!("no index at {index_path}"))?;
+    if let Ok(spec) = std::env::var("MUSIM_STUDY_RERANK") {
+        return rerank::run(&index, &spec);
+    }
     let windows = index.header.params.windows;
     std::fs::create_dir_all(cache)?;
     let model = musim::deep::model::shared()?;
@@ -184,12 +196,13 @@ mod pair {
     use std::path::Path;
 
     use musim::deep::PatchOutputs;
-    use musim::eval::knn_loo_with;
     use musim::library::deep::DeepTable;
-    use musim::library::index::{Index, Outcome};
-    use musim::report::compare::compare;
+    use musim::library::index::Index;
+    use musim::report::compare::{compare, Labelled};
     use musim::similarity::{FusedWeights, Profile, Space};
     use musim::store::hash::fnv1a64;
+
+    use crate::matrix::{compared, print, space_matrix, Matrix};
 
     type Error = Box<dyn std::error::Error>;
 
@@ -235,24 +248,18 @@ mod pair {
                 print_compare(index, &format!("concat {name}"))?;
                 let a = Distances::of(index, super::table_of(index, &tracks, first))?;
                 let b = Distances::of(index, super::table_of(index, &tracks, second))?;
+                let (entries, _, _) = compared(index);
+                let labelled = Labelled::of(&entries);
                 // The matrices' own scores of the first network: must equal
                 // its `fused` line above (a check of the matrices).
-                println!(
-                    "{:<24} similarity fused  {}",
-                    format!("matrix first {name}"),
-                    scores(&a.fused, &a.truth)
-                );
+                print(&labelled, &format!("matrix first {name} fused"), &a.fused);
                 for (what, x, y) in [("deep", &a.deep, &b.deep), ("fused", &a.fused, &b.fused)] {
-                    let mix: Vec<Vec<f64>> = x
+                    let mix: Matrix = x
                         .iter()
                         .zip(y)
                         .map(|(x, y)| x.iter().zip(y).map(|(x, y)| 0.5 * (x + y)).collect())
                         .collect();
-                    println!(
-                        "{:<24} similarity {what:<6} {}",
-                        format!("two-mp {name}"),
-                        scores(&mix, &a.truth)
-                    );
+                    print(&labelled, &format!("two-mp {name} {what}"), &mix);
                 }
             }
         }
@@ -267,87 +274,34 @@ mod pair {
         Ok(())
     }
 
-    /// Leave-one-out distances between the labelled tracks with one
-    /// network's embeddings. `fused` is linear in its parts, so the mean of
-    /// two networks' `fused` distances is the fusion with each network's
+    /// Distances between the compared tracks with one network's
+    /// embeddings. `fused` is linear in its parts, so the mean of two
+    /// networks' `fused` distances is the fusion with each network's
     /// proximity at half the deep share (and the mean of their `deep`
     /// distances, each network's proximity at 50 %).
     struct Distances {
         /// The embedding's mutual-proximity distance alone.
-        deep: Vec<Vec<f64>>,
+        deep: Matrix,
         /// `fused` with the product's weights.
-        fused: Vec<Vec<f64>>,
-        /// Label id of each labelled track.
-        truth: Vec<usize>,
+        fused: Matrix,
     }
 
     impl Distances {
         fn of(index: &mut Index, table: DeepTable) -> Result<Distances, Error> {
             index.deep = table;
+            let (_, rows, embeddings) = compared(index);
             let names = &index.header.feature_names;
-            let mut rows: Vec<&[f32]> = Vec::new();
-            let mut embeddings: Vec<&[f32]> = Vec::new();
-            let mut labels: Vec<&str> = Vec::new();
-            for e in &index.entries {
-                let (Outcome::Analysed { values, .. }, Some(l)) = (&e.outcome, e.label.as_deref())
-                else {
-                    continue;
-                };
-                if let (true, Some(emb)) = (values.len() == names.len(), index.deep.embedding(e)) {
-                    rows.push(values);
-                    embeddings.push(emb);
-                    labels.push(l);
-                }
-            }
-            let mut genres = labels.clone();
-            genres.sort_unstable();
-            genres.dedup();
-            let truth = labels
-                .iter()
-                .map(|l| genres.binary_search(l).unwrap_or(0))
-                .collect();
-            let matrix = |w: FusedWeights| -> Result<Vec<Vec<f64>>, Error> {
+            let matrix = |w: FusedWeights| -> Result<Matrix, Error> {
                 let mut space = Space::build_with(Profile::Fused, names, &rows, Some(&embeddings))?;
                 space.set_fused_weights(w);
-                Ok((0..rows.len())
-                    .map(|i| {
-                        let p = space.row_point(i);
-                        (0..rows.len())
-                            .map(|j| 1.0 - f64::from(space.similarity(&p, j)))
-                            .collect()
-                    })
-                    .collect())
+                Ok(space_matrix(&space))
             };
             let deep_only = FusedWeights::new(0.0, 0.0, 1.0).ok_or("deep-only weights")?;
             Ok(Distances {
                 deep: matrix(deep_only)?,
                 fused: matrix(FusedWeights::DEFAULT)?,
-                truth,
             })
         }
-    }
-
-    /// "P@5 …  P@10 …  5-NN …" of a full distance matrix, leave-one-out.
-    fn scores(d: &[Vec<f64>], truth: &[usize]) -> String {
-        let n = d.len();
-        let fill = |i: usize, out: &mut Vec<(f64, usize)>| {
-            out.clear();
-            out.extend((0..n).filter(|&j| j != i).map(|j| (d[i][j], j)));
-        };
-        let five = knn_loo_with(n, truth, 5, &fill);
-        let hits = five
-            .predictions
-            .iter()
-            .zip(truth)
-            .filter(|(a, b)| a == b)
-            .count();
-        let ten = knn_loo_with(n, truth, 10, &fill);
-        format!(
-            "P@5 {:.3}  P@10 {:.3}  5-NN {:.3}",
-            five.precision_at_k.micro,
-            ten.precision_at_k.micro,
-            hits as f64 / n as f64
-        )
     }
 }
 

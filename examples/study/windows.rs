@@ -23,23 +23,21 @@ use std::time::Instant;
 
 use linfa_linalg::eigh::Eigh;
 use ndarray::{Array1, Array2};
-use rayon::prelude::*;
 
 use musim::deep::PatchOutputs;
 use musim::library::index::{Entry, Index};
-use musim::report::compare::{hubness, Labelled, HUBNESS_K};
+use musim::report::compare::Labelled;
 use musim::similarity::deep::{distance as cosine, live_dims, DeepPart};
 use musim::similarity::kernels;
 use musim::similarity::normalize::Normalizer;
 use musim::similarity::proximity::{self, Spread};
-use musim::similarity::{best, FusedWeights, Neighbour, Profile, Space};
+use musim::similarity::{FusedWeights, Profile, Space};
+
+use crate::matrix::{matrix, print, space_matrix, Matrix};
 
 /// Variance floor of `diag` and ridge of `fullK`, in units of the library's
 /// patch variance (1 after z-scoring or whitening).
 const FLOOR: f64 = 0.1;
-
-/// A square matrix of distances among the study's tracks.
-type Matrix = Vec<Vec<f64>>;
 
 /// Scores every variant in `variants` for every budget.
 pub fn run(
@@ -79,12 +77,7 @@ pub fn run(
         );
         let labelled = Labelled::of(&entries);
         let hand = Space::build(Profile::Musim, names, &rows)?;
-        let hand = matrix(entries.len(), |i| {
-            let p = hand.row_point(i);
-            (0..entries.len())
-                .map(|j| 1.0 - f64::from(hand.similarity(&p, j)))
-                .collect()
-        });
+        let hand = space_matrix(&hand);
         print(&labelled, &format!("{budget_name} musim"), &hand);
         let tracks = Tracks::new(&patches);
         for variant in variants.split(',') {
@@ -115,11 +108,6 @@ pub fn run(
     Ok(())
 }
 
-/// Row `i` of an `n`-square matrix from `row(i)`, rows in parallel.
-fn matrix(n: usize, row: impl Fn(usize) -> Vec<f64> + Sync + Send) -> Matrix {
-    (0..n).into_par_iter().map(row).collect()
-}
-
 /// Each distance replaced by its mutual proximity, every track's spread
 /// measured against all the others (the product's sample, below 1000
 /// tracks).
@@ -137,31 +125,6 @@ fn mutual_proximity(d: &Matrix) -> Matrix {
             .map(|j| proximity::distance(d[i][j], &spreads[i], &spreads[j]))
             .collect()
     })
-}
-
-/// Prints the scores of distances `d`, named `name`.
-fn print(labelled: &Labelled, name: &str, d: &Matrix) {
-    let fill = |rows: &[usize], i: usize, out: &mut Vec<(f64, usize)>| {
-        out.clear();
-        let q = &d[rows[i]];
-        out.extend(
-            rows.iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .map(|(j, &r)| (q[r], j)),
-        );
-    };
-    let graph: Vec<Vec<Neighbour>> = (0..d.len())
-        .map(|i| {
-            let all = (0..d.len()).filter(|&j| j != i).map(|j| Neighbour {
-                index: j as u32,
-                similarity: (1.0 - d[i][j]) as f32,
-            });
-            best(all.collect(), HUBNESS_K)
-        })
-        .collect();
-    let s = labelled.scores(&fill, name, hubness(&graph, d.len()), 0.0);
-    println!("{name:<24} {}", s.line());
 }
 
 /// The study's tracks: their patches, z-scored over the library's live
