@@ -11,6 +11,13 @@
 //!     --library /tmp/lib100k --index /tmp/lib100k/../lib100k.idx
 //! ```
 //! The index is written to `DIR.idx` beside the folder.
+//!
+//! `synthetic_library --embed INDEX` gives every analysed track of an
+//! existing index the same stand-in embedding, made from its fingerprint,
+//! stamped with the track's file and the current embedding identity (so
+//! that `train` under `fused`, the default, builds from it and an `index`
+//! run keeps the rows). For an index whose embeddings are missing or carry
+//! an older identity; work on a copy.
 
 use std::path::{Path, PathBuf};
 
@@ -24,11 +31,17 @@ mod library;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--embed") {
+        let Some(index) = args.get(2) else {
+            return Err("usage: synthetic_library --embed INDEX".into());
+        };
+        return embed(Path::new(index));
+    }
     let (Some(dir), Some(n)) = (
         args.get(1),
         args.get(2).and_then(|n| n.parse::<usize>().ok()),
     ) else {
-        return Err("usage: synthetic_library DIR N".into());
+        return Err("usage: synthetic_library DIR N | --embed INDEX".into());
     };
     let dir = PathBuf::from(dir);
     std::fs::create_dir_all(&dir)?;
@@ -59,17 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 values: row,
             },
         };
-        index.deep.rows.push(DeepRow {
-            path: entry.path.clone(),
-            size: entry.size,
-            mtime_ns: entry.mtime_ns,
-            record: DeepRecord::Embedded {
-                embedding,
-                tags: vec![0.0; 50],
-                patches: 10,
-                repeat_padded: false,
-            },
-        });
+        index.deep.rows.push(stand_in(&entry, embedding));
         index.entries.push(entry);
     }
     assert_eq!(index.header.feature_names.len(), feature_names().len());
@@ -77,6 +80,48 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     index.deep.rows.sort_by(|a, b| a.path.cmp(&b.path));
     index.save(&index_path)?;
     println!("{n} tracks in {}; index {}", show(&root), show(&index_path));
+    Ok(())
+}
+
+/// A row holding `embedding` for `entry`'s file as it is.
+fn stand_in(entry: &Entry, embedding: Vec<f32>) -> DeepRow {
+    DeepRow {
+        path: entry.path.clone(),
+        size: entry.size,
+        mtime_ns: entry.mtime_ns,
+        record: DeepRecord::Embedded {
+            embedding,
+            tags: vec![0.0; 50],
+            patches: 10,
+            repeat_padded: false,
+        },
+    }
+}
+
+/// `--embed INDEX`: every analysed track of the index at `path` gets the
+/// stand-in embedding of its fingerprint; the index is saved in place.
+fn embed(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let Some(mut index) = Index::load(path)? else {
+        return Err(format!("no index at {}", show(path)).into());
+    };
+    let rows: Vec<DeepRow> = index
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let values = e.values().filter(|v| v.len() >= library::DIMS)?;
+            Some(stand_in(e, library::embedding(values)))
+        })
+        .collect();
+    let n = rows.len();
+    index.deep.model = identity()?;
+    index.deep.rows = rows;
+    index.deep.rows.sort_by(|a, b| a.path.cmp(&b.path));
+    index.save(path)?;
+    println!(
+        "{n} of {} tracks given stand-in embeddings in {}",
+        index.entries.len(),
+        show(path)
+    );
     Ok(())
 }
 
