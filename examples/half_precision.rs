@@ -4,11 +4,14 @@
 //! keeps it ([`musim::app::model_file::stored_space`]).
 //!
 //! ```sh
-//! cargo run --release --example half_precision -- IDX [PROFILES]
+//! cargo run --release --example half_precision -- IDX [PROFILES] [COMPONENTS]
 //! ```
 //! PROFILES: comma-separated (default `seed,musim,deep,fused`); with a deep
 //! profile every profile is scored on the tracks that have an embedding,
-//! as `report --compare` does.
+//! as `report --compare` does. COMPONENTS (comma-separated, e.g.
+//! `32,48,64,96,128`): `fused` is scored with its deep part unprojected
+//! at f32 (every live dimension), then with each number of principal
+//! components as the model file keeps it.
 
 use musim::app::model_file::stored_space;
 use musim::eval;
@@ -27,6 +30,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .split(',')
         .map(str::parse)
         .collect::<Result<_, _>>()?;
+    let components: Vec<usize> = match args.get(3) {
+        Some(list) => list.split(',').map(str::parse).collect::<Result<_, _>>()?,
+        None => Vec::new(),
+    };
     let index = Index::load(std::path::Path::new(path))?.ok_or("no index there")?;
     let names = &index.header.feature_names;
     let deep = profiles.iter().any(|p| p.needs_embeddings());
@@ -66,7 +73,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .micro
     };
     for p in profiles {
-        let space = Space::build_with(p, names, &rows, deep.then_some(&embeddings[..]))?;
+        let mut space = Space::build_with(p, names, &rows, deep.then_some(&embeddings[..]))?;
+        if p == Profile::Fused && !components.is_empty() {
+            space.set_deep_components(&embeddings, None);
+            let (a5, a10) = (score(&space, 5), score(&space, 10));
+            println!("fused, all live dims at f32: P@5 {a5:.4}   P@10 {a10:.4}");
+            for &k in &components {
+                space.set_deep_components(&embeddings, Some(k));
+                let half = stored_space(&space);
+                let (b5, b10) = (score(&half, 5), score(&half, 10));
+                println!(
+                    "fused, {k:>3} components at f16: P@5 {b5:.4} ({:+.4})   P@10 {b10:.4} ({:+.4})",
+                    b5 - a5,
+                    b10 - a10
+                );
+            }
+            continue;
+        }
         let half = stored_space(&space);
         let (a5, a10, b5, b10) = (
             score(&space, 5),

@@ -1,7 +1,8 @@
-//! The model file (format 7): read back equal to what was built, its
+//! The model file (format 8): read back equal to what was built, its
 //! parameters read alone, current without reading the index while the
 //! index file is unchanged, a large model's library-track queries
-//! answered from its stored graph, and from the file in place.
+//! answered from its stored graph, and from the file in place (`fused`'s
+//! projected unit embeddings too).
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -137,29 +138,29 @@ fn a_model_of_an_older_format_is_rebuilt_and_says_why() {
     let idx_path = tmp.path().join("lib.idx");
     let idx = library(tmp.path(), 12);
     let mp = model_path(&idx_path);
-    // Format 4's frame: magic, version 4, payload length, checksum, payload.
-    let mut old = b"MUSIMMDL".to_vec();
-    old.extend_from_slice(&4u32.to_le_bytes());
-    old.extend_from_slice(&[0u8; 16]);
-    std::fs::write(&mp, &old).unwrap();
-    match read_params(&mp) {
-        Err(Stale::Unusable(m)) => {
-            assert!(
-                m.contains("was written by an older musim (format 4)"),
-                "{m}"
-            )
+    // Format 4's frame (magic, version, payload length, checksum,
+    // payload) and format 7's header (sections, `fused`'s embeddings
+    // unprojected at f32) begin alike: magic, then version.
+    for version in [4u32, 7] {
+        let mut old = b"MUSIMMDL".to_vec();
+        old.extend_from_slice(&version.to_le_bytes());
+        old.extend_from_slice(&[0u8; 16]);
+        std::fs::write(&mp, &old).unwrap();
+        let says = format!("was written by an older musim (format {version})");
+        match read_params(&mp) {
+            Err(Stale::Unusable(m)) => assert!(m.contains(&says), "{m}"),
+            other => panic!("{other:?}"),
         }
-        other => panic!("{other:?}"),
+        let no = AtomicBool::new(false);
+        let params = quick(Profile::Seed);
+        let choice = Choice {
+            params: Some(&params),
+            similarity: None,
+        };
+        let r = ensure_stamped(idx.clone(), None, &idx_path, choice, &|_| {}, &no).unwrap();
+        assert!(matches!(&r.rebuilt, Some(Stale::Unusable(m)) if m.contains(&says)));
+        assert_eq!(read(&mp).unwrap(), r.model);
     }
-    let no = AtomicBool::new(false);
-    let params = quick(Profile::Seed);
-    let choice = Choice {
-        params: Some(&params),
-        similarity: None,
-    };
-    let r = ensure_stamped(idx, None, &idx_path, choice, &|_| {}, &no).unwrap();
-    assert!(matches!(&r.rebuilt, Some(Stale::Unusable(m)) if m.contains("older musim (format 4)")));
-    assert_eq!(read(&mp).unwrap(), r.model);
 }
 
 #[test]
@@ -212,6 +213,9 @@ fn a_library_track_is_answered_from_the_file_in_place_and_damage_is_told() {
     let root = std::fs::canonicalize(tmp.path()).unwrap();
     let idx_path = root.join("lib.idx");
     let idx = library(&root, 300);
+    let fused_path = root.join("fused.idx");
+    let fused = embedded(idx.clone());
+    fused.save(&fused_path).unwrap();
     // The tracks queried exist as the index recorded them (size, mtime).
     let rows = [0usize, 7, 150, 299];
     for &i in &rows {
@@ -236,10 +240,20 @@ fn a_library_track_is_answered_from_the_file_in_place_and_damage_is_told() {
         .model;
     let mp = model_path(&idx_path);
     let file = ModelFile::open(&mp).unwrap().unwrap();
+    let fused_params = ModelParams {
+        exact_below: 100,
+        ..quick(Profile::Fused)
+    };
+    let fused_model = built(&fused, &fused_path, &fused_params);
+    let fused_file = ModelFile::open(&model_path(&fused_path)).unwrap().unwrap();
+    assert_eq!(read(&model_path(&fused_path)).unwrap(), fused_model);
     for &i in &rows {
         let path = root.join(format!("{i}.wav"));
         let in_place = query_library_track(&file, &path, 5).unwrap();
         assert_eq!(in_place, Some(query_file(&m, &path, 5).unwrap()), "row {i}");
+        let in_place = query_library_track(&fused_file, &path, 5).unwrap();
+        let loaded = query_file(&fused_model, &path, 5).unwrap();
+        assert_eq!(in_place, Some(loaded), "fused row {i}");
     }
     // A track changed since it was indexed, a file not in the library and
     // more neighbours than the graph holds: not answered in place.
@@ -326,6 +340,49 @@ fn new_values(idx: &Index, q: usize) -> Vec<f32> {
         .collect()
 }
 
+/// Length of the test embeddings: [`EMBEDDING_LIVE`] that vary, then
+/// dead units (constant, as most of musicnn's are).
+const EMBEDDING_LEN: usize = 60;
+const EMBEDDING_LIVE: usize = 48;
+
+/// Track `i`'s (or a new track's, `salt` ≠ 0) embedding: near its group's.
+fn embedding(i: usize, salt: usize) -> Vec<f32> {
+    let g = (i % 4) as f32;
+    (0..EMBEDDING_LEN)
+        .map(|d| {
+            if d >= EMBEDDING_LIVE {
+                return 0.25;
+            }
+            let j = (((i + salt) * (d + 5)) as f32 * 0.377).fract();
+            (g - d as f32 % 4.0).abs() + 0.6 * j
+        })
+        .collect()
+}
+
+/// `idx` with an embedding (and tag scores) for every track.
+fn embedded(mut idx: Index) -> Index {
+    use musim::library::deep::{DeepRecord, DeepRow};
+    let rows: Vec<DeepRow> = idx
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| DeepRow {
+            path: e.path.clone(),
+            size: e.size,
+            mtime_ns: e.mtime_ns,
+            record: DeepRecord::Embedded {
+                embedding: embedding(i, 0),
+                tags: vec![0.5; 50],
+                patches: 1,
+                repeat_padded: false,
+            },
+        })
+        .collect();
+    idx.deep.model = "musicnn".into();
+    idx.deep.insert(rows);
+    idx
+}
+
 #[test]
 fn a_new_track_is_answered_from_the_file_in_place() {
     use musim::query::query_values_in;
@@ -337,10 +394,14 @@ fn a_new_track_is_answered_from_the_file_in_place() {
     for (n, profile) in [
         (300, Profile::Musim),
         (300, Profile::Seed),
+        (300, Profile::Fused),
         (1600, Profile::Musim),
+        (1600, Profile::Fused),
     ] {
         let idx_path = root.join(format!("lib{n}{profile}.idx"));
         let idx = library_with_timbre(&root, n);
+        let fused = profile == Profile::Fused;
+        let idx = if fused { embedded(idx) } else { idx };
         idx.save(&idx_path).unwrap();
         let params = ModelParams {
             exact_below: 100,
@@ -348,13 +409,22 @@ fn a_new_track_is_answered_from_the_file_in_place() {
         };
         let m = built(&idx, &idx_path, &params);
         let file = ModelFile::open(&model_path(&idx_path)).unwrap().unwrap();
+        if fused {
+            // The unit embeddings: their 32 principal components (of 48
+            // live dimensions), at half precision.
+            let deep = file.section_range("deep").unwrap();
+            assert_eq!(deep.end - deep.start, (n * 32 * 2) as u64);
+            assert_eq!(m.space.deep_rows().unwrap().0[0].len(), 32);
+        }
         let (mut found, mut wanted) = (0, 0);
         for q in (0..n).step_by(n / 20) {
             let v = new_values(&idx, q);
-            let full = query_point(&m, &m.space.point(&v).unwrap(), None, 10);
-            let in_place = query_values_in(&file, &v, None, None, 10).unwrap();
+            let e = embedding(q, 7);
+            let e = fused.then_some(&e[..]);
+            let full = query_point(&m, &m.space.point_with(&v, e).unwrap(), None, 10);
+            let in_place = query_values_in(&file, &v, e, None, 10).unwrap();
             // The model in memory read the same way answers the same.
-            assert_eq!(query_values_in(&m, &v, None, None, 10).unwrap(), in_place);
+            assert_eq!(query_values_in(&m, &v, e, None, 10).unwrap(), in_place);
             if n <= 1000 {
                 assert_eq!(in_place, full, "{profile} {n} query {q}");
                 continue;

@@ -32,8 +32,9 @@ pub const MAGIC: &[u8; 8] = b"MUSIMMDL";
 /// Version of the model layout; bump when [`Model`] changes shape.
 /// (7: sections checksummed per block, tracks readable one at a time,
 /// z rows, timbre Gaussians, tag scores and similarities at half
-/// precision.)
-pub const FORMAT_VERSION: u32 = 7;
+/// precision. 8: `fused`'s unit embeddings projected on their principal
+/// components, at half precision.)
+pub const FORMAT_VERSION: u32 = 8;
 
 /// A space as the model file keeps it (z rows and timbre Gaussians at half
 /// precision; for studies of what that costs).

@@ -24,6 +24,7 @@ mod knn;
 pub mod learned;
 pub mod nndescent;
 pub mod normalize;
+pub mod pca;
 pub mod proximity;
 pub mod stored;
 mod update;
@@ -577,6 +578,19 @@ impl Space {
     pub fn set_fused_weights(&mut self, weights: FusedWeights) {
         if let Some(d) = &mut self.deep {
             d.weights = weights;
+        }
+    }
+
+    /// `fused`'s deep part made anew from `embeddings` (the space's own),
+    /// keeping `components` principal components (`None`: all live
+    /// dimensions, unprojected). For studies of the choice: spaces are
+    /// always built with [`deep::COMPONENTS`].
+    pub fn set_deep_components(&mut self, embeddings: &[&[f32]], components: Option<usize>) {
+        if let Some(d) = &mut self.deep {
+            let mut part = deep::DeepPart::build_with(embeddings, components);
+            part.weights = d.weights;
+            part.set_spreads(&self.sample);
+            *d = part;
         }
     }
 

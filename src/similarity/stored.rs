@@ -22,8 +22,9 @@ pub struct Head {
     centre: Vec<f64>,
     sample: Vec<u32>,
     deep_len: u32,
-    /// The `fused` embedding part's dimensions and statistics.
-    deep: Option<(Vec<u32>, Normalizer)>,
+    /// The `fused` embedding part's dimensions, their statistics and the
+    /// principal directions it is projected on.
+    deep: Option<(Vec<u32>, Normalizer, Vec<Vec<f32>>)>,
 }
 
 /// The per-track arrays of a space, rows following the tracks.
@@ -86,7 +87,7 @@ impl Space {
             deep: self
                 .deep
                 .as_ref()
-                .map(|d| (d.dims.clone(), d.normalizer.clone())),
+                .map(|d| (d.dims.clone(), d.normalizer.clone(), d.basis.clone())),
         }
     }
 
@@ -130,9 +131,10 @@ impl Space {
             gauss: Default::default(),
             deep_len: head.deep_len,
             deep: match (head.deep, arrays.deep) {
-                (Some((dims, normalizer)), Some((unit, spread))) => Some(DeepPart {
+                (Some((dims, normalizer, basis)), Some((unit, spread))) => Some(DeepPart {
                     dims,
                     normalizer,
+                    basis,
                     unit,
                     spread,
                     weights: super::FusedWeights::DEFAULT,

@@ -1,6 +1,6 @@
 //! What the model file stores at half precision (IEEE f16, the `half`
-//! crate): the z rows, the timbre Gaussians, the tag scores and the graph's
-//! similarities — half the bytes of f32, ~3 significant digits, which the
+//! crate): the z rows, the timbre Gaussians, the tag scores, the graph's
+//! similarities and the `fused` profile's unit embeddings — half the bytes of f32, ~3 significant digits, which the
 //! measured precision@5 does not notice (docs/PERFORMANCE.md). A column is
 //! scaled by a power of two (exact) so that its largest value is 2¹⁴:
 //! covariances of raw MFCCs exceed f16's range (65 504) unscaled, and the
@@ -107,16 +107,22 @@ pub fn rounded(mut model: Model) -> Model {
     model
 }
 
-/// `space` with its z rows and timbre Gaussians as the model file keeps
-/// them.
+/// `space` with its z rows, timbre Gaussians and unit embeddings as the
+/// model file keeps them.
 pub fn rounded_space(space: &Space) -> Space {
     let mut z = space.z.clone();
     round_rows(&mut z);
     let mut timbre = space.timbre().to_vec();
     round_rows(&mut timbre);
-    let deep = space
-        .deep_rows()
-        .map(|(unit, spread)| (unit.to_vec(), spread.to_vec()));
+    // Unit vectors need no scale (every value within ±1); their spreads
+    // are stored as f32.
+    let deep = space.deep_rows().map(|(unit, spread)| {
+        let unit = unit
+            .iter()
+            .map(|u| u.iter().map(|&v| f16::from_f32(v).to_f32()).collect())
+            .collect();
+        (unit, spread.iter().copied().map(single).collect())
+    });
     let arrays = Arrays {
         z,
         timbre,

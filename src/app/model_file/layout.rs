@@ -162,10 +162,10 @@ pub fn write(model: &Model, stamp: Option<IndexStamp>, w: &mut dyn Write) -> io:
         ),
     )?;
     let (unit, spread) = space.deep_rows().unwrap_or((&[], &[]));
-    out.section(*DEEP, &f32s(unit.iter().flatten().copied()))?;
+    out.section(*DEEP, &half::write(unit.iter().flatten().copied()))?;
     out.section(
         *DEEP_SPREADS,
-        &f64s(spread.iter().flat_map(|s| [s.mean, s.sd])),
+        &f32s(spread.iter().flat_map(|s| [s.mean as f32, s.sd as f32])),
     )?;
     out.finish()
 }
@@ -243,17 +243,17 @@ pub fn read(s: &Sections, meta: Meta) -> Result<Model, FrameError> {
             (spread(c[0], c[1]), spread(c[2], c[3]))
         })
         .collect();
-    let deep_spreads: Vec<Spread> = read_f64s(s.get(DEEP_SPREADS)?)
+    let deep_spreads: Vec<Spread> = read_f32s(s.get(DEEP_SPREADS)?)
         .chunks_exact(2)
         .map(|c| Spread {
-            mean: c[0],
-            sd: c[1],
+            mean: f64::from(c[0]),
+            sd: f64::from(c[1]),
         })
         .collect();
     let z = half_rows(s.get(Z)?, meta.z_rows, &meta.z_scales, n)?;
     let timbre = half_rows(s.get(TIMBRE)?, meta.timbre_rows, &meta.timbre_scales, n)?;
     let deep = match (meta.space.has_deep(), meta.deep_rows) {
-        (true, shape) => Some((rows(&read_f32s(s.get(DEEP)?), shape, n)?, deep_spreads)),
+        (true, shape) => Some((rows(&half::read(s.get(DEEP)?), shape, n)?, deep_spreads)),
         (false, _) => None,
     };
     let ok = z.len() == n

@@ -159,15 +159,13 @@ impl ModelFile {
         };
         let deep = match (self.meta.space.has_deep(), self.meta.deep_rows) {
             (true, (_, len)) => {
-                let unit = f32s(s(DEEP)?.item(i, 4 * len as usize)?);
-                let sp = s(DEEP_SPREADS)?.item(i, 16)?;
-                let f =
-                    |b: &[u8]| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+                let unit = half::read(s(DEEP)?.item(i, 2 * len as usize)?);
+                let sp = f32s(s(DEEP_SPREADS)?.item(i, 8)?);
                 Some((
                     unit,
                     Spread {
-                        mean: f(&sp[..8]),
-                        sd: f(&sp[8..]),
+                        mean: f64::from(sp[0]),
+                        sd: f64::from(sp[1]),
                     },
                 ))
             }
