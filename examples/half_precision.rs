@@ -1,4 +1,5 @@
-//! What storing the model at half precision costs in quality: each
+//! What storing the model at reduced precision (z rows in 8 bits, the rest
+//! at half precision) costs in quality: each
 //! profile's leave-one-out P@5 and P@10 (as `report --compare` scores
 //! them) on the space as built (f32) and on the space as the model file
 //! keeps it ([`musim::app::model_file::stored_space`]).

@@ -25,6 +25,7 @@ use crate::store::sections::{OpenError, Sections};
 
 mod half;
 mod layout;
+mod quant;
 mod rows;
 
 /// First bytes of every model file.
@@ -33,11 +34,11 @@ pub const MAGIC: &[u8; 8] = b"MUSIMMDL";
 /// (7: sections checksummed per block, tracks readable one at a time,
 /// z rows, timbre Gaussians, tag scores and similarities at half
 /// precision. 8: `fused`'s unit embeddings projected on their principal
-/// components, at half precision.)
+/// components, at half precision; z rows in 8 bits.)
 pub const FORMAT_VERSION: u32 = 8;
 
-/// A space as the model file keeps it (z rows and timbre Gaussians at half
-/// precision; for studies of what that costs).
+/// A space as the model file keeps it (z rows in 8 bits, timbre Gaussians
+/// and unit embeddings at half precision; for studies of what that costs).
 pub fn stored_space(space: &crate::similarity::Space) -> crate::similarity::Space {
     half::rounded_space(space)
 }

@@ -1,6 +1,7 @@
 //! What the model file stores at half precision (IEEE f16, the `half`
-//! crate): the z rows, the timbre Gaussians, the tag scores, the graph's
-//! similarities and the `fused` profile's unit embeddings — half the bytes of f32, ~3 significant digits, which the
+//! crate): the timbre Gaussians, the tag scores, the graph's similarities
+//! and the `fused` profile's unit embeddings (the z rows, f16 in format 7,
+//! are stored in 8 bits since format 8: [`super::quant`]) — half the bytes of f32, ~3 significant digits, which the
 //! measured precision@5 does not notice (docs/PERFORMANCE.md). A column is
 //! scaled by a power of two (exact) so that its largest value is 2¹⁴:
 //! covariances of raw MFCCs exceed f16's range (65 504) unscaled, and the
@@ -107,11 +108,11 @@ pub fn rounded(mut model: Model) -> Model {
     model
 }
 
-/// `space` with its z rows, timbre Gaussians and unit embeddings as the
-/// model file keeps them.
+/// `space` with its z rows (8 bits), timbre Gaussians and unit embeddings
+/// as the model file keeps them.
 pub fn rounded_space(space: &Space) -> Space {
     let mut z = space.z.clone();
-    round_rows(&mut z);
+    super::quant::round_rows(&mut z);
     let mut timbre = space.timbre().to_vec();
     round_rows(&mut timbre);
     // Unit vectors need no scale (every value within ±1); their spreads

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::{half, IndexStamp};
+use super::{half, quant, IndexStamp};
 use crate::analysis::Windows;
 use crate::model::{Cluster, KChoice, Model, ModelParams, Track};
 use crate::similarity::proximity::Spread;
@@ -57,8 +57,9 @@ pub struct Meta {
     /// Number and length of the rows of `z`, of the timbre Gaussians, of
     /// the unit embeddings.
     pub(super) z_rows: (u64, u32),
-    /// The power-of-two scale of each column of `z` and of the timbre
-    /// Gaussians, stored at half precision ([`super::half`]).
+    /// The scale of each column of `z` (stored in 8 bits,
+    /// [`super::quant`]) and of the timbre Gaussians (a power of two,
+    /// stored at half precision, [`super::half`]).
     pub(super) z_scales: Vec<f32>,
     pub(super) timbre_scales: Vec<f32>,
     pub(super) timbre_rows: (u64, u32),
@@ -87,7 +88,7 @@ pub fn write(model: &Model, stamp: Option<IndexStamp>, w: &mut dyn Write) -> io:
         tracks: model.len() as u64,
         space: space.head(),
         z_rows: shape(&space.z)?,
-        z_scales: half::scales(&space.z, shape(&space.z)?.1 as usize),
+        z_scales: quant::scales(&space.z, shape(&space.z)?.1 as usize),
         timbre_scales: half::scales(space.timbre(), shape(space.timbre())?.1 as usize),
         timbre_rows: shape(space.timbre())?,
         deep_rows: shape(space.deep_rows().map_or(&[], |(u, _)| u))?,
@@ -147,7 +148,7 @@ pub fn write(model: &Model, stamp: Option<IndexStamp>, w: &mut dyn Write) -> io:
     }
     out.section(*GRAPH, &graph)?;
     drop(graph);
-    out.section(*Z, &half::write_rows(&space.z, &meta.z_scales))?;
+    out.section(*Z, &quant::write_rows(&space.z, &meta.z_scales))?;
     out.section(
         *TIMBRE,
         &half::write_rows(space.timbre(), &meta.timbre_scales),
@@ -250,8 +251,14 @@ pub fn read(s: &Sections, meta: Meta) -> Result<Model, FrameError> {
             sd: f64::from(c[1]),
         })
         .collect();
-    let z = half_rows(s.get(Z)?, meta.z_rows, &meta.z_scales, n)?;
-    let timbre = half_rows(s.get(TIMBRE)?, meta.timbre_rows, &meta.timbre_scales, n)?;
+    let z = scaled_rows(s.get(Z)?, meta.z_rows, &meta.z_scales, n, Width::Byte)?;
+    let timbre = scaled_rows(
+        s.get(TIMBRE)?,
+        meta.timbre_rows,
+        &meta.timbre_scales,
+        n,
+        Width::Half,
+    )?;
     let deep = match (meta.space.has_deep(), meta.deep_rows) {
         (true, shape) => Some((rows(&half::read(s.get(DEEP)?), shape, n)?, deep_spreads)),
         (false, _) => None,
@@ -323,18 +330,32 @@ fn corrupt(what: String) -> FrameError {
     FrameError::Corrupt(what)
 }
 
-/// f16 `bytes` cut into `count` rows of `len`, columns scaled by
-/// `scales` (see [`rows`]).
-fn half_rows(
+/// How a scaled array stores a value.
+#[derive(Clone, Copy)]
+enum Width {
+    /// One signed byte ([`quant`]).
+    Byte,
+    /// IEEE f16 ([`half`]).
+    Half,
+}
+
+/// `bytes` cut into `count` rows of `len` values stored as `width`,
+/// columns scaled by `scales`.
+fn scaled_rows(
     bytes: &[u8],
     (count, len): (u64, u32),
     scales: &[f32],
     n: usize,
+    width: Width,
 ) -> Result<Vec<Vec<f32>>, FrameError> {
+    let per = match width {
+        Width::Byte => 1,
+        Width::Half => 2,
+    };
     let count_n = usize::try_from(count).unwrap_or(usize::MAX);
     let size = count_n
         .checked_mul(len as usize)
-        .and_then(|v| v.checked_mul(2));
+        .and_then(|v| v.checked_mul(per));
     if (count_n != 0 && count_n != n) || size != Some(bytes.len()) || scales.len() != len as usize {
         return Err(corrupt("array size mismatch".into()));
     }
@@ -342,8 +363,11 @@ fn half_rows(
         return Ok(vec![Vec::new(); count_n]);
     }
     Ok(bytes
-        .chunks_exact(2 * len as usize)
-        .map(|r| half::read_row(r, scales))
+        .chunks_exact(per * len as usize)
+        .map(|r| match width {
+            Width::Byte => quant::read_row(r, scales),
+            Width::Half => half::read_row(r, scales),
+        })
         .collect())
 }
 

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use super::layout::{self, ASSIGNMENT, GRAPH, GRAPH_OFFSETS, MAP, PATHS, PATH_OFFSETS};
 use super::layout::{DEEP, DEEP_SPREADS, SPREADS, TIMBRE};
 use super::layout::{EDGE, TAG_OFFSETS, TAG_SCORES, TRACKS, TRACK_OFFSETS, Z};
-use super::{frame_error, half, ModelFile, Stale};
+use super::{frame_error, half, quant, ModelFile, Stale};
 use crate::analysis::Windows;
 use crate::model::graph::Neighbour;
 use crate::model::{Cluster, Track};
@@ -84,8 +84,8 @@ impl ModelFile {
 
     fn z_raw(&self, i: usize) -> Result<Cow<'_, [f32]>, FrameError> {
         let len = self.meta.z_rows.1 as usize;
-        let row = self.sections.section(Z)?.item(self.row(i)?, 2 * len)?;
-        Ok(Cow::Owned(half::read_row(row, &self.meta.z_scales)))
+        let row = self.sections.section(Z)?.item(self.row(i)?, len)?;
+        Ok(Cow::Owned(quant::read_row(row, &self.meta.z_scales)))
     }
 
     fn graph_raw(&self, i: usize) -> Result<Cow<'_, [Neighbour]>, FrameError> {
