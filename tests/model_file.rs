@@ -1,4 +1,4 @@
-//! The model file (format 8): read back equal to what was built, its
+//! The model file (format 9): read back equal to what was built, its
 //! parameters read alone, current without reading the index while the
 //! index file is unchanged, a large model's library-track queries
 //! answered from its stored graph, and from the file in place (`fused`'s
@@ -137,9 +137,9 @@ fn a_model_of_an_older_format_is_rebuilt_and_says_why() {
     let idx = library(tmp.path(), 12);
     let mp = model_path(&idx_path);
     // Format 4's frame (magic, version, payload length, checksum,
-    // payload) and format 7's header (sections, `fused`'s embeddings
-    // unprojected at f32) begin alike: magic, then version.
-    for version in [4u32, 7] {
+    // payload), format 7's and 8's headers (sections; `fused`'s embeddings
+    // unprojected at f32, z at f16) begin alike: magic, then version.
+    for version in [4u32, 7, 8] {
         let mut old = b"MUSIMMDL".to_vec();
         old.extend_from_slice(&version.to_le_bytes());
         old.extend_from_slice(&[0u8; 16]);

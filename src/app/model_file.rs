@@ -34,8 +34,8 @@ pub const MAGIC: &[u8; 8] = b"MUSIMMDL";
 /// (7: sections checksummed per block, tracks readable one at a time,
 /// z rows, timbre Gaussians, tag scores and similarities at half
 /// precision. 8: `fused`'s unit embeddings projected on their principal
-/// components, at half precision; z rows in 8 bits.)
-pub const FORMAT_VERSION: u32 = 8;
+/// components, at half precision. 9: z rows in 8 bits.)
+pub const FORMAT_VERSION: u32 = 9;
 
 /// A space as the model file keeps it (z rows in 8 bits, timbre Gaussians
 /// and unit embeddings at half precision; for studies of what that costs).
