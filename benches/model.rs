@@ -28,15 +28,13 @@
 //! (`MUSIM_BENCH_TSNE_FULL=0` skips the large one), full builds, and a
 //! query against N tracks (bar ≤ 150 ms on top of analysing the file).
 
-use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use musim::app::model_file::{build, read, save};
 use musim::features::fingerprint::feature_names;
 use musim::features::timbre::DIMS as TD;
-use musim::library::deep::{DeepRecord, DeepRow};
-use musim::library::index::{Entry, Index, Outcome};
+use musim::library::index::Index;
 use musim::model::tsne::{tsne, TsneParams};
 use musim::model::{incremental, ModelParams, Timings};
 use musim::query::query_point;
@@ -45,7 +43,7 @@ use musim::similarity::{Profile, Space};
 #[path = "support/library.rs"]
 mod library;
 
-use library::{embedding, rng, Rows, DIMS};
+use library::{rng, Rows, DIMS};
 
 /// Full index rows of `n` tracks and each one's group.
 fn fingerprints(n: usize) -> (Vec<Vec<f32>>, Vec<usize>) {
@@ -271,41 +269,7 @@ fn run_alone(profile: Profile, n: usize) -> Vec<String> {
 /// stand-in embeddings for the profiles that need them. The first `n` of
 /// a larger index are the same tracks.
 fn index_of(n: usize, profile: Profile) -> Index {
-    let mut rows = Rows::new();
-    let mut index = Index::empty(Path::new("/bench"));
-    index.header.feature_names = feature_names().to_vec();
-    for i in 0..n {
-        let l = i % 20;
-        let values = rows.row(l);
-        let path = format!("/bench/g{l:02}/{i:06}.wav").into_bytes();
-        if profile.needs_embeddings() {
-            index.deep.rows.push(DeepRow {
-                path: path.clone(),
-                size: 1,
-                mtime_ns: 1,
-                record: DeepRecord::Embedded {
-                    embedding: embedding(&values),
-                    tags: vec![0.0; 50],
-                    patches: 10,
-                    repeat_padded: false,
-                },
-            });
-        }
-        index.entries.push(Entry {
-            path,
-            size: 1,
-            mtime_ns: 1,
-            label: Some(format!("g{l:02}")),
-            tags: None,
-            outcome: Outcome::Analysed {
-                duration_s: 30.0,
-                values,
-            },
-        });
-    }
-    index.entries.sort_by(|a, b| a.path.cmp(&b.path));
-    index.deep.rows.sort_by(|a, b| a.path.cmp(&b.path));
-    index
+    library::index(n, profile.needs_embeddings())
 }
 
 fn main() {

@@ -1,25 +1,22 @@
 //! The size of each section of a model file: of the file at PATH, or of a
 //! `fused` model of N stand-in tracks built and saved for the purpose
 //! (the model bench's synthetic library: 20 groups, timbre Gaussians,
-//! 1506-value stand-in embeddings with 426 live units, 50 tag scores).
+//! 1506-value stand-in embeddings with 426 live units, 50 tag scores a
+//! track; the size of a section does not depend on the values).
 //!
 //! ```sh
 //! cargo run --release --example model_sections -- N [PROFILE]
 //! cargo run --release --example model_sections -- --file PATH
 //! ```
 
-use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use musim::app::model_file::{build, save, ModelFile};
-use musim::features::fingerprint::feature_names;
-use musim::library::deep::{DeepRecord, DeepRow};
-use musim::library::index::{Entry, Index, Outcome};
 use musim::model::ModelParams;
 use musim::similarity::Profile;
 
 #[path = "../benches/support/library.rs"]
-#[allow(dead_code)]
+#[allow(dead_code)] // Its rows and embeddings are the index's business.
 mod library;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -51,42 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// A model of `n` stand-in tracks, saved in the temporary folder.
 fn built(n: usize, profile: Profile) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
-    let mut rows = library::Rows::new();
-    let mut index = Index::empty(Path::new("/bench"));
-    index.header.feature_names = feature_names().to_vec();
-    for i in 0..n {
-        let l = i % 20;
-        let values = rows.row(l);
-        let path = format!("/bench/g{l:02}/{i:06}.wav").into_bytes();
-        let tags: Vec<f32> = (0..50)
-            .map(|t| ((i * 7 + t * 13) % 100) as f32 / 100.0)
-            .collect();
-        index.deep.rows.push(DeepRow {
-            path: path.clone(),
-            size: 1,
-            mtime_ns: 1,
-            record: DeepRecord::Embedded {
-                embedding: library::embedding(&values),
-                tags,
-                patches: 10,
-                repeat_padded: false,
-            },
-        });
-        index.entries.push(Entry {
-            path,
-            size: 1,
-            mtime_ns: 1,
-            label: Some(format!("g{l:02}")),
-            tags: None,
-            outcome: Outcome::Analysed {
-                duration_s: 30.0,
-                values,
-            },
-        });
-    }
-    index.entries.sort_by(|a, b| a.path.cmp(&b.path));
-    index.deep.rows.sort_by(|a, b| a.path.cmp(&b.path));
-    index.deep.model = "musicnn".into();
+    let index = library::index(n, profile.needs_embeddings());
     let params = ModelParams {
         similarity: profile,
         // The map's size does not depend on its iterations.

@@ -69,3 +69,47 @@ pub fn embedding(row: &[f32]) -> Vec<f32> {
     e.extend(std::iter::repeat_n(0.25f32, 1080));
     e
 }
+
+/// An index of `n` tracks of [`Rows`] (track `i` in group `i % 20`,
+/// labelled by it), each with its stand-in embedding and 50 tag scores of
+/// 0 when `embeddings`.
+#[allow(dead_code)] // Not every includer builds an index.
+pub fn index(n: usize, embeddings: bool) -> musim::library::index::Index {
+    use musim::library::deep::{DeepRecord, DeepRow};
+    use musim::library::index::{Entry, Index, Outcome};
+    let mut rows = Rows::new();
+    let mut index = Index::empty(std::path::Path::new("/bench"));
+    index.header.feature_names = musim::features::fingerprint::feature_names().to_vec();
+    for i in 0..n {
+        let l = i % 20;
+        let values = rows.row(l);
+        let path = format!("/bench/g{l:02}/{i:06}.wav").into_bytes();
+        if embeddings {
+            index.deep.rows.push(DeepRow {
+                path: path.clone(),
+                size: 1,
+                mtime_ns: 1,
+                record: DeepRecord::Embedded {
+                    embedding: embedding(&values),
+                    tags: vec![0.0; 50],
+                    patches: 10,
+                    repeat_padded: false,
+                },
+            });
+        }
+        index.entries.push(Entry {
+            path,
+            size: 1,
+            mtime_ns: 1,
+            label: Some(format!("g{l:02}")),
+            tags: None,
+            outcome: Outcome::Analysed {
+                duration_s: 30.0,
+                values,
+            },
+        });
+    }
+    index.entries.sort_by(|a, b| a.path.cmp(&b.path));
+    index.deep.rows.sort_by(|a, b| a.path.cmp(&b.path));
+    index
+}
