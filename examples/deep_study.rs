@@ -40,6 +40,8 @@
 //! the index's own embeddings, are re-ranked by each method instead
 //! (`study/rerank.rs`); no patch is read and CACHE_DIR is not used.
 
+#[path = "study/kreciprocal.rs"]
+mod kreciprocal;
 #[path = "study/matrix.rs"]
 mod matrix;
 #[path = "study/rerank.rs"]

@@ -5,6 +5,7 @@
 //! "Re-ranking the neighbour lists"). `MUSIM_STUDY_RERANK=grid` scores
 //! every setting of every grid; otherwise a comma-separated list of
 //! settings, e.g. `krecip:20/6/0.3,qe:3/1,snn:10/0,diffuse:10/0.9`.
+//! `krecip` runs `study/kreciprocal.rs`, written as a product would use it.
 
 use std::time::Instant;
 
@@ -15,6 +16,7 @@ use musim::library::index::Index;
 use musim::report::compare::Labelled;
 use musim::similarity::{Profile, Space};
 
+use crate::kreciprocal::KReciprocal;
 use crate::matrix::{compared, print, space_matrix, Matrix};
 
 type Error = Box<dyn std::error::Error>;
@@ -24,6 +26,9 @@ type Error = Box<dyn std::error::Error>;
 enum Method {
     /// k-reciprocal re-ranking (Zhong et al. 2017): k1, k2, λ.
     KReciprocal(usize, usize, f64),
+    /// The same without dividing each row by its largest distance (what
+    /// a neighbour list alone allows).
+    KReciprocalRaw(usize, usize, f64),
     /// α-weighted query expansion with database-side augmentation: n, α.
     Expansion(usize, f64),
     /// Shared nearest neighbours: k, λ.
@@ -79,6 +84,7 @@ impl Method {
         };
         Ok(match (name, &p[..]) {
             ("krecip", &[k1, k2, l]) => Method::KReciprocal(count(k1)?, count(k2)?, l),
+            ("krecipraw", &[k1, k2, l]) => Method::KReciprocalRaw(count(k1)?, count(k2)?, l),
             ("qe", &[n, a]) => Method::Expansion(count(n)?, a),
             ("snn", &[k, l]) => Method::Shared(count(k)?, l),
             ("diffuse", &[k, a]) => Method::Diffusion(count(k)?, a),
@@ -90,6 +96,7 @@ impl Method {
     fn name(&self) -> String {
         match self {
             Method::KReciprocal(k1, k2, l) => format!("krecip:{k1}/{k2}/{l}"),
+            Method::KReciprocalRaw(k1, k2, l) => format!("krecipraw:{k1}/{k2}/{l}"),
             Method::Expansion(n, a) => format!("qe:{n}/{a}"),
             Method::Shared(k, l) => format!("snn:{k}/{l}"),
             Method::Diffusion(k, a) => format!("diffuse:{k}/{a}"),
@@ -99,7 +106,8 @@ impl Method {
     /// `d` re-ranked.
     fn apply(&self, d: &Matrix) -> Matrix {
         match *self {
-            Method::KReciprocal(k1, k2, l) => k_reciprocal(d, k1, k2, l),
+            Method::KReciprocal(k1, k2, l) => k_reciprocal(d, k1, k2, l, true),
+            Method::KReciprocalRaw(k1, k2, l) => k_reciprocal(d, k1, k2, l, false),
             Method::Expansion(n, a) => expansion(d, n, a),
             Method::Shared(k, l) => shared(d, k, l),
             Method::Diffusion(k, a) => diffusion(d, k, a),
@@ -127,7 +135,16 @@ pub fn run(index: &Index, spec: &str) -> Result<(), Error> {
     for (i, row) in d.iter_mut().enumerate() {
         row[i] = 0.0;
     }
-    eprintln!("{} tracks", d.len());
+    let maxima: Vec<f64> = d
+        .iter()
+        .map(|r| r.iter().copied().fold(0.0, f64::max))
+        .collect();
+    eprintln!(
+        "{} tracks; each row's largest distance in {:.4}..{:.4}",
+        d.len(),
+        maxima.iter().copied().fold(f64::INFINITY, f64::min),
+        maxima.iter().copied().fold(0.0, f64::max)
+    );
     let labelled = Labelled::of(&entries);
     print(&labelled, "fused", &d);
     for m in methods {
@@ -153,69 +170,30 @@ fn ranks(d: &Matrix) -> Vec<Vec<usize>> {
         .collect()
 }
 
-/// The k-reciprocal nearest neighbours of `i` (itself among them): its k
-/// nearest that have `i` among their own k nearest.
-fn reciprocal(ranks: &[Vec<usize>], i: usize, k: usize) -> Vec<usize> {
-    let near = |a: usize| &ranks[a][..(k + 1).min(ranks[a].len())];
-    near(i)
+/// k-reciprocal re-ranking by `study/kreciprocal.rs`, with each track's
+/// largest distance (`row_max`) or without (every scale 1).
+fn k_reciprocal(d: &Matrix, k1: usize, k2: usize, lambda: f64, row_max: bool) -> Matrix {
+    let kr = KReciprocal { k1, k2, lambda };
+    let near: Vec<Vec<u32>> = ranks(d)
         .iter()
-        .copied()
-        .filter(|&c| near(c).contains(&i))
-        .collect()
-}
-
-/// k-reciprocal re-ranking with the Jaccard distance, as the authors'
-/// `re_ranking.py` (all tracks both probe and gallery).
-fn k_reciprocal(d: &Matrix, k1: usize, k2: usize, lambda: f64) -> Matrix {
-    let n = d.len();
-    // The reference divides each column by its maximum; d is symmetric.
-    let o: Matrix = d
-        .iter()
-        .map(|row| {
-            let max = row.iter().copied().fold(f64::MIN_POSITIVE, f64::max);
-            row.iter().map(|v| v / max).collect()
-        })
-        .collect();
-    let ranks = ranks(&o);
-    let half = (k1 as f64 / 2.0).round_ties_even() as usize;
-    let mut v = vec![vec![0.0f64; n]; n];
-    for i in 0..n {
-        let r = reciprocal(&ranks, i, k1);
-        let mut expanded = r.clone();
-        for &c in &r {
-            let rc = reciprocal(&ranks, c, half);
-            let common = rc.iter().filter(|x| r.contains(x)).count();
-            if common as f64 > 2.0 / 3.0 * rc.len() as f64 {
-                expanded.extend(rc);
-            }
-        }
-        expanded.sort_unstable();
-        expanded.dedup();
-        let weights: Vec<f64> = expanded.iter().map(|&j| (-o[i][j]).exp()).collect();
-        let sum: f64 = weights.iter().sum();
-        for (&j, w) in expanded.iter().zip(&weights) {
-            v[i][j] = w / sum;
-        }
-    }
-    if k2 > 1 {
-        v = (0..n)
-            .map(|i| {
-                let near = &ranks[i][..k2.min(n)];
-                (0..n)
-                    .map(|l| near.iter().map(|&a| v[a][l]).sum::<f64>() / near.len() as f64)
-                    .collect()
-            })
-            .collect();
-    }
-    (0..n)
-        .map(|i| {
-            (0..n)
-                .map(|j| {
-                    let m: f64 = v[i].iter().zip(&v[j]).map(|(a, b)| a.min(*b)).sum();
-                    (1.0 - lambda) * (1.0 - m / (2.0 - m)) + lambda * o[i][j]
-                })
+        .map(|r| {
+            r[1..]
+                .iter()
+                .take(kr.list_len())
+                .map(|&j| j as u32)
                 .collect()
         })
+        .collect();
+    let max: Vec<f64> = d
+        .iter()
+        .map(|r| match row_max {
+            true => r.iter().copied().fold(0.0, f64::max),
+            false => 1.0,
+        })
+        .collect();
+    let enc = kr.encode(&near, &max, |i, j| d[i][j]);
+    (0..d.len())
+        .map(|i| (0..d.len()).map(|j| enc.distance(i, j, d[i][j])).collect())
         .collect()
 }
 
