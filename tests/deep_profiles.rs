@@ -393,3 +393,50 @@ fn embeddings_made_while_indexing_are_used_by_the_embedding_pass() {
     // Handed out once: a second pass has nothing new to use or to do.
     assert!(session.ahead.take().is_empty());
 }
+
+/// `train` reads the index once: the embedding pass goes on from the index
+/// run's index while the file is the one that run left, and hands it on to
+/// the model when it embedded nothing new; a file replaced meanwhile is
+/// read instead.
+#[test]
+fn the_embedding_pass_goes_on_from_the_index_run_s_index() {
+    use musim::app::model_file::IndexStamp;
+    use musim::app::progress::Silent;
+    use musim::app::session::Session;
+    use std::sync::atomic::AtomicBool;
+    let env = Env::new();
+    let lib = library(&env);
+    let idx = env.path("lib.idx");
+    let session = Session::open(Some(&lib), Some(&idx)).unwrap();
+    let no = AtomicBool::new(false);
+    session.ahead.want();
+    let report = session.index(&Silent, &no).unwrap();
+    let stamp = IndexStamp::of(&idx).unwrap();
+    let (r, handed) = session
+        .embed_fresh(Some((report.index, stamp)), &Silent, &no)
+        .unwrap();
+    assert_eq!(r.embedded, 12, "{}", r.summary());
+    // New rows were saved: the model step reads the file.
+    assert!(handed.is_none());
+    let saved = Index::load(&idx).unwrap().unwrap();
+    assert_eq!(saved.deep.embedded(), 12);
+
+    // Nothing new to embed: the index in hand is used, not the file (a
+    // label only in memory shows which), and handed on.
+    let mut in_hand = saved.clone();
+    in_hand.entries[0].label = Some("only in memory".into());
+    let stamp = IndexStamp::of(&idx).unwrap();
+    let (r, handed) = session
+        .embed_fresh(Some((in_hand.clone(), stamp)), &Silent, &no)
+        .unwrap();
+    assert_eq!((r.reused, r.embedded), (12, 0), "{}", r.summary());
+    assert_eq!(handed.as_ref(), Some(&in_hand));
+    assert_eq!(IndexStamp::of(&idx), Some(stamp), "nothing written");
+
+    // The file was replaced since: it is read.
+    saved.save(&idx).unwrap();
+    let (_, handed) = session
+        .embed_fresh(Some((in_hand, stamp)), &Silent, &no)
+        .unwrap();
+    assert_eq!(handed.as_ref(), Some(&saved));
+}

@@ -106,16 +106,19 @@ pub fn run(
         }
         // Unless the run kept the old file: the model is of what is saved.
         if !matches!(report.saved, indexer::Saved::KeptOld(_)) {
-            fresh = Some(report.index);
+            fresh = IndexStamp::of(&session.index_path).map(|stamp| (report.index, stamp));
         }
     }
     if embed {
         if observer.wants_interim() {
             interim(session, observer, cancel);
         }
-        // The pass reads and writes the index file itself.
-        fresh = None;
-        let report = session.embed(observer.files(Step::Embed).as_ref(), cancel)?;
+        // The pass goes on from the index run's index while its file is
+        // unchanged, and hands it on when it embedded nothing new;
+        // otherwise it reads and writes the index file itself.
+        let (report, index) =
+            session.embed_fresh(fresh.take(), observer.files(Step::Embed).as_ref(), cancel)?;
+        fresh = index.and_then(|i| Some((i, IndexStamp::of(&session.index_path)?)));
         observer.embedded(&report);
         if report.interrupted {
             return Ok(Flow::Interrupted(Step::Embed));
@@ -143,7 +146,7 @@ pub fn run(
         }
     }
     let index = match fresh {
-        Some(index) => index,
+        Some((index, _)) => index,
         None => session.load()?,
     };
     let stage = |s| observer.stage(s);

@@ -359,6 +359,41 @@ impl Session {
         Err(SessionError::NoEmbeddings(self.profile()))
     }
 
+    /// [`Session::embed`] of `fresh`, the index an index run of this
+    /// session just left (and its file's identity then), which is not read
+    /// again while its file is unchanged; returns the index as its file now
+    /// holds it when nothing new was embedded (see
+    /// [`super::embed::run_on`]).
+    #[cfg(feature = "embeddings")]
+    pub fn embed_fresh(
+        &self,
+        fresh: Option<(Index, IndexStamp)>,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<(crate::library::deep::EmbedReport, Option<Index>), SessionError> {
+        if fresh.is_none() {
+            self.load()?;
+        }
+        Ok(super::embed::run_on(
+            &self.index_path,
+            fresh,
+            self.ahead.take(),
+            progress,
+            cancel,
+        )?)
+    }
+
+    /// Without the `embeddings` feature there is nothing to embed with.
+    #[cfg(not(feature = "embeddings"))]
+    pub fn embed_fresh(
+        &self,
+        _fresh: Option<(Index, IndexStamp)>,
+        _progress: &dyn Progress,
+        _cancel: &AtomicBool,
+    ) -> Result<(crate::library::deep::EmbedReport, Option<Index>), SessionError> {
+        Err(SessionError::NoEmbeddings(self.profile()))
+    }
+
     /// The current model of the library (the stored one if up to date,
     /// else rebuilt and saved beside the index); `None` keeps the stored
     /// model's parameters.

@@ -307,10 +307,24 @@ pub fn update(
         key,
         windows,
         tracks: mut new_tracks,
-        rows,
+        mut rows,
         embeddings,
         ..
     } = input;
+    // Only the new tracks' rows are read: the others (with embeddings
+    // 0.75 GB at 100 000 tracks) are freed before the space grows.
+    let rows: Vec<Vec<f32>> = diff
+        .added
+        .iter()
+        .map(|&j| std::mem::take(&mut rows[j]))
+        .collect();
+    let embeddings: Option<Vec<Vec<f32>>> = embeddings.map(|mut e| {
+        diff.added
+            .iter()
+            .map(|&j| std::mem::take(&mut e[j]))
+            .collect()
+    });
+    super::memory::release_freed();
     let (mut tracks, mut map, mut assignment, mut rank) = (
         kept(old_tracks, keep),
         kept(map, keep),
@@ -320,10 +334,10 @@ pub fn update(
     let old_n = tracks.len();
     timings.time("space", || -> Result<(), ModelError> {
         space.retain_rows(keep);
-        let rows: Vec<&[f32]> = diff.added.iter().map(|&j| rows[j].as_slice()).collect();
+        let rows: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
         let emb: Option<Vec<&[f32]>> = embeddings
             .as_ref()
-            .map(|e| diff.added.iter().map(|&j| e[j].as_slice()).collect());
+            .map(|e| e.iter().map(Vec::as_slice).collect());
         space.extend_rows(&rows, emb.as_deref())?;
         Ok(())
     })?;

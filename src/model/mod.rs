@@ -12,6 +12,7 @@ pub mod groups;
 pub mod incremental;
 pub mod interpolation;
 pub mod kmeans;
+pub mod memory;
 pub mod phases;
 pub mod tsne;
 
@@ -313,6 +314,9 @@ pub fn build_timed(
         )
     })?;
     drop((rows, embeddings));
+    // Freed on this thread, they would stay resident beside what the
+    // worker threads allocate next (see [`memory`]).
+    memory::release_freed();
     let z = &space.z;
     check()?;
 

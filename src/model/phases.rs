@@ -69,20 +69,7 @@ impl std::fmt::Display for Timings {
     }
 }
 
-/// The process's peak resident memory so far, bytes (Linux: VmHWM of
-/// /proc/self/status).
-pub fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line
-        .trim_start_matches("VmHWM:")
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb * 1024)
-}
+pub use super::memory::peak_rss;
 
 #[cfg(test)]
 mod tests {
