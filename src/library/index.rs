@@ -321,11 +321,7 @@ impl Index {
 
     /// [`Index::load`] through `fs` (tests inject IO errors).
     pub fn load_from(fs: &dyn super::fs::Fs, path: &Path) -> Result<Option<Index>, LoadError> {
-        match fs.read_index(path) {
-            Ok(Some(bytes)) => Index::decode(&bytes, path).map(Some),
-            Ok(None) => Ok(None),
-            Err(e) => Err(LoadError::reading(path, e)),
-        }
+        fs.load_index(path)
     }
 
     /// Write atomically to `path`, streamed: the encoded index (776 MB at
