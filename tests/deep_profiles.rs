@@ -356,18 +356,34 @@ fn explorer_embeds_in_the_background() {
 /// the same decoding: the embedding pass then needs no file at all (shown
 /// by deleting one before it runs), and gives what embedding the file
 /// afresh gives.
+/// The test library indexed by a session that embeds ahead: the library,
+/// the index path, the session and the index run's report.
+fn indexed_ahead(
+    env: &Env,
+) -> (
+    PathBuf,
+    PathBuf,
+    musim::app::session::Session,
+    musim::library::indexer::Report,
+) {
+    use musim::app::progress::Silent;
+    let lib = library(env);
+    let idx = env.path("lib.idx");
+    let session = musim::app::session::Session::open(Some(&lib), Some(&idx)).unwrap();
+    session.ahead.want();
+    let report = session
+        .index(&Silent, &std::sync::atomic::AtomicBool::new(false))
+        .unwrap();
+    (lib, idx, session, report)
+}
+
 #[test]
 fn embeddings_made_while_indexing_are_used_by_the_embedding_pass() {
     use musim::app::progress::Silent;
-    use musim::app::session::Session;
     use std::sync::atomic::AtomicBool;
     let env = Env::new();
-    let lib = library(&env);
-    let idx = env.path("lib.idx");
-    let session = Session::open(Some(&lib), Some(&idx)).unwrap();
+    let (lib, idx, session, report) = indexed_ahead(&env);
     let no = AtomicBool::new(false);
-    session.ahead.want();
-    let report = session.index(&Silent, &no).unwrap();
     assert_eq!(report.index.analysed(), 12);
     let kept = lib.join("high/high1.wav");
     let fresh = musim::deep::embed_file(
@@ -402,15 +418,10 @@ fn embeddings_made_while_indexing_are_used_by_the_embedding_pass() {
 fn the_embedding_pass_goes_on_from_the_index_run_s_index() {
     use musim::app::model_file::IndexStamp;
     use musim::app::progress::Silent;
-    use musim::app::session::Session;
     use std::sync::atomic::AtomicBool;
     let env = Env::new();
-    let lib = library(&env);
-    let idx = env.path("lib.idx");
-    let session = Session::open(Some(&lib), Some(&idx)).unwrap();
+    let (_, idx, session, report) = indexed_ahead(&env);
     let no = AtomicBool::new(false);
-    session.ahead.want();
-    let report = session.index(&Silent, &no).unwrap();
     let stamp = IndexStamp::of(&idx).unwrap();
     let (r, handed) = session
         .embed_fresh(Some((report.index, stamp)), &Silent, &no)
