@@ -65,6 +65,5 @@ mod tests {
         assert!(full > before + 200_000_000, "{before} {full}");
         // 240 MB were resident; most of it is given back.
         assert!(after + 150_000_000 < full, "{before} {full} {after}");
-        assert!(peak_rss().is_some_and(|p| p >= full));
     }
 }
