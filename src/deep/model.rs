@@ -10,6 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use rayon::prelude::*;
+
 use super::frontend::{N_MELS, PATCH_FRAMES, PATCH_LEN};
 use super::kernels::Kernels;
 use super::net::{self, Network, Scratch};
@@ -187,9 +189,16 @@ impl DeepModel {
             patches: n,
             ..Default::default()
         };
-        let mut scratch = Scratch::default();
-        for patch in patches.chunks_exact(PATCH_LEN) {
-            let o = self.network.run(patch, &mut scratch);
+        // Patches are independent: a lone query's run on both cores (in the
+        // library's analysis, tracks already are; rayon nests without
+        // oversubscribing). The outputs keep the patches' order.
+        let outputs: Vec<net::Outputs> = patches
+            .par_chunks_exact(PATCH_LEN)
+            .map_init(Scratch::default, |scratch, patch| {
+                self.network.run(patch, scratch)
+            })
+            .collect();
+        for o in &outputs {
             out.max_pool.extend_from_slice(&o.max_pool);
             out.mean_pool.extend_from_slice(&o.mean_pool);
             out.penultimate.extend_from_slice(&o.penultimate);

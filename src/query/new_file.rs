@@ -15,7 +15,7 @@ use std::path::Path;
 
 use super::{analyse, describe_file, library_track, neighbours_in, place, result};
 use super::{Near, QueryError, QueryResult, Rows};
-use crate::similarity::insertion::{search, Insert};
+use crate::similarity::insertion::{search, Insert, Links};
 use crate::similarity::{Neighbour, Point, Space};
 
 /// Entry tracks of the graph search: the best of the sample.
@@ -30,7 +30,7 @@ const WIDER: usize = 4;
 /// Query the file at `path`, not an unchanged library track, from `rows`
 /// in place. `Ok(None)`: it is an unchanged library track (see
 /// [`super::query_library_track`]).
-pub fn query_new_file<R: Rows>(
+pub fn query_new_file<R: Rows + Sync>(
     rows: &R,
     path: &Path,
     k: usize,
@@ -42,8 +42,19 @@ pub fn query_new_file<R: Rows>(
         None => None,
     };
     let profile = rows.space_head().profile();
-    let (a, embedding, tags) = analyse(path, &rows.windows(), profile)?;
-    let mut r = query_values_in(rows, &a.fingerprint.values, embedding.as_deref(), own, k)?;
+    let windows = rows.windows();
+    // The file's analysis and the model's side (the sample's space, the
+    // graph's links) need nothing of each other: on two threads, a query
+    // takes the longer of the two, not their sum.
+    let (analysed, side) = std::thread::scope(|s| {
+        let side = s.spawn(|| Side::read(rows));
+        let analysed = analyse(path, &windows, profile);
+        (analysed, side.join())
+    });
+    let side = side.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    // The file's own error first, as when the two ran one after the other.
+    let (a, embedding, tags) = analysed?;
+    let mut r = side?.answer(rows, &a.fingerprint.values, embedding.as_deref(), own, k)?;
     describe_file(&mut r, rows, path, a, &tags).map_err(stored)?;
     Ok(Some(r))
 }
@@ -57,50 +68,97 @@ pub fn query_values_in<R: Rows>(
     own: Option<usize>,
     k: usize,
 ) -> Result<QueryResult, QueryError> {
-    let stored = |e: R::Error| QueryError::Model(e.to_string());
-    let head = rows.space_head().into_owned();
-    // The cosine profiles have no sample: the search starts from one
-    // spread as mutual proximity's would be.
-    let sample = match head.sample() {
-        [] => crate::similarity::proximity::sample(rows.len()),
-        s => s.to_vec(),
-    };
-    let sample_rows = sample
-        .iter()
-        .map(|&i| rows.space_row(i as usize))
-        .collect::<Result<Vec<_>, R::Error>>()
-        .map_err(stored)?;
-    let space = Space::of_sample(head, sample_rows);
-    let p = place(&space, values, embedding)?;
-    let near = nearest(rows, &space, &sample, &p, own, k).map_err(stored)?;
-    result(rows, &p.z, own, near).map_err(stored)
+    Side::read(rows)?.answer(rows, values, embedding, own, k)
+}
+
+/// What a new track is compared with, read from the model before the
+/// track is known.
+struct Side {
+    /// The mutual-proximity sample's rows of the model.
+    sample: Vec<u32>,
+    /// A space of those rows alone.
+    space: Space,
+    /// The graph's links, unless the sample holds every track.
+    links: Option<Links>,
+}
+
+impl Side {
+    /// Read the sample's space and the graph's links from `rows`.
+    fn read<R: Rows>(rows: &R) -> Result<Side, QueryError> {
+        let stored = |e: R::Error| QueryError::Model(e.to_string());
+        let head = rows.space_head().into_owned();
+        // The cosine profiles have no sample: the search starts from one
+        // spread as mutual proximity's would be.
+        let sample = match head.sample() {
+            [] => crate::similarity::proximity::sample(rows.len()),
+            s => s.to_vec(),
+        };
+        let sample_rows = sample
+            .iter()
+            .map(|&i| rows.space_row(i as usize))
+            .collect::<Result<Vec<_>, R::Error>>()
+            .map_err(stored)?;
+        let space = Space::of_sample(head, sample_rows);
+        let links = if whole(&sample, rows.len()) {
+            None
+        } else {
+            Some(rows.links().map_err(stored)?)
+        };
+        Ok(Side {
+            sample,
+            space,
+            links,
+        })
+    }
+
+    /// The answer for a new track of fingerprint `values` (and deep
+    /// `embedding`), leaving out library row `own`.
+    fn answer<R: Rows>(
+        &self,
+        rows: &R,
+        values: &[f32],
+        embedding: Option<&[f32]>,
+        own: Option<usize>,
+        k: usize,
+    ) -> Result<QueryResult, QueryError> {
+        let stored = |e: R::Error| QueryError::Model(e.to_string());
+        let p = place(&self.space, values, embedding)?;
+        let near = match &self.links {
+            None => neighbours_in(&self.space, &p, own, k),
+            Some(links) => {
+                nearest(rows, links, &self.space, &self.sample, &p, own, k).map_err(stored)?
+            }
+        };
+        result(rows, &p.z, own, near).map_err(stored)
+    }
+}
+
+/// True when `sample` is every one of `n` tracks, in order: the sample's
+/// space is then the whole model's.
+fn whole(sample: &[u32], n: usize) -> bool {
+    sample.len() == n && sample.iter().enumerate().all(|(i, &s)| s as usize == i)
 }
 
 /// The `k` most similar distinct tracks to `p`, leaving out `own`, copies
 /// folded as [`super::neighbours`] does; `space` holds the `sample` rows.
 fn nearest<R: Rows>(
     rows: &R,
+    links: &Links,
     space: &Space,
     sample: &[u32],
     p: &Point,
     own: Option<usize>,
     k: usize,
 ) -> Result<Vec<Near>, R::Error> {
-    let n = rows.len();
-    let whole = sample.len() == n && sample.iter().enumerate().all(|(i, &s)| s as usize == i);
-    if whole {
-        return Ok(neighbours_in(space, p, own, k));
-    }
     let entries: Vec<u32> = space
         .top_k(p, ENTRIES, |j| sample.get(j).map(|&s| s as usize) == own)
         .iter()
         .filter_map(|e| sample.get(e.index as usize).copied())
         .collect();
-    let links = rows.links()?;
     let failed: RefCell<Option<R::Error>> = RefCell::new(None);
     let mut z: HashMap<u32, Vec<f32>> = HashMap::new();
     let beam = WIDER * Insert::new(k).beam.max(k);
-    let met = search(&links, &entries, beam, |bs, out| {
+    let met = search(links, &entries, beam, |bs, out| {
         for (b, o) in bs.iter().zip(out.iter_mut()) {
             *o = match rows.space_row(*b as usize) {
                 Ok(row) => {
