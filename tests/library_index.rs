@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use musim::analysis::TrackAnalysis;
-use musim::app::progress::Silent;
 use musim::app::summary::{problem_count, run_summary};
 use musim::audio::AudioError;
 use musim::features::fingerprint::{dims, Fingerprint};
@@ -17,6 +16,7 @@ use musim::library::fs::{Fs, Meta, RealFs};
 use musim::library::index::{Index, FORMAT_VERSION, MAGIC};
 use musim::library::indexer::{run, AnalyzeFn, IndexError, Job, Previous, Report, Saved};
 use musim::library::progress::Progress;
+use musim::library::progress::Silent;
 use musim::library::scan::ProblemKind;
 
 /// A stand-in for the real analysis: reads the file for real (so real IO
@@ -1017,6 +1017,24 @@ fn reading_another_librarys_index_through_a_session_is_refused() {
     let session = Session::open(Some(&other), Some(&lib.index)).unwrap();
     let e = session.load().unwrap_err();
     assert!(matches!(e, SessionError::OtherLibrary { .. }), "{e:?}");
+    // The embedding pass checks the index's header alone, the same way,
+    // and leaves the index as it was.
+    #[cfg(feature = "embeddings")]
+    {
+        let before = std::fs::read(&lib.index).unwrap();
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        let e = session
+            .embed(&musim::library::progress::Silent, &cancel)
+            .unwrap_err();
+        assert!(matches!(e, SessionError::OtherLibrary { .. }), "{e:?}");
+        assert_eq!(std::fs::read(&lib.index).unwrap(), before);
+        let missing =
+            Session::open(Some(&lib.root), Some(&lib.dir.path().join("none.idx"))).unwrap();
+        let e = missing
+            .embed(&musim::library::progress::Silent, &cancel)
+            .unwrap_err();
+        assert!(matches!(e, SessionError::NotIndexed { .. }), "{e:?}");
+    }
     let text = e.to_string();
     assert!(
         text.starts_with(&format!(

@@ -14,7 +14,7 @@ use crate::app::model_file::{
 };
 use crate::export::{self, Format};
 use crate::library::fs::RealFs;
-use crate::library::index::{Index, LoadError};
+use crate::library::index::{Header, Index, LoadError};
 use crate::library::indexer::{self, AnalyzeFn, IndexError, Job, Report};
 use crate::library::labels::LabelSource;
 use crate::model::{ModelParams, Stage};
@@ -295,30 +295,47 @@ impl Session {
     /// With a chosen library, the index must be that library's: an answer
     /// from another library's tracks would be wrong.
     pub fn load(&self) -> Result<Index, SessionError> {
-        let index = match Index::load(&self.index_path) {
-            Ok(Some(i)) => i,
-            Ok(None) => {
-                return Err(SessionError::NotIndexed {
-                    root: self
-                        .choice
-                        .as_ref()
-                        .map_or_else(|| self.index_path.clone(), |c| c.root.clone()),
+        let index = self.read(Index::load)?;
+        self.check_root(&index.header)?;
+        Ok(index)
+    }
+
+    /// [`Session::load`]'s checks (an index there, readable, of this
+    /// library) without decoding the tracks: for a pass that reads the
+    /// index itself.
+    fn check(&self) -> Result<(), SessionError> {
+        self.check_root(&self.read(Index::load_header)?)
+    }
+
+    /// What `read` finds at the index path; no index is
+    /// [`SessionError::NotIndexed`].
+    fn read<T>(&self, read: fn(&Path) -> Result<Option<T>, LoadError>) -> Result<T, SessionError> {
+        match read(&self.index_path) {
+            Ok(Some(found)) => Ok(found),
+            Ok(None) => Err(SessionError::NotIndexed {
+                root: self
+                    .choice
+                    .as_ref()
+                    .map_or_else(|| self.index_path.clone(), |c| c.root.clone()),
+                index: self.index_path.clone(),
+            }),
+            Err(e) if !e.replaceable() => Err(SessionError::Unreadable(e)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// With a chosen library, the index must be that library's.
+    fn check_root(&self, header: &Header) -> Result<(), SessionError> {
+        match &self.choice {
+            Some(choice) if header.root != to_bytes(&choice.root) => {
+                Err(SessionError::OtherLibrary {
                     index: self.index_path.clone(),
+                    made_for: from_bytes(&header.root),
+                    root: choice.root.clone(),
                 })
             }
-            Err(e) if !e.replaceable() => return Err(SessionError::Unreadable(e)),
-            Err(e) => return Err(e.into()),
-        };
-        if let Some(choice) = &self.choice {
-            if index.header.root != to_bytes(&choice.root) {
-                return Err(SessionError::OtherLibrary {
-                    index: self.index_path.clone(),
-                    made_for: from_bytes(&index.header.root),
-                    root: choice.root.clone(),
-                });
-            }
+            _ => Ok(()),
         }
-        Ok(index)
     }
 
     /// The similarity profile a model of this session uses: `--similarity`,
@@ -340,7 +357,7 @@ impl Session {
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<crate::library::deep::EmbedReport, SessionError> {
-        self.load()?;
+        self.check()?;
         Ok(super::embed::run(
             &self.index_path,
             self.ahead.take(),
@@ -372,7 +389,7 @@ impl Session {
         cancel: &AtomicBool,
     ) -> Result<(crate::library::deep::EmbedReport, Option<Index>), SessionError> {
         if fresh.is_none() {
-            self.load()?;
+            self.check()?;
         }
         Ok(super::embed::run_on(
             &self.index_path,
