@@ -303,6 +303,7 @@ impl Session {
     /// [`Session::load`]'s checks (an index there, readable, of this
     /// library) without decoding the tracks: for a pass that reads the
     /// index itself.
+    #[cfg(feature = "embeddings")]
     fn check(&self) -> Result<(), SessionError> {
         self.check_root(&self.read(Index::load_header)?)
     }
