@@ -34,6 +34,18 @@
 //! `fused`) and `two-mp` (`fused` with each network's embedding as its own
 //! mutual-proximity distance: descriptors, timbre, first and second network
 //! at 25 % each; `deep`: the two networks' proximities at 50 % each).
+//! A layer written `pool/penultimate` takes the first network's `pool`
+//! and the second's `penultimate`.
+//!
+//! With `MUSIM_STUDY_DUMP=DIR` set, no network runs: every analysed
+//! track's log-mel patches, the very ones the study runs the network on,
+//! are written to DIR (`mels_by_piece`; per track `<hash>.mels`: the piece
+//! count (u32 LE), then per piece its patch count (u32) and its patches,
+//! 187 × 96 f32 LE each), for another implementation of a network (e.g.
+//! `tools/musicnn/vgg_study.py`) to run them and write a cache this study
+//! reads. Such a cache may start with the marker `u32::MAX` and the four
+//! per-patch widths (u32) of its arrays; the layer names then read those
+//! arrays whatever their widths.
 //!
 //! With `MUSIM_STUDY_RERANK` set (`grid`, or settings such as
 //! `krecip:20/6/0.3,snn:10/0`), the product's `fused` neighbour lists, with
@@ -54,7 +66,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use musim::deep::track::{patches_by_piece, picked_patches, piece_share};
+use musim::deep::track::{mels_by_piece, patches_by_piece, picked_patches, piece_share};
 use musim::deep::PatchOutputs;
 use musim::library::deep::{DeepRecord, DeepRow, DeepTable};
 use musim::library::index::Index;
@@ -96,6 +108,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return rerank::run(&index, &spec);
     }
     let windows = index.header.params.windows;
+    if let Ok(dir) = std::env::var("MUSIM_STUDY_DUMP") {
+        return dump(&index, &windows, Path::new(&dir));
+    }
     std::fs::create_dir_all(cache)?;
     let model = musim::deep::model::shared()?;
 
@@ -192,6 +207,51 @@ fn table_of(
     table
 }
 
+/// Writes every analysed track's log-mel patches, piece by piece, to `dir`
+/// (`MUSIM_STUDY_DUMP`); files already there are kept.
+fn dump(
+    index: &Index,
+    windows: &musim::analysis::Windows,
+    dir: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    let written: usize = index
+        .entries
+        .par_iter()
+        .filter(|e| e.values().is_some())
+        .map(|e| {
+            let file = dir.join(format!("{:016x}.mels", fnv1a64(&e.path)));
+            if file.exists() {
+                return 0;
+            }
+            let mels = match mels_by_piece(&from_bytes(&e.path), windows) {
+                Ok(m) => m,
+                Err(err) => {
+                    eprintln!("{err}");
+                    return 0;
+                }
+            };
+            let mut out = Vec::new();
+            out.extend_from_slice(&(mels.len() as u32).to_le_bytes());
+            for mel in &mels {
+                out.extend_from_slice(&(mel.n_patches() as u32).to_le_bytes());
+                mel.patches()
+                    .iter()
+                    .for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
+            }
+            match std::fs::write(&file, out) {
+                Ok(()) => 1,
+                Err(err) => {
+                    eprintln!("cannot write {}: {err}", file.display());
+                    0
+                }
+            }
+        })
+        .sum();
+    eprintln!("{written} tracks' patches written to {}", dir.display());
+    Ok(())
+}
+
 /// Two networks scored together (`MUSIM_STUDY_PAIR`).
 mod pair {
     use std::collections::HashMap;
@@ -232,14 +292,17 @@ mod pair {
             .collect();
         eprintln!("{} tracks in both caches", tracks.len());
         for layer in layers {
+            // `pool/penultimate`: the first network's pool, the second's
+            // penultimate layer.
+            let (one, two) = layer.split_once('/').unwrap_or((layer, layer));
             for &budget in budgets {
                 let name = match budget {
                     usize::MAX => format!("{layer} all"),
                     b => format!("{layer} {b}"),
                 };
-                let first = |_: usize, p: &[PatchOutputs]| super::embedding(p, budget, layer);
+                let first = |_: usize, p: &[PatchOutputs]| super::embedding(p, budget, one);
                 let second =
-                    |i: usize, _: &[PatchOutputs]| super::embedding(other.get(&i)?, budget, layer);
+                    |i: usize, _: &[PatchOutputs]| super::embedding(other.get(&i)?, budget, two);
                 index.deep = super::table_of(index, &tracks, first);
                 print_compare(index, &format!("first {name}"))?;
                 index.deep = super::table_of(index, &tracks, second);
@@ -356,16 +419,20 @@ fn patch_rows(pieces: &[PatchOutputs], budget: usize, layer: &str) -> Option<Vec
 
 /// Patch `i`'s values of `layer`.
 fn values(out: &PatchOutputs, i: usize, layer: &str) -> Option<Vec<f32>> {
-    let row = |v: &[f32], w: usize| v.get(i * w..(i + 1) * w).map(<[f32]>::to_vec);
-    let pool = musim::deep::model::POOL_DIM;
+    // Each array's width is its length over the patch count: musicnn's
+    // 753/200/50, or another network's (a cache with widths, see `load`).
+    let row = |v: &[f32]| {
+        let w = v.len().checked_div(out.patches)?;
+        v.get(i * w..(i + 1) * w).map(<[f32]>::to_vec)
+    };
     Some(match layer {
-        "pool" => [row(&out.mean_pool, pool)?, row(&out.max_pool, pool)?].concat(),
-        "penultimate" => row(&out.penultimate, musim::deep::model::PENULTIMATE_DIM)?,
-        "taggram" => row(&out.taggram, musim::deep::model::N_TAGS)?,
+        "pool" => [row(&out.mean_pool)?, row(&out.max_pool)?].concat(),
+        "penultimate" => row(&out.penultimate)?,
+        "taggram" => row(&out.taggram)?,
         "pool+taggram" => [
-            row(&out.mean_pool, pool)?,
-            row(&out.max_pool, pool)?,
-            row(&out.taggram, musim::deep::model::N_TAGS)?,
+            row(&out.mean_pool)?,
+            row(&out.max_pool)?,
+            row(&out.taggram)?,
         ]
         .concat(),
         _ => return None,
@@ -388,7 +455,9 @@ fn save(file: &Path, pieces: &[PatchOutputs]) -> std::io::Result<()> {
     std::fs::File::create(file)?.write_all(&out)
 }
 
-/// Reads what [`save`] wrote.
+/// Reads what [`save`] wrote, or a cache that starts with `u32::MAX` and
+/// its four arrays' per-patch widths (another network's, written by
+/// `tools/musicnn/vgg_study.py`).
 fn load(file: &Path) -> std::io::Result<Vec<PatchOutputs>> {
     let mut bytes = Vec::new();
     std::fs::File::open(file)?.read_to_end(&mut bytes)?;
@@ -400,7 +469,20 @@ fn load(file: &Path) -> std::io::Result<Vec<PatchOutputs>> {
         *at += 4;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     };
-    let n = u32_at(&mut at)? as usize;
+    let pool = musim::deep::model::POOL_DIM;
+    let mut widths = [
+        pool,
+        pool,
+        musim::deep::model::PENULTIMATE_DIM,
+        musim::deep::model::N_TAGS,
+    ];
+    let mut n = u32_at(&mut at)? as usize;
+    if n == u32::MAX as usize {
+        for w in &mut widths {
+            *w = u32_at(&mut at)? as usize;
+        }
+        n = u32_at(&mut at)? as usize;
+    }
     let mut pieces = Vec::with_capacity(n);
     for _ in 0..n {
         let patches = u32_at(&mut at)? as usize;
@@ -409,17 +491,13 @@ fn load(file: &Path) -> std::io::Result<Vec<PatchOutputs>> {
                 .map(|_| u32_at(&mut at).map(f32::from_bits))
                 .collect()
         };
-        let pool = musim::deep::model::POOL_DIM;
-        let max_pool = floats(pool)?;
-        let mean_pool = floats(pool)?;
-        let penultimate = floats(musim::deep::model::PENULTIMATE_DIM)?;
-        let taggram = floats(musim::deep::model::N_TAGS)?;
+        let [max_pool, mean_pool, penultimate, taggram] = widths.map(&mut floats);
         pieces.push(PatchOutputs {
             patches,
-            max_pool,
-            mean_pool,
-            penultimate,
-            taggram,
+            max_pool: max_pool?,
+            mean_pool: mean_pool?,
+            penultimate: penultimate?,
+            taggram: taggram?,
         });
     }
     Ok(pieces)

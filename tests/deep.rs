@@ -472,23 +472,9 @@ fn analysis_and_embedding_from_one_decoding_match_two_passes() {
     use musim::analysis::{analyze_file_with, Windows};
     use musim::deep::track::analyze_and_embed;
     let model = shared();
-    let song = clip("song.wav");
     let dir = tempfile::tempdir().unwrap();
     for seconds in [70usize, 240] {
-        let path = dir.path().join(format!("t{seconds}.wav"));
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: 22050,
-            bits_per_sample: 32,
-            sample_format: hound::SampleFormat::Float,
-        };
-        let mut w = hound::WavWriter::create(&path, spec).unwrap();
-        for i in 0..seconds * 22050 {
-            // The song, its level drifting so that every piece differs.
-            let gain = 0.5 + 0.4 * (i as f32 / 22050.0 / 17.0).sin();
-            w.write_sample(song[i % song.len()] * gain).unwrap();
-        }
-        w.finalize().unwrap();
+        let path = drifting_song(dir.path(), seconds);
         let windows = Windows::default();
         let a = analyze_file_with(&path, &windows).unwrap();
         let e = musim::deep::embed_file(&path, &windows, model.clone()).unwrap();
@@ -500,4 +486,77 @@ fn analysis_and_embedding_from_one_decoding_match_two_passes() {
         // 4 min: 1 in each of the 6 windows.
         assert_eq!(e.patches, musim::deep::track::PATCH_BUDGET, "{seconds} s");
     }
+}
+
+/// A `seconds`-long WAV of the song, its level drifting so that every
+/// piece differs.
+fn drifting_song(dir: &Path, seconds: usize) -> PathBuf {
+    let song = clip("song.wav");
+    let path = dir.join(format!("t{seconds}.wav"));
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 22050,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for i in 0..seconds * 22050 {
+        let gain = 0.5 + 0.4 * (i as f32 / 22050.0 / 17.0).sin();
+        w.write_sample(song[i % song.len()] * gain).unwrap();
+    }
+    w.finalize().unwrap();
+    path
+}
+
+/// The patches a study dumps for another network (`mels_by_piece`) are the
+/// track's pieces as the indexer cuts them, and the network run on them,
+/// averaged over the patches the default budget picks, gives the product's
+/// embedding (`embed_file`, which computes each picked patch on its own:
+/// equal up to float rounding in the resampler).
+#[test]
+fn studied_patches_are_the_indexed_ones() {
+    use musim::analysis::Windows;
+    use musim::deep::track::{mels_by_piece, picked_patches, piece_share, PATCH_BUDGET};
+    let model = shared();
+    let dir = tempfile::tempdir().unwrap();
+    let path = drifting_song(dir.path(), 70);
+    let windows = Windows::default();
+    let mels = mels_by_piece(&path, &windows).unwrap();
+    // Read whole: pieces of 30, 30 and 10 s; 10, 10 and 3 whole patches.
+    let counts: Vec<usize> = mels.iter().map(|m| m.n_patches()).collect();
+    assert_eq!(counts, [10, 10, 3]);
+    let mut sum = vec![0.0f64; EMBEDDING_DIM];
+    let mut n = 0;
+    for (p, mel) in mels.iter().enumerate() {
+        let share = piece_share(PATCH_BUDGET, mels.len(), p);
+        for i in picked_patches(mel.n_patches(), share) {
+            let out = model
+                .run(&mel.patches()[i * PATCH_LEN..(i + 1) * PATCH_LEN])
+                .unwrap();
+            let row = out.mean_pool.iter().chain(&out.max_pool);
+            sum.iter_mut()
+                .zip(row)
+                .for_each(|(s, v)| *s += f64::from(*v));
+            n += 1;
+        }
+    }
+    assert_eq!(n, PATCH_BUDGET);
+    let mean: Vec<f32> = sum.iter().map(|s| (s / n as f64) as f32).collect();
+    let product = musim::deep::embed_file(&path, &windows, model.clone()).unwrap();
+    assert!(
+        max_abs_diff(&mean, &product.embedding) < 1e-3,
+        "{}",
+        max_abs_diff(&mean, &product.embedding)
+    );
+    // A short clip: its one repeat-padded patch, as the accumulator pads.
+    let short = dir.path().join("short.wav");
+    std::fs::copy(fixtures().join("librosa/short.wav"), &short).unwrap();
+    let mels = mels_by_piece(&short, &windows).unwrap();
+    assert_eq!(mels.len(), 1);
+    assert_eq!((mels[0].frames, mels[0].n_patches()), (PATCH_FRAMES, 1));
+    let one = model.run(mels[0].patches()).unwrap();
+    let product = musim::deep::embed_file(&short, &windows, model).unwrap();
+    assert!(product.repeat_padded);
+    let row: Vec<f32> = one.mean_pool.iter().chain(&one.max_pool).copied().collect();
+    assert!(max_abs_diff(&row, &product.embedding) < 1e-3);
 }

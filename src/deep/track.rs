@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::frontend::PATCH_FRAMES;
 use super::{log_mel, DeepAccumulator, DeepEmbedding, DeepError, DeepModel, LogMel, PatchOutputs};
 use crate::analysis::{analyze_file_observed, Decoded, TrackAnalysis, Windows};
 use crate::audio::{self, AudioError};
@@ -76,23 +77,31 @@ pub fn patches_by_piece(
     windows: &Windows,
     model: Arc<DeepModel>,
 ) -> Result<Vec<PatchOutputs>, EmbedError> {
+    mels_by_piece(path, windows)?
+        .iter()
+        .map(|mel| match mel.n_patches() {
+            0 => Ok(PatchOutputs::default()),
+            _ => model.run(mel.patches()),
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|source| EmbedError::Deep {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// The log-mel of every piece [`patches_by_piece`] runs the network on
+/// (its whole patches are that function's patches), so that a study can
+/// feed the very same patches to another network. As in the accumulator, a
+/// track with no whole patch anywhere gets its longest piece repeat-padded
+/// to one patch, as the only piece.
+pub fn mels_by_piece(path: &Path, windows: &Windows) -> Result<Vec<LogMel>, EmbedError> {
     let recorder = Recorder {
-        model,
         pieces: Vec::new(),
         short: None,
     };
-    let fed = feed_file(path, windows, recorder, usize::MAX)?.end();
-    let deep = |source| EmbedError::Deep {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Some(e) = fed.error {
-        return Err(deep(e));
-    }
-    let mut recorder = fed.sink;
-    // As in the accumulator: a track with no whole patch anywhere gets its
-    // longest piece repeat-padded to one patch.
-    if recorder.pieces.iter().all(|p| p.patches == 0) {
+    let mut recorder = feed_file(path, windows, recorder, usize::MAX)?.end().sink;
+    if recorder.pieces.iter().all(|p| p.n_patches() == 0) {
         let patch = recorder
             .short
             .take()
@@ -102,7 +111,10 @@ pub fn patches_by_piece(
                     path: path.to_path_buf(),
                 })
             })?;
-        recorder.pieces = vec![recorder.model.run(&patch).map_err(deep)?];
+        recorder.pieces = vec![LogMel {
+            frames: PATCH_FRAMES,
+            data: patch,
+        }];
     }
     Ok(recorder.pieces)
 }
@@ -214,10 +226,9 @@ impl Sink for DeepAccumulator {
     }
 }
 
-/// Keeps every patch's outputs, piece by piece ([`patches_by_piece`]).
+/// Keeps every piece's log-mel ([`mels_by_piece`]).
 struct Recorder {
-    model: Arc<DeepModel>,
-    pieces: Vec<PatchOutputs>,
+    pieces: Vec<LogMel>,
     /// The longest piece too short for a patch.
     short: Option<LogMel>,
 }
@@ -229,10 +240,10 @@ impl Sink for Recorder {
             if mel.frames > self.short.as_ref().map_or(0, |m| m.frames) {
                 self.short = Some(mel);
             }
-            self.pieces.push(PatchOutputs::default());
+            self.pieces.push(LogMel::default());
             return Ok(());
         }
-        self.pieces.push(self.model.run(mel.patches())?);
+        self.pieces.push(mel);
         Ok(())
     }
 }
