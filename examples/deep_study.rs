@@ -47,11 +47,18 @@
 //! per-patch widths (u32) of its arrays; the layer names then read those
 //! arrays whatever their widths.
 //!
+//! With `MUSIM_STUDY_BOOTSTRAP` set to candidates (e.g.
+//! `musim,weights:33/33/33,krecip:5/3/0.6,set:12`), each is scored against
+//! the product's `fused` with a 95 % interval on the difference in P@5
+//! (`study/bootstrap.rs`; `set:`, `diag:` and `mean:` need CACHE_DIR).
+//!
 //! With `MUSIM_STUDY_RERANK` set (`grid`, or settings such as
 //! `krecip:20/6/0.3,snn:10/0`), the product's `fused` neighbour lists, with
 //! the index's own embeddings, are re-ranked by each method instead
 //! (`study/rerank.rs`); no patch is read and CACHE_DIR is not used.
 
+#[path = "study/bootstrap.rs"]
+mod bootstrap;
 #[path = "study/kreciprocal.rs"]
 mod kreciprocal;
 #[path = "study/matrix.rs"]
@@ -145,6 +152,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return pair::study(&mut index, &tracks, Path::new(&dir), &budgets, &layers);
     }
 
+    if let Ok(spec) = std::env::var("MUSIM_STUDY_BOOTSTRAP") {
+        return bootstrap::run(&index, &tracks, &spec);
+    }
     if let Ok(variants) = std::env::var("MUSIM_STUDY_WINDOWS") {
         return windows::run(&index, &tracks, &budgets, &variants);
     }

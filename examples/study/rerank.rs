@@ -172,7 +172,7 @@ fn ranks(d: &Matrix) -> Vec<Vec<usize>> {
 
 /// k-reciprocal re-ranking by `study/kreciprocal.rs`, with each track's
 /// largest distance (`row_max`) or without (every scale 1).
-fn k_reciprocal(d: &Matrix, k1: usize, k2: usize, lambda: f64, row_max: bool) -> Matrix {
+pub fn k_reciprocal(d: &Matrix, k1: usize, k2: usize, lambda: f64, row_max: bool) -> Matrix {
     let kr = KReciprocal { k1, k2, lambda };
     let near: Vec<Vec<u32>> = ranks(d)
         .iter()

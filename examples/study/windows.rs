@@ -89,23 +89,36 @@ pub fn run(
             let name = format!("{budget_name} {variant}");
             eprintln!("{name}: distances in {seconds:.2} s");
             let mp = mutual_proximity(&raw);
-            let w = FusedWeights::DEFAULT.deep;
-            let fused: Matrix = hand
-                .iter()
-                .zip(&mp)
-                .map(|(h, m)| {
-                    h.iter()
-                        .zip(m)
-                        .map(|(h, m)| (1.0 - w) * h + w * m)
-                        .collect()
-                })
-                .collect();
+            let fused = fuse(&hand, &mp);
             print(&labelled, &format!("{name} raw"), &raw);
             print(&labelled, &format!("{name} mp"), &mp);
             print(&labelled, &format!("{name} fused"), &fused);
         }
     }
     Ok(())
+}
+
+/// `fused` with the product's weights: the hand-crafted distances `hand`
+/// (`musim`'s) and a variant's mutual-proximity distances `mp`.
+fn fuse(hand: &Matrix, mp: &Matrix) -> Matrix {
+    let w = FusedWeights::DEFAULT.deep;
+    hand.iter()
+        .zip(mp)
+        .map(|(h, m)| {
+            h.iter()
+                .zip(m)
+                .map(|(h, m)| (1.0 - w) * h + w * m)
+                .collect()
+        })
+        .collect()
+}
+
+/// `fused` of tracks with patches `patches` and `musim` distances `hand`,
+/// `variant` (as [`run`] reads it) as its deep part; `None` for an unknown
+/// variant (`study/bootstrap.rs`).
+pub fn fused_of(hand: &Matrix, patches: &[Vec<Vec<f32>>], variant: &str) -> Option<Matrix> {
+    let raw = Tracks::new(patches).distances(variant)?;
+    Some(fuse(hand, &mutual_proximity(&raw)))
 }
 
 /// Each distance replaced by its mutual proximity, every track's spread

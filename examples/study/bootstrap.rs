@@ -1,0 +1,311 @@
+//! `deep_study` with `MUSIM_STUDY_BOOTSTRAP` set: how sure a difference in
+//! precision@5 is. Each candidate of a comma-separated list (`seed`,
+//! `musim`, `deep`, `fused`, `weights:D/T/E`, `krecip:K1/K2/λ`, and the
+//! window variants of `study/windows.rs` at a budget, e.g. `set:12`,
+//! `diag:12`, `mean:6`) is scored against the product's `fused` (the
+//! index's own embeddings), or against the baseline named after an `@`
+//! (`set:12@mean:6`), on the same tracks, with a 95 % interval
+//! on the difference from a paired cluster bootstrap: whole sources (the
+//! labels) are resampled with replacement, since a source's queries are
+//! correlated (they share a composer, a production and each other as
+//! neighbours), 2000 resamples, seeded, so a rerun prints the same figures.
+//! Rule and results in docs/PERFORMANCE.md, "Confidence intervals".
+
+use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use musim::deep::PatchOutputs;
+use musim::library::index::{Entry, Index};
+use musim::similarity::{FusedWeights, Profile, Space};
+
+use crate::matrix::{space_matrix, Matrix};
+
+type Error = Box<dyn std::error::Error>;
+
+/// Neighbours a query's precision counts.
+const K: usize = 5;
+/// Resamples of the sources.
+pub const RESAMPLES: usize = 2000;
+/// Seed of the resampling (any fixed value: the figures must be rerunnable).
+pub const SEED: u64 = 22;
+
+/// A difference in precision@K (candidate − baseline) and its 95 %
+/// percentile interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    /// The difference on the corpus as it is.
+    pub diff: f64,
+    /// 2.5th percentile of the resampled differences.
+    pub low: f64,
+    /// 97.5th percentile.
+    pub high: f64,
+}
+
+/// Per query (every row of `d`), the share of its `K` nearest others
+/// (`min(K, n − 1)`; sorted by distance, then row, as `report --compare`
+/// ranks them) that carry its label.
+pub fn precision(d: &Matrix, labels: &[usize]) -> Vec<f64> {
+    let n = d.len().min(labels.len());
+    (0..n)
+        .map(|i| {
+            let mut others: Vec<(f64, usize)> =
+                (0..n).filter(|&j| j != i).map(|j| (d[i][j], j)).collect();
+            others.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let near = &others[..K.min(others.len())];
+            match near.len() {
+                0 => 0.0,
+                m => near.iter().filter(|(_, j)| labels[*j] == labels[i]).count() as f64 / m as f64,
+            }
+        })
+        .collect()
+}
+
+/// The paired cluster bootstrap of mean(`a`) − mean(`b`), `a` and `b`
+/// per-query scores of the same queries and `cluster[q]` query q's source:
+/// each resample draws as many sources as there are, with replacement,
+/// and takes the difference over all the queries of the drawn sources.
+pub fn paired(a: &[f64], b: &[f64], cluster: &[usize], resamples: usize, seed: u64) -> Interval {
+    let n = a.len().min(b.len()).min(cluster.len());
+    let sources = cluster[..n].iter().copied().max().map_or(0, |m| m + 1);
+    // Per source: summed difference and query count.
+    let mut sum = vec![0.0f64; sources];
+    let mut count = vec![0usize; sources];
+    for q in 0..n {
+        sum[cluster[q]] += a[q] - b[q];
+        count[cluster[q]] += 1;
+    }
+    let present: Vec<usize> = (0..sources).filter(|&s| count[s] > 0).collect();
+    let mean_of = |draw: &mut dyn Iterator<Item = usize>| -> f64 {
+        let (mut s, mut c) = (0.0, 0usize);
+        for k in draw {
+            s += sum[k];
+            c += count[k];
+        }
+        if c == 0 {
+            0.0
+        } else {
+            s / c as f64
+        }
+    };
+    let diff = mean_of(&mut present.iter().copied());
+    if present.is_empty() || resamples == 0 {
+        return Interval {
+            diff,
+            low: diff,
+            high: diff,
+        };
+    }
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let m = present.len() as u64;
+    let mut draws: Vec<f64> = (0..resamples)
+        .map(|_| {
+            // Multiply-shift: an unbiased-enough index in 0..m.
+            let mut pick = (0..m)
+                .map(|_| present[((u128::from(rng.next_u64()) * u128::from(m)) >> 64) as usize]);
+            mean_of(&mut pick)
+        })
+        .collect();
+    draws.sort_by(f64::total_cmp);
+    let at = |p: f64| draws[((p * resamples as f64).floor() as usize).min(resamples - 1)];
+    Interval {
+        diff,
+        low: at(0.025),
+        high: at(0.975),
+    }
+}
+
+/// The interval of precision@5 of `candidate` − `baseline`, two distance
+/// matrices of the same tracks labelled `labels` (dense source ids).
+pub fn interval(candidate: &Matrix, baseline: &Matrix, labels: &[usize]) -> Interval {
+    paired(
+        &precision(candidate, labels),
+        &precision(baseline, labels),
+        labels,
+        RESAMPLES,
+        SEED,
+    )
+}
+
+/// Scores each candidate of `spec` against the product's `fused` on
+/// `index`'s labelled tracks that have a row, an embedding and (for the
+/// candidates that need them) cached patches.
+pub fn run(index: &Index, tracks: &[(usize, Vec<PatchOutputs>)], spec: &str) -> Result<(), Error> {
+    let names = &index.header.feature_names;
+    let needs_patches = spec
+        .split(',')
+        .any(|c| ["set:", "diag:", "mean:"].iter().any(|p| c.starts_with(p)));
+    let mut entries: Vec<&Entry> = Vec::new();
+    let mut rows: Vec<&[f32]> = Vec::new();
+    let mut embeddings: Vec<&[f32]> = Vec::new();
+    let mut pieces: Vec<&[PatchOutputs]> = Vec::new();
+    for (i, p) in tracks {
+        let Some(e) = index.entries.get(*i).filter(|e| e.label.is_some()) else {
+            continue;
+        };
+        let (Some(values), Some(emb)) = (
+            e.values().filter(|v| v.len() == names.len()),
+            index.deep.embedding(e),
+        ) else {
+            continue;
+        };
+        if needs_patches && p.is_empty() {
+            continue;
+        }
+        entries.push(e);
+        rows.push(values);
+        embeddings.push(emb);
+        pieces.push(p);
+    }
+    let mut sources: Vec<&str> = entries.iter().filter_map(|e| e.label.as_deref()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let labels: Vec<usize> = entries
+        .iter()
+        .filter_map(|e| e.label.as_deref())
+        .filter_map(|l| sources.iter().position(|s| *s == l))
+        .collect();
+    eprintln!("{} tracks, {} sources", labels.len(), sources.len());
+    let space = |p: Profile, w: FusedWeights| -> Result<Matrix, Error> {
+        let mut s = Space::build_with(p, names, &rows, Some(&embeddings))?;
+        s.set_fused_weights(w);
+        Ok(space_matrix(&s))
+    };
+    let fused = space(Profile::Fused, FusedWeights::DEFAULT)?;
+    let hand = space(Profile::Musim, FusedWeights::DEFAULT)?;
+    let build = |candidate: &str| -> Result<Matrix, Error> {
+        Ok(match candidate.split_once(':') {
+            None if candidate == "fused" => fused.clone(),
+            None => {
+                let profile = Profile::ALL
+                    .into_iter()
+                    .find(|p| p.name() == candidate)
+                    .ok_or_else(|| format!("bootstrap: unknown profile {candidate:?}"))?;
+                space(profile, FusedWeights::DEFAULT)?
+            }
+            Some(("weights", w)) => space(Profile::Fused, crate::weights(w)?)?,
+            Some(("krecip", k)) => {
+                let p: Vec<f64> = k.split('/').map(str::parse).collect::<Result<_, _>>()?;
+                let [k1, k2, lambda] = p[..] else {
+                    return Err(format!("bootstrap: krecip:{k}: want K1/K2/λ").into());
+                };
+                let mut d = fused.clone();
+                for (i, row) in d.iter_mut().enumerate() {
+                    row[i] = 0.0;
+                }
+                crate::rerank::k_reciprocal(&d, k1 as usize, k2 as usize, lambda, true)
+            }
+            Some((variant, budget)) => {
+                let budget: usize = match budget {
+                    "all" => usize::MAX,
+                    b => b.parse()?,
+                };
+                let patches: Vec<Vec<Vec<f32>>> = pieces
+                    .iter()
+                    .map(|p| crate::patch_rows(p, budget, "pool").unwrap_or_default())
+                    .collect();
+                if patches.iter().any(Vec::is_empty) {
+                    return Err(format!("bootstrap: {candidate}: a track has no patches").into());
+                }
+                crate::windows::fused_of(&hand, &patches, variant)
+                    .ok_or_else(|| format!("bootstrap: unknown variant {variant:?}"))?
+            }
+        })
+    };
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    for pair in spec.split(',') {
+        // `candidate@baseline`; the baseline is the product's `fused`
+        // unless named.
+        let (candidate, baseline) = pair.split_once('@').unwrap_or((pair, "fused"));
+        let (c, b) = (build(candidate)?, build(baseline)?);
+        let i = interval(&c, &b, &labels);
+        println!(
+            "{candidate:<20} P@5 {:.3}  {baseline:<8} {:.3}  difference {:+.3}  95 % [{:+.3}, {:+.3}]",
+            mean(&precision(&c, &labels)),
+            mean(&precision(&b, &labels)),
+            i.diff,
+            i.low,
+            i.high
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use musim::eval::knn_loo_with;
+
+    /// Distances among `sources` × `per` tracks: same-source pairs at
+    /// `near`, others at 0.5, each plus a seeded jitter of ±0.2.
+    fn corpus(sources: usize, per: usize, near: f64, seed: u64) -> (Matrix, Vec<usize>) {
+        let n = sources * per;
+        let labels: Vec<usize> = (0..n).map(|i| i / per).collect();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut d = vec![vec![0.0; n]; n];
+        for i in 0..n {
+            for j in i + 1..n {
+                let jitter = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 0.4 - 0.2;
+                let base = if labels[i] == labels[j] { near } else { 0.5 };
+                d[i][j] = base + jitter;
+                d[j][i] = d[i][j];
+            }
+        }
+        (d, labels)
+    }
+
+    #[test]
+    fn precision_is_report_compare_s() {
+        let (d, labels) = corpus(6, 7, 0.45, 1);
+        let fill = |i: usize, out: &mut Vec<(f64, usize)>| {
+            out.clear();
+            out.extend((0..d.len()).filter(|&j| j != i).map(|j| (d[i][j], j)));
+        };
+        let p = precision(&d, &labels);
+        let micro = knn_loo_with(d.len(), &labels, 5, &fill)
+            .precision_at_k
+            .micro;
+        assert!((p.iter().sum::<f64>() / p.len() as f64 - micro).abs() < 1e-12);
+        assert!(micro > 0.0 && micro < 1.0, "{micro}");
+    }
+
+    #[test]
+    fn identical_matrices_give_zero() {
+        let (d, labels) = corpus(8, 6, 0.4, 2);
+        let i = interval(&d, &d, &labels);
+        assert_eq!((i.diff, i.low, i.high), (0.0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn better_on_every_source_is_above_zero() {
+        // The candidate's same-source distances are smaller; the baseline's
+        // jitter hides them. Checked per source, then the interval.
+        let (good, labels) = corpus(8, 6, 0.2, 3);
+        let (poor, _) = corpus(8, 6, 0.45, 4);
+        let (g, p) = (precision(&good, &labels), precision(&poor, &labels));
+        for s in 0..8 {
+            let sum = |v: &[f64]| {
+                (0..v.len())
+                    .filter(|&q| labels[q] == s)
+                    .map(|q| v[q])
+                    .sum::<f64>()
+            };
+            assert!(sum(&g) > sum(&p), "source {s}");
+        }
+        let i = interval(&good, &poor, &labels);
+        assert!(i.low > 0.0 && i.low <= i.diff && i.diff <= i.high, "{i:?}");
+        let back = interval(&poor, &good, &labels);
+        assert!(back.high < 0.0, "{back:?}");
+    }
+
+    #[test]
+    fn a_mixed_difference_straddles_zero_and_reruns_the_same() {
+        // Better on half the sources by as much as it is worse on the rest.
+        let a = vec![1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0];
+        let b = vec![0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0];
+        let cluster = vec![0, 0, 1, 1, 2, 2, 3, 3];
+        let i = paired(&a, &b, &cluster, RESAMPLES, SEED);
+        assert_eq!(i.diff, 0.0);
+        assert!(i.low < 0.0 && i.high > 0.0, "{i:?}");
+        assert_eq!(i, paired(&a, &b, &cluster, RESAMPLES, SEED));
+    }
+}
