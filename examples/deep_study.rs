@@ -56,9 +56,17 @@
 //! `krecip:20/6/0.3,snn:10/0`), the product's `fused` neighbour lists, with
 //! the index's own embeddings, are re-ranked by each method instead
 //! (`study/rerank.rs`); no patch is read and CACHE_DIR is not used.
+//!
+//! With `MUSIM_STUDY_HAND` set to comma-separated variants (e.g.
+//! `product,mean,meanstd,set-d,set-t,set`), the hand-crafted part of
+//! `fused` is described by each track's analysis windows instead of their
+//! pooled frames (`study/hand_windows.rs`); CACHE_DIR then keeps each
+//! track's per-window fingerprints (`.windows` files), and no patch is read.
 
 #[path = "study/bootstrap.rs"]
 mod bootstrap;
+#[path = "study/hand_windows.rs"]
+mod hand_windows;
 #[path = "study/kreciprocal.rs"]
 mod kreciprocal;
 #[path = "study/matrix.rs"]
@@ -113,6 +121,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Index::load(Path::new(index_path))?.ok_or_else(|| format!("no index at {index_path}"))?;
     if let Ok(spec) = std::env::var("MUSIM_STUDY_RERANK") {
         return rerank::run(&index, &spec);
+    }
+    if let Ok(variants) = std::env::var("MUSIM_STUDY_HAND") {
+        return hand_windows::run(&index, Path::new(cache), &variants);
     }
     let windows = index.header.params.windows;
     if let Ok(dir) = std::env::var("MUSIM_STUDY_DUMP") {

@@ -124,7 +124,7 @@ pub fn fused_of(hand: &Matrix, patches: &[Vec<Vec<f32>>], variant: &str) -> Opti
 /// Each distance replaced by its mutual proximity, every track's spread
 /// measured against all the others (the product's sample, below 1000
 /// tracks).
-fn mutual_proximity(d: &Matrix) -> Matrix {
+pub fn mutual_proximity(d: &Matrix) -> Matrix {
     let spreads: Vec<Spread> = d
         .iter()
         .enumerate()
