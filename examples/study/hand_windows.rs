@@ -555,17 +555,23 @@ mod tests {
             .collect()
     }
 
+    /// 30-s pieces that have seen the start of a track of `duration`
+    /// seconds read in `windows` windows (`None`: whole).
+    fn started(duration: f64, windows: Option<usize>) -> Pieces {
+        let mut p = Pieces::new(30);
+        p.see(Decoded::Start {
+            duration_s: Some(duration),
+            windows,
+        });
+        p
+    }
+
     /// A track read whole is cut into 30-s pieces, a short last piece
-    /// joined to the one before, each piece fingerprinted on its own; the
-    /// pooled Gaussian of the pieces is the Gaussian of all their frames.
+    /// joined to the one before, each piece fingerprinted on its own.
     #[test]
     fn pieces_of_a_whole_track() {
         let (a, b) = (tone(30.0, 220.0), tone(35.0, 880.0));
-        let mut p = Pieces::new(30);
-        p.see(Decoded::Start {
-            duration_s: Some(65.0),
-            windows: None,
-        });
+        let mut p = started(65.0, None);
         for c in a.chunks(4000).chain(b.chunks(3000)) {
             p.see(Decoded::Samples(c));
         }
@@ -622,11 +628,7 @@ mod tests {
     #[test]
     fn windows_and_cache() {
         let (a, b) = (tone(3.0, 440.0), tone(2.0, 660.0));
-        let mut p = Pieces::new(30);
-        p.see(Decoded::Start {
-            duration_s: Some(600.0),
-            windows: Some(2),
-        });
+        let mut p = started(600.0, Some(2));
         for w in [&a, &b] {
             p.see(Decoded::Samples(w));
             p.see(Decoded::WindowEnd);
