@@ -48,8 +48,9 @@
 //! arrays whatever their widths.
 //!
 //! With `MUSIM_STUDY_BOOTSTRAP` set to candidates (e.g.
-//! `musim,weights:33/33/33,krecip:5/3/0.6,set:12`), each is scored against
-//! the product's `fused` with a 95 % interval on the difference in P@5
+//! `musim,weights:33/33/33,krecip:5/3/0.6,set:12,set:12@mean:6`), each is
+//! scored against the product's `fused` (or the baseline after `@`) with a
+//! 95 % interval on the difference in P@5
 //! (`study/bootstrap.rs`; `set:`, `diag:` and `mean:` need CACHE_DIR).
 //!
 //! With `MUSIM_STUDY_RERANK` set (`grid`, or settings such as

@@ -219,7 +219,7 @@ pub fn run(index: &Index, tracks: &[(usize, Vec<PatchOutputs>)], spec: &str) -> 
         let (c, b) = (build(candidate)?, build(baseline)?);
         let i = interval(&c, &b, &labels);
         println!(
-            "{candidate:<20} P@5 {:.3}  {baseline:<8} {:.3}  difference {:+.3}  95 % [{:+.3}, {:+.3}]",
+            "{candidate:<20} P@5 {:.3}  {baseline:<8} {:.3}  difference {:+.4}  95 % [{:+.4}, {:+.4}]",
             mean(&precision(&c, &labels)),
             mean(&precision(&b, &labels)),
             i.diff,
