@@ -50,7 +50,9 @@
 //! With `MUSIM_STUDY_BOOTSTRAP` set to candidates (e.g.
 //! `musim,weights:33/33/33,krecip:5/3/0.6,set:12,set:12@mean:6`), each is
 //! scored against the product's `fused` (or the baseline after `@`) with a
-//! 95 % interval on the difference in P@5
+//! 95 % interval on the difference in P@5; with `MUSIM_STUDY_BOOTSTRAP_DUMP=FILE`
+//! each query's precisions are appended to FILE, and `MUSIM_STUDY_POOL=FILE
+//! deep_study` (no other argument) pools the corpora dumped there
 //! (`study/bootstrap.rs`; `set:`, `diag:` and `mean:` need CACHE_DIR).
 //!
 //! With `MUSIM_STUDY_RERANK` set (`grid`, or settings such as
@@ -92,6 +94,9 @@ use musim::store::hash::fnv1a64;
 use musim::store::paths::from_bytes;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if let Ok(file) = std::env::var("MUSIM_STUDY_POOL") {
+        return bootstrap::pool(Path::new(&file));
+    }
     let args: Vec<String> = std::env::args().collect();
     let (Some(index_path), Some(cache)) = (args.get(1), args.get(2)) else {
         return Err("usage: deep_study INDEX CACHE_DIR [BUDGETS] [LAYERS]".into());
@@ -165,7 +170,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     if let Ok(spec) = std::env::var("MUSIM_STUDY_BOOTSTRAP") {
-        return bootstrap::run(&index, &tracks, &spec);
+        return bootstrap::run(&index, index_path, &tracks, &spec);
     }
     if let Ok(variants) = std::env::var("MUSIM_STUDY_WINDOWS") {
         return windows::run(&index, &tracks, &budgets, &variants);

@@ -11,6 +11,8 @@
 //! neighbours), 2000 resamples, seeded, so a rerun prints the same figures.
 //! Rule and results in docs/PERFORMANCE.md, "Confidence intervals".
 
+use std::io::Write;
+
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -65,16 +67,41 @@ pub fn precision(d: &Matrix, labels: &[usize]) -> Vec<f64> {
 /// each resample draws as many sources as there are, with replacement,
 /// and takes the difference over all the queries of the drawn sources.
 pub fn paired(a: &[f64], b: &[f64], cluster: &[usize], resamples: usize, seed: u64) -> Interval {
-    let n = a.len().min(b.len()).min(cluster.len());
+    stratified(a, b, cluster, &vec![0; cluster.len()], resamples, seed)
+}
+
+/// [`paired`] over several corpora pooled (`stratum[q]`: query q's
+/// corpus; cluster ids distinct across corpora): each resample draws, in
+/// each corpus, as many of its sources as it has, so every corpus keeps
+/// its share; the difference is over all the drawn queries.
+pub fn stratified(
+    a: &[f64],
+    b: &[f64],
+    cluster: &[usize],
+    stratum: &[usize],
+    resamples: usize,
+    seed: u64,
+) -> Interval {
+    let n = a.len().min(b.len()).min(cluster.len()).min(stratum.len());
     let sources = cluster[..n].iter().copied().max().map_or(0, |m| m + 1);
-    // Per source: summed difference and query count.
+    // Per source: summed difference, query count and corpus.
     let mut sum = vec![0.0f64; sources];
     let mut count = vec![0usize; sources];
+    let mut corpus = vec![0usize; sources];
     for q in 0..n {
         sum[cluster[q]] += a[q] - b[q];
         count[cluster[q]] += 1;
+        corpus[cluster[q]] = stratum[q];
     }
-    let present: Vec<usize> = (0..sources).filter(|&s| count[s] > 0).collect();
+    let strata = stratum[..n].iter().copied().max().map_or(0, |m| m + 1);
+    let groups: Vec<Vec<usize>> = (0..strata)
+        .map(|t| {
+            (0..sources)
+                .filter(|&s| count[s] > 0 && corpus[s] == t)
+                .collect()
+        })
+        .filter(|g: &Vec<usize>| !g.is_empty())
+        .collect();
     let mean_of = |draw: &mut dyn Iterator<Item = usize>| -> f64 {
         let (mut s, mut c) = (0.0, 0usize);
         for k in draw {
@@ -87,8 +114,8 @@ pub fn paired(a: &[f64], b: &[f64], cluster: &[usize], resamples: usize, seed: u
             s / c as f64
         }
     };
-    let diff = mean_of(&mut present.iter().copied());
-    if present.is_empty() || resamples == 0 {
+    let diff = mean_of(&mut groups.iter().flatten().copied());
+    if groups.is_empty() || resamples == 0 {
         return Interval {
             diff,
             low: diff,
@@ -96,13 +123,18 @@ pub fn paired(a: &[f64], b: &[f64], cluster: &[usize], resamples: usize, seed: u
         };
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let m = present.len() as u64;
     let mut draws: Vec<f64> = (0..resamples)
         .map(|_| {
-            // Multiply-shift: an unbiased-enough index in 0..m.
-            let mut pick = (0..m)
-                .map(|_| present[((u128::from(rng.next_u64()) * u128::from(m)) >> 64) as usize]);
-            mean_of(&mut pick)
+            let mut picked = Vec::new();
+            for g in &groups {
+                let m = g.len() as u64;
+                // Multiply-shift: an unbiased-enough index in 0..m.
+                picked.extend(
+                    (0..m)
+                        .map(|_| g[((u128::from(rng.next_u64()) * u128::from(m)) >> 64) as usize]),
+                );
+            }
+            mean_of(&mut picked.into_iter())
         })
         .collect();
     draws.sort_by(f64::total_cmp);
@@ -129,7 +161,15 @@ pub fn interval(candidate: &Matrix, baseline: &Matrix, labels: &[usize]) -> Inte
 /// Scores each candidate of `spec` against the product's `fused` on
 /// `index`'s labelled tracks that have a row, an embedding and (for the
 /// candidates that need them) cached patches.
-pub fn run(index: &Index, tracks: &[(usize, Vec<PatchOutputs>)], spec: &str) -> Result<(), Error> {
+/// With `MUSIM_STUDY_BOOTSTRAP_DUMP=FILE`, each query's two precisions are
+/// appended to FILE (pair, `index_name`, source, candidate, baseline;
+/// tab-separated) for [`pool`].
+pub fn run(
+    index: &Index,
+    index_name: &str,
+    tracks: &[(usize, Vec<PatchOutputs>)],
+    spec: &str,
+) -> Result<(), Error> {
     let names = &index.header.feature_names;
     let needs_patches = spec
         .split(',')
@@ -212,16 +252,97 @@ pub fn run(index: &Index, tracks: &[(usize, Vec<PatchOutputs>)], spec: &str) -> 
         })
     };
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    // Each query's precisions, for pooling corpora (`pool`).
+    let corpus = index_name;
+    let mut dump = match std::env::var("MUSIM_STUDY_BOOTSTRAP_DUMP") {
+        Ok(file) => Some(std::io::BufWriter::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(file)?,
+        )),
+        Err(_) => None,
+    };
     for pair in spec.split(',') {
         // `candidate@baseline`; the baseline is the product's `fused`
         // unless named.
         let (candidate, baseline) = pair.split_once('@').unwrap_or((pair, "fused"));
         let (c, b) = (build(candidate)?, build(baseline)?);
         let i = interval(&c, &b, &labels);
+        if let Some(out) = dump.as_mut() {
+            let (pc, pb) = (precision(&c, &labels), precision(&b, &labels));
+            for (q, source) in labels.iter().enumerate() {
+                writeln!(
+                    out,
+                    "{pair}\t{corpus}\t{}\t{}\t{}",
+                    sources[*source], pc[q], pb[q]
+                )?;
+            }
+        }
         println!(
             "{candidate:<20} P@5 {:.3}  {baseline:<8} {:.3}  difference {:+.4}  95 % [{:+.4}, {:+.4}]",
             mean(&precision(&c, &labels)),
             mean(&precision(&b, &labels)),
+            i.diff,
+            i.low,
+            i.high
+        );
+    }
+    Ok(())
+}
+
+/// A dumped query: candidate's and baseline's precision, source, corpus.
+type Query = (f64, f64, String, String);
+
+/// The corpora of a dump file (`MUSIM_STUDY_BOOTSTRAP_DUMP`) pooled: for
+/// each pair, the difference over every query of every corpus, with the
+/// interval of [`stratified`] (sources resampled within their corpus).
+pub fn pool(file: &std::path::Path) -> Result<(), Error> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    // Per pair (in first-seen order): per query its values, source and corpus.
+    let mut pairs: Vec<(String, Vec<Query>)> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [pair, corpus, source, c, b] = f[..] else {
+            return Err(
+                format!("{}:{}: want 5 tab-separated fields", file.display(), n + 1).into(),
+            );
+        };
+        let row = (
+            c.parse()?,
+            b.parse()?,
+            source.to_string(),
+            corpus.to_string(),
+        );
+        match pairs.iter_mut().find(|(p, _)| p == pair) {
+            Some((_, rows)) => rows.push(row),
+            None => pairs.push((pair.to_string(), vec![row])),
+        }
+    }
+    for (pair, rows) in &pairs {
+        let id = |keys: Vec<String>| -> Vec<usize> {
+            let mut seen: Vec<String> = Vec::new();
+            keys.into_iter()
+                .map(|k| match seen.iter().position(|s| *s == k) {
+                    Some(i) => i,
+                    None => {
+                        seen.push(k);
+                        seen.len() - 1
+                    }
+                })
+                .collect()
+        };
+        let stratum = id(rows.iter().map(|r| r.3.clone()).collect());
+        let cluster = id(rows.iter().map(|r| format!("{}\t{}", r.3, r.2)).collect());
+        let a: Vec<f64> = rows.iter().map(|r| r.0).collect();
+        let b: Vec<f64> = rows.iter().map(|r| r.1).collect();
+        let i = stratified(&a, &b, &cluster, &stratum, RESAMPLES, SEED);
+        println!(
+            "{pair:<28} {} corpora, {} sources, {} queries  difference {:+.4}  95 % [{:+.4}, {:+.4}]",
+            stratum.iter().max().map_or(0, |m| m + 1),
+            cluster.iter().max().map_or(0, |m| m + 1),
+            rows.len(),
             i.diff,
             i.low,
             i.high
@@ -295,6 +416,32 @@ mod tests {
         assert!(i.low > 0.0 && i.low <= i.diff && i.diff <= i.high, "{i:?}");
         let back = interval(&poor, &good, &labels);
         assert!(back.high < 0.0, "{back:?}");
+    }
+
+    #[test]
+    fn pooling_corpora_keeps_the_difference_and_narrows_the_interval() {
+        let (good, labels) = corpus(6, 6, 0.35, 5);
+        let (poor, _) = corpus(6, 6, 0.45, 6);
+        let (g, p) = (precision(&good, &labels), precision(&poor, &labels));
+        let one = paired(&g, &p, &labels, RESAMPLES, SEED);
+        assert_eq!(
+            one,
+            stratified(&g, &p, &labels, &vec![0; labels.len()], RESAMPLES, SEED)
+        );
+        // The same corpus twice, as two corpora with distinct sources.
+        let twice = |v: &[f64]| [v, v].concat();
+        let cluster: Vec<usize> = labels
+            .iter()
+            .map(|&l| l)
+            .chain(labels.iter().map(|&l| l + 6))
+            .collect();
+        let stratum: Vec<usize> = (0..2 * labels.len()).map(|q| q / labels.len()).collect();
+        let both = stratified(&twice(&g), &twice(&p), &cluster, &stratum, RESAMPLES, SEED);
+        assert!((both.diff - one.diff).abs() < 1e-12, "{both:?} {one:?}");
+        assert!(
+            both.high - both.low < one.high - one.low,
+            "{both:?} {one:?}"
+        );
     }
 
     #[test]
