@@ -29,7 +29,7 @@ so `deep_study`'s layer `pool` is pool4's mean and max (256 values) and
 first tracks' patches and compares with a cache musim's own network wrote
 (same patches, same pieces): agreement proves that the patches and this
 script's TensorFlow path agree. TensorFlow runs on one thread (the machine
-is shared); `run` reports its CPU time per patch, and both report the
+is shared); both report its CPU time per patch and the
 network's multiply-adds per patch counted from the graph.
 
 Only the musicnn wheel is downloaded (by convert.py's `fetch_wheel`).
@@ -189,7 +189,8 @@ def cmd_run(sess, x, outputs, opts) -> None:
 
 def cmd_check(sess, x, outputs, opts) -> None:
     names = ["max_pool", "mean_pool", "penultimate", "taggram"]
-    checked = 0
+    checked = patches = 0
+    cpu = 0.0
     worst = dict.fromkeys(names, 0.0)
     for f in sorted(opts.mels.glob("*.mels")):
         cached = opts.cache / (f.stem + ".patches")
@@ -199,7 +200,9 @@ def cmd_check(sess, x, outputs, opts) -> None:
         want = read_cache(cached)
         if [len(p) for p in pieces] != [w[0].shape[0] for w in want]:
             sys.exit(f"{f.name}: pieces/patches differ from {cached}")
-        got, _ = run_pieces(sess, x, outputs, pieces)
+        got, seconds = run_pieces(sess, x, outputs, pieces)
+        cpu += seconds
+        patches += sum(len(p) for p in pieces)
         for g, w in zip(got, want):
             if g is None:
                 continue
@@ -212,6 +215,7 @@ def cmd_check(sess, x, outputs, opts) -> None:
             break
     if checked == 0:
         sys.exit(f"no track of {opts.mels} is in {opts.cache}")
+    print(f"TensorFlow {1000 * cpu / patches:.1f} ms CPU a patch (one thread)")
     for n in names:
         print(f"{n}: max abs difference / max abs value {worst[n]:.2e}")
     if max(worst.values()) > 1e-3:
