@@ -101,26 +101,10 @@ def multiply_adds(sess) -> int:
     return total
 
 
-def read_mels(path: pathlib.Path) -> list:
-    """The pieces of a `.mels` file: one array patches × 187 × 96 each."""
-    data = path.read_bytes()
-    (n,) = struct.unpack_from("<I", data, 0)
-    at = 4
-    pieces = []
-    for _ in range(n):
-        (k,) = struct.unpack_from("<I", data, at)
-        at += 4
-        a = np.frombuffer(data, dtype="<f4", count=k * PATCH, offset=at)
-        at += 4 * k * PATCH
-        pieces.append(a.reshape(k, N_FRAMES, N_MELS))
-    if at != len(data):
-        sys.exit(f"{path}: {len(data) - at} bytes after the last piece")
-    return pieces
-
-
-def read_cache(path: pathlib.Path, widths=(753, 753, 200, 50)) -> list:
-    """A cache without a header of widths (musim's own network's): per piece
-    the list of its four arrays, patches × width."""
+def read_pieces(path: pathlib.Path, widths) -> list:
+    """A file of pieces without a header of widths: the piece count (u32),
+    then per piece its patch count and one array per width, patches ×
+    width. Returns per piece the list of its arrays."""
     data = path.read_bytes()
     (n,) = struct.unpack_from("<I", data, 0)
     at = 4
@@ -133,7 +117,19 @@ def read_cache(path: pathlib.Path, widths=(753, 753, 200, 50)) -> list:
             arrays.append(np.frombuffer(data, dtype="<f4", count=k * w, offset=at).reshape(k, w))
             at += 4 * k * w
         pieces.append(arrays)
+    if at != len(data):
+        sys.exit(f"{path}: {len(data) - at} bytes after the last piece")
     return pieces
+
+
+def read_mels(path: pathlib.Path) -> list:
+    """The pieces of a `.mels` file: one array patches × 187 × 96 each."""
+    return [a.reshape(-1, N_FRAMES, N_MELS) for (a,) in read_pieces(path, [PATCH])]
+
+
+def read_cache(path: pathlib.Path) -> list:
+    """A cache musim's own network wrote: per piece its four arrays."""
+    return read_pieces(path, [753, 753, 200, 50])
 
 
 def run_pieces(sess, x, outputs, pieces) -> tuple:
