@@ -55,6 +55,12 @@
 //! deep_study` (no other argument) pools the corpora dumped there
 //! (`study/bootstrap.rs`; `set:`, `diag:` and `mean:` need CACHE_DIR).
 //!
+//! With `MUSIM_STUDY_TRACKLDA` set (`grid`, or settings such as
+//! `t:0.3/64/all,f:0.3/64/all`), the embedding part of `fused` is the
+//! track's patches projected by shrinkage LDA with tracks as classes
+//! (`study/track_lda.rs`; the fixed form `f:` fits on the library of
+//! `MUSIM_STUDY_TRACKLDA_FIT=IDX,CACHE_DIR`).
+//!
 //! With `MUSIM_STUDY_RERANK` set (`grid`, or settings such as
 //! `krecip:20/6/0.3,snn:10/0`), the product's `fused` neighbour lists, with
 //! the index's own embeddings, are re-ranked by each method instead
@@ -76,6 +82,8 @@ mod kreciprocal;
 mod matrix;
 #[path = "study/rerank.rs"]
 mod rerank;
+#[path = "study/track_lda.rs"]
+mod track_lda;
 #[path = "study/windows.rs"]
 mod windows;
 
@@ -171,6 +179,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     if let Ok(spec) = std::env::var("MUSIM_STUDY_BOOTSTRAP") {
         return bootstrap::run(&index, index_path, &tracks, &spec);
+    }
+    if let Ok(spec) = std::env::var("MUSIM_STUDY_TRACKLDA") {
+        return track_lda::run(&index, index_path, &tracks, &spec);
     }
     if let Ok(variants) = std::env::var("MUSIM_STUDY_WINDOWS") {
         return windows::run(&index, &tracks, &budgets, &variants);

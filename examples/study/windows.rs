@@ -100,7 +100,7 @@ pub fn run(
 
 /// `fused` with the product's weights: the hand-crafted distances `hand`
 /// (`musim`'s) and a variant's mutual-proximity distances `mp`.
-fn fuse(hand: &Matrix, mp: &Matrix) -> Matrix {
+pub fn fuse(hand: &Matrix, mp: &Matrix) -> Matrix {
     let w = FusedWeights::DEFAULT.deep;
     hand.iter()
         .zip(mp)
