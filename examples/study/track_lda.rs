@@ -38,6 +38,9 @@ use crate::windows::{fuse, mutual_proximity};
 
 type Error = Box<dyn std::error::Error>;
 
+/// A track's patches, each a row of the pooled layer.
+type Patches = Vec<Vec<f32>>;
+
 /// The default patch budget: the patches a track's embedding averages.
 const BUDGET: usize = 6;
 
@@ -181,7 +184,14 @@ fn cosine_matrix(vectors: &[Vec<f32>], dims: usize) -> Matrix {
     }
     let units: Vec<Vec<f32>> = vectors
         .iter()
-        .map(|v| kernels::unit(&v.iter().zip(&centre).map(|(x, c)| x - c).collect::<Vec<_>>()))
+        .map(|v| {
+            kernels::unit(
+                &v.iter()
+                    .zip(&centre)
+                    .map(|(x, c)| x - c)
+                    .collect::<Vec<_>>(),
+            )
+        })
         .collect();
     matrix(units.len(), |i| {
         units.iter().map(|u| cosine(&units[i], u)).collect()
@@ -190,7 +200,7 @@ fn cosine_matrix(vectors: &[Vec<f32>], dims: usize) -> Matrix {
 
 /// Every analysed track's patches of `index` from `cache` (no network):
 /// (per track, the budget's patches and every patch).
-fn cached(index: &Index, cache: &Path) -> Vec<(Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+fn cached(index: &Index, cache: &Path) -> Vec<(Patches, Patches)> {
     index
         .entries
         .iter()
@@ -371,8 +381,10 @@ mod tests {
                 let signal: Vec<f64> = (0..7).map(|_| 0.3 * normal()).collect();
                 (0..per)
                     .map(|_| {
-                        let mut p: Vec<f32> =
-                            signal.iter().map(|s| (s + 0.05 * normal()) as f32).collect();
+                        let mut p: Vec<f32> = signal
+                            .iter()
+                            .map(|s| (s + 0.05 * normal()) as f32)
+                            .collect();
                         p.push((5.0 * normal()) as f32);
                         p
                     })
@@ -391,7 +403,8 @@ mod tests {
                 (embed(a), embed(b))
             })
             .collect();
-        let d = |a: &[f32], b: &[f32]| -> f32 { a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum() };
+        let d =
+            |a: &[f32], b: &[f32]| -> f32 { a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum() };
         let hits = halves
             .iter()
             .enumerate()
@@ -413,7 +426,11 @@ mod tests {
         // far less than a step along a signal dimension.
         let at = |v: &[f32]| m.embed(&[v.to_vec()]);
         let norm = |a: Vec<f32>, b: Vec<f32>| -> f32 {
-            a.iter().zip(&b).map(|(x, y)| (x - y).powi(2)).sum::<f32>().sqrt()
+            a.iter()
+                .zip(&b)
+                .map(|(x, y)| (x - y).powi(2))
+                .sum::<f32>()
+                .sqrt()
         };
         let zero = vec![0.0f32; 8];
         let step = |d: usize| {
