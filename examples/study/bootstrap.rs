@@ -179,13 +179,7 @@ pub fn run(
     let mut embeddings: Vec<&[f32]> = Vec::new();
     let mut pieces: Vec<&[PatchOutputs]> = Vec::new();
     for (i, p) in tracks {
-        let Some(e) = index.entries.get(*i).filter(|e| e.label.is_some()) else {
-            continue;
-        };
-        let (Some(values), Some(emb)) = (
-            e.values().filter(|v| v.len() == names.len()),
-            index.deep.embedding(e),
-        ) else {
+        let Some((e, values, emb)) = scored(index, *i) else {
             continue;
         };
         if needs_patches && p.is_empty() {
@@ -196,14 +190,7 @@ pub fn run(
         embeddings.push(emb);
         pieces.push(p);
     }
-    let mut sources: Vec<&str> = entries.iter().filter_map(|e| e.label.as_deref()).collect();
-    sources.sort_unstable();
-    sources.dedup();
-    let labels: Vec<usize> = entries
-        .iter()
-        .filter_map(|e| e.label.as_deref())
-        .filter_map(|l| sources.iter().position(|s| *s == l))
-        .collect();
+    let (sources, labels) = sources_of(&entries);
     eprintln!("{} tracks, {} sources", labels.len(), sources.len());
     let space = |p: Profile, w: FusedWeights| -> Result<Matrix, Error> {
         let mut s = Space::build_with(p, names, &rows, Some(&embeddings))?;
@@ -254,15 +241,7 @@ pub fn run(
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     // Each query's precisions, for pooling corpora (`pool`).
     let corpus = index_name;
-    let mut dump = match std::env::var("MUSIM_STUDY_BOOTSTRAP_DUMP") {
-        Ok(file) => Some(std::io::BufWriter::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(file)?,
-        )),
-        Err(_) => None,
-    };
+    let mut dump = dump_file()?;
     for pair in spec.split(',') {
         // `candidate@baseline`; the baseline is the product's `fused`
         // unless named.
@@ -289,6 +268,43 @@ pub fn run(
         );
     }
     Ok(())
+}
+
+/// Track `i` of `index` when it can be scored: labelled, with a full row
+/// of the index's features and an embedding (its entry, row, embedding).
+pub fn scored(index: &Index, i: usize) -> Option<(&Entry, &[f32], &[f32])> {
+    let e = index.entries.get(i).filter(|e| e.label.is_some())?;
+    let values = e
+        .values()
+        .filter(|v| v.len() == index.header.feature_names.len())?;
+    Some((e, values, index.deep.embedding(e)?))
+}
+
+/// The sorted distinct sources (labels) of `entries`, and each labelled
+/// entry's index among them.
+pub fn sources_of<'a>(entries: &[&'a Entry]) -> (Vec<&'a str>, Vec<usize>) {
+    let mut sources: Vec<&str> = entries.iter().filter_map(|e| e.label.as_deref()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let labels = entries
+        .iter()
+        .filter_map(|e| e.label.as_deref())
+        .filter_map(|l| sources.iter().position(|s| *s == l))
+        .collect();
+    (sources, labels)
+}
+
+/// The file `MUSIM_STUDY_BOOTSTRAP_DUMP` names, opened to append, if set.
+pub fn dump_file() -> std::io::Result<Option<std::io::BufWriter<std::fs::File>>> {
+    match std::env::var("MUSIM_STUDY_BOOTSTRAP_DUMP") {
+        Ok(file) => Ok(Some(std::io::BufWriter::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(file)?,
+        ))),
+        Err(_) => Ok(None),
+    }
 }
 
 /// A dumped query: candidate's and baseline's precision, source, corpus.

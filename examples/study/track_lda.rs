@@ -32,7 +32,7 @@ use musim::similarity::learned::{fit_lda, MetricError, Projection, Shrinkage};
 use musim::similarity::{Profile, Space};
 use musim::store::hash::fnv1a64;
 
-use crate::bootstrap::{interval, precision};
+use crate::bootstrap::{dump_file, interval, precision, scored, sources_of};
 use crate::matrix::{matrix, print, space_matrix, Matrix};
 use crate::windows::{fuse, mutual_proximity};
 
@@ -230,13 +230,7 @@ pub fn run(
     let mut six: Vec<Vec<Vec<f32>>> = Vec::new();
     let mut all: Vec<Vec<Vec<f32>>> = Vec::new();
     for (i, pieces) in tracks {
-        let Some(e) = index.entries.get(*i).filter(|e| e.label.is_some()) else {
-            continue;
-        };
-        let (Some(values), Some(emb)) = (
-            e.values().filter(|v| v.len() == names.len()),
-            index.deep.embedding(e),
-        ) else {
+        let Some((e, values, emb)) = scored(index, *i) else {
             continue;
         };
         let (Some(s), Some(a)) = (
@@ -251,14 +245,7 @@ pub fn run(
         six.push(s);
         all.push(a);
     }
-    let mut sources: Vec<&str> = entries.iter().filter_map(|e| e.label.as_deref()).collect();
-    sources.sort_unstable();
-    sources.dedup();
-    let labels: Vec<usize> = entries
-        .iter()
-        .filter_map(|e| e.label.as_deref())
-        .filter_map(|l| sources.iter().position(|s| *s == l))
-        .collect();
+    let (sources, labels) = sources_of(&entries);
     eprintln!(
         "{} tracks, {} sources, {:.1} patches a track",
         labels.len(),
@@ -290,15 +277,7 @@ pub fn run(
         }
         _ => None,
     };
-    let mut dump = match std::env::var("MUSIM_STUDY_BOOTSTRAP_DUMP") {
-        Ok(file) => Some(std::io::BufWriter::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(file)?,
-        )),
-        Err(_) => None,
-    };
+    let mut dump = dump_file()?;
     let base = precision(&product, &labels);
     // Fits differ only by form, shrinkage and fit budget: the first axes
     // of a fit keeping more are those of one keeping fewer.
