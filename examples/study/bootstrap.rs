@@ -13,10 +13,9 @@
 
 use std::io::Write;
 
-use rand_xoshiro::rand_core::{RngCore, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
-
 use musim::deep::PatchOutputs;
+use musim::eval::bootstrap::{paired, stratified, Interval, RESAMPLES, SEED};
+use musim::eval::knn_loo_with;
 use musim::library::index::{Entry, Index};
 use musim::similarity::{FusedWeights, Profile, Space};
 
@@ -26,124 +25,17 @@ type Error = Box<dyn std::error::Error>;
 
 /// Neighbours a query's precision counts.
 const K: usize = 5;
-/// Resamples of the sources.
-pub const RESAMPLES: usize = 2000;
-/// Seed of the resampling (any fixed value: the figures must be rerunnable).
-pub const SEED: u64 = 22;
-
-/// A difference in precision@K (candidate − baseline) and its 95 %
-/// percentile interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Interval {
-    /// The difference on the corpus as it is.
-    pub diff: f64,
-    /// 2.5th percentile of the resampled differences.
-    pub low: f64,
-    /// 97.5th percentile.
-    pub high: f64,
-}
 
 /// Per query (every row of `d`), the share of its `K` nearest others
-/// (`min(K, n − 1)`; sorted by distance, then row, as `report --compare`
-/// ranks them) that carry its label.
+/// carrying its label: `report --compare`'s own per-query precision
+/// ([`knn_loo_with`]; ranked by distance, then row).
 pub fn precision(d: &Matrix, labels: &[usize]) -> Vec<f64> {
     let n = d.len().min(labels.len());
-    (0..n)
-        .map(|i| {
-            let mut others: Vec<(f64, usize)> =
-                (0..n).filter(|&j| j != i).map(|j| (d[i][j], j)).collect();
-            others.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            let near = &others[..K.min(others.len())];
-            match near.len() {
-                0 => 0.0,
-                m => near.iter().filter(|(_, j)| labels[*j] == labels[i]).count() as f64 / m as f64,
-            }
-        })
-        .collect()
-}
-
-/// The paired cluster bootstrap of mean(`a`) − mean(`b`), `a` and `b`
-/// per-query scores of the same queries and `cluster[q]` query q's source:
-/// each resample draws as many sources as there are, with replacement,
-/// and takes the difference over all the queries of the drawn sources.
-pub fn paired(a: &[f64], b: &[f64], cluster: &[usize], resamples: usize, seed: u64) -> Interval {
-    stratified(a, b, cluster, &vec![0; cluster.len()], resamples, seed)
-}
-
-/// [`paired`] over several corpora pooled (`stratum[q]`: query q's
-/// corpus; cluster ids distinct across corpora): each resample draws, in
-/// each corpus, as many of its sources as it has, so every corpus keeps
-/// its share; the difference is over all the drawn queries.
-pub fn stratified(
-    a: &[f64],
-    b: &[f64],
-    cluster: &[usize],
-    stratum: &[usize],
-    resamples: usize,
-    seed: u64,
-) -> Interval {
-    let n = a.len().min(b.len()).min(cluster.len()).min(stratum.len());
-    let sources = cluster[..n].iter().copied().max().map_or(0, |m| m + 1);
-    // Per source: summed difference, query count and corpus.
-    let mut sum = vec![0.0f64; sources];
-    let mut count = vec![0usize; sources];
-    let mut corpus = vec![0usize; sources];
-    for q in 0..n {
-        sum[cluster[q]] += a[q] - b[q];
-        count[cluster[q]] += 1;
-        corpus[cluster[q]] = stratum[q];
-    }
-    let strata = stratum[..n].iter().copied().max().map_or(0, |m| m + 1);
-    let groups: Vec<Vec<usize>> = (0..strata)
-        .map(|t| {
-            (0..sources)
-                .filter(|&s| count[s] > 0 && corpus[s] == t)
-                .collect()
-        })
-        .filter(|g: &Vec<usize>| !g.is_empty())
-        .collect();
-    let mean_of = |draw: &mut dyn Iterator<Item = usize>| -> f64 {
-        let (mut s, mut c) = (0.0, 0usize);
-        for k in draw {
-            s += sum[k];
-            c += count[k];
-        }
-        if c == 0 {
-            0.0
-        } else {
-            s / c as f64
-        }
+    let fill = |i: usize, out: &mut Vec<(f64, usize)>| {
+        out.clear();
+        out.extend((0..n).filter(|&j| j != i).map(|j| (d[i][j], j)));
     };
-    let diff = mean_of(&mut groups.iter().flatten().copied());
-    if groups.is_empty() || resamples == 0 {
-        return Interval {
-            diff,
-            low: diff,
-            high: diff,
-        };
-    }
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut draws: Vec<f64> = (0..resamples)
-        .map(|_| {
-            let mut picked = Vec::new();
-            for g in &groups {
-                let m = g.len() as u64;
-                // Multiply-shift: an unbiased-enough index in 0..m.
-                picked.extend(
-                    (0..m)
-                        .map(|_| g[((u128::from(rng.next_u64()) * u128::from(m)) >> 64) as usize]),
-                );
-            }
-            mean_of(&mut picked.into_iter())
-        })
-        .collect();
-    draws.sort_by(f64::total_cmp);
-    let at = |p: f64| draws[((p * resamples as f64).floor() as usize).min(resamples - 1)];
-    Interval {
-        diff,
-        low: at(0.025),
-        high: at(0.975),
-    }
+    knn_loo_with(n, labels, K, &fill).per_query
 }
 
 /// The interval of precision@5 of `candidate` − `baseline`, two distance
@@ -370,7 +262,8 @@ pub fn pool(file: &std::path::Path) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use musim::eval::knn_loo_with;
+    use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
 
     /// Distances among `sources` × `per` tracks: same-source pairs at
     /// `near`, others at 0.5, each plus a seeded jitter of ±0.2.
@@ -393,11 +286,24 @@ mod tests {
     #[test]
     fn precision_is_report_compare_s() {
         let (d, labels) = corpus(6, 7, 0.45, 1);
+        let p = precision(&d, &labels);
+        // Counted here from a full sort by (distance, row).
+        for (i, &got) in p.iter().enumerate() {
+            let mut others: Vec<(f64, usize)> = (0..d.len())
+                .filter(|&j| j != i)
+                .map(|j| (d[i][j], j))
+                .collect();
+            others.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let same = others[..K]
+                .iter()
+                .filter(|(_, j)| labels[*j] == labels[i])
+                .count();
+            assert_eq!(got, same as f64 / K as f64, "query {i}");
+        }
         let fill = |i: usize, out: &mut Vec<(f64, usize)>| {
             out.clear();
             out.extend((0..d.len()).filter(|&j| j != i).map(|j| (d[i][j], j)));
         };
-        let p = precision(&d, &labels);
         let micro = knn_loo_with(d.len(), &labels, 5, &fill)
             .precision_at_k
             .micro;
@@ -432,43 +338,5 @@ mod tests {
         assert!(i.low > 0.0 && i.low <= i.diff && i.diff <= i.high, "{i:?}");
         let back = interval(&poor, &good, &labels);
         assert!(back.high < 0.0, "{back:?}");
-    }
-
-    #[test]
-    fn pooling_corpora_keeps_the_difference_and_narrows_the_interval() {
-        let (good, labels) = corpus(6, 6, 0.35, 5);
-        let (poor, _) = corpus(6, 6, 0.45, 6);
-        let (g, p) = (precision(&good, &labels), precision(&poor, &labels));
-        let one = paired(&g, &p, &labels, RESAMPLES, SEED);
-        assert_eq!(
-            one,
-            stratified(&g, &p, &labels, &vec![0; labels.len()], RESAMPLES, SEED)
-        );
-        // The same corpus twice, as two corpora with distinct sources.
-        let twice = |v: &[f64]| [v, v].concat();
-        let cluster: Vec<usize> = labels
-            .iter()
-            .map(|&l| l)
-            .chain(labels.iter().map(|&l| l + 6))
-            .collect();
-        let stratum: Vec<usize> = (0..2 * labels.len()).map(|q| q / labels.len()).collect();
-        let both = stratified(&twice(&g), &twice(&p), &cluster, &stratum, RESAMPLES, SEED);
-        assert!((both.diff - one.diff).abs() < 1e-12, "{both:?} {one:?}");
-        assert!(
-            both.high - both.low < one.high - one.low,
-            "{both:?} {one:?}"
-        );
-    }
-
-    #[test]
-    fn a_mixed_difference_straddles_zero_and_reruns_the_same() {
-        // Better on half the sources by as much as it is worse on the rest.
-        let a = vec![1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0];
-        let b = vec![0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0];
-        let cluster = vec![0, 0, 1, 1, 2, 2, 3, 3];
-        let i = paired(&a, &b, &cluster, RESAMPLES, SEED);
-        assert_eq!(i.diff, 0.0);
-        assert!(i.low < 0.0 && i.high > 0.0, "{i:?}");
-        assert_eq!(i, paired(&a, &b, &cluster, RESAMPLES, SEED));
     }
 }

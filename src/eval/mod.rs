@@ -10,6 +10,8 @@
 //!   permutation chance levels) and the silhouette of a clustering.
 //! - [`embedding`]: trustworthiness of a low-dimensional map.
 //! - [`grouped`]: k-NN scores under artist- (group-) disjoint folds.
+//! - [`bootstrap`]: a paired cluster bootstrap interval on a difference
+//!   of per-query scores.
 //!
 //! Conventions shared by every function here:
 //! - labels and cluster ids are `usize`; any values will do (they need not
@@ -20,6 +22,7 @@
 //! - no input panics: empty input, one row, one class and `k ≥ n` all give
 //!   a defined, documented value.
 
+pub mod bootstrap;
 pub mod classify;
 pub mod cluster;
 pub mod embedding;

@@ -40,6 +40,10 @@ pub struct LooNeighbours {
     pub predictions: Vec<usize>,
     /// See [`precision_at_k_loo`].
     pub precision_at_k: PrecisionAtK,
+    /// Each query's precision@k, whose mean is `precision_at_k.micro`
+    /// (for intervals on it: [`super::bootstrap`]).
+    #[serde(skip)]
+    pub per_query: Vec<f64>,
 }
 
 /// Leave-one-out k-NN predictions, one per row (`min(rows, labels)` of
@@ -110,6 +114,7 @@ pub fn knn_loo_with(
                 micro: 0.0,
                 macro_: 0.0,
             },
+            per_query: vec![0.0; n],
         };
     }
     let labels = &labels[..n];
@@ -139,6 +144,7 @@ pub fn knn_loo_with(
     LooNeighbours {
         predictions,
         precision_at_k: PrecisionAtK { micro, macro_ },
+        per_query: share,
     }
 }
 
