@@ -435,7 +435,35 @@ fn a_tag_labelled_library_is_named_and_scored_on_the_command_line() {
         seed["knn_accuracy_album_filtered"].as_f64().is_some(),
         "{seed}"
     );
+    // Its P@5 against the active profile's, with an interval: 4 artists
+    // are too few to resample, so the 12 labelled tracks are.
+    let first = &m["comparison"][0];
+    let d = &seed["precision_at_5_diff"];
+    assert_eq!(
+        (
+            &d["against"],
+            &d["groups"],
+            &d["group_kind"],
+            &d["resamples"]
+        ),
+        (&first["profile"], &12.into(), &"track".into(), &2000.into()),
+        "{seed}"
+    );
+    let diff = d["diff"].as_f64().unwrap();
+    let p5 = |s: &serde_json::Value| s["precision_at_5"].as_f64().unwrap();
+    assert!(
+        (diff - (p5(seed) - p5(first))).abs() < 1e-9,
+        "{seed} {first}"
+    );
+    let (low, high) = (d["low"].as_f64().unwrap(), d["high"].as_f64().unwrap());
+    assert!(low <= diff && diff <= high, "{d}");
+    assert!(first["precision_at_5_diff"].is_null(), "{first}");
+    assert!(first["precision_at_5_diff_reason"].is_string(), "{first}");
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("| seed | ") && md.contains("(2000 resamples of 12 tracks (too few"),
+        "{md}"
+    );
     assert!(md.contains("## Neighbour search, artist-filtered"), "{md}");
     assert!(md.contains("## Neighbour search, album-filtered"), "{md}");
 }

@@ -70,19 +70,29 @@ fn keys(model: &Model) -> Vec<Option<(usize, String)>> {
     model
         .tracks
         .iter()
-        .map(|t| {
-            if let Some(a) = t.artist() {
-                return Some((0, a.to_string()));
-            }
-            if let Some(a) = t.meta.album.as_deref() {
-                return Some((1, a.to_string()));
-            }
-            let path = t.path_text();
-            let folder = std::path::Path::new(&path).parent()?;
-            let name = folder.file_name()?.to_string_lossy();
-            (t.label.as_deref() != Some(&*name)).then(|| (2, folder.to_string_lossy().into_owned()))
-        })
+        .map(|t| group_key(Some(&t.meta), &t.path, t.label.as_deref()))
         .collect()
+}
+
+/// The group a track's queries are not independent within: its artist
+/// (tags), else its album, else its folder unless the folder is named
+/// `label`; with its kind (0 artist, 1 album, 2 folder). Shared by the
+/// learned metric's folds and `report --compare`'s intervals.
+pub fn group_key(
+    tags: Option<&crate::tags::Tags>,
+    path: &[u8],
+    label: Option<&str>,
+) -> Option<(usize, String)> {
+    if let Some(a) = tags.and_then(|t| t.main_artist()) {
+        return Some((0, a.to_string()));
+    }
+    if let Some(a) = tags.and_then(|t| t.album.as_deref()) {
+        return Some((1, a.to_string()));
+    }
+    let path = crate::store::paths::lossy_bytes(path);
+    let folder = std::path::Path::new(&path).parent()?;
+    let name = folder.file_name()?.to_string_lossy();
+    (label != Some(&*name)).then(|| (2, folder.to_string_lossy().into_owned()))
 }
 
 /// The fold of each track from its group name ([`group_folds`]), and the

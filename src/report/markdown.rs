@@ -307,6 +307,34 @@ pub fn render(r: &Report) -> String {
             o,
             "\nHubness near 0 means no track is everybody's neighbour; above 1, a few \"hub\" songs crowd the neighbour lists.\n"
         );
+        if let Some(first) = r.comparison.first() {
+            let _ = writeln!(
+                o,
+                "Precision@5 against `{}`, with a 95 % interval: whole artists (else albums, else folders) \
+                 resampled with replacement, since one artist's tracks are not independent. \
+                 A difference whose interval includes 0 is not established.\n",
+                cell(&first.profile)
+            );
+            let _ = writeln!(
+                o,
+                "| profile | difference in precision@5 (95 % interval) |\n| --- | --- |"
+            );
+            for c in r.comparison.iter().skip(1) {
+                let text = match (&c.precision_at_5_diff, &c.precision_at_5_diff_reason) {
+                    (Some(d), _) => d.interval(),
+                    (None, why) => format!("n/a: {}", why.as_deref().unwrap_or("not computed")),
+                };
+                let _ = writeln!(o, "| {} | {} |", cell(&c.profile), cell(&text));
+            }
+            if r.comparison.len() == 1 {
+                let why = first
+                    .precision_at_5_diff_reason
+                    .as_deref()
+                    .unwrap_or("one profile");
+                let _ = writeln!(o, "| {} | n/a: {} |", cell(&first.profile), cell(why));
+            }
+            let _ = writeln!(o);
+        }
     }
 
     // Clusters.
