@@ -10,11 +10,18 @@
 //! sizes, `MUSIM_BENCH_REPORT_GENRES` the number of genres (default 10),
 //! `MUSIM_BENCH_REPORT_LONG=1` gives them long names, and
 //! `MUSIM_BENCH_REPORT_OUT=DIR` keeps the reports (`DIR/<n>/`) to look at.
+//!
+//! Each size also times what `report --compare` adds for its intervals:
+//! the P@5 differences of 3 profiles from a first, 2000 resamples of 20
+//! artists each ([`Labelled::differences`]; the per-query precisions come
+//! with the P@5 the report computes anyway).
 
 use std::time::Instant;
 
+use musim::library::index::{Entry, Outcome};
 use musim::model::archetype::Archetype;
 use musim::model::{Cluster, KChoice, Model, ModelParams, Track};
+use musim::report::compare::Labelled;
 use musim::report::{compute, write, Context, Options};
 use musim::similarity::{Profile, Space};
 
@@ -166,6 +173,53 @@ pub fn synthetic_model(n: usize, g: usize, long: bool) -> Model {
     }
 }
 
+/// Seconds [`Labelled::differences`] takes for 4 profiles of random
+/// distances among `n` labelled tracks of `g` genres and 20 artists.
+fn intervals(n: usize, g: usize) -> f64 {
+    let entries: Vec<Entry> = (0..n)
+        .map(|i| Entry {
+            path: format!("/music/{}/{i}.flac", i % g).into_bytes(),
+            size: 1,
+            mtime_ns: 0,
+            label: Some(format!("genre {}", i % g)),
+            tags: Some(musim::tags::Tags {
+                artist: Some(format!("artist {}", i % 20)),
+                ..Default::default()
+            }),
+            outcome: Outcome::Analysed {
+                duration_s: 1.0,
+                values: Vec::new(),
+            },
+        })
+        .collect();
+    let refs: Vec<&Entry> = entries.iter().collect();
+    let labelled = Labelled::of(&refs);
+    let scored = (0..4u64)
+        .map(|p| {
+            let d: Vec<Vec<f64>> = {
+                let mut r = rng(p + 7);
+                (0..n).map(|_| (0..n).map(|_| r()).collect()).collect()
+            };
+            let fill = |rows: &[usize], i: usize, out: &mut Vec<(f64, usize)>| {
+                out.clear();
+                let q = &d[rows[i]];
+                out.extend(
+                    rows.iter()
+                        .enumerate()
+                        .filter(|&(j, _)| j != i)
+                        .map(|(j, &r)| (q[r], j)),
+                );
+            };
+            labelled.scores_and_queries(&fill, &format!("p{p}"), 0.0, 0.0)
+        })
+        .collect();
+    let t = Instant::now();
+    let out = labelled.differences(scored);
+    let secs = t.elapsed().as_secs_f64();
+    assert!(out.iter().skip(1).all(|s| s.precision_at_5_diff.is_some()));
+    secs
+}
+
 fn main() {
     let sizes: Vec<usize> = std::env::var("MUSIM_BENCH_REPORT_N")
         .ok()
@@ -208,6 +262,10 @@ fn main() {
         println!(
             "report of {n:>6} tracks: {secs:7.2} s, of which metrics {metrics:.2} s \
              (5-NN accuracy {acc:.3}; bar ≤ 10 s at 1000)"
+        );
+        println!(
+            "  report --compare's intervals at {n} tracks (3 differences, 20 artists): {:.1} ms",
+            intervals(n, g) * 1e3
         );
     }
 }
