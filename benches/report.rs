@@ -200,16 +200,7 @@ fn intervals(n: usize, g: usize) -> f64 {
                 let mut r = rng(p + 7);
                 (0..n).map(|_| (0..n).map(|_| r()).collect()).collect()
             };
-            let fill = |rows: &[usize], i: usize, out: &mut Vec<(f64, usize)>| {
-                out.clear();
-                let q = &d[rows[i]];
-                out.extend(
-                    rows.iter()
-                        .enumerate()
-                        .filter(|&(j, _)| j != i)
-                        .map(|(j, &r)| (q[r], j)),
-                );
-            };
+            let fill = musim::report::filtered::matrix_distances(&d);
             labelled.scores_and_queries(&fill, &format!("p{p}"), 0.0, 0.0)
         })
         .collect();

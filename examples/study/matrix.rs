@@ -49,16 +49,7 @@ pub fn compared(index: &Index) -> (Vec<&Entry>, Vec<&[f32]>, Vec<&[f32]>) {
 /// The scores of distances `d` (hubness from each row's 10 nearest),
 /// named `name`, as `report --compare` would print them.
 pub fn print(labelled: &Labelled, name: &str, d: &Matrix) {
-    let fill = |rows: &[usize], i: usize, out: &mut Vec<(f64, usize)>| {
-        out.clear();
-        let q = &d[rows[i]];
-        out.extend(
-            rows.iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .map(|(j, &r)| (q[r], j)),
-        );
-    };
+    let fill = musim::report::filtered::matrix_distances(d);
     let graph: Vec<Vec<Neighbour>> = (0..d.len())
         .map(|i| {
             let all = (0..d.len()).filter(|&j| j != i).map(|j| Neighbour {

@@ -47,8 +47,8 @@ pub fn stratified(
 ) -> Interval {
     let n = a.len().min(b.len()).min(group.len()).min(stratum.len());
     // Dense ids in the order of the given ones (any usize will do).
-    let (group, groups) = dense(&group[..n]);
-    let (stratum, strata) = dense(&stratum[..n]);
+    let (group, groups) = super::dense_ids(&group[..n]);
+    let (stratum, strata) = super::dense_ids(&stratum[..n]);
     // Per group: summed difference, query count and corpus.
     let mut sum = vec![0.0f64; groups];
     let mut count = vec![0usize; groups];
@@ -105,19 +105,6 @@ pub fn stratified(
         low: at(0.025),
         high: at(0.975),
     }
-}
-
-/// `ids` renumbered 0.. in ascending order of the given ids, and how many
-/// distinct ones there are.
-fn dense(ids: &[usize]) -> (Vec<usize>, usize) {
-    let mut distinct = ids.to_vec();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let dense = ids
-        .iter()
-        .map(|i| distinct.binary_search(i).unwrap_or(0))
-        .collect();
-    (dense, distinct.len())
 }
 
 #[cfg(test)]

@@ -497,20 +497,19 @@ mod tests {
         let all = ds
             .iter()
             .map(|(name, d)| {
-                let fill = |rows: &[usize], i: usize, out: &mut Vec<(f64, usize)>| {
-                    out.clear();
-                    let q = &d[rows[i]];
-                    out.extend(
-                        rows.iter()
-                            .enumerate()
-                            .filter(|&(j, _)| j != i)
-                            .map(|(j, &r)| (q[r], j)),
-                    );
-                };
+                let fill = crate::report::filtered::matrix_distances(d);
                 labelled.scores_and_queries(&fill, name, 0.0, 0.0)
             })
             .collect();
         labelled.differences(all)
+    }
+
+    /// Profiles "a" and "b" of same-genre distances `near_a` and `near_b`
+    /// (matrices seeded `seed` and `seed + 1`) scored on `entries`.
+    fn two(entries: &[Entry], near_a: f64, near_b: f64, seed: u64) -> Vec<ProfileScores> {
+        let g = genres(entries);
+        let (a, b) = (matrix(&g, near_a, seed), matrix(&g, near_b, seed + 1));
+        scored(entries, &[("a", a), ("b", b)])
     }
 
     fn genres(entries: &[Entry]) -> Vec<usize> {
@@ -591,11 +590,7 @@ mod tests {
     fn few_artists_resample_tracks_and_say_so() {
         // Two genres of two artists: 4 groups, under MIN_GROUPS.
         let lib = library(2, 2, 4);
-        let g = genres(&lib);
-        let s = scored(
-            &lib,
-            &[("a", matrix(&g, 0.45, 6)), ("b", matrix(&g, 0.3, 7))],
-        );
+        let s = two(&lib, 0.45, 0.3, 6);
         let d = s[1].precision_at_5_diff.as_ref().unwrap();
         assert_eq!((d.groups, d.group_kind.as_str()), (16, "track"));
         assert!(
@@ -608,11 +603,7 @@ mod tests {
         for e in &mut bare {
             e.tags = None;
         }
-        let g = genres(&bare);
-        let s = scored(
-            &bare,
-            &[("a", matrix(&g, 0.45, 8)), ("b", matrix(&g, 0.3, 9))],
-        );
+        let s = two(&bare, 0.45, 0.3, 8);
         let d = s[1].precision_at_5_diff.as_ref().unwrap();
         assert_eq!((d.groups, d.group_kind.as_str()), (12, "track"));
     }
@@ -620,11 +611,7 @@ mod tests {
     #[test]
     fn one_genre_or_one_profile_gives_null_with_a_reason_in_json() {
         let lib = library(1, 6, 2);
-        let g = genres(&lib);
-        let s = scored(
-            &lib,
-            &[("a", matrix(&g, 0.4, 10)), ("b", matrix(&g, 0.4, 11))],
-        );
+        let s = two(&lib, 0.4, 0.4, 10);
         let json = serde_json::to_value(&s[1]).unwrap();
         assert!(json["precision_at_5_diff"].is_null(), "{json}");
         let why = json["precision_at_5_diff_reason"].as_str().unwrap();
@@ -641,21 +628,13 @@ mod tests {
             .contains("one profile"));
         // Two tracks: scored, but no interval.
         let lib = library(2, 1, 1);
-        let g = genres(&lib);
-        let s = scored(
-            &lib,
-            &[("a", matrix(&g, 0.4, 13)), ("b", matrix(&g, 0.3, 14))],
-        );
+        let s = two(&lib, 0.4, 0.3, 13);
         assert!(s[1].precision_at_5.is_some());
         let why = s[1].precision_at_5_diff_reason.as_deref().unwrap();
         assert!(why.contains("at least 3"), "{why}");
         // Present, with every field, when made.
         let lib = library(2, 3, 2);
-        let g = genres(&lib);
-        let s = scored(
-            &lib,
-            &[("a", matrix(&g, 0.4, 15)), ("b", matrix(&g, 0.3, 16))],
-        );
+        let s = two(&lib, 0.4, 0.3, 15);
         let json = serde_json::to_value(&s[1]).unwrap();
         for field in [
             "diff",

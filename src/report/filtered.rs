@@ -51,6 +51,25 @@ pub fn space_distances(
     move |rows, i, out| super::labelled_distances(space, rows)(i, out)
 }
 
+/// The distances of a full matrix `d` (a row per compared track) among
+/// subsets of its rows: [`SubsetDistances`] for studies, tests and benches.
+pub fn matrix_distances(
+    d: &[Vec<f64>],
+) -> impl Fn(&[usize], usize, &mut Vec<(f64, usize)>) + Sync + '_ {
+    move |rows, i, out| {
+        out.clear();
+        let Some(q) = rows.get(i).and_then(|&r| d.get(r)) else {
+            return;
+        };
+        out.extend(
+            rows.iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .filter_map(|(j, &r)| q.get(r).map(|&v| (v, j))),
+        );
+    }
+}
+
 /// The scores of the labelled `rows` of `space` (genre ids `truth`) with
 /// neighbours of the same `keys` value (artist, album) left out; rows
 /// whose key is unknown take no part. `what` names the key in reasons.
