@@ -66,22 +66,14 @@ pub fn run(
     let needs_patches = spec
         .split(',')
         .any(|c| ["set:", "diag:", "mean:"].iter().any(|p| c.starts_with(p)));
-    let mut entries: Vec<&Entry> = Vec::new();
-    let mut rows: Vec<&[f32]> = Vec::new();
-    let mut embeddings: Vec<&[f32]> = Vec::new();
-    let mut pieces: Vec<&[PatchOutputs]> = Vec::new();
-    for (i, p) in tracks {
-        let Some((e, values, emb)) = scored(index, *i) else {
-            continue;
-        };
-        if needs_patches && p.is_empty() {
-            continue;
-        }
-        entries.push(e);
-        rows.push(values);
-        embeddings.push(emb);
-        pieces.push(p);
-    }
+    let Kept {
+        entries,
+        rows,
+        embeddings,
+        extra: pieces,
+    } = kept(index, tracks, |p| {
+        (!needs_patches || !p.is_empty()).then_some(p)
+    });
     let (sources, labels) = sources_of(&entries);
     eprintln!("{} tracks, {} sources", labels.len(), sources.len());
     let space = |p: Profile, w: FusedWeights| -> Result<Matrix, Error> {
@@ -170,6 +162,47 @@ pub fn scored(index: &Index, i: usize) -> Option<(&Entry, &[f32], &[f32])> {
         .values()
         .filter(|v| v.len() == index.header.feature_names.len())?;
     Some((e, values, index.deep.embedding(e)?))
+}
+
+/// The tracks a study scores ([`scored`]), each with what `extra` makes of
+/// its cached patches; a track for which `extra` gives None is left out.
+pub struct Kept<'a, T> {
+    /// The tracks' index entries.
+    pub entries: Vec<&'a Entry>,
+    /// Their fingerprints.
+    pub rows: Vec<&'a [f32]>,
+    /// Their embeddings.
+    pub embeddings: Vec<&'a [f32]>,
+    /// What `extra` made of each one's patches.
+    pub extra: Vec<T>,
+}
+
+/// The scored tracks of `tracks` (index row, cached patches) that `extra`
+/// accepts.
+pub fn kept<'a, T>(
+    index: &'a Index,
+    tracks: &'a [(usize, Vec<PatchOutputs>)],
+    extra: impl Fn(&'a [PatchOutputs]) -> Option<T>,
+) -> Kept<'a, T> {
+    let mut k = Kept {
+        entries: Vec::new(),
+        rows: Vec::new(),
+        embeddings: Vec::new(),
+        extra: Vec::new(),
+    };
+    for (i, p) in tracks {
+        let Some((e, values, emb)) = scored(index, *i) else {
+            continue;
+        };
+        let Some(x) = extra(p) else {
+            continue;
+        };
+        k.entries.push(e);
+        k.rows.push(values);
+        k.embeddings.push(emb);
+        k.extra.push(x);
+    }
+    k
 }
 
 /// The sorted distinct sources (labels) of `entries`, and each labelled

@@ -24,7 +24,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use musim::deep::PatchOutputs;
-use musim::library::index::{Entry, Index};
+use musim::library::index::Index;
 use musim::report::compare::Labelled;
 use musim::similarity::deep::{distance as cosine, live_dims};
 use musim::similarity::kernels;
@@ -32,7 +32,7 @@ use musim::similarity::learned::{fit_lda, MetricError, Projection, Shrinkage};
 use musim::similarity::{Profile, Space};
 use musim::store::hash::fnv1a64;
 
-use crate::bootstrap::{dump_file, interval, precision, scored, sources_of};
+use crate::bootstrap::{dump_file, interval, kept, precision, sources_of, Kept};
 use crate::matrix::{matrix, print, space_matrix, Matrix};
 use crate::windows::{fuse, mutual_proximity};
 
@@ -207,12 +207,17 @@ fn cached(index: &Index, cache: &Path) -> Vec<(Patches, Patches)> {
         .filter(|e| e.values().is_some())
         .filter_map(|e| {
             let file = cache.join(format!("{:016x}.patches", fnv1a64(&e.path)));
-            let pieces = crate::load(&file).ok()?;
-            let six = crate::patch_rows(&pieces, BUDGET, "pool").filter(|p| !p.is_empty())?;
-            let all = crate::patch_rows(&pieces, usize::MAX, "pool")?;
-            Some((six, all))
+            six_and_all(&crate::load(&file).ok()?)
         })
         .collect()
+}
+
+/// A track's patch rows at the default budget (None when it has none) and
+/// every one of them.
+fn six_and_all(pieces: &[PatchOutputs]) -> Option<(Patches, Patches)> {
+    let six = crate::patch_rows(pieces, BUDGET, "pool").filter(|p| !p.is_empty())?;
+    let all = crate::patch_rows(pieces, usize::MAX, "pool")?;
+    Some((six, all))
 }
 
 /// Scores every setting of `spec` on `index`'s labelled tracks.
@@ -224,27 +229,13 @@ pub fn run(
 ) -> Result<(), Error> {
     let settings = Setting::list(spec)?;
     let names = &index.header.feature_names;
-    let mut entries: Vec<&Entry> = Vec::new();
-    let mut rows: Vec<&[f32]> = Vec::new();
-    let mut embeddings: Vec<&[f32]> = Vec::new();
-    let mut six: Vec<Vec<Vec<f32>>> = Vec::new();
-    let mut all: Vec<Vec<Vec<f32>>> = Vec::new();
-    for (i, pieces) in tracks {
-        let Some((e, values, emb)) = scored(index, *i) else {
-            continue;
-        };
-        let (Some(s), Some(a)) = (
-            crate::patch_rows(pieces, BUDGET, "pool").filter(|p| !p.is_empty()),
-            crate::patch_rows(pieces, usize::MAX, "pool"),
-        ) else {
-            continue;
-        };
-        entries.push(e);
-        rows.push(values);
-        embeddings.push(emb);
-        six.push(s);
-        all.push(a);
-    }
+    let Kept {
+        entries,
+        rows,
+        embeddings,
+        extra,
+    } = kept(index, tracks, six_and_all);
+    let (six, all): (Vec<Patches>, Vec<Patches>) = extra.into_iter().unzip();
     let (sources, labels) = sources_of(&entries);
     eprintln!(
         "{} tracks, {} sources, {:.1} patches a track",
